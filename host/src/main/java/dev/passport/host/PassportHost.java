@@ -1,0 +1,349 @@
+package dev.passport.host;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.passport.api.Backend;
+import dev.passport.api.BackendContext;
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendFactory;
+import dev.passport.host.cache.RefreshEngine;
+import dev.passport.host.cache.StateStore;
+import dev.passport.host.csi.ControllerService;
+import dev.passport.host.csi.CsiServer;
+import dev.passport.host.csi.IdentityService;
+import dev.passport.host.csi.NodeService;
+import dev.passport.host.metrics.CompositeMetrics;
+import dev.passport.host.metrics.CountingMetrics;
+import dev.passport.host.metrics.HostMetrics;
+import dev.passport.host.plugins.LoadedPlugins;
+import dev.passport.host.plugins.PluginLoadException;
+import dev.passport.host.plugins.PluginLoader;
+import dev.passport.host.publish.Publisher;
+import dev.passport.host.volume.MountMode;
+import dev.passport.host.volume.Mounter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Passport host process as a library: plugins, refresh engine and CSI server on a Unix socket.
+ * {@code passport serve} runs one; tests, benchmarks and the demo embed one.
+ *
+ * <p>Close order follows grpc-java's examples: stop accepting calls, drain, then close plugins.
+ */
+public final class PassportHost implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PassportHost.class);
+  /** The version kubelet sees in GetPluginInfo. */
+  public static final String VERSION = versionOf();
+
+  private final CsiServer server;
+  private final LoadedPlugins plugins;
+  private final Map<String, Backend> inProcess;
+  private final RefreshEngine engine;
+  private final CountingMetrics counters;
+  private final ExecutorService fetchExecutor;
+  private final ScheduledExecutorService pluginExecutor;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private PassportHost(CsiServer server, LoadedPlugins plugins, Map<String, Backend> inProcess,
+      RefreshEngine engine, CountingMetrics counters, ExecutorService fetchExecutor,
+      ScheduledExecutorService pluginExecutor) {
+    this.server = server;
+    this.plugins = plugins;
+    this.inProcess = inProcess;
+    this.engine = engine;
+    this.counters = counters;
+    this.fetchExecutor = fetchExecutor;
+    this.pluginExecutor = pluginExecutor;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The socket the CSI services listen on. */
+  public Path socket() {
+    return server.socket();
+  }
+
+  /** Exact in-memory counters of everything the host recorded. */
+  public CountingMetrics counters() {
+    return counters;
+  }
+
+  /** The refresh engine (volume states), for diagnostics and tests. */
+  public RefreshEngine engine() {
+    return engine;
+  }
+
+  /** The names of the backends this host serves. */
+  public Set<String> backendNames() {
+    Set<String> names = new java.util.TreeSet<>(inProcess.keySet());
+    if (plugins != null) {
+      names.addAll(plugins.backendNames());
+    }
+    return names;
+  }
+
+  /** Whether the host answers Probe with ready. */
+  public boolean ready() {
+    return !closed.get();
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    LOG.info("shutting down");
+    server.shutdown(Duration.ofSeconds(10));
+    fetchExecutor.shutdownNow();
+    for (Map.Entry<String, Backend> backend : inProcess.entrySet()) {
+      try {
+        backend.getValue().close();
+      } catch (RuntimeException e) {
+        LOG.warn("backend {} failed to close: {}", backend.getKey(), e.getMessage());
+      }
+    }
+    if (plugins != null) {
+      plugins.close();
+    }
+    pluginExecutor.shutdownNow();
+    LOG.info("stopped");
+  }
+
+  private static String versionOf() {
+    String version = PassportHost.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
+  }
+
+  /** Configures and starts a {@link PassportHost}. */
+  public static final class Builder {
+    private Path socket;
+    private Path stateDir;
+    private String nodeId = "local";
+    private String driverName = "passport.csi.dev";
+    private Path pluginsDir;
+    private Path configDir;
+    private final Map<String, BackendFactory> factories = new LinkedHashMap<>();
+    private final Map<String, Map<String, String>> factoryConfigs = new LinkedHashMap<>();
+    private MountMode mountMode = MountMode.TMPFS;
+    private Clock clock = Clock.systemUTC();
+    private Duration refreshInterval = Duration.ofMinutes(5);
+    private Duration fetchTimeout = Duration.ofSeconds(100);
+    private long volumeSizeLimit = 16L * 1024 * 1024;
+    private long cacheMaxBytes = 32L * 1024 * 1024;
+    private int threads = 16;
+    private Map<String, String> environment = System.getenv();
+    private final List<HostMetrics> exporters = new ArrayList<>();
+
+    private Builder() {}
+
+    /** The Unix socket to listen on (required). */
+    public Builder socket(Path socket) {
+      this.socket = socket;
+      return this;
+    }
+
+    /** Where per-volume state lives (required), {@code /var/lib/passport} in production. */
+    public Builder stateDir(Path stateDir) {
+      this.stateDir = stateDir;
+      return this;
+    }
+
+    public Builder nodeId(String nodeId) {
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    public Builder driverName(String driverName) {
+      this.driverName = driverName;
+      return this;
+    }
+
+    /** Load plugin directories from here (pf4j, isolated class loaders). */
+    public Builder pluginsDir(Path pluginsDir) {
+      this.pluginsDir = pluginsDir;
+      return this;
+    }
+
+    /** Per-plugin {@code <id>.properties} files. */
+    public Builder configDir(Path configDir) {
+      this.configDir = configDir;
+      return this;
+    }
+
+    /** Serve a backend from a factory on the host's class path (tests, conformance, the demo). */
+    public Builder backendFactory(BackendFactory factory, Map<String, String> config) {
+      requireNonNull(factory, "factory is null");
+      if (factories.putIfAbsent(factory.name(), factory) != null) {
+        throw new IllegalArgumentException("backend " + factory.name() + " is registered twice");
+      }
+      factoryConfigs.put(factory.name(), Map.copyOf(config));
+      return this;
+    }
+
+    public Builder mountMode(MountMode mountMode) {
+      this.mountMode = mountMode;
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    public Builder refreshInterval(Duration refreshInterval) {
+      this.refreshInterval = refreshInterval;
+      return this;
+    }
+
+    public Builder fetchTimeout(Duration fetchTimeout) {
+      this.fetchTimeout = fetchTimeout;
+      return this;
+    }
+
+    public Builder volumeSizeLimit(long bytes) {
+      this.volumeSizeLimit = bytes;
+      return this;
+    }
+
+    public Builder cacheMaxBytes(long bytes) {
+      this.cacheMaxBytes = bytes;
+      return this;
+    }
+
+    /** The most RPCs handled at once. */
+    public Builder threads(int threads) {
+      this.threads = threads;
+      return this;
+    }
+
+    /** Variables for {@code ${ENV:NAME}} in plugin configuration. */
+    public Builder environment(Map<String, String> environment) {
+      this.environment = Map.copyOf(environment);
+      return this;
+    }
+
+    /** Also record metrics here (e.g. the Prometheus registry). */
+    public Builder metrics(HostMetrics exporter) {
+      exporters.add(requireNonNull(exporter, "exporter is null"));
+      return this;
+    }
+
+    public PassportHost start() throws IOException, PluginLoadException {
+      requireNonNull(socket, "socket is null");
+      requireNonNull(stateDir, "stateDir is null");
+      if (fetchTimeout.compareTo(Duration.ofSeconds(115)) > 0) {
+        throw new IllegalArgumentException("fetch timeout " + fetchTimeout
+            + " must stay below kubelet's 2 minute NodePublishVolume timeout");
+      }
+      CountingMetrics counters = CountingMetrics.create();
+      List<HostMetrics> all = new ArrayList<>(exporters);
+      all.add(0, counters);
+      HostMetrics metrics = new CompositeMetrics(all);
+      ScheduledExecutorService pluginExecutor =
+          Executors.newScheduledThreadPool(2, DaemonThreads.named("plugin-scheduler"));
+      ExecutorService fetchExecutor = Executors.newCachedThreadPool(DaemonThreads.named("fetch"));
+      LoadedPlugins plugins = null;
+      Map<String, Backend> inProcess = new LinkedHashMap<>();
+      try {
+        if (pluginsDir != null) {
+          plugins = PluginLoader.load(pluginsDir, Optional.ofNullable(configDir),
+              id -> context(id, pluginExecutor), environment);
+        }
+        for (BackendFactory factory : factories.values()) {
+          if (plugins != null && plugins.backendNames().contains(factory.name())) {
+            throw new PluginLoadException("backend " + factory.name()
+                + " is both loaded from " + pluginsDir + " and registered in-process");
+          }
+          inProcess.put(factory.name(), create(factory, pluginExecutor));
+        }
+        RefreshEngine engine = RefreshEngine.builder()
+            .clock(clock)
+            .mounter(Mounter.forMode(mountMode))
+            .volumeSizeLimit(volumeSizeLimit)
+            .store(new StateStore(stateDir))
+            .metrics(metrics)
+            .refreshInterval(refreshInterval)
+            .fetchTimeout(fetchTimeout)
+            .fetchExecutor(fetchExecutor)
+            .cacheMaxBytes(cacheMaxBytes)
+            .build();
+        LoadedPlugins loaded = plugins;
+        Publisher.Backends backends = new Publisher.Backends() {
+          @Override
+          public Optional<Backend> backend(String name) {
+            Backend local = inProcess.get(name);
+            if (local != null) {
+              return Optional.of(local);
+            }
+            return loaded == null ? Optional.empty() : loaded.backend(name);
+          }
+
+          @Override
+          public Set<String> names() {
+            Set<String> names = new java.util.HashSet<>(inProcess.keySet());
+            if (loaded != null) {
+              names.addAll(loaded.backendNames());
+            }
+            return names;
+          }
+        };
+        Publisher publisher = new Publisher(backends, engine, driverName, metrics);
+        AtomicBoolean ready = new AtomicBoolean();
+        CsiServer server = CsiServer.start(socket, List.of(
+            new IdentityService(driverName, VERSION, ready::get),
+            new NodeService(publisher, nodeId),
+            new ControllerService()), threads);
+        PassportHost host = new PassportHost(server, plugins, inProcess, engine, counters,
+            fetchExecutor, pluginExecutor);
+        ready.set(true);
+        LOG.info("{} {} ready on node {} with backends {}", driverName, VERSION, nodeId,
+            host.backendNames());
+        return host;
+      } catch (IOException | PluginLoadException | RuntimeException e) {
+        inProcess.values().forEach(Backend::close);
+        if (plugins != null) {
+          plugins.close();
+        }
+        fetchExecutor.shutdownNow();
+        pluginExecutor.shutdownNow();
+        throw e;
+      }
+    }
+
+    private Backend create(BackendFactory factory, ScheduledExecutorService executor)
+        throws PluginLoadException {
+      try {
+        return requireNonNull(
+            factory.create(factoryConfigs.get(factory.name()), context(factory.name(), executor)),
+            "factory " + factory.name() + " returned null");
+      } catch (BackendException e) {
+        throw new PluginLoadException("backend " + factory.name() + " rejected its configuration: "
+            + e.getMessage(), e);
+      }
+    }
+
+    private BackendContext context(String id, ScheduledExecutorService executor) {
+      return new HostBackendContext(clock, "dev.passport.plugins." + id, executor, refreshInterval,
+          nodeId);
+    }
+  }
+
+
+}

@@ -1,0 +1,102 @@
+package dev.passport.host.cache;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One small JSON file per volume in {@code --state-dir}, written atomically (temp file, fsync,
+ * rename) with mode 0600. File names are a hash of the volume id, so no volume id can name a path.
+ */
+public final class StateStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StateStore.class);
+  private static final String SUFFIX = ".json";
+
+  private final Path dir;
+  private final ObjectMapper json = new ObjectMapper()
+      .registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+  public StateStore(Path dir) throws IOException {
+    this.dir = dir;
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  /** Every readable state; unreadable files are logged and skipped (they are re-created on the next publish). */
+  public List<VolumeState> loadAll() throws IOException {
+    List<VolumeState> states = new ArrayList<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+      for (Path file : files) {
+        try {
+          states.add(json.readValue(file.toFile(), VolumeState.class));
+        } catch (IOException e) {
+          LOG.warn("ignoring unreadable volume state {}: {}", file, e.getMessage());
+        }
+      }
+    }
+    return states;
+  }
+
+  public void save(VolumeState state) {
+    Path file = fileOf(state.volumeId());
+    Path temp = dir.resolve("." + file.getFileName() + ".tmp");
+    try {
+      byte[] bytes = json.writeValueAsString(state).getBytes(StandardCharsets.UTF_8);
+      Files.deleteIfExists(temp);
+      Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        channel.write(java.nio.ByteBuffer.wrap(bytes));
+        channel.force(true);
+      }
+      try {
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write volume state " + file, e);
+    }
+  }
+
+  public void delete(String volumeId) {
+    try {
+      Files.deleteIfExists(fileOf(volumeId));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete volume state of " + volumeId, e);
+    }
+  }
+
+  Path fileOf(String volumeId) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest(volumeId.getBytes(StandardCharsets.UTF_8));
+      return dir.resolve(HexFormat.of().formatHex(digest) + SUFFIX);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+}

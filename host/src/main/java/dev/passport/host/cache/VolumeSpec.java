@@ -1,0 +1,108 @@
+package dev.passport.host.cache;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.passport.api.Pod;
+import dev.passport.api.ServiceAccountToken;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A validated publish request: which volume, whose, from which backend, with which tokens.
+ *
+ * @param volumeId the CSI volume id
+ * @param target the target path
+ * @param pod the pod
+ * @param backend the backend name
+ * @param attributes the attributes for the backend
+ * @param tokens all tokens kubelet sent
+ * @param audiences the audiences the backend needs for these attributes
+ * @param fsGroup the pod's fsGroup, if any
+ */
+public record VolumeSpec(
+    String volumeId,
+    Path target,
+    Pod pod,
+    String backend,
+    Map<String, String> attributes,
+    Map<String, ServiceAccountToken> tokens,
+    Set<String> audiences,
+    OptionalInt fsGroup) {
+
+  public VolumeSpec {
+    requireNonNull(volumeId, "volumeId is null");
+    requireNonNull(target, "target is null");
+    requireNonNull(pod, "pod is null");
+    requireNonNull(backend, "backend is null");
+    attributes = Map.copyOf(attributes);
+    tokens = Map.copyOf(tokens);
+    audiences = Set.copyOf(audiences);
+    requireNonNull(fsGroup, "fsGroup is null");
+  }
+
+  /**
+   * The cache key: a rotated token (a new expiry for an audience the backend uses) is a new key,
+   * so the next republish authenticates again.
+   */
+  public CacheKey cacheKey() {
+    return new CacheKey(volumeId, pod.uid(), backend, attributesHash(attributes), tokenExpiries());
+  }
+
+  /** {@code aud=expiry} of the tokens the backend uses, sorted by audience. */
+  String tokenExpiries() {
+    StringBuilder out = new StringBuilder();
+    for (String audience : tokensUsed().keySet()) {
+      if (out.length() > 0) {
+        out.append(',');
+      }
+      out.append(audience).append('=').append(tokens.get(audience).expiresAt());
+    }
+    return out.toString();
+  }
+
+  /** The earliest expiry among the tokens the backend uses, if it uses any. */
+  public Instant earliestTokenExpiry() {
+    return tokensUsed().values().stream().map(ServiceAccountToken::expiresAt)
+        .min(Instant::compareTo).orElse(Instant.MAX);
+  }
+
+  private Map<String, ServiceAccountToken> tokensUsed() {
+    Map<String, ServiceAccountToken> used = new TreeMap<>();
+    for (String audience : audiences) {
+      ServiceAccountToken token = tokens.get(audience);
+      if (token != null) {
+        used.put(audience, token);
+      }
+    }
+    return used;
+  }
+
+  /** A stable SHA-256 over the sorted attributes; attribute values never leave the process. */
+  static String attributesHash(Map<String, String> attributes) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      for (Map.Entry<String, String> e : new TreeMap<>(attributes).entrySet()) {
+        update(digest, e.getKey());
+        update(digest, e.getValue());
+      }
+      return HexFormat.of().formatHex(digest.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
+  private static void update(MessageDigest digest, String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
+    digest.update(bytes);
+  }
+}

@@ -1,0 +1,42 @@
+package dev.passport.host.cli;
+
+import dev.passport.host.PassportHost;
+import java.util.ServiceLoader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code passport}: the command line. Subcommands beyond {@code serve} come from {@link CliExtension}s. */
+@Command(
+    name = "passport",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "A Kubernetes CSI node driver that fetches secrets and certificates as the pod.",
+    subcommands = {ServeCommand.class})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with every subcommand, including extensions on the class path. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    for (CliExtension extension : ServiceLoader.load(CliExtension.class)) {
+      cli.addSubcommand(extension.name(), extension.command());
+    }
+    return cli.setCaseInsensitiveEnumValuesAllowed(true);
+  }
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+
+  /** Reports the jar's Implementation-Version. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"passport " + PassportHost.VERSION};
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package dev.passport.host.cli;
+
+import dev.passport.host.PassportHost;
+import dev.passport.host.plugins.PluginLoadException;
+import dev.passport.host.volume.MountMode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code passport serve}: the CSI node driver kubelet talks to. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Serve CSI Identity and Node on a Unix socket until SIGTERM.")
+public final class ServeCommand implements Callable<Integer> {
+
+  private static final String UNIX = "unix://";
+
+  @Option(names = "--endpoint", required = true,
+      description = "The socket, e.g. unix:///var/lib/kubelet/plugins/passport.csi.dev/csi.sock")
+  String endpoint;
+
+  @Option(names = "--node-id", required = true, defaultValue = "${env:NODE_NAME}",
+      description = "This node's name (NodeGetInfo). Default: $NODE_NAME.")
+  String nodeId;
+
+  @Option(names = "--driver-name", defaultValue = "passport.csi.dev",
+      description = "The CSIDriver name. Default: ${DEFAULT-VALUE}.")
+  String driverName;
+
+  @Option(names = "--plugins-dir", required = true,
+      description = "Directory of plugin directories (<id>/plugin.properties + <id>/lib/*.jar).")
+  Path pluginsDir;
+
+  @Option(names = "--config-dir", description = "Directory of <plugin-id>.properties files.")
+  Path configDir;
+
+  @Option(names = "--state-dir", defaultValue = "/var/lib/passport",
+      description = "Per-volume state (no tokens, no content). Default: ${DEFAULT-VALUE}.")
+  Path stateDir;
+
+  @Option(names = "--mount-mode", defaultValue = "tmpfs",
+      description = "tmpfs (a size-limited tmpfs per volume; needs privileges) or directory (no mount,"
+          + " for local runs). Default: ${DEFAULT-VALUE}.")
+  String mountMode;
+
+  @Option(names = "--refresh-interval", defaultValue = "5m", converter = DurationConverter.class,
+      description = "When material without its own expiry is fetched again (±10%% jitter). Default: ${DEFAULT-VALUE}.")
+  Duration refreshInterval;
+
+  @Option(names = "--fetch-timeout", defaultValue = "100s", converter = DurationConverter.class,
+      description = "The most a backend may take; below kubelet's 2 minutes. Default: ${DEFAULT-VALUE}.")
+  Duration fetchTimeout;
+
+  @Option(names = "--log-format", defaultValue = "text",
+      description = "text or json (one object per line). Default: ${DEFAULT-VALUE}.")
+  LogFormat logFormat;
+
+  @Override
+  public Integer call() throws IOException, PluginLoadException, InterruptedException {
+    logFormat.apply();
+    Logger log = LoggerFactory.getLogger(ServeCommand.class);
+    PassportHost host = PassportHost.builder()
+        .socket(socketPath(endpoint))
+        .nodeId(nodeId)
+        .driverName(driverName)
+        .pluginsDir(pluginsDir)
+        .configDir(configDir)
+        .stateDir(stateDir)
+        .mountMode(MountMode.parse(mountMode))
+        .refreshInterval(refreshInterval)
+        .fetchTimeout(fetchTimeout)
+        .start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("SIGTERM: draining calls, then closing plugins");
+      host.close();
+      stopped.countDown();
+    }, "shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  static Path socketPath(String endpoint) {
+    if (!endpoint.startsWith(UNIX) || endpoint.length() == UNIX.length()) {
+      throw new IllegalArgumentException("--endpoint must be unix:///absolute/path.sock, got " + endpoint);
+    }
+    Path path = Path.of(endpoint.substring(UNIX.length()));
+    if (!path.isAbsolute()) {
+      throw new IllegalArgumentException("--endpoint must name an absolute path, got " + endpoint);
+    }
+    return path;
+  }
+}

@@ -1,0 +1,95 @@
+package dev.passport.host.plugins;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.passport.api.Backend;
+import dev.passport.api.BackendException;
+import dev.passport.api.FetchRequest;
+import dev.passport.api.Material;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs every call into a plugin's backend with the thread context class loader set to the plugin's
+ * class loader, and restores the caller's loader afterwards.
+ *
+ * <p>Libraries inside a plugin (gRPC, Google auth, Jackson modules) look up their providers through
+ * the context class loader; on a host thread that would be the host's loader, which cannot see the
+ * plugin's jars. Doing it here, once, means no plugin has to remember it.
+ */
+public final class ContextClassLoaderBackend implements Backend {
+
+  private final Backend delegate;
+  private final ClassLoader loader;
+
+  /**
+   * @param delegate the plugin's backend
+   * @param loader the class loader of the plugin that created it
+   */
+  public ContextClassLoaderBackend(Backend delegate, ClassLoader loader) {
+    this.delegate = requireNonNull(delegate, "delegate is null");
+    this.loader = requireNonNull(loader, "loader is null");
+  }
+
+  /** The plugin's own backend, e.g. to check which class loader defined it. */
+  public Backend delegate() {
+    return delegate;
+  }
+
+  /** The plugin's class loader, set as context class loader around every call. */
+  public ClassLoader classLoader() {
+    return loader;
+  }
+
+  @Override
+  public Set<String> requiredAudiences(Map<String, String> attributes) throws BackendException {
+    return inPluginContext(() -> delegate.requiredAudiences(attributes));
+  }
+
+  @Override
+  public Material fetch(FetchRequest request) throws BackendException {
+    return inPluginContext(() -> delegate.fetch(request));
+  }
+
+  @Override
+  public void release(String volumeId) throws BackendException {
+    inPluginContext(
+        () -> {
+          delegate.release(volumeId);
+          return null;
+        });
+  }
+
+  @Override
+  public void close() {
+    Thread thread = Thread.currentThread();
+    ClassLoader previous = thread.getContextClassLoader();
+    thread.setContextClassLoader(loader);
+    try {
+      delegate.close();
+    } finally {
+      thread.setContextClassLoader(previous);
+    }
+  }
+
+  private <T> T inPluginContext(BackendCall<T> call) throws BackendException {
+    Thread thread = Thread.currentThread();
+    ClassLoader previous = thread.getContextClassLoader();
+    thread.setContextClassLoader(loader);
+    try {
+      return call.run();
+    } finally {
+      thread.setContextClassLoader(previous);
+    }
+  }
+
+  @FunctionalInterface
+  private interface BackendCall<T> {
+    T run() throws BackendException;
+  }
+
+  @Override
+  public String toString() {
+    return "ContextClassLoaderBackend[" + loader.getName() + "]";
+  }
+}

@@ -1,0 +1,107 @@
+package dev.passport.host.plugins;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * A plugin's configuration: {@code <config-dir>/<plugin-id>.properties}, with every
+ * {@code ${ENV:NAME}} replaced by the value of the environment variable {@code NAME}, so that
+ * secrets can come from a Kubernetes Secret mounted as environment instead of the ConfigMap.
+ */
+public final class PluginConfig {
+
+  private static final String REFERENCE_START = "${ENV:";
+  private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  private PluginConfig() {}
+
+  /**
+   * Reads and substitutes a plugin's configuration file.
+   *
+   * @param configDir the {@code --config-dir}; empty means every plugin has an empty configuration
+   * @param pluginId the plugin whose file to read
+   * @param env the environment to substitute from ({@code System.getenv()} in production)
+   * @return the configuration, sorted by key; empty when the file does not exist
+   * @throws PluginLoadException naming the file (and key and variable) when the directory is
+   *     missing, the file cannot be read, or a referenced variable is not set
+   */
+  public static Map<String, String> load(
+      Optional<Path> configDir, String pluginId, Map<String, String> env)
+      throws PluginLoadException {
+    requireNonNull(configDir, "configDir is null");
+    requireNonNull(pluginId, "pluginId is null");
+    requireNonNull(env, "env is null");
+    if (configDir.isEmpty()) {
+      return Map.of();
+    }
+    Path directory = configDir.get();
+    if (!Files.isDirectory(directory)) {
+      // a mistyped --config-dir must not silently run every plugin unconfigured
+      throw new PluginLoadException(
+          "config directory " + directory + " does not exist or is not a directory;"
+              + " fix --config-dir or create the directory");
+    }
+    Path file = directory.resolve(pluginId + ".properties");
+    if (!Files.exists(file)) {
+      return Map.of();
+    }
+    Properties properties = read(file);
+    Map<String, String> config = new TreeMap<>();
+    for (String key : properties.stringPropertyNames()) {
+      config.put(key, substitute(file, key, properties.getProperty(key), env));
+    }
+    return Collections.unmodifiableMap(config);
+  }
+
+  private static Properties read(Path file) throws PluginLoadException {
+    Properties properties = new Properties();
+    // UTF-8 rather than Properties' ISO-8859-1 default: the files are written by humans in editors
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      properties.load(reader);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new PluginLoadException(
+          "config file " + file + " cannot be read as UTF-8 properties: "
+              + PluginLoadException.describe(e),
+          e);
+    }
+    return properties;
+  }
+
+  /** Replaces each reference in a value; error messages name the key, never the value. */
+  private static String substitute(Path file, String key, String value, Map<String, String> env)
+      throws PluginLoadException {
+    StringBuilder result = new StringBuilder();
+    int position = 0;
+    int start;
+    while ((start = value.indexOf(REFERENCE_START, position)) >= 0) {
+      int end = value.indexOf('}', start);
+      String name = end < 0 ? "" : value.substring(start + REFERENCE_START.length(), end);
+      if (!VARIABLE_NAME.matcher(name).matches()) {
+        throw new PluginLoadException(
+            "config file " + file + ": key " + key + " has a malformed ${ENV:NAME} reference;"
+                + " NAME must be letters, digits and underscores, not starting with a digit");
+      }
+      String replacement = env.get(name);
+      if (replacement == null) {
+        throw new PluginLoadException(
+            "config file " + file + ": key " + key + " refers to environment variable " + name
+                + ", which is not set; set " + name + " in the container's environment or"
+                + " remove the reference");
+      }
+      result.append(value, position, start).append(replacement);
+      position = end + 1;
+    }
+    return result.append(value, position, value.length()).toString();
+  }
+}

@@ -1,0 +1,238 @@
+package dev.passport.host.publish;
+
+import static java.util.Objects.requireNonNull;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.passport.api.Backend;
+import dev.passport.api.BackendException;
+import dev.passport.api.Pod;
+import dev.passport.api.ServiceAccountToken;
+import dev.passport.host.PublishException;
+import dev.passport.host.PublishException.Code;
+import dev.passport.host.cache.RefreshEngine;
+import dev.passport.host.cache.RefreshEngine.Outcome;
+import dev.passport.host.cache.VolumeSpec;
+import dev.passport.host.metrics.HostMetrics;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns NodePublishVolume and NodeUnpublishVolume calls into work: validates in the order
+ * csi-sanity expects, reads the pod and its tokens, picks the backend, and hands the volume to the
+ * {@link RefreshEngine}. One operation per volume at a time.
+ */
+public final class Publisher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+
+  private final Backends backends;
+  private final RefreshEngine engine;
+  private final String driverName;
+  private final HostMetrics metrics;
+  private final VolumeLocks locks = new VolumeLocks();
+  /** Audiences by backend + attributes: plugins parse their attributes once, not on every republish. */
+  private final Cache<AudienceKey, Set<String>> audiences =
+      Caffeine.newBuilder().maximumSize(10_000).build();
+
+  /** The backends the host serves, by name. */
+  public interface Backends {
+    Optional<Backend> backend(String name);
+
+    Set<String> names();
+  }
+
+  public Publisher(Backends backends, RefreshEngine engine, String driverName, HostMetrics metrics) {
+    this.backends = requireNonNull(backends, "backends is null");
+    this.engine = requireNonNull(engine, "engine is null");
+    this.driverName = requireNonNull(driverName, "driverName is null");
+    this.metrics = requireNonNull(metrics, "metrics is null");
+  }
+
+  /** Publishes or republishes a volume. */
+  public Outcome publish(PublishRequest request) throws PublishException {
+    long started = System.nanoTime();
+    requirePresent(request.volumeId(), "volume_id");
+    requirePresent(request.targetPath(), "target_path");
+    if (request.capability() == null) {
+      throw PublishException.invalid("volume_capability is required");
+    }
+    boolean republish = engine.state(request.volumeId()).isPresent();
+    String backendName = request.volumeContext().getOrDefault(KubeletKeys.BACKEND, "");
+    String code = Code.INTERNAL.name();
+    try {
+      Outcome outcome = locks.withLock(request.volumeId(), () -> publishLocked(request));
+      code = "OK";
+      log(request, backendName, outcome, started);
+      return outcome;
+    } catch (PublishException e) {
+      code = e.code().name();
+      throw e;
+    } finally {
+      metrics.rpc("NodePublishVolume", backendLabel(backendName), code, republish,
+          Duration.ofNanos(System.nanoTime() - started));
+    }
+  }
+
+  /** Unpublishes a volume; unknown volumes and missing targets are OK (kubelet retries NOT_FOUND forever). */
+  public void unpublish(String volumeId, String targetPath) throws PublishException {
+    long started = System.nanoTime();
+    requirePresent(volumeId, "volume_id");
+    requirePresent(targetPath, "target_path");
+    Path target = targetPath(targetPath);
+    String backend = engine.state(volumeId).map(s -> s.backend()).orElse("");
+    String code = Code.INTERNAL.name();
+    try {
+      locks.withLock(volumeId, () -> {
+        engine.unpublish(volumeId, target, backends::backend);
+        return null;
+      });
+      code = "OK";
+      LOG.info("unpublished volume {} at {}", volumeId, target);
+    } catch (PublishException e) {
+      code = e.code().name();
+      throw e;
+    } finally {
+      metrics.rpc("NodeUnpublishVolume", backendLabel(backend), code, false,
+          Duration.ofNanos(System.nanoTime() - started));
+    }
+  }
+
+  private Outcome publishLocked(PublishRequest request) throws PublishException {
+    if (request.capability().block()) {
+      throw PublishException.invalid("volume_capability requests a block volume; " + driverName
+          + " only serves mounted (filesystem) volumes");
+    }
+    Path target = targetPath(request.targetPath());
+    Pod pod = pod(request.volumeContext());
+    String backendName = request.volumeContext().get(KubeletKeys.BACKEND);
+    if (backendName == null || backendName.isBlank()) {
+      throw PublishException.invalid("volume attribute \"backend\" is required; one of "
+          + new TreeSet<>(backends.names()));
+    }
+    Backend backend = backends.backend(backendName).orElseThrow(() -> PublishException.invalid(
+        "unknown backend \"" + backendName + "\" in volume attribute \"backend\"; this node serves "
+            + new TreeSet<>(backends.names())));
+    Map<String, String> attributes = backendAttributes(request.volumeContext());
+    Set<String> needed = requiredAudiences(backendName, backend, attributes);
+    Map<String, ServiceAccountToken> tokens = TokenParser.tokens(request);
+    for (String audience : new TreeSet<>(needed)) {
+      if (!tokens.containsKey(audience)) {
+        throw new PublishException(Code.UNAUTHENTICATED, "no service account token for audience \""
+            + audience + "\" (needed by backend " + backendName + "); add {audience: \"" + audience
+            + "\"} to spec.tokenRequests of CSIDriver " + driverName);
+      }
+    }
+    VolumeSpec spec = new VolumeSpec(request.volumeId(), target, pod, backendName, attributes,
+        tokens, needed, fsGroup(request.capability().volumeMountGroup()));
+    return engine.publish(spec, backend);
+  }
+
+  private Set<String> requiredAudiences(String name, Backend backend, Map<String, String> attributes)
+      throws PublishException {
+    AudienceKey key = new AudienceKey(name, attributes);
+    Set<String> known = audiences.getIfPresent(key);
+    if (known != null) {
+      return known;
+    }
+    try {
+      Set<String> needed = Set.copyOf(backend.requiredAudiences(attributes));
+      audiences.put(key, needed);
+      return needed;
+    } catch (BackendException e) {
+      throw new PublishException(PublishException.codeOf(e.kind()),
+          "backend " + name + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      LOG.error("backend {} failed to validate attributes", name, e);
+      throw new PublishException(Code.INTERNAL, "backend " + name + " failed to validate the volume"
+          + " attributes (" + e.getClass().getSimpleName() + "); see the driver's log");
+    }
+  }
+
+  private Pod pod(Map<String, String> context) throws PublishException {
+    return new Pod(podKey(context, KubeletKeys.POD_NAMESPACE), podKey(context, KubeletKeys.POD_NAME),
+        podKey(context, KubeletKeys.POD_UID), podKey(context, KubeletKeys.SERVICE_ACCOUNT_NAME));
+  }
+
+  private String podKey(Map<String, String> context, String key) throws PublishException {
+    String value = context.get(key);
+    if (value == null || value.isBlank()) {
+      throw PublishException.invalid("volume_context lacks " + key + "; set podInfoOnMount: true on"
+          + " CSIDriver " + driverName + " (Passport serves inline pod volumes only)");
+    }
+    return value;
+  }
+
+  /** The attributes meant for the plugin: everything but "backend" and kubelet's keys. */
+  static Map<String, String> backendAttributes(Map<String, String> context) {
+    Map<String, String> attributes = new HashMap<>();
+    context.forEach((k, v) -> {
+      if (!k.equals(KubeletKeys.BACKEND) && !k.startsWith(KubeletKeys.PREFIX)) {
+        attributes.put(k, v);
+      }
+    });
+    return Map.copyOf(attributes);
+  }
+
+  private static OptionalInt fsGroup(String value) throws PublishException {
+    if (value.isEmpty()) {
+      return OptionalInt.empty();
+    }
+    try {
+      int gid = Integer.parseInt(value);
+      if (gid < 0) {
+        throw new NumberFormatException();
+      }
+      return OptionalInt.of(gid);
+    } catch (NumberFormatException e) {
+      throw PublishException.invalid("volume_mount_group must be a numeric group id, got \"" + value + "\"");
+    }
+  }
+
+  private static Path targetPath(String value) throws PublishException {
+    try {
+      Path path = Path.of(value);
+      if (!path.isAbsolute() || !path.normalize().equals(path) || path.getParent() == null) {
+        throw PublishException.invalid("target_path must be an absolute, normalized path below a"
+            + " directory, got " + value);
+      }
+      return path;
+    } catch (InvalidPathException e) {
+      throw PublishException.invalid("target_path is not a valid path: " + e.getMessage());
+    }
+  }
+
+  private static void requirePresent(String value, String field) throws PublishException {
+    if (value == null || value.isEmpty()) {
+      throw PublishException.invalid(field + " is required");
+    }
+  }
+
+  private String backendLabel(String name) {
+    // Only configured backend names become labels: a pod must not create metric series.
+    return backends.names().contains(name) ? name : "unknown";
+  }
+
+  private static void log(PublishRequest request, String backend, Outcome outcome, long started) {
+    long millis = (System.nanoTime() - started) / 1_000_000;
+    if (outcome == Outcome.CACHED) {
+      LOG.debug("republish of volume {} answered from cache in {} ms", request.volumeId(), millis);
+    } else {
+      LOG.info("published volume {} of pod {}/{} from backend {} ({}) in {} ms", request.volumeId(),
+          request.volumeContext().get(KubeletKeys.POD_NAMESPACE),
+          request.volumeContext().get(KubeletKeys.POD_NAME), backend, outcome, millis);
+    }
+  }
+
+  private record AudienceKey(String backend, Map<String, String> attributes) {}
+}

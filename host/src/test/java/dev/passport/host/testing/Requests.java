@@ -1,0 +1,46 @@
+package dev.passport.host.testing;
+
+import csi.v1.Csi;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/** NodePublishVolume requests shaped like kubelet's for an inline volume. */
+public final class Requests {
+
+  private Requests() {}
+
+  /** kubelet's tokens JSON for these audience → (token, expiry) pairs. */
+  public static String tokensJson(Map<String, String> tokens, Instant expiry) {
+    StringJoiner json = new StringJoiner(",", "{", "}");
+    tokens.forEach((audience, token) -> json.add("\"" + audience + "\":{\"token\":\"" + token
+        + "\",\"expirationTimestamp\":\"" + expiry + "\"}"));
+    return json.toString();
+  }
+
+  /** A request with pod info, the given attributes, and the tokens in {@code secrets}. */
+  public static Csi.NodePublishVolumeRequest.Builder publish(
+      String volumeId, Path target, Map<String, String> attributes, String tokensJson) {
+    Map<String, String> context = new LinkedHashMap<>(attributes);
+    context.put("csi.storage.k8s.io/pod.name", "web-0");
+    context.put("csi.storage.k8s.io/pod.namespace", "shop");
+    context.put("csi.storage.k8s.io/pod.uid", "uid-" + volumeId);
+    context.put("csi.storage.k8s.io/serviceAccount.name", "web");
+    context.put("csi.storage.k8s.io/ephemeral", "true");
+    Csi.NodePublishVolumeRequest.Builder request = Csi.NodePublishVolumeRequest.newBuilder()
+        .setVolumeId(volumeId)
+        .setTargetPath(target.toString())
+        .setReadonly(true)
+        .setVolumeCapability(Csi.VolumeCapability.newBuilder()
+            .setMount(Csi.VolumeCapability.MountVolume.getDefaultInstance())
+            .setAccessMode(Csi.VolumeCapability.AccessMode.newBuilder()
+                .setMode(Csi.VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)))
+        .putAllVolumeContext(context);
+    if (tokensJson != null) {
+      request.putSecrets("csi.storage.k8s.io/serviceAccount.tokens", tokensJson);
+    }
+    return request;
+  }
+}

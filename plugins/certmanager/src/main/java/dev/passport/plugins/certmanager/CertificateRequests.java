@@ -1,0 +1,228 @@
+package dev.passport.plugins.certmanager;
+
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendException.Kind;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * cert-manager {@code CertificateRequest}s of one namespace, as one pod: create, wait for a
+ * decision by watching, list and delete. Every Kubernetes failure becomes a {@link BackendException}
+ * whose message says what to fix.
+ */
+final class CertificateRequests implements AutoCloseable {
+
+  /** Explicit, so that fabric8 needs no API discovery call (which the pod may not be allowed). */
+  static final ResourceDefinitionContext CONTEXT = new ResourceDefinitionContext.Builder()
+      .withGroup("cert-manager.io")
+      .withVersion("v1")
+      .withKind("CertificateRequest")
+      .withPlural("certificaterequests")
+      .withNamespaced(true)
+      .build();
+
+  private final KubernetesClient client;
+  private final String namespace;
+
+  CertificateRequests(KubernetesClient client, String namespace) {
+    this.client = client;
+    this.namespace = namespace;
+  }
+
+  /** What cert-manager decided about a request, from its conditions. */
+  sealed interface Decision {
+    record Pending() implements Decision {}
+
+    record Issued(GenericKubernetesResource request) implements Decision {}
+
+    record Denied(String reason, String message) implements Decision {}
+
+    record Failed(String reason, String message) implements Decision {}
+  }
+
+  private MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList,
+      Resource<GenericKubernetesResource>> requests() {
+    return client.genericKubernetesResources(CONTEXT);
+  }
+
+  /** Creates {@code request} in the namespace and returns the stored object. */
+  GenericKubernetesResource create(GenericKubernetesResource request) throws BackendException {
+    try {
+      return requests().inNamespace(namespace).resource(request).create();
+    } catch (KubernetesClientException e) {
+      throw failure("create", e);
+    }
+  }
+
+  /** The request named {@code name}, if it exists. */
+  Optional<GenericKubernetesResource> get(String name) throws BackendException {
+    try {
+      return Optional.ofNullable(requests().inNamespace(namespace).withName(name).get());
+    } catch (KubernetesClientException e) {
+      throw failure("get", e);
+    }
+  }
+
+  /** Names of the requests carrying {@code label=value}. */
+  List<String> namesLabelled(String label, String value) throws BackendException {
+    try {
+      List<String> names = new ArrayList<>();
+      for (GenericKubernetesResource item :
+          requests().inNamespace(namespace).withLabel(label, value).list().getItems()) {
+        names.add(item.getMetadata().getName());
+      }
+      return names;
+    } catch (KubernetesClientException e) {
+      throw failure("list", e);
+    }
+  }
+
+  /** Deletes the request named {@code name}; a request already gone is fine. */
+  void delete(String name) throws BackendException {
+    try {
+      requests().inNamespace(namespace).withName(name).delete();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw failure("delete", e);
+      }
+    }
+  }
+
+  /**
+   * Waits by watching until cert-manager decides about request {@code name}, at most
+   * {@code timeout}.
+   *
+   * @return the decision, never {@link Decision.Pending}
+   * @throws BackendException DEADLINE_EXCEEDED when undecided after {@code timeout}; NOT_FOUND when
+   *     the request does not exist or was deleted while waiting
+   */
+  Decision await(String name, Duration timeout) throws BackendException {
+    CompletableFuture<Decision> decided = new CompletableFuture<>();
+    Watcher<GenericKubernetesResource> watcher = new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, GenericKubernetesResource resource) {
+        if (action == Action.DELETED) {
+          decided.completeExceptionally(new BackendException(Kind.NOT_FOUND,
+              "CertificateRequest " + namespace + "/" + name + " was deleted before it was issued"));
+          return;
+        }
+        Decision decision = decide(resource);
+        if (!(decision instanceof Decision.Pending)) {
+          decided.complete(decision);
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+        decided.completeExceptionally(cause.asClientException());
+      }
+    };
+    // Watch first, then read: a decision made between the two is seen by one or the other.
+    try (Watch ignored = requests().inNamespace(namespace).withName(name).watch(watcher)) {
+      Optional<GenericKubernetesResource> current = get(name);
+      if (current.isEmpty()) {
+        throw new BackendException(Kind.NOT_FOUND,
+            "CertificateRequest " + namespace + "/" + name + " does not exist");
+      }
+      Decision decision = decide(current.get());
+      if (!(decision instanceof Decision.Pending)) {
+        return decision;
+      }
+      return decided.get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new BackendException(Kind.DEADLINE_EXCEEDED, "cert-manager has not issued"
+          + " CertificateRequest " + namespace + "/" + name + " within " + timeout.toSeconds()
+          + "s; Passport keeps waiting for this request on the next attempt. Check that issuer"
+          + " is ready and that an approver approves the request (kubectl describe"
+          + " certificaterequest -n " + namespace + " " + name + ")");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof BackendException backend) {
+        throw backend;
+      }
+      if (e.getCause() instanceof KubernetesClientException kube) {
+        throw failure("watch", kube);
+      }
+      throw new BackendException(Kind.UNAVAILABLE, "watching CertificateRequest " + namespace + "/"
+          + name + " failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendException(Kind.UNAVAILABLE, "interrupted while waiting for CertificateRequest "
+          + namespace + "/" + name);
+    } catch (KubernetesClientException e) {
+      throw failure("watch", e);
+    }
+  }
+
+  /** cert-manager's verdict from {@code status.conditions}. */
+  static Decision decide(GenericKubernetesResource request) {
+    Object status = request.getAdditionalProperties().get("status");
+    if (!(status instanceof Map<?, ?> statusMap) || !(statusMap.get("conditions") instanceof List<?> conditions)) {
+      return new Decision.Pending();
+    }
+    Decision decision = new Decision.Pending();
+    for (Object item : conditions) {
+      if (!(item instanceof Map<?, ?> condition)) {
+        continue;
+      }
+      String type = String.valueOf(condition.get("type"));
+      String conditionStatus = String.valueOf(condition.get("status"));
+      String reason = condition.get("reason") == null ? "" : String.valueOf(condition.get("reason"));
+      String message = condition.get("message") == null ? "" : String.valueOf(condition.get("message"));
+      if (type.equals("Denied") && conditionStatus.equals("True")) {
+        return new Decision.Denied(reason, message);
+      }
+      if (type.equals("InvalidRequest") && conditionStatus.equals("True")) {
+        return new Decision.Failed(reason.isEmpty() ? "InvalidRequest" : reason, message);
+      }
+      if (type.equals("Ready") && conditionStatus.equals("True")) {
+        decision = new Decision.Issued(request);
+      } else if (type.equals("Ready") && conditionStatus.equals("False") && reason.equals("Failed")) {
+        decision = new Decision.Failed(reason, message);
+      }
+    }
+    return decision;
+  }
+
+  private BackendException failure(String verb, KubernetesClientException e) {
+    String what = verb + " certificaterequests.cert-manager.io in namespace " + namespace;
+    String detail = e.getStatus() != null && e.getStatus().getMessage() != null
+        ? e.getStatus().getMessage() : String.valueOf(e.getMessage());
+    return switch (e.getCode()) {
+      case 401 -> new BackendException(Kind.UNAUTHENTICATED, "the Kubernetes API server did not accept"
+          + " the pod's service account token (audience \"\") to " + what
+          + "; check the CSIDriver's tokenRequests include audience \"\"", e);
+      case 403 -> new BackendException(Kind.PERMISSION_DENIED, "the pod's service account may not "
+          + what + ": bind it a Role allowing create, get, list, watch and delete on"
+          + " certificaterequests.cert-manager.io (see the certmanager plugin README): " + detail, e);
+      case 404 -> new BackendException(Kind.NOT_FOUND, "cannot " + what + ": not found; is"
+          + " cert-manager (CRD certificaterequests.cert-manager.io/v1) installed? " + detail, e);
+      case 400, 422 -> new BackendException(Kind.FAILED_PRECONDITION, "the API server refused to "
+          + what + ": " + detail, e);
+      case 409 -> new BackendException(Kind.UNAVAILABLE, "conflict trying to " + what + ": " + detail, e);
+      default -> new BackendException(Kind.UNAVAILABLE, "could not " + what + ": "
+          + (e.getCode() > 0 ? "HTTP " + e.getCode() + " " : "") + detail, e);
+    };
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

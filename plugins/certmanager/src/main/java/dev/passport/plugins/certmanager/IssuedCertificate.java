@@ -1,0 +1,90 @@
+package dev.passport.plugins.certmanager;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** A signed certificate chain (leaf first) and the timing rules that follow from it. */
+record IssuedCertificate(List<X509Certificate> chain) {
+
+  IssuedCertificate {
+    chain = List.copyOf(chain);
+    if (chain.isEmpty()) {
+      throw new IllegalArgumentException("chain is empty");
+    }
+  }
+
+  /** Parses the PEM chain; empty when it holds no certificate. */
+  static Optional<IssuedCertificate> parse(byte[] pem) {
+    try {
+      CertificateFactory factory = CertificateFactory.getInstance("X.509");
+      List<X509Certificate> chain = new ArrayList<>();
+      for (Certificate certificate : factory.generateCertificates(new ByteArrayInputStream(pem))) {
+        chain.add((X509Certificate) certificate);
+      }
+      return chain.isEmpty() ? Optional.empty() : Optional.of(new IssuedCertificate(chain));
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  X509Certificate leaf() {
+    return chain.get(0);
+  }
+
+  Instant notBefore() {
+    return leaf().getNotBefore().toInstant();
+  }
+
+  Instant notAfter() {
+    return leaf().getNotAfter().toInstant();
+  }
+
+  /** Whether the leaf certifies {@code key}'s public half. */
+  boolean certifies(KeyPair key) {
+    return java.util.Arrays.equals(leaf().getPublicKey().getEncoded(), key.getPublic().getEncoded());
+  }
+
+  /**
+   * When to renew: {@code notAfter − renewBefore}, or at 2/3 of the lifetime when renew-before is
+   * unset or not shorter than the lifetime (cert-manager's own fallback).
+   */
+  Instant renewalTime(Optional<Duration> renewBefore) {
+    Duration lifetime = Duration.between(notBefore(), notAfter());
+    if (renewBefore.isPresent() && !renewBefore.get().isNegative() && !renewBefore.get().isZero()
+        && renewBefore.get().compareTo(lifetime) < 0) {
+      return notAfter().minus(renewBefore.get());
+    }
+    return notBefore().plus(lifetime.multipliedBy(2).dividedBy(3));
+  }
+
+  /** The leaf's serial number in hex, a non-secret version label. */
+  String serialHex() {
+    return leaf().getSerialNumber().toString(16);
+  }
+
+  /**
+   * A PKCS#12 keystore of the key and chain under alias {@code certificate}, in the JDK's default
+   * (AES-256/HMAC-SHA256) protection, protected by {@code password}.
+   */
+  byte[] pkcs12(KeyPair key, String password) throws GeneralSecurityException, IOException {
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    store.setKeyEntry("certificate", key.getPrivate(), password.toCharArray(),
+        chain.toArray(Certificate[]::new));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    store.store(out, password.toCharArray());
+    return out.toByteArray();
+  }
+}

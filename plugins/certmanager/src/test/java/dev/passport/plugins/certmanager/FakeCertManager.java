@@ -1,0 +1,285 @@
+package dev.passport.plugins.certmanager;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Attribute;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.Extensions;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemWriter;
+
+/**
+ * A Kubernetes API server (fabric8's mock, CRUD mode, with the cert-manager.io/v1
+ * CertificateRequest kind registered) and a cert-manager stand-in: a BouncyCastle CA that watches
+ * CertificateRequests and issues, denies, fails or ignores them, as the test asks.
+ */
+final class FakeCertManager implements AutoCloseable {
+
+  /** What the signer does with the next requests it sees. */
+  enum Mode { ISSUE, DENY, FAIL, STALL }
+
+  private final KubernetesMockServer server;
+  private final KubernetesClient admin;
+  private final Watch watch;
+  private final Clock clock;
+  private final KeyPair caKey;
+  private final X509Certificate caCertificate;
+  private final AtomicLong serials = new AtomicLong(1000);
+  private final List<GenericKubernetesResource> created = new CopyOnWriteArrayList<>();
+  private final Map<String, PKCS10CertificationRequest> csrs = new ConcurrentHashMap<>();
+  private volatile Mode mode = Mode.ISSUE;
+  private volatile String verdictMessage = "";
+
+  FakeCertManager(Clock clock) throws Exception {
+    this.clock = clock;
+    CustomResourceDefinitionContext certificateRequests = new CustomResourceDefinitionContext.Builder()
+        .withGroup("cert-manager.io")
+        .withVersion("v1")
+        .withKind("CertificateRequest")
+        .withPlural("certificaterequests")
+        .withScope("Namespaced")
+        .withStatusSubresource(true)
+        .build();
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(List.of(certificateRequests)), false);
+    server.init(InetAddress.getByName("127.0.0.1"), 0);
+    admin = server.createClient(new JdkHttpClientFactory());
+
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC", KeySpec.BC);
+    generator.initialize(new ECGenParameterSpec("secp256r1"));
+    caKey = generator.generateKeyPair();
+    caCertificate = sign(new X500Name("CN=Fake cert-manager CA"), caKey.getPublic(),
+        clock.instant().minus(Duration.ofDays(1)), Duration.ofDays(3650), true, null);
+
+    watch = admin.genericKubernetesResources(CertificateRequests.CONTEXT).inAnyNamespace()
+        .watch(new Watcher<>() {
+          @Override
+          public void eventReceived(Action action, GenericKubernetesResource resource) {
+            if (action == Action.ADDED) {
+              created.add(resource);
+              act(resource);
+            }
+          }
+
+          @Override
+          public void onClose(WatcherException cause) {}
+        });
+  }
+
+  /** The API server URL for the plugin's {@code apiServer}. */
+  String url() {
+    return "http://127.0.0.1:" + server.getPort();
+  }
+
+  /** The client the signer uses, with no token, for assertions and arranging state. */
+  KubernetesClient admin() {
+    return admin;
+  }
+
+  void mode(Mode mode, String message) {
+    this.mode = mode;
+    this.verdictMessage = message;
+  }
+
+  void mode(Mode mode) {
+    mode(mode, "");
+  }
+
+  /** The CA's certificate, whose PEM the signer puts in {@code status.ca}. */
+  X509Certificate caCertificate() {
+    return caCertificate;
+  }
+
+  /** Every CertificateRequest created so far, as the signer first saw it. */
+  List<GenericKubernetesResource> created() {
+    return List.copyOf(created);
+  }
+
+  /** The CSR of the request named {@code name}. */
+  PKCS10CertificationRequest csr(String name) {
+    return csrs.get(name);
+  }
+
+  /** The requests that exist now in {@code namespace}. */
+  List<String> existing(String namespace) {
+    List<String> names = new ArrayList<>();
+    for (GenericKubernetesResource item : admin.genericKubernetesResources(CertificateRequests.CONTEXT)
+        .inNamespace(namespace).list().getItems()) {
+      names.add(item.getMetadata().getName());
+    }
+    return names;
+  }
+
+  /** Issues every request that is still undecided, as a signer that was down would on return. */
+  void issueUndecided(String namespace) {
+    for (GenericKubernetesResource item : admin.genericKubernetesResources(CertificateRequests.CONTEXT)
+        .inNamespace(namespace).list().getItems()) {
+      if (CertificateRequests.decide(item) instanceof CertificateRequests.Decision.Pending) {
+        issue(item);
+      }
+    }
+  }
+
+  /** Requests received by the API server since the last call, oldest first. */
+  List<RecordedRequest> takeRequests() throws InterruptedException {
+    List<RecordedRequest> requests = new ArrayList<>();
+    RecordedRequest request;
+    while ((request = server.takeRequest(0, TimeUnit.MILLISECONDS)) != null) {
+      requests.add(request);
+    }
+    return requests;
+  }
+
+  private void act(GenericKubernetesResource resource) {
+    switch (mode) {
+      case ISSUE -> issue(resource);
+      case DENY -> conclude(resource, List.of(
+          condition("Denied", "True", "policy.cert-manager.io", verdictMessage),
+          condition("Ready", "False", "Denied", "The CertificateRequest was denied by an approval controller")),
+          null);
+      case FAIL -> conclude(resource, List.of(
+          condition("Ready", "False", "Failed", verdictMessage)), null);
+      case STALL -> { }
+    }
+  }
+
+  private void issue(GenericKubernetesResource resource) {
+    try {
+      Map<?, ?> spec = (Map<?, ?>) resource.getAdditionalProperties().get("spec");
+      String pem = new String(Base64.getDecoder().decode((String) spec.get("request")), StandardCharsets.US_ASCII);
+      PKCS10CertificationRequest csr;
+      try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+        csr = (PKCS10CertificationRequest) parser.readObject();
+      }
+      if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(KeySpec.BC)
+          .build(csr.getSubjectPublicKeyInfo()))) {
+        conclude(resource, List.of(condition("Ready", "False", "Failed", "CSR signature invalid")), null);
+        return;
+      }
+      csrs.put(resource.getMetadata().getName(), csr);
+      Duration duration = GoDuration.parse((String) spec.get("duration")).orElseThrow();
+      Extensions requested = null;
+      for (Attribute attribute : csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
+        requested = Extensions.getInstance(attribute.getAttrValues().getObjectAt(0));
+      }
+      PublicKey subjectKey = new JcaPKCS10CertificationRequest(csr).setProvider(KeySpec.BC).getPublicKey();
+      X509Certificate leaf = sign(csr.getSubject(), subjectKey, clock.instant(), duration,
+          Boolean.TRUE.equals(spec.get("isCA")), requested);
+      Map<String, Object> status = new LinkedHashMap<>();
+      status.put("certificate", Base64.getEncoder().encodeToString(pem(leaf)));
+      status.put("ca", Base64.getEncoder().encodeToString(pem(caCertificate)));
+      conclude(resource, List.of(condition("Ready", "True", "Issued",
+          "Certificate fetched from issuer successfully")), status);
+    } catch (Exception e) {
+      throw new IllegalStateException("fake signer failed on " + resource.getMetadata().getName(), e);
+    }
+  }
+
+  private void conclude(GenericKubernetesResource resource, List<Map<String, Object>> conditions,
+      Map<String, Object> extra) {
+    GenericKubernetesResource current = admin.genericKubernetesResources(CertificateRequests.CONTEXT)
+        .inNamespace(resource.getMetadata().getNamespace())
+        .withName(resource.getMetadata().getName()).get();
+    if (current == null) {
+      return;
+    }
+    Map<String, Object> status = new LinkedHashMap<>();
+    if (extra != null) {
+      status.putAll(extra);
+    }
+    status.put("conditions", conditions);
+    current.setAdditionalProperty("status", status);
+    admin.genericKubernetesResources(CertificateRequests.CONTEXT)
+        .inNamespace(resource.getMetadata().getNamespace()).resource(current).updateStatus();
+  }
+
+  private static Map<String, Object> condition(String type, String status, String reason, String message) {
+    Map<String, Object> condition = new LinkedHashMap<>();
+    condition.put("type", type);
+    condition.put("status", status);
+    condition.put("reason", reason);
+    condition.put("message", message);
+    return condition;
+  }
+
+  private X509Certificate sign(X500Name subject, PublicKey key, Instant notBefore, Duration duration,
+      boolean isCa, Extensions requested) throws GeneralSecurityException, IOException {
+    X500Name issuer = caCertificate == null ? subject
+        : X500Name.getInstance(caCertificate.getSubjectX500Principal().getEncoded());
+    X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer,
+        BigInteger.valueOf(serials.incrementAndGet()), Date.from(notBefore),
+        Date.from(notBefore.plus(duration)), subject, key);
+    builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(isCa));
+    if (requested != null && requested.getExtension(Extension.subjectAlternativeName) != null) {
+      builder.addExtension(requested.getExtension(Extension.subjectAlternativeName));
+    }
+    try {
+      return new JcaX509CertificateConverter().setProvider(KeySpec.BC).getCertificate(builder.build(
+          new JcaContentSignerBuilder("SHA256withECDSA").setProvider(KeySpec.BC).build(caKey.getPrivate())));
+    } catch (org.bouncycastle.operator.OperatorCreationException e) {
+      throw new GeneralSecurityException(e);
+    }
+  }
+
+  static byte[] pem(X509Certificate certificate) throws IOException, GeneralSecurityException {
+    StringWriter out = new StringWriter();
+    try (PemWriter writer = new PemWriter(out)) {
+      writer.writeObject(new PemObject("CERTIFICATE", certificate.getEncoded()));
+    }
+    return out.toString().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  @Override
+  public void close() {
+    watch.close();
+    admin.close();
+    server.destroy();
+  }
+}

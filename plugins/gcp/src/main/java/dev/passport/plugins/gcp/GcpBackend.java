@@ -1,0 +1,327 @@
+package dev.passport.plugins.gcp;
+
+import static dev.passport.api.BackendException.Kind.DEADLINE_EXCEEDED;
+import static dev.passport.api.BackendException.Kind.INTERNAL;
+import static dev.passport.api.BackendException.Kind.UNAVAILABLE;
+
+import com.google.api.core.ApiFuture;
+import com.google.api.gax.grpc.GrpcCallContext;
+import com.google.api.gax.retrying.RetrySettings;
+import com.google.api.gax.rpc.ApiException;
+import com.google.auth.oauth2.GoogleCredentials;
+import com.google.cloud.secretmanager.v1.AccessSecretVersionRequest;
+import com.google.cloud.secretmanager.v1.AccessSecretVersionResponse;
+import com.google.cloud.secretmanager.v1.SecretPayload;
+import dev.passport.api.Backend;
+import dev.passport.api.BackendContext;
+import dev.passport.api.BackendException;
+import dev.passport.api.FetchRequest;
+import dev.passport.api.Material;
+import dev.passport.api.MaterialFile;
+import dev.passport.plugins.gcp.VolumeSettings.Auth;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads Secret Manager secret versions as the pod: the pod's token is exchanged at STS (and
+ * optionally traded for a Google service account's token) by google-auth-library, and the
+ * versions are read in parallel with the real Secret Manager client.
+ */
+final class GcpBackend implements Backend {
+
+  static final int AUTH_THREADS = 4;
+  static final int MAX_ATTEMPTS = 3;
+
+  private final GcpConfig config;
+  private final BackendContext context;
+  private final Logger log;
+  private final TlsTrust trust;
+  private final PodCredentials podCredentials;
+  private final SecretManagerClients clients;
+  // token exchanges are blocking HTTP calls; they run here so a fetch can give up at its deadline
+  private final ExecutorService authExecutor;
+  private volatile GoogleCredentials providerCredentials;
+
+  GcpBackend(GcpConfig config, BackendContext context, TlsTrust trust) {
+    this.config = config;
+    this.context = context;
+    this.log = LoggerFactory.getLogger(context.loggerName());
+    this.trust = trust;
+    this.podCredentials =
+        new PodCredentials(config, trust.httpTransportFactory(), context.clock());
+    this.clients = new SecretManagerClients(trust, log);
+    this.authExecutor = newAuthExecutor();
+  }
+
+  @Override
+  public Set<String> requiredAudiences(Map<String, String> attributes) throws BackendException {
+    VolumeSettings settings = VolumeSettings.parse(attributes, config);
+    return settings.audience().map(Set::of).orElse(Set.of());
+  }
+
+  @Override
+  public Material fetch(FetchRequest request) throws BackendException {
+    VolumeSettings settings = VolumeSettings.parse(request.attributes(), config);
+    Duration budget = Duration.between(context.clock().instant(), request.deadline());
+    if (budget.isNegative() || budget.isZero()) {
+      throw new BackendException(
+          DEADLINE_EXCEEDED, "the fetch deadline passed before Secret Manager could be called");
+    }
+    long deadlineNanos = System.nanoTime() + budget.toNanos();
+
+    GoogleCredentials credentials = authenticate(request, settings, deadlineNanos);
+
+    List<SecretObject> secrets = settings.secrets();
+    List<ApiFuture<AccessSecretVersionResponse>> calls = new ArrayList<>(secrets.size());
+    for (SecretObject secret : secrets) {
+      calls.add(access(secret, credentials, deadlineNanos));
+    }
+    List<MaterialFile> files = new ArrayList<>(secrets.size());
+    List<String> versions = new ArrayList<>(secrets.size());
+    List<BackendException> failures = new ArrayList<>();
+    for (int i = 0; i < secrets.size(); i++) {
+      SecretObject secret = secrets.get(i);
+      try {
+        AccessSecretVersionResponse response = await(calls.get(i), secret, deadlineNanos);
+        files.add(toFile(secret, response));
+        versions.add(response.getName());
+      } catch (BackendException e) {
+        failures.add(e);
+      }
+    }
+    if (!failures.isEmpty()) {
+      calls.forEach(call -> call.cancel(true));
+      throw combined(failures, secrets.size());
+    }
+
+    Material material = Material.of(files).withVersion(String.join(",", versions));
+    log.debug("volume {}: read {} secret version(s) {}", request.volumeId(), files.size(), versions);
+    // pinned numeric versions never change; latest and aliases refresh at the host's interval
+    return settings.allPinned()
+        ? material.withRefreshAt(context.clock().instant().plus(config.pinnedRefreshInterval()))
+        : material;
+  }
+
+  private GoogleCredentials authenticate(
+      FetchRequest request, VolumeSettings settings, long deadlineNanos) throws BackendException {
+    GoogleCredentials credentials;
+    if (settings.auth() == Auth.PROVIDER_ADC) {
+      credentials = providerCredentials(deadlineNanos, settings);
+    } else {
+      credentials =
+          podCredentials.forPod(
+              request.pod(), request.token(settings.audience().orElseThrow()), settings);
+    }
+    GoogleCredentials chosen = credentials;
+    Future<?> refresh = submitAuth(() -> {
+      chosen.refreshIfExpired();
+      return null;
+    });
+    awaitAuth(refresh, deadlineNanos, settings);
+    return credentials;
+  }
+
+  private GoogleCredentials providerCredentials(long deadlineNanos, VolumeSettings settings)
+      throws BackendException {
+    GoogleCredentials cached = providerCredentials;
+    if (cached != null) {
+      return cached;
+    }
+    Future<GoogleCredentials> lookup = submitAuth(() ->
+        GoogleCredentials.getApplicationDefault(trust.httpTransportFactory())
+            .createScoped(List.of(PodCredentials.CLOUD_PLATFORM)));
+    GoogleCredentials found = awaitAuth(lookup, deadlineNanos, settings);
+    providerCredentials = found;
+    return found;
+  }
+
+  private <T> Future<T> submitAuth(java.util.concurrent.Callable<T> task) throws BackendException {
+    try {
+      return authExecutor.submit(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      throw new BackendException(UNAVAILABLE, "the gcp backend is shutting down", e);
+    }
+  }
+
+  private <T> T awaitAuth(Future<T> future, long deadlineNanos, VolumeSettings settings)
+      throws BackendException {
+    try {
+      return future.get(remainingNanos(deadlineNanos), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      throw new BackendException(
+          DEADLINE_EXCEEDED,
+          "Google STS/IAM Credentials did not issue an access token before the fetch deadline", e);
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new BackendException(UNAVAILABLE, "interrupted while obtaining a Google token", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw GoogleErrors.auth(io, settings);
+      }
+      throw new BackendException(
+          INTERNAL, "could not obtain a Google access token: " + cause, cause);
+    }
+  }
+
+  private ApiFuture<AccessSecretVersionResponse> access(
+      SecretObject secret, GoogleCredentials credentials, long deadlineNanos)
+      throws BackendException {
+    Duration remaining = Duration.ofNanos(Math.max(1, remainingNanos(deadlineNanos)));
+    GrpcCallContext callContext =
+        GrpcCallContext.createDefault()
+            .withCredentials(credentials)
+            .withRetrySettings(
+                RetrySettings.newBuilder()
+                    .setTotalTimeoutDuration(remaining)
+                    .setInitialRpcTimeoutDuration(remaining)
+                    .setMaxRpcTimeoutDuration(remaining)
+                    .setRpcTimeoutMultiplier(1.0)
+                    .setInitialRetryDelayDuration(Duration.ofMillis(100))
+                    .setRetryDelayMultiplier(2.0)
+                    .setMaxRetryDelayDuration(Duration.ofSeconds(2))
+                    .setMaxAttempts(MAX_ATTEMPTS)
+                    .build());
+    AccessSecretVersionRequest request =
+        AccessSecretVersionRequest.newBuilder().setName(secret.resource().name()).build();
+    String endpoint = config.endpointFor(secret.resource().location());
+    try {
+      return clients.forEndpoint(endpoint)
+          .accessSecretVersionCallable()
+          .futureCall(request, callContext);
+    } catch (UncheckedIOException | IllegalStateException e) {
+      throw new BackendException(
+          UNAVAILABLE, "cannot open a Secret Manager client for " + endpoint + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  private static AccessSecretVersionResponse await(
+      ApiFuture<AccessSecretVersionResponse> call, SecretObject secret, long deadlineNanos)
+      throws BackendException {
+    try {
+      // gax ends the call at the deadline itself; the margin only guards against a lost callback
+      return call.get(remainingNanos(deadlineNanos) + TimeUnit.SECONDS.toNanos(1),
+          TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ApiException api) {
+        throw GoogleErrors.secretAccess(api, secret.resource());
+      }
+      throw new BackendException(
+          INTERNAL, secret.resource().name() + ": unexpected failure: " + e.getCause(),
+          e.getCause());
+    } catch (TimeoutException | CancellationException e) {
+      throw new BackendException(
+          DEADLINE_EXCEEDED,
+          secret.resource().name() + ": Secret Manager did not answer before the fetch deadline",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendException(UNAVAILABLE, "interrupted while reading Secret Manager", e);
+    }
+  }
+
+  private static MaterialFile toFile(SecretObject secret, AccessSecretVersionResponse response)
+      throws BackendException {
+    SecretPayload payload = response.getPayload();
+    byte[] data = payload.getData().toByteArray();
+    if (payload.hasDataCrc32C()) {
+      CRC32C crc = new CRC32C();
+      crc.update(data);
+      if (crc.getValue() != payload.getDataCrc32C()) {
+        throw new BackendException(
+            INTERNAL,
+            secret.resource().name() + ": the payload does not match its data_crc32c checksum"
+                + " (corrupted on the way); nothing was written, the next attempt reads it again");
+      }
+    }
+    byte[] content =
+        secret.extraction().isPresent()
+            ? PayloadExtractor.extract(data, secret.extraction().get(), secret.resource())
+            : data;
+    return new MaterialFile(
+        secret.path(), content, secret.mode().orElse(MaterialFile.DEFAULT_MODE));
+  }
+
+  private static BackendException combined(List<BackendException> failures, int total) {
+    if (failures.size() == 1 && total == 1) {
+      return failures.get(0);
+    }
+    StringBuilder message = new StringBuilder()
+        .append(failures.size()).append(" of ").append(total)
+        .append(" secrets could not be read, so nothing was written: ");
+    for (int i = 0; i < failures.size(); i++) {
+      message.append(i == 0 ? "" : "; ").append(failures.get(i).getMessage());
+    }
+    BackendException combined =
+        new BackendException(GoogleErrors.worst(failures), message.toString(), failures.get(0));
+    failures.stream().skip(1).forEach(combined::addSuppressed);
+    return combined;
+  }
+
+  private static long remainingNanos(long deadlineNanos) {
+    return Math.max(0, deadlineNanos - System.nanoTime());
+  }
+
+  private static ExecutorService newAuthExecutor() {
+    AtomicInteger counter = new AtomicInteger();
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(
+            AUTH_THREADS, AUTH_THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+            runnable -> {
+              Thread thread = new Thread(runnable, "passport-gcp-auth-" + counter.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    executor.allowCoreThreadTimeOut(true);
+    return executor;
+  }
+
+  /** The endpoints that have a Secret Manager client, for tests. */
+  List<String> clientEndpoints() {
+    return clients.endpoints();
+  }
+
+  /** How many pod identities have cached credentials, for tests. */
+  int cachedIdentities() {
+    return podCredentials.size();
+  }
+
+  @Override
+  public void close() {
+    authExecutor.shutdownNow();
+    clients.close();
+    podCredentials.clear();
+    try {
+      authExecutor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "GcpBackend[sts=" + config.stsTokenUrl() + ", secretManager="
+        + config.secretManagerEndpoint() + "]";
+  }
+}

@@ -1,0 +1,40 @@
+package dev.passport.plugins.gcp;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.passport.api.Backend;
+import dev.passport.api.BackendContext;
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendFactory;
+import java.util.Map;
+
+/**
+ * The {@code gcp} backend: Google Secret Manager secret versions, read as the pod through Workload
+ * Identity Federation (google-auth-library's {@code IdentityPoolCredentials} fed the pod's token),
+ * optionally impersonating a Google service account.
+ *
+ * <p>Volume attributes are those of secrets-store-csi-driver-provider-gcp: {@code secrets} (a YAML
+ * list of {@code resourceName}, {@code path}, {@code mode}, {@code extractJSONKey} or
+ * {@code extractYAMLKey}), {@code auth}, {@code audience}, {@code workloadIdentityProvider},
+ * {@code serviceAccount} and {@code delegates}. The configuration ({@code gcp.properties}) sets
+ * defaults for the last four, the endpoints and an optional CA bundle; see the plugin's README.
+ */
+public final class GcpBackendFactory implements BackendFactory {
+
+  /** The backend name volumes select with {@code backend: gcp}. */
+  public static final String NAME = "gcp";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Backend create(Map<String, String> config, BackendContext context)
+      throws BackendException {
+    requireNonNull(config, "config is null");
+    requireNonNull(context, "context is null");
+    GcpConfig parsed = GcpConfig.parse(config);
+    return new GcpBackend(parsed, context, TlsTrust.of(parsed.caBundle()));
+  }
+}

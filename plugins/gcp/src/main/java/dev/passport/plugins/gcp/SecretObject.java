@@ -1,0 +1,25 @@
+package dev.passport.plugins.gcp;
+
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * One entry of the {@code secrets} attribute: which version to read and where to write it.
+ *
+ * @param resource the secret version
+ * @param path the file's path inside the volume
+ * @param mode the file's permission bits, or empty for the host default
+ * @param extraction which key to pull out of a JSON or YAML payload, if any
+ */
+record SecretObject(
+    ResourceName resource, String path, OptionalInt mode, Optional<Extraction> extraction) {
+
+  /** A key to extract from a structured payload. */
+  record Extraction(Format format, String key) {}
+
+  /** The payload formats key extraction understands. */
+  enum Format {
+    JSON,
+    YAML
+  }
+}
