@@ -58,11 +58,17 @@ public final class FakeKubelet implements AutoCloseable {
   /** kubelet's timeout for every CSI call ({@code csiTimeout} in {@code csi_plugin.go}). */
   public static final Duration KUBELET_CALL_TIMEOUT = Duration.ofMinutes(2);
 
+  /** volume_context key: the pod's name. */
   public static final String POD_NAME = "csi.storage.k8s.io/pod.name";
+  /** volume_context key: the pod's namespace. */
   public static final String POD_NAMESPACE = "csi.storage.k8s.io/pod.namespace";
+  /** volume_context key: the pod's UID. */
   public static final String POD_UID = "csi.storage.k8s.io/pod.uid";
+  /** volume_context key: the pod's service account. */
   public static final String SERVICE_ACCOUNT_NAME = "csi.storage.k8s.io/serviceAccount.name";
+  /** secrets (or volume_context) key: the tokens JSON, see {@link ServiceAccountTokens#tokensJson}. */
   public static final String SERVICE_ACCOUNT_TOKENS = "csi.storage.k8s.io/serviceAccount.tokens";
+  /** volume_context key: {@code "true"} for inline volumes. */
   public static final String EPHEMERAL = "csi.storage.k8s.io/ephemeral";
 
   /** kubelet refreshes a token older than 24 h even when its TTL is longer. */

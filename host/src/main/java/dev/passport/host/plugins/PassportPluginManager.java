@@ -20,6 +20,7 @@ import org.pf4j.PluginFactory;
 import org.pf4j.PluginRepository;
 import org.pf4j.PluginRuntimeException;
 import org.pf4j.PluginStatusProvider;
+import org.pf4j.PluginWrapper;
 import org.pf4j.PropertiesPluginDescriptorFinder;
 import org.pf4j.RuntimeMode;
 
@@ -38,6 +39,37 @@ final class PassportPluginManager extends DefaultPluginManager {
 
   PassportPluginManager(Path pluginsDir) {
     super(pluginsDir);
+  }
+
+  /**
+   * Loads one plugin directory, checking first what pf4j would report with less helpful messages.
+   *
+   * @return the plugin id
+   * @throws PluginProblem with a message for the operator
+   * @throws PluginRuntimeException for anything else pf4j refuses
+   */
+  String loadPluginDirectory(Path directory) {
+    PluginDescriptor descriptor = getPluginDescriptorFinder().find(directory);
+    String id = descriptor.getPluginId();
+    if (id == null || id.isBlank()) {
+      throw new PluginProblem(DESCRIPTOR + " has no plugin.id");
+    }
+    if (!PluginConfig.PLUGIN_ID.matcher(id).matches()) {
+      throw new PluginProblem(
+          DESCRIPTOR + " has plugin.id \"" + id + "\"; a plugin id is letters, digits, '.', '_'"
+              + " and '-', starting with a letter or digit, because it names the config file"
+              + " <id>.properties");
+    }
+    if (descriptor.getVersion() == null || descriptor.getVersion().isBlank()) {
+      throw new PluginProblem(DESCRIPTOR + " has no plugin.version");
+    }
+    PluginWrapper sameId = getPlugin(id);
+    if (sameId != null) {
+      throw new PluginProblem(
+          "plugin id " + id + " is already used by plugin directory " + sameId.getPluginPath()
+              + "; plugin ids must be unique, remove one of the two directories");
+    }
+    return loadPlugin(directory);
   }
 
   /** The plugin directories, sorted by name so that startup is the same on every node. */
@@ -104,7 +136,7 @@ final class PassportPluginManager extends DefaultPluginManager {
       try (DirectoryStream<Path> stream = Files.newDirectoryStream(lib, "*.jar")) {
         stream.forEach(jars::add);
       } catch (IOException e) {
-        throw new PluginRuntimeException(e, "cannot list {}", lib);
+        throw new PluginProblem(LIB + "/ cannot be listed: " + e, e);
       }
       jars.sort(Comparator.comparing(Path::toString));
       return jars;
@@ -118,11 +150,28 @@ final class PassportPluginManager extends DefaultPluginManager {
       try (JarFile ignored = new JarFile(jar.toFile())) {
         return jar.toUri().toURL();
       } catch (MalformedURLException e) {
-        throw new PluginRuntimeException(e, "cannot turn {} into a URL", jar);
+        throw new PluginProblem("cannot turn " + jar + " into a URL: " + e.getMessage(), e);
       } catch (IOException e) {
-        throw new PluginRuntimeException(
-            e, "{} is not a readable jar ({}); replace it with a valid jar", jar, e.getMessage());
+        throw new PluginProblem(
+            LIB + "/" + jar.getFileName() + " is not a readable jar (" + e.getMessage()
+                + "); replace it with a valid jar",
+            e);
       }
+    }
+  }
+
+  /** A plugin directory problem whose message is meant for the operator as it is. */
+  static final class PluginProblem extends PluginRuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    PluginProblem(String message) {
+      super(message);
+    }
+
+    PluginProblem(String message, Throwable cause) {
+      // not super(cause, message): pf4j formats that message, and a path may contain '%'
+      super(message);
+      initCause(cause);
     }
   }
 

@@ -21,6 +21,9 @@ import java.util.regex.Pattern;
  */
 public final class PluginConfig {
 
+  /** Plugin ids name configuration files, so they must not reach outside the directory. */
+  static final Pattern PLUGIN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
   private static final String REFERENCE_START = "${ENV:";
   private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
@@ -42,6 +45,10 @@ public final class PluginConfig {
     requireNonNull(configDir, "configDir is null");
     requireNonNull(pluginId, "pluginId is null");
     requireNonNull(env, "env is null");
+    if (!PLUGIN_ID.matcher(pluginId).matches()) {
+      throw new IllegalArgumentException(
+          "plugin id \"" + pluginId + "\" must match " + PLUGIN_ID.pattern());
+    }
     if (configDir.isEmpty()) {
       return Map.of();
     }

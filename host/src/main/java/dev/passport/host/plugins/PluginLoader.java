@@ -134,7 +134,9 @@ public final class PluginLoader {
               + PassportPluginManager.DESCRIPTOR + " (plugin.id, plugin.version) and lib/*.jar");
     }
     try {
-      return pluginManager.getPlugin(pluginManager.loadPlugin(directory));
+      return pluginManager.getPlugin(pluginManager.loadPluginDirectory(directory));
+    } catch (PassportPluginManager.PluginProblem e) {
+      throw new PluginLoadException("plugin directory " + directory + ": " + e.getMessage(), e);
     } catch (PluginRuntimeException | IllegalArgumentException e) {
       throw PluginLoadException.inDirectory(directory, "cannot load the plugin", e);
     }

@@ -46,7 +46,19 @@ class PluginLoaderFailureTest {
         PluginDirectoryBuilder.plugin(pluginsDir, "anonymous").factory(ProbeBackendFactory.class).build();
     Files.writeString(directory.resolve("plugin.properties"), "plugin.version=1.0.0\n", UTF_8);
 
-    assertLoadFails(directory).hasMessageContaining("'id' cannot be empty");
+    assertLoadFails(directory).hasMessageEndingWith(": plugin.properties has no plugin.id");
+  }
+
+  @Test
+  void load_pluginIdWithPathSeparator_failsStatingTheRule() throws Exception {
+    Path directory =
+        PluginDirectoryBuilder.plugin(pluginsDir, "sneaky").factory(ProbeBackendFactory.class).build();
+    Files.writeString(
+        directory.resolve("plugin.properties"), "plugin.id=../sneaky\nplugin.version=1.0.0\n", UTF_8);
+
+    assertLoadFails(directory)
+        .hasMessageContaining("plugin.id \"../sneaky\"")
+        .hasMessageContaining("names the config file");
   }
 
   @Test
@@ -55,7 +67,9 @@ class PluginLoaderFailureTest {
         PluginDirectoryBuilder.plugin(pluginsDir, "corrupt").factory(ProbeBackendFactory.class).build();
     Files.write(directory.resolve("lib/broken.jar"), "not a zip file".getBytes(UTF_8));
 
-    assertLoadFails(directory).hasMessageContaining("broken.jar is not a readable jar");
+    assertLoadFails(directory)
+        .hasMessageContaining("lib/broken.jar is not a readable jar")
+        .hasMessageContaining("replace it with a valid jar");
   }
 
   @Test
@@ -152,13 +166,15 @@ class PluginLoaderFailureTest {
   }
 
   @Test
-  void load_samePluginIdInTwoDirectories_failsNamingTheSecond() throws Exception {
-    PluginDirectoryBuilder.plugin(pluginsDir, "probe").factory(ProbeBackendFactory.class).build();
+  void load_samePluginIdInTwoDirectories_failsNamingBoth() throws Exception {
+    Path original =
+        PluginDirectoryBuilder.plugin(pluginsDir, "probe").factory(ProbeBackendFactory.class).build();
     Path copy =
         PluginDirectoryBuilder.plugin(pluginsDir, "probe-copy").factory(ProbeBackendFactory.class).build();
     Files.writeString(copy.resolve("plugin.properties"), "plugin.id=probe\nplugin.version=1.0.0\n", UTF_8);
 
-    assertLoadFails(copy).hasMessageContaining("same id (probe)");
+    assertLoadFails(copy)
+        .hasMessageContaining("plugin id probe is already used by plugin directory " + original);
   }
 
   @Test

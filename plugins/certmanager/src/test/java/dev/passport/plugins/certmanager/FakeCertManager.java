@@ -38,9 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.Attribute;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
@@ -205,10 +203,7 @@ final class FakeCertManager implements AutoCloseable {
       }
       csrs.put(resource.getMetadata().getName(), csr);
       Duration duration = GoDuration.parse((String) spec.get("duration")).orElseThrow();
-      Extensions requested = null;
-      for (Attribute attribute : csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
-        requested = Extensions.getInstance(attribute.getAttrValues().getObjectAt(0));
-      }
+      Extensions requested = csr.getRequestedExtensions();
       PublicKey subjectKey = new JcaPKCS10CertificationRequest(csr).setProvider(KeySpec.BC).getPublicKey();
       X509Certificate leaf = sign(csr.getSubject(), subjectKey, clock.instant(), duration,
           Boolean.TRUE.equals(spec.get("isCA")), requested);

@@ -1,0 +1,113 @@
+package dev.passport.host.volume;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.passport.api.MaterialFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.stream.Stream;
+
+/**
+ * Runs the real tmpfs life cycle; {@link TmpfsMounterTest} starts it inside {@code unshare -m} so
+ * that its mounts live and die with a private mount namespace. Prints {@code RESULT key=value}
+ * lines which the test compares with {@link #EXPECTED}.
+ */
+final class TmpfsScenario {
+  static final String PREFIX = "RESULT ";
+  private static final long SIZE = 1 << 20;
+  private static final int FS_GROUP = 4242;
+
+  static final Map<String, String> EXPECTED = expected();
+
+  private TmpfsScenario() {}
+
+  public static void main(String[] args) throws IOException {
+    Path root = Path.of(args[0]);
+    Mounter tmpfs = Mounter.forMode(MountMode.TMPFS);
+    MountTable mounts = MountTable.self();
+    Path target = root.resolve("vol");
+
+    tmpfs.mount(target, SIZE);
+    tmpfs.mount(target, SIZE);
+    print("mounted", tmpfs.isMounted(target));
+    print("mountsStacked", mounts.count(target));
+    MountTable.Entry entry = mounts.find(target).orElseThrow();
+    print("fsType", entry.fsType());
+    print("totalBytes", Files.getFileStore(target).getTotalSpace());
+
+    AtomicWriter writer = new AtomicWriter(target);
+    writer.write(List.of(MaterialFile.of("tls.crt", "cert".getBytes(UTF_8))), OptionalInt.of(FS_GROUP));
+    print("read", Files.readString(target.resolve("tls.crt")));
+    print("targetGid", Files.getAttribute(target, "unix:gid"));
+    print("targetMode", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+
+    // Larger than the tmpfs: the write fails part-way (ENOSPC) and the old content must survive.
+    try {
+      writer.write(List.of(MaterialFile.of("tls.crt", new byte[(int) (2 * SIZE)])), OptionalInt.of(FS_GROUP));
+      print("oversizedWrite", "accepted");
+    } catch (IOException e) {
+      print("oversizedWrite", "refused");
+    }
+    print("readAfterOversized", Files.readString(target.resolve("tls.crt")));
+    try (Stream<Path> entries = Files.list(target)) {
+      print("dataDirsAfterOversized",
+          entries.filter(p -> p.getFileName().toString().startsWith("..20")).count());
+    }
+
+    tmpfs.unmountAndRemove(target);
+    print("mountedAfterRemove", tmpfs.isMounted(target));
+    print("existsAfterRemove", Files.exists(target, LinkOption.NOFOLLOW_LINKS));
+    tmpfs.unmountAndRemove(target);
+    print("secondRemove", "ok");
+
+    // A file system mounted inside a directory-mode volume is never wiped by its removal.
+    Mounter directory = Mounter.forMode(MountMode.DIRECTORY);
+    Path plain = root.resolve("plain");
+    directory.mount(plain, SIZE);
+    Path inner = plain.resolve("inner");
+    tmpfs.mount(inner, SIZE);
+    Files.writeString(inner.resolve("precious"), "keep");
+    try {
+      directory.unmountAndRemove(plain);
+      print("nestedMountRemoval", "deleted");
+    } catch (IOException e) {
+      print("nestedMountRemoval", "refused");
+    }
+    print("nestedContent", Files.readString(inner.resolve("precious")));
+    tmpfs.unmountAndRemove(inner);
+    directory.unmountAndRemove(plain);
+    print("plainExists", Files.exists(plain));
+  }
+
+  private static Map<String, String> expected() {
+    Map<String, String> expected = new LinkedHashMap<>();
+    expected.put("mounted", "true");
+    expected.put("mountsStacked", "1");
+    expected.put("fsType", "tmpfs");
+    expected.put("totalBytes", String.valueOf(SIZE));
+    expected.put("read", "cert");
+    expected.put("targetGid", String.valueOf(FS_GROUP));
+    expected.put("targetMode", "rwxr-x---");
+    expected.put("oversizedWrite", "refused");
+    expected.put("readAfterOversized", "cert");
+    expected.put("dataDirsAfterOversized", "1");
+    expected.put("mountedAfterRemove", "false");
+    expected.put("existsAfterRemove", "false");
+    expected.put("secondRemove", "ok");
+    expected.put("nestedMountRemoval", "refused");
+    expected.put("nestedContent", "keep");
+    expected.put("plainExists", "false");
+    return expected;
+  }
+
+  private static void print(String key, Object value) {
+    System.out.println(PREFIX + key + "=" + value);
+  }
+}

@@ -1,0 +1,536 @@
+package dev.passport.plugins.certmanager;
+
+import static dev.passport.plugins.certmanager.CertificateAttributes.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.passport.api.Backend;
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendException.Kind;
+import dev.passport.api.FetchRequest;
+import dev.passport.api.Material;
+import dev.passport.api.MaterialFile;
+import dev.passport.api.Pod;
+import dev.passport.api.ServiceAccountToken;
+import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.LogCapture;
+import dev.passport.testkit.LogHygiene;
+import dev.passport.testkit.Pods;
+import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.testkit.TestBackendContext;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CertManagerBackendTest {
+
+  private static final String VOLUME_ID =
+      "csi-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  private static final Instant START = Instant.parse("2026-11-26T12:00:00Z");
+
+  private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
+  @RegisterExtension final LogCapture logs = LogCapture.checkingFor(tokens::minted);
+
+  private final FakeClock clock = FakeClock.at(START);
+  private final Pod pod = Pods.pod("team-a", "web-0", "web");
+  private ServiceAccountToken token;
+  private FakeCertManager certManager;
+  private TestBackendContext context;
+  private Backend backend;
+
+  @BeforeEach
+  void start() throws Exception {
+    certManager = new FakeCertManager(clock);
+    context = TestBackendContext.builder().clock(clock).nodeId("node-1").build();
+    token = tokens.token(pod, "", START, Duration.ofHours(1));
+    backend = newBackend("10s");
+  }
+
+  @AfterEach
+  void stop() {
+    backend.close();
+    context.close();
+    certManager.close();
+  }
+
+  private Backend newBackend(String timeout) throws BackendException {
+    return new CertManagerBackendFactory().create(
+        Map.of("apiServer", certManager.url(), "timeout", timeout), context);
+  }
+
+  private static Map<String, String> attributes(String... keyValues) {
+    Map<String, String> attributes = new HashMap<>();
+    attributes.put(ISSUER_NAME, "ca-issuer");
+    for (int i = 0; i < keyValues.length; i += 2) {
+      attributes.put(keyValues[i], keyValues[i + 1]);
+    }
+    return attributes;
+  }
+
+  private FetchRequest request(Map<String, String> attributes, Optional<Material> previous) {
+    return new FetchRequest(VOLUME_ID, pod, Map.of("", token), attributes, previous,
+        clock.instant().plus(Duration.ofMinutes(2)));
+  }
+
+  private Material fetch(Map<String, String> attributes) throws BackendException {
+    return backend.fetch(request(attributes, Optional.empty()));
+  }
+
+  private static X509Certificate certificate(Material material, String file) {
+    return IssuedCertificate.parse(material.file(file).orElseThrow().content()).orElseThrow().leaf();
+  }
+
+  private static KeyPair key(Material material, String file) {
+    return KeySpec.decode(material.file(file).orElseThrow().content()).orElseThrow();
+  }
+
+  private static String text(Material material, String file) {
+    return new String(material.file(file).orElseThrow().content(), StandardCharsets.US_ASCII);
+  }
+
+  private GenericKubernetesResource onlyRequest() {
+    assertThat(certManager.created()).hasSize(1);
+    return certManager.created().get(0);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> spec(GenericKubernetesResource request) {
+    return (Map<String, Object>) request.getAdditionalProperties().get("spec");
+  }
+
+  private static List<String> sans(PKCS10CertificationRequest csr, int tag) {
+    Extension extension = csr.getRequestedExtensions().getExtension(Extension.subjectAlternativeName);
+    if (extension == null) {
+      return List.of();
+    }
+    return java.util.Arrays.stream(GeneralNames.getInstance(extension.getParsedValue()).getNames())
+        .filter(name -> name.getTagNo() == tag)
+        .map(name -> tag == GeneralName.iPAddress
+            ? ipText(name)
+            : name.getName().toString())
+        .toList();
+  }
+
+  private static String ipText(GeneralName name) {
+    try {
+      byte[] bytes = org.bouncycastle.asn1.DEROctetString.getInstance(name.getName()).getOctets();
+      return java.net.InetAddress.getByAddress(bytes).getHostAddress();
+    } catch (java.net.UnknownHostException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static String rdn(PKCS10CertificationRequest csr, org.bouncycastle.asn1.ASN1ObjectIdentifier oid) {
+    return java.util.Arrays.stream(csr.getSubject().getRDNs(oid))
+        .map(rdn -> IETFUtils.valueToString(rdn.getFirst().getValue()))
+        .reduce((a, b) -> a + "," + b).orElse(null);
+  }
+
+  // --- issuance and files ---------------------------------------------------------------------
+
+  @Test
+  void fetch_issuedRequest_writesCertificateKeyAndCaWithMode0440() throws Exception {
+    Material material = fetch(attributes(DNS_NAMES, "web.example.com"));
+
+    assertThat(material.files()).extracting(MaterialFile::path)
+        .containsExactlyInAnyOrder("tls.crt", "tls.key", "ca.crt");
+    assertThat(material.files()).allSatisfy(file -> assertThat(file.mode()).isEqualTo(0440));
+    X509Certificate leaf = certificate(material, "tls.crt");
+    assertThat(leaf.getPublicKey()).isEqualTo(key(material, "tls.key").getPublic());
+    assertThat(certificate(material, "ca.crt")).isEqualTo(certManager.caCertificate());
+    assertThat(material.expiresAt()).contains(leaf.getNotAfter().toInstant());
+    assertThat(material.version()).contains(onlyRequest().getMetadata().getName());
+  }
+
+  @Test
+  void fetch_createCall_carriesThePodTokenAsBearer() throws Exception {
+    certManager.takeRequests();
+
+    fetch(attributes(DNS_NAMES, "web.example.com"));
+
+    List<RecordedRequest> creates = certManager.takeRequests().stream()
+        .filter(r -> r.getMethod().equals("POST") && r.getPath().contains("/certificaterequests"))
+        .toList();
+    assertThat(creates).hasSize(1);
+    assertThat(creates.get(0).getPath())
+        .startsWith("/apis/cert-manager.io/v1/namespaces/team-a/certificaterequests");
+    assertThat(creates.get(0).getHeader("Authorization")).isEqualTo("Bearer " + token.token());
+  }
+
+  @Test
+  void fetch_everyPluginCall_isMadeAsThePod() throws Exception {
+    certManager.takeRequests();
+    Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
+    Material first = fetch(attributes);
+    clock.set(first.refreshAt().orElseThrow());
+    String signerAuthorization = null;
+
+    backend.fetch(request(attributes, Optional.of(first)));
+
+    // The signer's own client sends no Authorization; every call that does carries the pod token.
+    assertThat(certManager.takeRequests().stream()
+        .map(r -> r.getHeader("Authorization"))
+        .filter(header -> header != null && !header.equals(signerAuthorization)))
+        .isNotEmpty()
+        .allSatisfy(header -> assertThat(header).isEqualTo("Bearer " + token.token()));
+  }
+
+  @Test
+  void fetch_createdRequest_hasIssuerRefDurationUsagesIsCaOwnerAndLabels() throws Exception {
+    fetch(attributes(DNS_NAMES, "web.example.com", ISSUER_KIND, "ClusterIssuer",
+        ISSUER_GROUP, "example.org", DURATION, "48h", IS_CA, "true",
+        KEY_USAGES, "server auth, client auth", "approver.example.org/team", "a"));
+
+    GenericKubernetesResource request = onlyRequest();
+    assertThat(request.getApiVersion()).isEqualTo("cert-manager.io/v1");
+    assertThat(request.getKind()).isEqualTo("CertificateRequest");
+    assertThat(request.getMetadata().getNamespace()).isEqualTo("team-a");
+    Map<String, Object> spec = spec(request);
+    assertThat(spec.get("issuerRef"))
+        .isEqualTo(Map.of("name", "ca-issuer", "kind", "ClusterIssuer", "group", "example.org"));
+    assertThat(spec.get("duration")).isEqualTo("48h0m0s");
+    assertThat(spec.get("usages")).isEqualTo(List.of("server auth", "client auth"));
+    assertThat(spec.get("isCA")).isEqualTo(true);
+    OwnerReference owner = request.getMetadata().getOwnerReferences().get(0);
+    assertThat(owner.getApiVersion()).isEqualTo("v1");
+    assertThat(owner.getKind()).isEqualTo("Pod");
+    assertThat(owner.getName()).isEqualTo("web-0");
+    assertThat(owner.getUid()).isEqualTo(pod.uid());
+    assertThat(owner.getBlockOwnerDeletion()).isNull();
+    assertThat(request.getMetadata().getLabels())
+        .containsEntry(CertManagerBackend.NODE_LABEL, "node-1")
+        .containsEntry(CertManagerBackend.VOLUME_LABEL, CertManagerBackend.labelValue(VOLUME_ID));
+    assertThat(CertManagerBackend.labelValue(VOLUME_ID)).hasSize(63);
+    assertThat(request.getMetadata().getAnnotations())
+        .containsEntry(CertManagerBackend.VOLUME_ID_ANNOTATION, VOLUME_ID)
+        .containsEntry("approver.example.org/team", "a");
+  }
+
+  @Test
+  void fetch_defaults_matchCsiDriver() throws Exception {
+    Material material = fetch(attributes(DNS_NAMES, "web.example.com"));
+
+    Map<String, Object> spec = spec(onlyRequest());
+    assertThat(spec.get("issuerRef"))
+        .isEqualTo(Map.of("name", "ca-issuer", "kind", "Issuer", "group", "cert-manager.io"));
+    assertThat(spec.get("duration")).isEqualTo("2160h0m0s");
+    assertThat(spec.get("usages")).isEqualTo(List.of("digital signature", "key encipherment"));
+    assertThat(spec.get("isCA")).isEqualTo(false);
+    // Passport's default key (issue 7): ECDSA P-256 in PKCS#8.
+    assertThat(key(material, "tls.key").getPublic()).isInstanceOf(ECPublicKey.class);
+    assertThat(text(material, "tls.key")).startsWith("-----BEGIN PRIVATE KEY-----");
+    // Renewal at 2/3 of the 90-day lifetime.
+    assertThat(material.refreshAt()).contains(START.plus(Duration.ofDays(60)));
+  }
+
+  @Test
+  void fetch_templates_expandPodVariablesInCommonNameDnsNamesAndUriSans() throws Exception {
+    fetch(attributes(
+        COMMON_NAME, "${SERVICE_ACCOUNT_NAME}.${POD_NAMESPACE}",
+        DNS_NAMES, "${POD_NAME}.${POD_NAMESPACE}.svc.cluster.local, $POD_NAME.local",
+        URI_SANS, "spiffe://cluster.local/ns/${POD_NAMESPACE}/pod/${POD_NAME}/${POD_UID}",
+        IP_SANS, "10.0.0.7,fd00::1",
+        ORGANIZATIONS, "Example ${POD_NAMESPACE}",
+        COUNTRIES, "NL"));
+
+    PKCS10CertificationRequest csr = certManager.csr(onlyRequest().getMetadata().getName());
+    assertThat(rdn(csr, BCStyle.CN)).isEqualTo("web.team-a");
+    assertThat(rdn(csr, BCStyle.O)).isEqualTo("Example team-a");
+    assertThat(rdn(csr, BCStyle.C)).isEqualTo("NL");
+    assertThat(sans(csr, GeneralName.dNSName))
+        .containsExactly("web-0.team-a.svc.cluster.local", "web-0.local");
+    assertThat(sans(csr, GeneralName.uniformResourceIdentifier))
+        .containsExactly("spiffe://cluster.local/ns/team-a/pod/web-0/" + pod.uid());
+    assertThat(sans(csr, GeneralName.iPAddress)).containsExactly("10.0.0.7", "fd00:0:0:0:0:0:0:1");
+  }
+
+  @Test
+  void fetch_unknownVariable_isInvalidArgumentBeforeAnyRequest() {
+    assertThatThrownBy(() -> fetch(attributes(DNS_NAMES, "${POD_IP}.example.com")))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining(DNS_NAMES)
+        .hasMessageContaining("POD_IP")
+        .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(certManager.created()).isEmpty();
+  }
+
+  @Test
+  void fetch_customFileNames_nameTheFiles() throws Exception {
+    Material material = fetch(attributes(DNS_NAMES, "web.example.com",
+        CERTIFICATE_FILE, "cert.pem", PRIVATE_KEY_FILE, "key.pem", CA_FILE, "root.pem"));
+
+    assertThat(material.files()).extracting(MaterialFile::path)
+        .containsExactlyInAnyOrder("cert.pem", "key.pem", "root.pem");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "RSA, 2048, , RSA PRIVATE KEY",
+      "rsa, 3072, PKCS8, PRIVATE KEY",
+      "RSA, 4096, pkcs1, RSA PRIVATE KEY",
+      "ECDSA, 256, , PRIVATE KEY",
+      "ECDSA, 384, , PRIVATE KEY",
+      "ECDSA, 521, PKCS8, PRIVATE KEY",
+      "Ed25519, , , PRIVATE KEY",
+  })
+  void fetch_keyAlgorithm_generatesThatKeyInThatEncoding(String algorithm, String size,
+      String encoding, String pemType) throws Exception {
+    Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com", KEY_ALGORITHM, algorithm);
+    if (size != null) {
+      attributes.put(KEY_SIZE, size);
+    }
+    if (encoding != null) {
+      attributes.put(KEY_ENCODING, encoding);
+    }
+
+    Material material = fetch(attributes);
+
+    assertThat(text(material, "tls.key")).startsWith("-----BEGIN " + pemType + "-----");
+    KeyPair key = key(material, "tls.key");
+    assertThat(certificate(material, "tls.crt").getPublicKey().getEncoded())
+        .isEqualTo(key.getPublic().getEncoded());
+    if (algorithm.equalsIgnoreCase("RSA")) {
+      assertThat(((RSAPublicKey) key.getPublic()).getModulus().bitLength()).isEqualTo(Integer.parseInt(size));
+    } else if (algorithm.equals("ECDSA")) {
+      assertThat(((ECPublicKey) key.getPublic()).getParams().getCurve().getField().getFieldSize())
+          .isEqualTo(Integer.parseInt(size));
+    } else {
+      assertThat(key.getPublic().getAlgorithm()).isIn("Ed25519", "EdDSA");
+    }
+  }
+
+  @Test
+  void fetch_pkcs12Enabled_writesAKeystoreOfKeyAndChain() throws Exception {
+    Material material = fetch(attributes(DNS_NAMES, "web.example.com",
+        PKCS12_ENABLE, "true", PKCS12_PASSWORD, "changeit"));
+
+    assertThat(material.file("keystore.p12")).isPresent();
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    store.load(new ByteArrayInputStream(material.file("keystore.p12").get().content()),
+        "changeit".toCharArray());
+    assertThat(store.getCertificate("certificate")).isEqualTo(certificate(material, "tls.crt"));
+    assertThat(store.getKey("certificate", "changeit".toCharArray()).getEncoded())
+        .isEqualTo(key(material, "tls.key").getPrivate().getEncoded());
+  }
+
+  @Test
+  void fetch_pkcs12Disabled_writesNoKeystore() throws Exception {
+    Material material = fetch(attributes(DNS_NAMES, "web.example.com",
+        PKCS12_ENABLE, "false", PKCS12_FILENAME, "app.p12", PKCS12_PASSWORD, "changeit"));
+
+    assertThat(material.files()).extracting(MaterialFile::path)
+        .containsExactlyInAnyOrder("tls.crt", "tls.key", "ca.crt");
+  }
+
+  // --- decisions -------------------------------------------------------------------------------
+
+  @Test
+  void fetch_deniedRequest_isPermissionDeniedQuotingTheCondition() {
+    certManager.mode(FakeCertManager.Mode.DENY, "team-a may not request *.example.com");
+
+    assertThatThrownBy(() -> fetch(attributes(DNS_NAMES, "web.example.com")))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("was denied")
+        .hasMessageContaining("team-a may not request *.example.com")
+        .hasMessageContaining("team-a/passport-")
+        .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.PERMISSION_DENIED);
+  }
+
+  @Test
+  void fetch_failedRequest_isFailedPreconditionQuotingTheCondition() {
+    certManager.mode(FakeCertManager.Mode.FAIL, "issuer ca-issuer not found");
+
+    assertThatThrownBy(() -> fetch(attributes(DNS_NAMES, "web.example.com")))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("failed (Failed): issuer ca-issuer not found")
+        .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.FAILED_PRECONDITION);
+  }
+
+  @Test
+  void fetch_afterDenial_nextAttemptCreatesAFreshRequestAndDeletesTheDeniedOne() throws Exception {
+    certManager.mode(FakeCertManager.Mode.DENY, "no");
+    Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
+    assertThatThrownBy(() -> fetch(attributes)).isInstanceOf(BackendException.class);
+    certManager.mode(FakeCertManager.Mode.ISSUE);
+
+    Material material = fetch(attributes);
+
+    assertThat(certManager.created()).hasSize(2);
+    assertThat(certManager.existing("team-a")).containsExactly(material.version().orElseThrow());
+  }
+
+  @Test
+  void fetch_stalledIssuer_timesOutThenResumesTheSameRequestAndKey() throws Exception {
+    backend.close();
+    backend = newBackend("300ms");
+    certManager.mode(FakeCertManager.Mode.STALL);
+    Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
+
+    assertThatThrownBy(() -> fetch(attributes))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("has not issued")
+        .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
+    String pending = onlyRequest().getMetadata().getName();
+    certManager.issueUndecided("team-a");
+
+    Material material = fetch(attributes);
+
+    assertThat(certManager.created()).hasSize(1);
+    assertThat(material.version()).contains(pending);
+    assertThat(certificate(material, "tls.crt").getPublicKey()).isEqualTo(key(material, "tls.key").getPublic());
+  }
+
+  @Test
+  void fetch_deadlineSoonerThanTimeout_boundsTheWait() {
+    certManager.mode(FakeCertManager.Mode.STALL);
+    FetchRequest request = new FetchRequest(VOLUME_ID, pod, Map.of("", token),
+        attributes(DNS_NAMES, "web.example.com"), Optional.empty(),
+        clock.instant().plusMillis(200));
+
+    assertThatThrownBy(() -> backend.fetch(request))
+        .isInstanceOf(BackendException.class)
+        .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
+  }
+
+  @Test
+  void fetch_deadlinePassed_failsWithoutCreatingARequest() {
+    FetchRequest request = new FetchRequest(VOLUME_ID, pod, Map.of("", token),
+        attributes(DNS_NAMES, "web.example.com"), Optional.empty(), clock.instant());
+
+    assertThatThrownBy(() -> backend.fetch(request))
+        .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
+    assertThat(certManager.created()).isEmpty();
+  }
+
+  @Test
+  void fetch_noTokenForTheApiServerAudience_isUnauthenticated() {
+    FetchRequest request = new FetchRequest(VOLUME_ID, pod, Map.of(), attributes(DNS_NAMES, "a.b"),
+        Optional.empty(), clock.instant().plusSeconds(60));
+
+    assertThatThrownBy(() -> backend.fetch(request))
+        .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.UNAUTHENTICATED);
+  }
+
+  // --- renewal ---------------------------------------------------------------------------------
+
+  @Test
+  void republish_beforeRenewalTime_returnsTheSameFilesWithoutAnApiCall() throws Exception {
+    Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
+    Material first = fetch(attributes);
+    clock.set(first.refreshAt().orElseThrow().minusSeconds(1));
+    certManager.takeRequests();
+    // As after a host restart: the material read back from the volume, without timing.
+    Material readBack = Material.of(first.files());
+
+    Material again = backend.fetch(request(attributes, Optional.of(readBack)));
+
+    assertThat(again.files()).isEqualTo(first.files());
+    assertThat(again.refreshAt()).isEqualTo(first.refreshAt());
+    assertThat(certManager.takeRequests()).isEmpty();
+    assertThat(certManager.created()).hasSize(1);
+  }
+
+  @Test
+  void republish_atRenewalTime_swapsKeyAndCertificateTogetherAndDeletesTheOldRequest() throws Exception {
+    Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com", DURATION, "24h");
+    Material first = fetch(attributes);
+    assertThat(first.refreshAt()).contains(START.plus(Duration.ofHours(16)));
+    clock.set(first.refreshAt().orElseThrow());
+
+    Material renewed = backend.fetch(request(attributes, Optional.of(first)));
+
+    X509Certificate newLeaf = certificate(renewed, "tls.crt");
+    assertThat(newLeaf).isNotEqualTo(certificate(first, "tls.crt"));
+    assertThat(key(renewed, "tls.key").getPublic()).isNotEqualTo(key(first, "tls.key").getPublic());
+    assertThat(newLeaf.getPublicKey()).isEqualTo(key(renewed, "tls.key").getPublic());
+    assertThat(newLeaf.getNotBefore().toInstant()).isEqualTo(first.refreshAt().orElseThrow());
+    assertThat(renewed.refreshAt()).contains(START.plus(Duration.ofHours(32)));
+    assertThat(certManager.existing("team-a")).containsExactly(renewed.version().orElseThrow());
+  }
+
+  @Test
+  void renewBefore_shorterThanLifetime_setsRefreshAtThatLongBeforeExpiry() throws Exception {
+    Material material = fetch(attributes(DNS_NAMES, "web.example.com", DURATION, "24h",
+        RENEW_BEFORE, "1h"));
+
+    assertThat(material.refreshAt()).contains(START.plus(Duration.ofHours(23)));
+    assertThat(material.expiresAt()).contains(START.plus(Duration.ofHours(24)));
+  }
+
+  @Test
+  void renewBefore_notShorterThanLifetime_fallsBackToTwoThirds() throws Exception {
+    Material material = fetch(attributes(DNS_NAMES, "web.example.com", DURATION, "3h",
+        RENEW_BEFORE, "5h"));
+
+    assertThat(material.refreshAt()).contains(START.plus(Duration.ofHours(2)));
+  }
+
+  @Test
+  void reusePrivateKey_onRenewal_keepsTheKeyFromThePreviousMaterial() throws Exception {
+    Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com",
+        KEY_ALGORITHM, "RSA", REUSE_PRIVATE_KEY, "true");
+    Material first = fetch(attributes);
+    clock.set(first.refreshAt().orElseThrow());
+
+    Material renewed = backend.fetch(request(attributes, Optional.of(Material.of(first.files()))));
+
+    assertThat(certificate(renewed, "tls.crt")).isNotEqualTo(certificate(first, "tls.crt"));
+    assertThat(renewed.file("tls.key")).isEqualTo(first.file("tls.key"));
+    assertThat(certificate(renewed, "tls.crt").getPublicKey()).isEqualTo(key(first, "tls.key").getPublic());
+  }
+
+  @Test
+  void reusePrivateKey_previousKeyOfAnotherAlgorithm_generatesANewKey() throws Exception {
+    Material first = fetch(attributes(DNS_NAMES, "web.example.com", KEY_ALGORITHM, "RSA"));
+    clock.set(first.refreshAt().orElseThrow());
+    Map<String, String> ecdsa = attributes(DNS_NAMES, "web.example.com", REUSE_PRIVATE_KEY, "true");
+
+    Material renewed = backend.fetch(request(ecdsa, Optional.of(first)));
+
+    assertThat(key(renewed, "tls.key").getPublic()).isInstanceOf(ECPublicKey.class);
+  }
+
+  // --- hygiene ---------------------------------------------------------------------------------
+
+  @Test
+  void failures_neverCarryThePodToken() {
+    certManager.mode(FakeCertManager.Mode.DENY, "denied");
+
+    Throwable thrown = org.junit.jupiter.api.Assertions.assertThrows(BackendException.class,
+        () -> fetch(attributes(DNS_NAMES, "web.example.com")));
+
+    LogHygiene.assertNoSecrets(tokens.minted(), thrown);
+  }
+
+  @Test
+  void requiredAudiences_isTheApiServerAudience_andValidatesAttributes() throws Exception {
+    assertThat(backend.requiredAudiences(attributes(DNS_NAMES, "a.example.com"))).containsExactly("");
+    assertThatThrownBy(() -> backend.requiredAudiences(Map.of(DNS_NAMES, "a.example.com")))
+        .hasMessageContaining(ISSUER_NAME);
+  }
+}

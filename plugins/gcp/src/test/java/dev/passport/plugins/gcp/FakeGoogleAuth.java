@@ -1,0 +1,297 @@
+package dev.passport.plugins.gcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.passport.testkit.InvalidTokenException;
+import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.testkit.TokenClaims;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Google's Security Token Service ({@code POST /v1/token}, RFC 8693) and IAM Credentials
+ * ({@code generateAccessToken}) on one loopback HTTPS server, speaking the wire format
+ * google-auth-library expects. STS verifies the subject token against the testkit's signing key and
+ * the pool audience; IAM checks that the bearer is a token STS issued. Both count calls and can be
+ * told to fail.
+ */
+final class FakeGoogleAuth implements AutoCloseable {
+
+  static final String TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+  static final String JWT_TYPE = "urn:ietf:params:oauth:token-type:jwt";
+  static final String ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
+  static final String CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform";
+
+  private static final Pattern GENERATE_ACCESS_TOKEN =
+      Pattern.compile("/v1/projects/-/serviceAccounts/([^/:]+):generateAccessToken");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** One STS exchange as received. */
+  record Exchange(String audience, String subject, String podUid) {}
+
+  /** One generateAccessToken call as received. */
+  record Impersonation(String serviceAccount, List<String> delegates, String lifetime,
+      List<String> scope) {}
+
+  /** A canned error answer. */
+  record Failure(int status, String body) {}
+
+  private final HttpsServer server;
+  private final ExecutorService executor;
+  private final ServiceAccountTokens tokens;
+  private final Clock clock;
+  private final String podTokenAudience;
+  private final String workloadIdentityProvider;
+  private final List<Exchange> exchanges = new ArrayList<>();
+  private final List<Impersonation> impersonations = new ArrayList<>();
+  private final List<String> problems = new ArrayList<>();
+  private final Set<String> federatedTokens = ConcurrentHashMap.newKeySet();
+  private final Set<String> serviceAccountTokens = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger issued = new AtomicInteger();
+  private volatile Failure stsFailure;
+  private volatile Failure iamFailure;
+
+  private FakeGoogleAuth(TestPki pki, ServiceAccountTokens tokens, Clock clock,
+      String podTokenAudience, String workloadIdentityProvider) throws IOException {
+    this.tokens = tokens;
+    this.clock = clock;
+    this.podTokenAudience = podTokenAudience;
+    this.workloadIdentityProvider = workloadIdentityProvider;
+    this.server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    this.server.setHttpsConfigurator(new HttpsConfigurator(pki.serverSslContext()));
+    this.executor = Executors.newFixedThreadPool(4, runnable -> {
+      Thread thread = new Thread(runnable, "fake-google-auth");
+      thread.setDaemon(true);
+      return thread;
+    });
+    this.server.setExecutor(executor);
+    this.server.createContext("/", this::handle);
+    this.server.start();
+  }
+
+  /**
+   * Starts the fake. STS accepts pod tokens minted by {@code tokens} for {@code podTokenAudience},
+   * exchanged for {@code workloadIdentityProvider}.
+   */
+  static FakeGoogleAuth start(TestPki pki, ServiceAccountTokens tokens, Clock clock,
+      String podTokenAudience, String workloadIdentityProvider) throws IOException {
+    return new FakeGoogleAuth(pki, tokens, clock, podTokenAudience, workloadIdentityProvider);
+  }
+
+  /** {@code https://127.0.0.1:<port>}: the IAM Credentials base URL; STS is at /v1/token. */
+  String baseUrl() {
+    return "https://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  String stsTokenUrl() {
+    return baseUrl() + "/v1/token";
+  }
+
+  synchronized List<Exchange> exchanges() {
+    return List.copyOf(exchanges);
+  }
+
+  synchronized List<Impersonation> impersonations() {
+    return List.copyOf(impersonations);
+  }
+
+  /** Requests that broke the protocol (wrong form field, bad bearer): a test expects none. */
+  synchronized List<String> problems() {
+    return List.copyOf(problems);
+  }
+
+  Set<String> federatedTokens() {
+    return Set.copyOf(federatedTokens);
+  }
+
+  Set<String> serviceAccountTokens() {
+    return Set.copyOf(serviceAccountTokens);
+  }
+
+  /** Every access token issued, for the fake Secret Manager and for log hygiene checks. */
+  Set<String> issuedTokens() {
+    Set<String> all = new java.util.HashSet<>(federatedTokens);
+    all.addAll(serviceAccountTokens);
+    return all;
+  }
+
+  /** Makes STS answer {@code status} with an RFC 6749 error body. */
+  void failSts(int status, String error, String description) {
+    ObjectNode body = JSON.createObjectNode().put("error", error)
+        .put("error_description", description);
+    stsFailure = new Failure(status, body.toString());
+  }
+
+  /** Makes IAM Credentials answer {@code status} with a Google API error body. */
+  void failIam(int status, String googleStatus, String message) {
+    ObjectNode body = JSON.createObjectNode();
+    body.putObject("error").put("code", status).put("message", message)
+        .put("status", googleStatus);
+    iamFailure = new Failure(status, body.toString());
+  }
+
+  void recover() {
+    stsFailure = null;
+    iamFailure = null;
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String path = exchange.getRequestURI().getPath();
+      if (!"POST".equals(exchange.getRequestMethod())) {
+        respond(exchange, 405, "{}");
+      } else if (path.equals("/v1/token")) {
+        sts(exchange);
+      } else {
+        Matcher m = GENERATE_ACCESS_TOKEN.matcher(path);
+        if (m.matches()) {
+          iam(exchange, m.group(1));
+        } else {
+          respond(exchange, 404, "{\"error\":{\"code\":404,\"message\":\"no such path\"}}");
+        }
+      }
+    }
+  }
+
+  private void sts(HttpExchange exchange) throws IOException {
+    Map<String, String> form = parseForm(readBody(exchange));
+    expect(form, "grant_type", TOKEN_EXCHANGE);
+    expect(form, "subject_token_type", JWT_TYPE);
+    expect(form, "requested_token_type", ACCESS_TOKEN_TYPE);
+    expect(form, "audience", workloadIdentityProvider);
+    if (!String.valueOf(form.get("scope")).contains(CLOUD_PLATFORM)) {
+      problem("STS scope is " + form.get("scope"));
+    }
+    Failure failure = stsFailure;
+    if (failure != null) {
+      respond(exchange, failure.status(), failure.body());
+      return;
+    }
+    TokenClaims claims;
+    try {
+      claims = tokens.verify(form.get("subject_token"), podTokenAudience, clock.instant());
+    } catch (InvalidTokenException e) {
+      respond(exchange, 400, JSON.createObjectNode().put("error", "invalid_grant")
+          .put("error_description", "The subject token is invalid: " + e.getMessage()).toString());
+      return;
+    }
+    synchronized (this) {
+      exchanges.add(new Exchange(form.get("audience"), claims.subject(), claims.podUid()));
+    }
+    String accessToken = "federated-" + issued.incrementAndGet() + "-" + java.util.UUID.randomUUID();
+    federatedTokens.add(accessToken);
+    ObjectNode body = JSON.createObjectNode()
+        .put("access_token", accessToken)
+        .put("issued_token_type", ACCESS_TOKEN_TYPE)
+        .put("token_type", "Bearer")
+        .put("expires_in", 3600);
+    respond(exchange, 200, body.toString());
+  }
+
+  private void iam(HttpExchange exchange, String serviceAccount) throws IOException {
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    String bearer = authorization != null && authorization.startsWith("Bearer ")
+        ? authorization.substring("Bearer ".length()) : "";
+    JsonNode request = JSON.readTree(readBody(exchange));
+    if (!federatedTokens.contains(bearer)) {
+      problem("generateAccessToken without a federated bearer token");
+      respond(exchange, 401, "{\"error\":{\"code\":401,\"message\":\"Request had invalid"
+          + " authentication credentials.\",\"status\":\"UNAUTHENTICATED\"}}");
+      return;
+    }
+    Failure failure = iamFailure;
+    if (failure != null) {
+      respond(exchange, failure.status(), failure.body());
+      return;
+    }
+    List<String> delegates = new ArrayList<>();
+    request.path("delegates").forEach(d -> delegates.add(d.asText()));
+    List<String> scope = new ArrayList<>();
+    request.path("scope").forEach(s -> scope.add(s.asText()));
+    synchronized (this) {
+      impersonations.add(new Impersonation(serviceAccount, delegates,
+          request.path("lifetime").asText(), scope));
+    }
+    String accessToken = "impersonated-" + issued.incrementAndGet() + "-"
+        + java.util.UUID.randomUUID();
+    serviceAccountTokens.add(accessToken);
+    // google-auth-library compares expireTime with the real clock
+    Instant expires = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+    ObjectNode body = JSON.createObjectNode()
+        .put("accessToken", accessToken)
+        .put("expireTime", expires.toString());
+    respond(exchange, 200, body.toString());
+  }
+
+  private void expect(Map<String, String> form, String field, String expected) {
+    if (!expected.equals(form.get(field))) {
+      problem("STS field " + field + " is " + form.get(field) + ", expected " + expected);
+    }
+  }
+
+  private synchronized void problem(String description) {
+    problems.add(description);
+  }
+
+  private static String readBody(HttpExchange exchange) throws IOException {
+    try (InputStream in = exchange.getRequestBody()) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private static Map<String, String> parseForm(String body) {
+    Map<String, String> form = new HashMap<>();
+    for (String pair : body.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        form.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+      }
+    }
+    return form;
+  }
+
+  private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  Optional<Exchange> lastExchange() {
+    List<Exchange> all = exchanges();
+    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,478 @@
+package dev.passport.plugins.gcp;
+
+import static dev.passport.plugins.gcp.GcpTestbed.AUDIENCE;
+import static dev.passport.plugins.gcp.GcpTestbed.PROVIDER;
+import static dev.passport.plugins.gcp.GcpTestbed.SERVICE_ACCOUNT;
+import static dev.passport.plugins.gcp.GcpTestbed.secretsAttribute;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.passport.api.Backend;
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendException.Kind;
+import dev.passport.api.FetchRequest;
+import dev.passport.api.Material;
+import dev.passport.api.MaterialFile;
+import dev.passport.api.Pod;
+import dev.passport.api.ServiceAccountToken;
+import dev.passport.testkit.LogCapture;
+import dev.passport.testkit.LogHygiene;
+import io.grpc.Status;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+class GcpBackendTest {
+
+  static final String DB_PASSWORD = "projects/test-project/secrets/db-password/versions/3";
+  static final String API_KEY_LATEST = "projects/test-project/secrets/api-key/versions/latest";
+  static final String API_KEY_RESOLVED = "projects/123456/secrets/api-key/versions/7";
+  static final String REGIONAL = "projects/test-project/locations/europe-west1/secrets/eu/versions/1";
+  static final String REGIONAL_OTHER =
+      "projects/test-project/locations/us-east1/secrets/us/versions/2";
+
+  @TempDir Path tempDir;
+  GcpTestbed bed;
+  Backend backend;
+
+  @RegisterExtension
+  final LogCapture logs = LogCapture.checkingFor(() -> bed == null ? List.of() : bed.secrets());
+
+  @BeforeEach
+  void start() throws Exception {
+    bed = new GcpTestbed(tempDir);
+    bed.global.put(DB_PASSWORD, "s3cret-db".getBytes(UTF_8));
+    bed.global.put(API_KEY_LATEST, API_KEY_RESOLVED, "key-7".getBytes(UTF_8));
+    bed.regional.put(REGIONAL, "eu-value".getBytes(UTF_8));
+    bed.regional.put(REGIONAL_OTHER, "us-value".getBytes(UTF_8));
+    backend = bed.backend();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (backend != null) {
+      backend.close();
+    }
+    assertThat(bed.auth.problems()).as("protocol problems seen by the fake STS/IAM").isEmpty();
+    bed.close();
+  }
+
+  @Test
+  void fetch_globalSecret_exchangesPodTokenAndWritesPayloadWithDefaultMode() throws Exception {
+    Pod pod = bed.pod();
+    Material material = backend.fetch(
+        bed.request(pod, bed.token(pod), secretsAttribute(DB_PASSWORD, "db/password")));
+
+    assertThat(material.files())
+        .containsExactly(new MaterialFile("db/password", "s3cret-db".getBytes(UTF_8), 0440));
+    assertThat(material.version()).contains(DB_PASSWORD);
+    assertThat(bed.auth.exchanges()).singleElement().satisfies(exchange -> {
+      assertThat(exchange.audience()).isEqualTo(PROVIDER);
+      assertThat(exchange.podUid()).isEqualTo(pod.uid());
+      assertThat(exchange.subject()).isEqualTo(pod.serviceAccountUser());
+    });
+    assertThat(bed.auth.impersonations()).isEmpty();
+    assertThat(bed.global.bearers()).containsExactlyElementsOf(bed.auth.federatedTokens());
+  }
+
+  @Test
+  void requiredAudiences_podAdc_isTheAudienceDerivedFromTheGkeProvider() throws Exception {
+    assertThat(backend.requiredAudiences(secretsAttribute(DB_PASSWORD, "a"))).containsExactly(
+        AUDIENCE);
+  }
+
+  @Test
+  void fetch_globalAndRegionalSecrets_routesEachToItsEndpointWithOneClientPerEndpoint()
+      throws Exception {
+    Material material = backend.fetch(bed.request(secretsAttribute(
+        DB_PASSWORD, "global", REGIONAL, "eu", REGIONAL_OTHER, "us")));
+
+    assertThat(contents(material)).containsExactlyInAnyOrderEntriesOf(
+        Map.of("global", "s3cret-db", "eu", "eu-value", "us", "us-value"));
+    assertThat(bed.global.calls(DB_PASSWORD)).isEqualTo(1);
+    assertThat(bed.global.calls(REGIONAL)).isZero();
+    assertThat(bed.regional.calls(REGIONAL)).isEqualTo(1);
+    assertThat(bed.regional.calls(REGIONAL_OTHER)).isEqualTo(1);
+    assertThat(((GcpBackend) backend).clientEndpoints())
+        .containsExactlyInAnyOrder(bed.global.endpoint(), bed.regional.endpoint());
+  }
+
+  @Test
+  void fetch_serviceAccountWithDelegates_impersonatesThroughIamWithTheFederatedToken()
+      throws Exception {
+    Map<String, String> attributes = new HashMap<>(secretsAttribute(DB_PASSWORD, "db"));
+    attributes.put(GcpConfig.SERVICE_ACCOUNT, SERVICE_ACCOUNT);
+    attributes.put(GcpConfig.DELEGATES, "hop@test-project.iam.gserviceaccount.com");
+
+    backend.fetch(bed.request(attributes));
+
+    assertThat(bed.auth.exchanges()).hasSize(1);
+    assertThat(bed.auth.impersonations()).singleElement().satisfies(call -> {
+      assertThat(call.serviceAccount()).isEqualTo(SERVICE_ACCOUNT);
+      assertThat(call.delegates()).containsExactly(
+          "projects/-/serviceAccounts/hop@test-project.iam.gserviceaccount.com");
+      assertThat(call.lifetime()).isEqualTo("3600s");
+      assertThat(call.scope()).containsExactly(PodCredentials.CLOUD_PLATFORM);
+    });
+    assertThat(bed.global.bearers()).containsExactlyElementsOf(bed.auth.serviceAccountTokens());
+  }
+
+  @Test
+  void fetch_serviceAccountFromConfig_impersonatesWithoutAttribute() throws Exception {
+    backend.close();
+    backend = bed.backend(bed.config(GcpConfig.SERVICE_ACCOUNT, SERVICE_ACCOUNT));
+
+    backend.fetch(bed.request(secretsAttribute(DB_PASSWORD, "db")));
+
+    assertThat(bed.auth.impersonations()).singleElement()
+        .satisfies(call -> assertThat(call.delegates()).isEmpty());
+    assertThat(bed.global.bearers()).containsExactlyElementsOf(bed.auth.serviceAccountTokens());
+  }
+
+  @Test
+  void fetch_twentyTimesWithUnchangedToken_exchangesOnceAndReadsEachSecretOncePerFetch()
+      throws Exception {
+    Pod pod = bed.pod();
+    ServiceAccountToken token = bed.token(pod);
+    Map<String, String> attributes =
+        new HashMap<>(secretsAttribute(DB_PASSWORD, "db", REGIONAL, "eu"));
+    attributes.put(GcpConfig.SERVICE_ACCOUNT, SERVICE_ACCOUNT);
+
+    for (int i = 0; i < 20; i++) {
+      bed.clock.advance(Duration.ofSeconds(60));
+      backend.fetch(bed.request(pod, token, attributes));
+    }
+
+    assertThat(bed.auth.exchanges()).hasSize(1);
+    assertThat(bed.auth.impersonations()).hasSize(1);
+    assertThat(bed.global.calls(DB_PASSWORD)).isEqualTo(20);
+    assertThat(bed.regional.calls(REGIONAL)).isEqualTo(20);
+    assertThat(((GcpBackend) backend).cachedIdentities()).isEqualTo(1);
+  }
+
+  @Test
+  void fetch_afterKubeletRotatesTheToken_exchangesTheNewToken() throws Exception {
+    Pod pod = bed.pod();
+    Map<String, String> attributes = secretsAttribute(DB_PASSWORD, "db");
+    backend.fetch(bed.request(pod, bed.token(pod), attributes));
+
+    bed.clock.advance(Duration.ofMinutes(50));
+    backend.fetch(bed.request(pod, bed.token(pod), attributes));
+
+    assertThat(bed.auth.exchanges()).hasSize(2);
+  }
+
+  @Test
+  void fetch_twoPods_exchangeEachPodsOwnToken() throws Exception {
+    Pod first = bed.pod();
+    Pod second = dev.passport.testkit.Pods.pod("shop", "web-1", "web");
+    Map<String, String> attributes = secretsAttribute(DB_PASSWORD, "db");
+
+    backend.fetch(bed.request(first, bed.token(first), attributes));
+    backend.fetch(bed.request(second, bed.token(second), attributes));
+
+    assertThat(bed.auth.exchanges()).extracting(FakeGoogleAuth.Exchange::podUid)
+        .containsExactly(first.uid(), second.uid());
+    assertThat(bed.global.bearers()).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void fetch_onlyPinnedVersions_refreshesAfterTheLongPinnedInterval() throws Exception {
+    Material material = backend.fetch(bed.request(secretsAttribute(DB_PASSWORD, "db")));
+
+    assertThat(material.refreshAt()).contains(bed.clock.instant().plus(Duration.ofHours(24)));
+  }
+
+  @Test
+  void fetch_latestVersion_leavesRefreshToTheHostAndRecordsTheResolvedVersion() throws Exception {
+    Material material = backend.fetch(bed.request(secretsAttribute(
+        DB_PASSWORD, "db", API_KEY_LATEST, "api-key")));
+
+    assertThat(material.refreshAt()).isEmpty();
+    assertThat(material.version()).contains(DB_PASSWORD + "," + API_KEY_RESOLVED);
+  }
+
+  @Test
+  void fetch_extractJsonAndYamlKeys_writesOnlyTheValues() throws Exception {
+    String json = "projects/test-project/secrets/json/versions/1";
+    String yaml = "projects/test-project/secrets/yaml/versions/1";
+    bed.global.put(json, "{\"user\":\"alice\",\"password\":\"pw-json\"}".getBytes(UTF_8));
+    bed.global.put(yaml, "user: bob\npassword: pw-yaml\n".getBytes(UTF_8));
+    Map<String, String> attributes = Map.of(VolumeSettings.SECRETS, String.join("\n",
+        "- resourceName: " + json,
+        "  path: from-json",
+        "  extractJSONKey: password",
+        "- resourceName: " + yaml,
+        "  fileName: from-yaml",
+        "  extractYAMLKey: user"));
+
+    Material material = backend.fetch(bed.request(attributes));
+
+    assertThat(contents(material)).containsExactlyInAnyOrderEntriesOf(
+        Map.of("from-json", "pw-json", "from-yaml", "bob"));
+  }
+
+  @Test
+  void fetch_extractKeyMissingFromPayload_failsPreconditionWithoutQuotingContent() {
+    String json = "projects/test-project/secrets/json/versions/1";
+    bed.global.put(json, "{\"user\":\"alice\"}".getBytes(UTF_8));
+    Map<String, String> attributes = Map.of(VolumeSettings.SECRETS,
+        "- resourceName: " + json + "\n  path: p\n  extractJSONKey: password\n");
+
+    BackendException e = fetchFailure(attributes);
+
+    assertThat(e.kind()).isEqualTo(Kind.FAILED_PRECONDITION);
+    assertThat(e.getMessage()).contains(json, "\"password\" not found").doesNotContain("alice");
+  }
+
+  @Test
+  void fetch_modePerFile_setsEachFilesMode() throws Exception {
+    Map<String, String> attributes = Map.of(VolumeSettings.SECRETS, String.join("\n",
+        "- resourceName: " + DB_PASSWORD,
+        "  path: owner-only",
+        "  mode: 0400",
+        "- resourceName: " + API_KEY_LATEST,
+        "  path: world-readable",
+        "  mode: \"0644\"",
+        "- resourceName: " + REGIONAL,
+        "  path: default"));
+
+    Material material = backend.fetch(bed.request(attributes));
+
+    assertThat(material.file("owner-only")).map(MaterialFile::mode).contains(0400);
+    assertThat(material.file("world-readable")).map(MaterialFile::mode).contains(0644);
+    assertThat(material.file("default")).map(MaterialFile::mode).contains(MaterialFile.DEFAULT_MODE);
+  }
+
+  @Test
+  void fetch_twoOfThreeSecretsFail_returnsNothingAndNamesEveryFailedSecret() {
+    String missing = "projects/test-project/secrets/missing/versions/1";
+    bed.regional.fail(REGIONAL, Status.PERMISSION_DENIED.withDescription(
+        "Permission 'secretmanager.versions.access' denied"));
+
+    BackendException e = fetchFailure(secretsAttribute(
+        DB_PASSWORD, "ok", missing, "missing", REGIONAL, "denied"));
+
+    assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND);
+    assertThat(e.getMessage()).contains("2 of 3", missing, REGIONAL,
+        "Permission 'secretmanager.versions.access' denied").doesNotContain(DB_PASSWORD);
+  }
+
+  @Test
+  void fetch_payloadFailsCrc32c_failsInternalAndWritesNothing() {
+    bed.global.putCorrupted(DB_PASSWORD, "s3cret-db".getBytes(UTF_8));
+
+    BackendException e = fetchFailure(secretsAttribute(DB_PASSWORD, "db", REGIONAL, "eu"));
+
+    assertThat(e.kind()).isEqualTo(Kind.INTERNAL);
+    assertThat(e.getMessage()).contains(DB_PASSWORD, "data_crc32c").doesNotContain("s3cret");
+  }
+
+  @Test
+  void fetch_secretNotFound_namesTheResource() {
+    String missing = "projects/test-project/secrets/missing/versions/9";
+
+    BackendException e = fetchFailure(secretsAttribute(missing, "m"));
+
+    assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND);
+    assertThat(e.getMessage()).contains(missing + " not found");
+  }
+
+  @Test
+  void fetch_secretManagerUnavailable_isRetryableUnavailable() {
+    bed.global.fail(DB_PASSWORD, Status.UNAVAILABLE.withDescription("backend overloaded"));
+
+    BackendException e = fetchFailure(secretsAttribute(DB_PASSWORD, "db"));
+
+    assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE);
+    assertThat(e.getMessage()).contains("backend overloaded");
+    assertThat(bed.global.calls(DB_PASSWORD)).isEqualTo(GcpBackend.MAX_ATTEMPTS);
+  }
+
+  @Test
+  void fetch_secretManagerStalls_failsWithDeadlineExceededAtTheRequestDeadline() {
+    bed.global.stall();
+    Pod pod = bed.pod();
+    FetchRequest request = new FetchRequest("v", pod, Map.of(AUDIENCE, bed.token(pod)),
+        secretsAttribute(DB_PASSWORD, "db"), Optional.empty(),
+        bed.clock.instant().plus(Duration.ofMillis(1500)));
+
+    BackendException e = catchThrowableOfType(BackendException.class,
+        () -> backend.fetch(request));
+
+    assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
+    assertThat(e.getMessage()).contains(DB_PASSWORD);
+  }
+
+  @Test
+  void fetch_deadlineAlreadyPassed_failsWithoutCallingGoogle() {
+    Pod pod = bed.pod();
+    FetchRequest request = new FetchRequest("v", pod, Map.of(AUDIENCE, bed.token(pod)),
+        secretsAttribute(DB_PASSWORD, "db"), Optional.empty(), bed.clock.instant());
+
+    BackendException e = catchThrowableOfType(BackendException.class,
+        () -> backend.fetch(request));
+
+    assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
+    assertThat(bed.auth.exchanges()).isEmpty();
+  }
+
+  @Test
+  void fetch_stsRejectsTheToken_isUnauthenticatedQuotingErrorDescription() {
+    bed.auth.failSts(400, "invalid_grant", "The audience in ID Token does not match.");
+
+    BackendException e = fetchFailure(secretsAttribute(DB_PASSWORD, "db"));
+
+    assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
+    assertThat(e.getMessage()).contains("invalid_grant", "The audience in ID Token does not match.");
+    assertThat(bed.global.totalCalls()).isZero();
+  }
+
+  @Test
+  void fetch_stsDeniesAccess_isPermissionDenied() {
+    bed.auth.failSts(403, "access_denied", "The caller does not have permission.");
+
+    BackendException e = fetchFailure(secretsAttribute(DB_PASSWORD, "db"));
+
+    assertThat(e.kind()).isEqualTo(Kind.PERMISSION_DENIED);
+    assertThat(e.getMessage()).contains("The caller does not have permission.");
+  }
+
+  @Test
+  void fetch_podTokenForAnotherAudience_isRejectedByStsAsUnauthenticated() {
+    Pod pod = bed.pod();
+    ServiceAccountToken wrongAudience =
+        bed.tokens.token(pod, "vault", bed.clock.instant(), Duration.ofHours(1));
+
+    BackendException e = catchThrowableOfType(BackendException.class, () -> backend.fetch(
+        bed.request(pod, wrongAudience, secretsAttribute(DB_PASSWORD, "db"))));
+
+    assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
+    assertThat(e.getMessage()).contains("invalid_grant");
+  }
+
+  @Test
+  void fetch_iamRefusesImpersonation_isPermissionDeniedQuotingGoogle() {
+    bed.auth.failIam(403, "PERMISSION_DENIED",
+        "Permission 'iam.serviceAccounts.getAccessToken' denied on resource.");
+    Map<String, String> attributes = new HashMap<>(secretsAttribute(DB_PASSWORD, "db"));
+    attributes.put(GcpConfig.SERVICE_ACCOUNT, SERVICE_ACCOUNT);
+
+    BackendException e = fetchFailure(attributes);
+
+    assertThat(e.kind()).isEqualTo(Kind.PERMISSION_DENIED);
+    assertThat(e.getMessage()).contains(SERVICE_ACCOUNT, "HTTP 403",
+        "Permission 'iam.serviceAccounts.getAccessToken' denied on resource.");
+  }
+
+  @Test
+  void fetch_iamRejectsCredentials_isUnauthenticated() {
+    bed.auth.failIam(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.");
+    Map<String, String> attributes = new HashMap<>(secretsAttribute(DB_PASSWORD, "db"));
+    attributes.put(GcpConfig.SERVICE_ACCOUNT, SERVICE_ACCOUNT);
+
+    assertThat(fetchFailure(attributes).kind()).isEqualTo(Kind.UNAUTHENTICATED);
+  }
+
+  @Test
+  void fetch_noTokenForTheAudience_isUnauthenticatedNamingTheAudience() {
+    Pod pod = bed.pod();
+    FetchRequest request = new FetchRequest("v", pod, Map.of(), secretsAttribute(DB_PASSWORD,
+        "db"), Optional.empty(), bed.clock.instant().plusSeconds(30));
+
+    BackendException e = catchThrowableOfType(BackendException.class,
+        () -> backend.fetch(request));
+
+    assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
+    assertThat(e.getMessage()).contains(AUDIENCE);
+  }
+
+  @Test
+  void fetch_providerAdcNotAllowed_isInvalidArgumentBeforeAnyCall() {
+    Map<String, String> attributes = new HashMap<>(secretsAttribute(DB_PASSWORD, "db"));
+    attributes.put(VolumeSettings.AUTH, "provider-adc");
+
+    assertThatThrownBy(() -> backend.requiredAudiences(attributes))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
+        .hasMessageContaining("provider-adc", "allowProviderAdc");
+    assertThat(fetchFailure(attributes).kind()).isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(bed.auth.exchanges()).isEmpty();
+  }
+
+  @Test
+  void fetch_badResourceName_isInvalidArgumentNamingTheField() {
+    BackendException e = fetchFailure(secretsAttribute("projects/p/secrets/s", "x"));
+
+    assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(e.getMessage()).contains("secrets[0].resourceName", "projects/p/secrets/s");
+  }
+
+  @Test
+  void fetch_concurrentPodsOnOneBackend_allSucceedWithOneClientPerEndpoint() throws Exception {
+    int pods = 8;
+    var executor = java.util.concurrent.Executors.newFixedThreadPool(pods);
+    try {
+      List<java.util.concurrent.Future<Material>> results = new java.util.ArrayList<>();
+      for (int i = 0; i < pods; i++) {
+        Pod pod = dev.passport.testkit.Pods.pod("shop", "web-" + i, "web");
+        FetchRequest request =
+            bed.request(pod, bed.token(pod), secretsAttribute(DB_PASSWORD, "db", REGIONAL, "eu"));
+        results.add(executor.submit(() -> backend.fetch(request)));
+      }
+      for (var result : results) {
+        assertThat(contents(result.get(30, java.util.concurrent.TimeUnit.SECONDS)))
+            .containsEntry("db", "s3cret-db").containsEntry("eu", "eu-value");
+      }
+    } finally {
+      executor.shutdownNow();
+    }
+    assertThat(bed.auth.exchanges()).hasSize(pods);
+    assertThat(((GcpBackend) backend).clientEndpoints()).hasSize(2);
+  }
+
+  @Test
+  void fetchAndFailures_neverLogOrThrowTokens() {
+    bed.auth.failSts(400, "invalid_grant", "bad token");
+    BackendException e = fetchFailure(secretsAttribute(DB_PASSWORD, "db"));
+    bed.auth.recover();
+    Material material = fetchOrFail(secretsAttribute(DB_PASSWORD, "db"));
+
+    assertThat(material.files()).hasSize(1);
+    LogHygiene.assertNoSecrets(bed.secrets(), e);
+    LogHygiene.assertNoSecrets(bed.secrets(), logs.lines());
+  }
+
+  private Material fetchOrFail(Map<String, String> attributes) {
+    try {
+      return backend.fetch(bed.request(attributes));
+    } catch (BackendException e) {
+      throw new AssertionError("fetch failed: " + e.getMessage(), e);
+    }
+  }
+
+  private BackendException fetchFailure(Map<String, String> attributes) {
+    FetchRequest request = bed.request(attributes);
+    BackendException e = catchThrowableOfType(BackendException.class, () -> backend.fetch(request));
+    assertThat(e).as("fetch should have failed").isNotNull();
+    return e;
+  }
+
+  private static Map<String, String> contents(Material material) {
+    Map<String, String> contents = new HashMap<>();
+    for (MaterialFile file : material.files()) {
+      contents.put(file.path(), new String(file.content(), UTF_8));
+    }
+    return contents;
+  }
+}

@@ -1,0 +1,123 @@
+package dev.passport.plugins.gcp;
+
+import dev.passport.api.Backend;
+import dev.passport.api.BackendException;
+import dev.passport.api.FetchRequest;
+import dev.passport.api.Pod;
+import dev.passport.api.ServiceAccountToken;
+import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.Pods;
+import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.testkit.TestBackendContext;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Everything a gcp backend test talks to, on loopback: a test PKI, the fake STS + IAM Credentials,
+ * a global and a regional fake Secret Manager, pod tokens and a fake clock. One per test.
+ */
+final class GcpTestbed implements AutoCloseable {
+
+  static final String PROJECT = "test-project";
+  static final String AUDIENCE = PROJECT + ".svc.id.goog";
+  static final String PROVIDER = "identitynamespace:" + AUDIENCE
+      + ":https://container.googleapis.com/v1/projects/" + PROJECT
+      + "/locations/us-central1/clusters/test";
+  static final String SERVICE_ACCOUNT = "reader@" + PROJECT + ".iam.gserviceaccount.com";
+  static final Duration TOKEN_TTL = Duration.ofHours(1);
+
+  final ServiceAccountTokens tokens = ServiceAccountTokens.create();
+  final TestBackendContext context = TestBackendContext.builder().loggerName(
+      "dev.passport.plugins.gcp").build();
+  final FakeClock clock = context.fakeClock();
+  final TestPki pki = TestPki.create();
+  final FakeGoogleAuth auth;
+  final FakeSecretManager global;
+  final FakeSecretManager regional;
+  final Path caBundle;
+
+  GcpTestbed(Path tempDir) throws IOException {
+    this.caBundle = pki.writeCaBundle(tempDir);
+    this.auth = FakeGoogleAuth.start(pki, tokens, clock, AUDIENCE, PROVIDER);
+    this.global = FakeSecretManager.start(pki, auth::issuedTokens);
+    this.regional = FakeSecretManager.start(pki, auth::issuedTokens);
+  }
+
+  /**
+   * The plugin configuration pointing at the fakes. Every region shares the one regional fake:
+   * loopback names cannot carry a location.
+   */
+  Map<String, String> config() {
+    Map<String, String> config = new HashMap<>();
+    config.put(GcpConfig.WORKLOAD_IDENTITY_PROVIDER, PROVIDER);
+    config.put(GcpConfig.STS_TOKEN_URL, auth.stsTokenUrl());
+    config.put(GcpConfig.IAM_CREDENTIALS_URL, auth.baseUrl());
+    config.put(GcpConfig.SECRET_MANAGER_ENDPOINT, global.endpoint());
+    config.put(GcpConfig.REGIONAL_ENDPOINT_TEMPLATE, regional.endpoint());
+    config.put(GcpConfig.CA_BUNDLE, caBundle.toString());
+    return config;
+  }
+
+  Map<String, String> config(String key, String value) {
+    Map<String, String> config = config();
+    config.put(key, value);
+    return config;
+  }
+
+  Backend backend() throws BackendException {
+    return backend(config());
+  }
+
+  Backend backend(Map<String, String> config) throws BackendException {
+    return new GcpBackendFactory().create(config, context);
+  }
+
+  Pod pod() {
+    return Pods.pod("shop", "web-0", "web");
+  }
+
+  ServiceAccountToken token(Pod pod) {
+    return tokens.token(pod, AUDIENCE, clock.instant(), TOKEN_TTL);
+  }
+
+  FetchRequest request(Pod pod, ServiceAccountToken token, Map<String, String> attributes) {
+    return new FetchRequest("csi-" + pod.uid(), pod, Map.of(AUDIENCE, token), attributes,
+        Optional.empty(), clock.instant().plus(Duration.ofSeconds(30)));
+  }
+
+  FetchRequest request(Map<String, String> attributes) {
+    Pod pod = pod();
+    return request(pod, token(pod), attributes);
+  }
+
+  /** Every secret a test must never find in a log line or exception: tokens of all kinds. */
+  Set<String> secrets() {
+    Set<String> secrets = new HashSet<>(tokens.minted());
+    secrets.addAll(auth.issuedTokens());
+    return secrets;
+  }
+
+  /** A {@code secrets} attribute with one entry per {@code resourceName: path} pair. */
+  static Map<String, String> secretsAttribute(String... namesAndPaths) {
+    StringBuilder yaml = new StringBuilder();
+    for (int i = 0; i < namesAndPaths.length; i += 2) {
+      yaml.append("- resourceName: ").append(namesAndPaths[i]).append('\n')
+          .append("  path: ").append(namesAndPaths[i + 1]).append('\n');
+    }
+    return Map.of(VolumeSettings.SECRETS, yaml.toString());
+  }
+
+  @Override
+  public void close() throws Exception {
+    try (context; auth) {
+      global.close();
+      regional.close();
+    }
+  }
+}

@@ -1,0 +1,268 @@
+package dev.passport.plugins.vault;
+
+import static dev.passport.api.BackendException.Kind.DEADLINE_EXCEEDED;
+import static dev.passport.api.BackendException.Kind.INTERNAL;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.passport.api.BackendException;
+import io.github.jopenlibs.vault.EnvironmentLoader;
+import io.github.jopenlibs.vault.SslConfig;
+import io.github.jopenlibs.vault.Vault;
+import io.github.jopenlibs.vault.VaultConfig;
+import io.github.jopenlibs.vault.VaultException;
+import io.github.jopenlibs.vault.json.Json;
+import io.github.jopenlibs.vault.json.JsonValue;
+import io.github.jopenlibs.vault.response.AuthResponse;
+import io.github.jopenlibs.vault.response.LogicalResponse;
+import io.github.jopenlibs.vault.response.VaultResponse;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Vault calls through vault-java-driver: login, secret reads and writes, lease renewal and
+ * revocation. Knows nothing of volumes or caching; every call takes the fetch deadline.
+ */
+final class VaultClient {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Where to send a call: address, namespace and TLS. */
+  record Endpoint(String address, Optional<String> namespace, TlsSettings tls) {}
+
+  /** A Vault token from a login, with its TTL ({@link Duration#ZERO}: does not expire). */
+  record Login(String clientToken, Duration ttl) {
+    @Override
+    public String toString() {
+      return "Login[clientToken=<redacted>, ttl=" + ttl + "]";
+    }
+  }
+
+  /** A successful answer: the response JSON and its lease fields. */
+  record Answer(JsonNode body, String leaseId, long leaseDuration, boolean renewable) {
+    boolean leased() {
+      return !leaseId.isEmpty() && leaseDuration > 0;
+    }
+  }
+
+  private final VaultPluginConfig config;
+  private final Clock clock;
+  private final Map<TlsSettings, Transport> transports = new ConcurrentHashMap<>();
+
+  VaultClient(VaultPluginConfig config, Clock clock) {
+    this.config = config;
+    this.clock = clock;
+  }
+
+  /** {@code auth/<mount>/login} with {@code {role, jwt}}: Kubernetes and JWT auth share it. */
+  Login login(Endpoint endpoint, String mount, String role, String jwt, Instant deadline)
+      throws BackendException {
+    String what = "the login to auth/" + mount + " with role \"" + role + "\" at " + endpoint.address()
+        + namespaceSuffix(endpoint);
+    try {
+      AuthResponse response = vault(endpoint, null, deadline).auth()
+          .loginByJwt("kubernetes", role, jwt, "auth/" + mount);
+      String token = response.getAuthClientToken();
+      if (token == null || token.isEmpty()) {
+        throw new BackendException(INTERNAL, "Vault answered " + what + " without a client_token");
+      }
+      return new Login(token, Duration.ofSeconds(Math.max(0, response.getAuthLeaseDuration())));
+    } catch (VaultException e) {
+      BackendException mapped = VaultErrors.forException(e, what, List.of(jwt));
+      if (e.getHttpStatusCode() == 400 || e.getHttpStatusCode() == 403) {
+        // Vault answers 400 for an unknown role or a refused audience, 403 for a refused token
+        throw new BackendException(BackendException.Kind.PERMISSION_DENIED, mapped.getMessage()
+            .replace("check the policies of the Vault role",
+                "check that the role binds this pod's service account, namespace and audience"));
+      }
+      throw mapped;
+    }
+  }
+
+  /** One object's request: GET reads, PUT/POST write {@code secretArgs} (e.g. pki/issue). */
+  Answer request(Endpoint endpoint, String token, SecretObject object, Instant deadline)
+      throws BackendException {
+    String what = (object.method().equals("GET") ? "reading " : "writing to ") + object.apiPath()
+        + " at " + endpoint.address() + namespaceSuffix(endpoint);
+    try {
+      Vault vault = vault(endpoint, token, deadline);
+      LogicalResponse response = object.method().equals("GET")
+          ? vault.logical().read(object.apiPath())
+          : vault.logical().write(object.apiPath(), jsonArgs(object.secretArgs()));
+      int status = response.getRestResponse().getStatus();
+      byte[] body = response.getRestResponse().getBody();
+      if (status != 200 && status != 204) {
+        throw VaultErrors.forStatus(status, VaultErrors.errorsOf(body), what);
+      }
+      JsonNode json = status == 204 || body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+      return new Answer(json, json.path("lease_id").asText(""), json.path("lease_duration").asLong(0),
+          json.path("renewable").asBoolean(false));
+    } catch (VaultException e) {
+      throw VaultErrors.forException(e, what, List.of(token));
+    } catch (IOException e) {
+      throw new BackendException(INTERNAL, "Vault's answer to " + what + " is not JSON");
+    }
+  }
+
+  /** {@code sys/leases/renew}; returns the new lease duration in seconds. */
+  long renew(Endpoint endpoint, String token, String leaseId, long increment, Instant deadline)
+      throws BackendException {
+    String what = "renewing a lease of " + leasePath(leaseId) + " at " + endpoint.address()
+        + namespaceSuffix(endpoint);
+    try {
+      VaultResponse response = vault(endpoint, token, deadline).leases().renew(leaseId, increment);
+      return JSON.readTree(response.getRestResponse().getBody()).path("lease_duration").asLong(0);
+    } catch (VaultException e) {
+      throw VaultErrors.forException(e, what, List.of(token));
+    } catch (IOException e) {
+      throw new BackendException(INTERNAL, "Vault's answer to " + what + " is not JSON");
+    }
+  }
+
+  /** {@code sys/leases/revoke}. */
+  void revoke(Endpoint endpoint, String token, String leaseId, Instant deadline) throws BackendException {
+    String what = "revoking a lease of " + leasePath(leaseId) + " at " + endpoint.address()
+        + namespaceSuffix(endpoint);
+    try {
+      vault(endpoint, token, deadline).leases().revoke(leaseId);
+    } catch (VaultException e) {
+      throw VaultErrors.forException(e, what, List.of(token));
+    }
+  }
+
+  /** A lease id is {@code <path>/<id>}; the path is enough for a message. */
+  private static String leasePath(String leaseId) {
+    int slash = leaseId.lastIndexOf('/');
+    return slash < 0 ? "(unnamed)" : leaseId.substring(0, slash);
+  }
+
+  private static String namespaceSuffix(Endpoint endpoint) {
+    return endpoint.namespace().map(ns -> " in namespace " + ns).orElse("");
+  }
+
+  private Vault vault(Endpoint endpoint, String token, Instant deadline) throws BackendException {
+    Transport transport = transport(endpoint.tls());
+    try {
+      VaultConfig vaultConfig = new VaultConfig()
+          // the driver would otherwise read VAULT_ADDR/VAULT_TOKEN from the node's environment
+          .environmentLoader(NO_ENVIRONMENT)
+          .address(endpoint.address())
+          .engineVersion(1) // paths are sent as given: secretPath already names data/ for KV v2
+          .openTimeout(seconds(config.connectTimeout()))
+          .readTimeout(remainingSeconds(deadline))
+          .sslConfig(transport.sslConfig)
+          .httpClient(transport.httpClient);
+      if (token != null) {
+        vaultConfig.token(token);
+      }
+      if (endpoint.namespace().isPresent()) {
+        vaultConfig.nameSpace(endpoint.namespace().get());
+      }
+      return Vault.create(vaultConfig.build(), 1);
+    } catch (VaultException e) {
+      throw new BackendException(INTERNAL, "cannot configure the Vault client for "
+          + endpoint.address() + ": " + e.getMessage());
+    }
+  }
+
+  /** The driver's timeouts are whole seconds: the deadline rounds up, within requestTimeout. */
+  private int remainingSeconds(Instant deadline) throws BackendException {
+    Duration remaining = Duration.between(clock.instant(), deadline);
+    if (remaining.isNegative() || remaining.isZero()) {
+      throw new BackendException(DEADLINE_EXCEEDED,
+          "the fetch from Vault ran past its deadline before the next request; retrying");
+    }
+    Duration bounded = remaining.compareTo(config.requestTimeout()) < 0 ? remaining : config.requestTimeout();
+    return seconds(bounded);
+  }
+
+  private static int seconds(Duration duration) {
+    long millis = Math.max(1, duration.toMillis());
+    return (int) Math.min(Integer.MAX_VALUE, (millis + 999) / 1000);
+  }
+
+  private Transport transport(TlsSettings tls) throws BackendException {
+    String fingerprint = TlsContexts.fingerprint(tls);
+    Transport current = transports.get(tls);
+    if (current != null && current.fingerprint.equals(fingerprint)) {
+      return current;
+    }
+    // a rotated CA or client certificate file gives a new context
+    SSLContext context = TlsContexts.build(tls);
+    Transport fresh = new Transport(fingerprint, new InjectedSslConfig(context),
+        HttpClient.newBuilder()
+            // as the driver does: Vault Agent fails to proxy h2c
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(config.connectTimeout())
+            .sslContext(context)
+            .build());
+    transports.put(tls, fresh);
+    return fresh;
+  }
+
+  void close() {
+    transports.clear();
+  }
+
+  private static Map<String, Object> jsonArgs(Map<String, Object> args) throws BackendException {
+    Map<String, Object> result = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> arg : args.entrySet()) {
+      Object value = arg.getValue();
+      if (value instanceof Map || value instanceof List) {
+        // the driver writes nested values with toString(); hand it JSON instead
+        try {
+          JsonValue json = Json.parse(JSON.writeValueAsString(value));
+          result.put(arg.getKey(), json);
+        } catch (IOException e) {
+          throw new BackendException(INTERNAL, "cannot encode secretArgs." + arg.getKey() + " as JSON");
+        }
+      } else {
+        result.put(arg.getKey(), value);
+      }
+    }
+    return result;
+  }
+
+  private record Transport(String fingerprint, SslConfig sslConfig, HttpClient httpClient) {}
+
+  /**
+   * The driver's lease calls build their own HTTP client from {@link SslConfig#getSslContext()};
+   * this hands them the same context as every other call (CA, client certificate, server name).
+   */
+  private static final class InjectedSslConfig extends SslConfig {
+    private static final long serialVersionUID = 1L;
+    private final transient SSLContext context;
+
+    InjectedSslConfig(SSLContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public boolean isVerify() {
+      return true;
+    }
+
+    @Override
+    public SSLContext getSslContext() {
+      return context;
+    }
+  }
+
+  private static final EnvironmentLoader NO_ENVIRONMENT = new EnvironmentLoader() {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String loadVariable(String name) {
+      return null;
+    }
+  };
+}
