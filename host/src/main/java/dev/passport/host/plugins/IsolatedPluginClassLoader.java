@@ -17,10 +17,10 @@ import java.util.List;
  * their types cross the boundary: a {@code Backend} the host cannot cast, or a logger the host's
  * logback does not serve, would be useless.
  *
- * <p>Classes resolve in this order: host allow-list, JDK, plugin jars. The JDK before the jars keeps
- * a bundled {@code xml-apis} or {@code jsr305}-style jar from shadowing platform classes (which
- * ends in LinkageErrors); against the host, the plugin's jars always win because the host is not on
- * the delegation path at all.
+ * <p>Classes resolve in this order: host allow-list, JDK, plugin jars. The JDK before the jars
+ * keeps a bundled {@code xml-apis}-style jar from shadowing platform classes such as {@code
+ * org.w3c.dom}, which ends in LinkageErrors. Against the host, the plugin's jars always win,
+ * because the host is not on the delegation path at all.
  */
 final class IsolatedPluginClassLoader extends URLClassLoader {
 
@@ -29,8 +29,9 @@ final class IsolatedPluginClassLoader extends URLClassLoader {
   }
 
   private static final List<String> HOST_PACKAGES = List.of("dev.passport.api.", "org.slf4j.");
-  private static final List<String> HOST_RESOURCE_PREFIXES = List.of("dev/passport/api/", "org/slf4j/");
-  // a provider file of the platform or the host must never make a plugin find someone else's factory
+  private static final List<String> HOST_RESOURCE_PREFIXES =
+      List.of("dev/passport/api/", "org/slf4j/");
+  // a provider file of the platform or host must never make a plugin find someone else's factory
   private static final String SERVICES_PREFIX = "META-INF/services/";
 
   private final ClassLoader hostLoader;

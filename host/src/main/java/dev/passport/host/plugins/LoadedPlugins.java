@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The backends of every loaded plugin, by name, and the plugins' lifecycle. Created by
- * {@link PluginLoader#load}; closed by the host after the gRPC server has drained.
+ * The backends of every loaded plugin, by name, and the plugins' lifecycle. Created by {@link
+ * PluginLoader#load}; closed by the host after the gRPC server has drained.
  */
 public final class LoadedPlugins implements AutoCloseable {
 
@@ -55,9 +55,9 @@ public final class LoadedPlugins implements AutoCloseable {
   }
 
   /**
-   * Closes every backend (under its plugin's context class loader), then stops and unloads the
-   * pf4j plugins, which closes their class loaders. A backend that fails to close is logged and
-   * does not keep the others open. Idempotent; the backends must not be used afterwards.
+   * Closes every backend (under its plugin's context class loader), then stops and unloads the pf4j
+   * plugins, which closes their class loaders. A backend that fails to close is logged and does not
+   * keep the others open. Idempotent; the backends must not be used afterwards.
    */
   @Override
   public void close() {

@@ -25,11 +25,11 @@ import org.pf4j.PropertiesPluginDescriptorFinder;
 import org.pf4j.RuntimeMode;
 
 /**
- * pf4j configured for Passport's plugin layout: every non-hidden directory of the plugins
- * directory is a plugin with a {@code plugin.properties} descriptor and a {@code lib/} of jars,
- * loaded by an {@link IsolatedPluginClassLoader}. pf4j's defaults are replaced where they would
- * surprise an operator: development mode from a system property, zip extraction into the plugins
- * directory, {@code enabled.txt}/{@code disabled.txt} files, and a class loader whose parent is the
+ * pf4j configured for Passport's plugin layout: every non-hidden directory of the plugins directory
+ * is a plugin with a {@code plugin.properties} descriptor and a {@code lib/} of jars, loaded by an
+ * {@link IsolatedPluginClassLoader}. pf4j's defaults are replaced where they would surprise an
+ * operator: development mode from a system property, zip extraction into the plugins directory,
+ * {@code enabled.txt}/{@code disabled.txt} files, and a class loader whose parent is the
  * application loader.
  */
 final class PassportPluginManager extends DefaultPluginManager {
@@ -56,7 +56,10 @@ final class PassportPluginManager extends DefaultPluginManager {
     }
     if (!PluginConfig.PLUGIN_ID.matcher(id).matches()) {
       throw new PluginProblem(
-          DESCRIPTOR + " has plugin.id \"" + id + "\"; a plugin id is letters, digits, '.', '_'"
+          DESCRIPTOR
+              + " has plugin.id \""
+              + id
+              + "\"; a plugin id is letters, digits, '.', '_'"
               + " and '-', starting with a letter or digit, because it names the config file"
               + " <id>.properties");
     }
@@ -66,7 +69,10 @@ final class PassportPluginManager extends DefaultPluginManager {
     PluginWrapper sameId = getPlugin(id);
     if (sameId != null) {
       throw new PluginProblem(
-          "plugin id " + id + " is already used by plugin directory " + sameId.getPluginPath()
+          "plugin id "
+              + id
+              + " is already used by plugin directory "
+              + sameId.getPluginPath()
               + "; plugin ids must be unique, remove one of the two directories");
     }
     return loadPlugin(directory);
@@ -153,7 +159,11 @@ final class PassportPluginManager extends DefaultPluginManager {
         throw new PluginProblem("cannot turn " + jar + " into a URL: " + e.getMessage(), e);
       } catch (IOException e) {
         throw new PluginProblem(
-            LIB + "/" + jar.getFileName() + " is not a readable jar (" + e.getMessage()
+            LIB
+                + "/"
+                + jar.getFileName()
+                + " is not a readable jar ("
+                + e.getMessage()
                 + "); replace it with a valid jar",
             e);
       }
@@ -184,7 +194,8 @@ final class PassportPluginManager extends DefaultPluginManager {
 
     @Override
     public void disablePlugin(String pluginId) {
-      throw new UnsupportedOperationException("plugins are enabled by their presence in the plugins directory");
+      throw new UnsupportedOperationException(
+          "plugins are enabled by their presence in the plugins directory");
     }
 
     @Override

@@ -15,9 +15,9 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * A plugin's configuration: {@code <config-dir>/<plugin-id>.properties}, with every
- * {@code ${ENV:NAME}} replaced by the value of the environment variable {@code NAME}, so that
- * secrets can come from a Kubernetes Secret mounted as environment instead of the ConfigMap.
+ * A plugin's configuration: {@code <config-dir>/<plugin-id>.properties}, with every {@code
+ * ${ENV:NAME}} replaced by the value of the environment variable {@code NAME}, so that secrets can
+ * come from a Kubernetes Secret mounted as environment instead of the ConfigMap.
  */
 public final class PluginConfig {
 
@@ -56,7 +56,9 @@ public final class PluginConfig {
     if (!Files.isDirectory(directory)) {
       // a mistyped --config-dir must not silently run every plugin unconfigured
       throw new PluginLoadException(
-          "config directory " + directory + " does not exist or is not a directory;"
+          "config directory "
+              + directory
+              + " does not exist or is not a directory;"
               + " fix --config-dir or create the directory");
     }
     Path file = directory.resolve(pluginId + ".properties");
@@ -78,7 +80,9 @@ public final class PluginConfig {
       properties.load(reader);
     } catch (IOException | IllegalArgumentException e) {
       throw new PluginLoadException(
-          "config file " + file + " cannot be read as UTF-8 properties: "
+          "config file "
+              + file
+              + " cannot be read as UTF-8 properties: "
               + PluginLoadException.describe(e),
           e);
     }
@@ -96,14 +100,25 @@ public final class PluginConfig {
       String name = end < 0 ? "" : value.substring(start + REFERENCE_START.length(), end);
       if (!VARIABLE_NAME.matcher(name).matches()) {
         throw new PluginLoadException(
-            "config file " + file + ": key " + key + " has a malformed ${ENV:NAME} reference;"
+            "config file "
+                + file
+                + ": key "
+                + key
+                + " has a malformed ${ENV:NAME} reference;"
                 + " NAME must be letters, digits and underscores, not starting with a digit");
       }
       String replacement = env.get(name);
       if (replacement == null) {
         throw new PluginLoadException(
-            "config file " + file + ": key " + key + " refers to environment variable " + name
-                + ", which is not set; set " + name + " in the container's environment or"
+            "config file "
+                + file
+                + ": key "
+                + key
+                + " refers to environment variable "
+                + name
+                + ", which is not set; set "
+                + name
+                + " in the container's environment or"
                 + " remove the reference");
       }
       result.append(value, position, start).append(replacement);

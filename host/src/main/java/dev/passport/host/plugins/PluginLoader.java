@@ -17,8 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -84,7 +82,10 @@ public final class PluginLoader {
         created.keySet().forEach(name -> owners.put(name, directory));
         PluginInfo info =
             new PluginInfo(
-                plugin.getPluginId(), plugin.getDescriptor().getVersion(), directory, created.keySet());
+                plugin.getPluginId(),
+                plugin.getDescriptor().getVersion(),
+                directory,
+                created.keySet());
         plugins.add(info);
         log.info(
             "loaded plugin {} {} from {}: backends {}",
@@ -101,9 +102,7 @@ public final class PluginLoader {
     // pf4j's lifecycle only: plugins have no plugin.class, so starting runs no plugin code
     pluginManager.startPlugins();
     if (plugins.isEmpty()) {
-      log.warn(
-          "no plugins in {}: no backend is available and every volume will be refused",
-          pluginsDir);
+      log.warn("no plugins in {}: no plugin backend is available", pluginsDir);
     }
     return new LoadedPlugins(pluginManager, backends, plugins);
   }
@@ -120,7 +119,10 @@ public final class PluginLoader {
       }
     } catch (IOException e) {
       throw new PluginLoadException(
-          "plugins directory " + pluginsDir + " cannot be listed: " + PluginLoadException.describe(e),
+          "plugins directory "
+              + pluginsDir
+              + " cannot be listed: "
+              + PluginLoadException.describe(e),
           e);
     }
   }
@@ -130,8 +132,11 @@ public final class PluginLoader {
     if (!Files.isRegularFile(directory.resolve(PassportPluginManager.DESCRIPTOR))) {
       throw PluginLoadException.inDirectory(
           directory,
-          "no " + PassportPluginManager.DESCRIPTOR + " descriptor; a plugin directory holds "
-              + PassportPluginManager.DESCRIPTOR + " (plugin.id, plugin.version) and lib/*.jar");
+          "no "
+              + PassportPluginManager.DESCRIPTOR
+              + " descriptor; a plugin directory holds "
+              + PassportPluginManager.DESCRIPTOR
+              + " (plugin.id, plugin.version) and lib/*.jar");
     }
     try {
       return pluginManager.getPlugin(pluginManager.loadPluginDirectory(directory));
@@ -156,7 +161,8 @@ public final class PluginLoader {
       throw PluginLoadException.inDirectory(
           directory,
           "no BackendFactory found; a jar in lib/ must list the factory class in"
-              + " META-INF/services/" + BackendFactory.class.getName());
+              + " META-INF/services/"
+              + BackendFactory.class.getName());
     }
     Map<String, BackendFactory> factoriesByName = new LinkedHashMap<>();
     for (BackendFactory factory : factories) {
@@ -164,15 +170,23 @@ public final class PluginLoader {
       if (factoriesByName.containsKey(name)) {
         throw PluginLoadException.inDirectory(
             directory,
-            "backend name \"" + name + "\" of " + factory.getClass().getName()
-                + " is already taken by " + factoriesByName.get(name).getClass().getName()
+            "backend name \""
+                + name
+                + "\" of "
+                + factory.getClass().getName()
+                + " is already taken by "
+                + factoriesByName.get(name).getClass().getName()
                 + " in the same plugin; backend names must be unique");
       }
       if (owners.containsKey(name)) {
         throw PluginLoadException.inDirectory(
             directory,
-            "backend name \"" + name + "\" of " + factory.getClass().getName()
-                + " is already taken by plugin directory " + owners.get(name)
+            "backend name \""
+                + name
+                + "\" of "
+                + factory.getClass().getName()
+                + " is already taken by plugin directory "
+                + owners.get(name)
                 + "; backend names must be unique across plugins, remove one of the two plugins");
       }
       factoriesByName.put(name, factory);
@@ -181,7 +195,8 @@ public final class PluginLoader {
     String pluginId = plugin.getPluginId();
     Map<String, String> config = PluginConfig.load(configDir, pluginId, env);
     BackendContext context =
-        requireNonNull(contextForPlugin.apply(pluginId), "context for plugin " + pluginId + " is null");
+        requireNonNull(
+            contextForPlugin.apply(pluginId), "context for plugin " + pluginId + " is null");
     Map<String, ContextClassLoaderBackend> created = new LinkedHashMap<>();
     try {
       for (Map.Entry<String, BackendFactory> entry : factoriesByName.entrySet()) {
@@ -198,7 +213,7 @@ public final class PluginLoader {
     return created;
   }
 
-  /** Only the plugin's own factories: a provider defined by any other loader is not its to offer. */
+  /** Only the plugin's own factories: a provider defined by another loader is not its to offer. */
   private static List<BackendFactory> discoverFactories(Path directory, ClassLoader loader)
       throws PluginLoadException {
     try {
@@ -226,7 +241,8 @@ public final class PluginLoader {
     if (name == null || !BACKEND_NAME.matcher(name).matches()) {
       throw PluginLoadException.inDirectory(
           directory,
-          factory.getClass().getName() + " names its backend "
+          factory.getClass().getName()
+              + " names its backend "
               + (name == null ? "null" : "\"" + name + "\"")
               + "; a backend name is lower-case letters, digits and dashes, starting and ending"
               + " with a letter or digit");
@@ -256,12 +272,18 @@ public final class PluginLoader {
           "returned a null backend");
     } catch (CreateFailed e) {
       throw new PluginLoadException(
-          "plugin directory " + directory + ": backend " + name + " cannot be created: "
+          "plugin directory "
+              + directory
+              + ": backend "
+              + name
+              + " cannot be created: "
               + e.getCause().getMessage(),
           e.getCause());
     } catch (LinkageError | RuntimeException e) {
       throw PluginLoadException.inDirectory(
-          directory, "backend " + name + " cannot be created by " + factory.getClass().getName(), e);
+          directory,
+          "backend " + name + " cannot be created by " + factory.getClass().getName(),
+          e);
     }
   }
 

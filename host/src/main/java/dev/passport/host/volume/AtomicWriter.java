@@ -158,6 +158,12 @@ public final class AtomicWriter {
     return current.isEmpty() ? Optional.empty() : readDataDir(current.get());
   }
 
+  /** Names the target only; content is secret. */
+  @Override
+  public String toString() {
+    return "AtomicWriter[" + target + "]";
+  }
+
   private String writeAndSwap(List<MaterialFile> files, OptionalInt fsGroup) throws IOException {
     // createTempDirectory makes the directory 0700 with a unique random suffix: while files are
     // written with default modes, nobody else can reach them.

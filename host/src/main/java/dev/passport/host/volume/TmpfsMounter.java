@@ -4,13 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -102,14 +101,12 @@ final class TmpfsMounter implements Mounter {
           + " without them)", e);
     }
     process.getOutputStream().close();
-    // Read the output on another thread: a command that hangs must not hang us past the timeout.
-    CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
-      try {
-        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    // Read the output on its own thread: a command that hangs must not hang us past the timeout.
+    FutureTask<String> output = new FutureTask<>(
+        () -> new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+    Thread reader = new Thread(output, "passport-" + Path.of(command[0]).getFileName() + "-output");
+    reader.setDaemon(true);
+    reader.start();
     try {
       if (!process.waitFor(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly();

@@ -32,7 +32,8 @@ class ContextClassLoaderBackendTest {
 
   @AfterEach
   void restoreTestLoader() {
-    Thread.currentThread().setContextClassLoader(ContextClassLoaderBackendTest.class.getClassLoader());
+    Thread.currentThread()
+        .setContextClassLoader(ContextClassLoaderBackendTest.class.getClassLoader());
   }
 
   @Test
@@ -42,7 +43,8 @@ class ContextClassLoaderBackendTest {
     backend.release("csi-volume-1");
     backend.close();
 
-    assertThat(recording.contextLoaders).containsExactly(pluginLoader, pluginLoader, pluginLoader, pluginLoader);
+    assertThat(recording.contextLoaders)
+        .containsExactly(pluginLoader, pluginLoader, pluginLoader, pluginLoader);
     assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(callersLoader);
   }
 

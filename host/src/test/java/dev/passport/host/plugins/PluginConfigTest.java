@@ -39,7 +39,8 @@ class PluginConfigTest {
                 Optional.of(configDir),
                 "vault",
                 Map.of("VAULT_HOST", "vault.internal", "VAULT_PORT", "8200", "EMPTY", "")))
-        .containsExactly(Map.entry("address", "https://vault.internal:8200"), Map.entry("empty", ""));
+        .containsExactly(
+            Map.entry("address", "https://vault.internal:8200"), Map.entry("empty", ""));
   }
 
   @Test

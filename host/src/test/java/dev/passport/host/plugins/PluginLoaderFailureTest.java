@@ -15,7 +15,9 @@ import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every broken plugin directory stops startup with a message naming the directory and the cause. */
+/**
+ * Every broken plugin directory stops startup with a message naming the directory and the cause.
+ */
 class PluginLoaderFailureTest {
 
   @TempDir Path pluginsDir;
@@ -24,7 +26,9 @@ class PluginLoaderFailureTest {
 
   private AbstractThrowableAssert<?, ? extends Throwable> assertLoadFails(Path directory) {
     return assertThatThrownBy(
-            () -> PluginLoader.load(pluginsDir, Optional.of(configDir), TestContexts::contextFor, Map.of()))
+            () ->
+                PluginLoader.load(
+                    pluginsDir, Optional.of(configDir), TestContexts::contextFor, Map.of()))
         .isInstanceOf(PluginLoadException.class)
         .hasMessageStartingWith("plugin directory " + directory + ": ");
   }
@@ -43,7 +47,9 @@ class PluginLoaderFailureTest {
   @Test
   void load_descriptorWithoutId_failsNamingTheField() throws Exception {
     Path directory =
-        PluginDirectoryBuilder.plugin(pluginsDir, "anonymous").factory(ProbeBackendFactory.class).build();
+        PluginDirectoryBuilder.plugin(pluginsDir, "anonymous")
+            .factory(ProbeBackendFactory.class)
+            .build();
     Files.writeString(directory.resolve("plugin.properties"), "plugin.version=1.0.0\n", UTF_8);
 
     assertLoadFails(directory).hasMessageEndingWith(": plugin.properties has no plugin.id");
@@ -52,9 +58,13 @@ class PluginLoaderFailureTest {
   @Test
   void load_pluginIdWithPathSeparator_failsStatingTheRule() throws Exception {
     Path directory =
-        PluginDirectoryBuilder.plugin(pluginsDir, "sneaky").factory(ProbeBackendFactory.class).build();
+        PluginDirectoryBuilder.plugin(pluginsDir, "sneaky")
+            .factory(ProbeBackendFactory.class)
+            .build();
     Files.writeString(
-        directory.resolve("plugin.properties"), "plugin.id=../sneaky\nplugin.version=1.0.0\n", UTF_8);
+        directory.resolve("plugin.properties"),
+        "plugin.id=../sneaky\nplugin.version=1.0.0\n",
+        UTF_8);
 
     assertLoadFails(directory)
         .hasMessageContaining("plugin.id \"../sneaky\"")
@@ -64,7 +74,9 @@ class PluginLoaderFailureTest {
   @Test
   void load_corruptJar_failsNamingTheJar() throws Exception {
     Path directory =
-        PluginDirectoryBuilder.plugin(pluginsDir, "corrupt").factory(ProbeBackendFactory.class).build();
+        PluginDirectoryBuilder.plugin(pluginsDir, "corrupt")
+            .factory(ProbeBackendFactory.class)
+            .build();
     Files.write(directory.resolve("lib/broken.jar"), "not a zip file".getBytes(UTF_8));
 
     assertLoadFails(directory)
@@ -75,11 +87,15 @@ class PluginLoaderFailureTest {
   @Test
   void load_factoryCreateThrows_failsWithTheFactorysMessage() throws Exception {
     Path directory =
-        PluginDirectoryBuilder.plugin(pluginsDir, "failing").factory(FailingBackendFactory.class).build();
+        PluginDirectoryBuilder.plugin(pluginsDir, "failing")
+            .factory(FailingBackendFactory.class)
+            .build();
 
     assertLoadFails(directory)
         .hasMessage(
-            "plugin directory " + directory + ": backend failing cannot be created: "
+            "plugin directory "
+                + directory
+                + ": backend failing cannot be created: "
                 + FailingBackendFactory.MESSAGE);
   }
 
@@ -120,13 +136,16 @@ class PluginLoaderFailureTest {
             .factory("com.example.typo.ProbeBackendFactroy")
             .build();
 
-    assertLoadFails(directory).hasMessageContaining("com.example.typo.ProbeBackendFactroy not found");
+    assertLoadFails(directory)
+        .hasMessageContaining("com.example.typo.ProbeBackendFactroy not found");
   }
 
   @Test
   void load_pluginWithoutFactory_failsExplainingTheServicesFile() throws Exception {
     Path directory =
-        PluginDirectoryBuilder.plugin(pluginsDir, "empty").classes(ProbeBackendFactory.class).build();
+        PluginDirectoryBuilder.plugin(pluginsDir, "empty")
+            .classes(ProbeBackendFactory.class)
+            .build();
 
     assertLoadFails(directory)
         .hasMessageContaining("no BackendFactory found")
@@ -136,9 +155,13 @@ class PluginLoaderFailureTest {
   @Test
   void load_sameBackendNameInTwoPlugins_failsNamingBothDirectories() throws Exception {
     Path first =
-        PluginDirectoryBuilder.plugin(pluginsDir, "probe-a").factory(ProbeBackendFactory.class).build();
+        PluginDirectoryBuilder.plugin(pluginsDir, "probe-a")
+            .factory(ProbeBackendFactory.class)
+            .build();
     Path second =
-        PluginDirectoryBuilder.plugin(pluginsDir, "probe-b").factory(ProbeBackendFactory.class).build();
+        PluginDirectoryBuilder.plugin(pluginsDir, "probe-b")
+            .factory(ProbeBackendFactory.class)
+            .build();
 
     assertLoadFails(second)
         .hasMessageContaining("backend name \"probe\"")
@@ -168,10 +191,15 @@ class PluginLoaderFailureTest {
   @Test
   void load_samePluginIdInTwoDirectories_failsNamingBoth() throws Exception {
     Path original =
-        PluginDirectoryBuilder.plugin(pluginsDir, "probe").factory(ProbeBackendFactory.class).build();
+        PluginDirectoryBuilder.plugin(pluginsDir, "probe")
+            .factory(ProbeBackendFactory.class)
+            .build();
     Path copy =
-        PluginDirectoryBuilder.plugin(pluginsDir, "probe-copy").factory(ProbeBackendFactory.class).build();
-    Files.writeString(copy.resolve("plugin.properties"), "plugin.id=probe\nplugin.version=1.0.0\n", UTF_8);
+        PluginDirectoryBuilder.plugin(pluginsDir, "probe-copy")
+            .factory(ProbeBackendFactory.class)
+            .build();
+    Files.writeString(
+        copy.resolve("plugin.properties"), "plugin.id=probe\nplugin.version=1.0.0\n", UTF_8);
 
     assertLoadFails(copy)
         .hasMessageContaining("plugin id probe is already used by plugin directory " + original);
@@ -182,7 +210,9 @@ class PluginLoaderFailureTest {
     String factory = "com.example.shouting.ShoutingFactory";
     Path directory =
         PluginDirectoryBuilder.plugin(pluginsDir, "shouting")
-            .compiled("shouting-impl.jar", Map.of(factory, PluginSources.factory(factory, "Vault_2", "\"\"")))
+            .compiled(
+                "shouting-impl.jar",
+                Map.of(factory, PluginSources.factory(factory, "Vault_2", "\"\"")))
             .factory(factory)
             .build();
 
@@ -204,7 +234,8 @@ class PluginLoaderFailureTest {
                         factory,
                         "exploding",
                         "\"\"",
-                        "public ExplodingFactory() { throw new IllegalStateException(\"no disk\"); }")))
+                        "public ExplodingFactory() { throw new IllegalStateException(\"no disk\");"
+                            + " }")))
             .factory(factory)
             .build();
 
@@ -216,10 +247,13 @@ class PluginLoaderFailureTest {
   @Test
   void load_secondPluginBroken_closesTheBackendsOfTheFirst() throws Exception {
     Path closeLog = configDir.resolve("close.log");
-    Files.writeString(configDir.resolve("a-probe.properties"), "close-log=" + closeLog + "\n", UTF_8);
+    Files.writeString(
+        configDir.resolve("a-probe.properties"), "close-log=" + closeLog + "\n", UTF_8);
     PluginDirectoryBuilder.plugin(pluginsDir, "a-probe").factory(ProbeBackendFactory.class).build();
     Path broken =
-        PluginDirectoryBuilder.plugin(pluginsDir, "b-failing").factory(FailingBackendFactory.class).build();
+        PluginDirectoryBuilder.plugin(pluginsDir, "b-failing")
+            .factory(FailingBackendFactory.class)
+            .build();
 
     assertLoadFails(broken);
 
@@ -229,11 +263,14 @@ class PluginLoaderFailureTest {
   @Test
   void load_configReferencesUnsetVariable_failsNamingFileKeyAndVariable() throws Exception {
     Path configFile =
-        Files.writeString(configDir.resolve("probe.properties"), "token=${ENV:PROBE_TOKEN}\n", UTF_8);
+        Files.writeString(
+            configDir.resolve("probe.properties"), "token=${ENV:PROBE_TOKEN}\n", UTF_8);
     PluginDirectoryBuilder.plugin(pluginsDir, "probe").factory(ProbeBackendFactory.class).build();
 
     assertThatThrownBy(
-            () -> PluginLoader.load(pluginsDir, Optional.of(configDir), TestContexts::contextFor, Map.of()))
+            () ->
+                PluginLoader.load(
+                    pluginsDir, Optional.of(configDir), TestContexts::contextFor, Map.of()))
         .isInstanceOf(PluginLoadException.class)
         .hasMessageContaining(configFile.toString())
         .hasMessageContaining("key token")

@@ -39,7 +39,8 @@ class PluginLoaderTest {
   }
 
   private LoadedPlugins load() throws PluginLoadException {
-    loaded = PluginLoader.load(pluginsDir, Optional.of(configDir), TestContexts::contextFor, Map.of());
+    loaded =
+        PluginLoader.load(pluginsDir, Optional.of(configDir), TestContexts::contextFor, Map.of());
     return loaded;
   }
 
@@ -58,7 +59,8 @@ class PluginLoaderTest {
 
     load();
 
-    assertThat(text(backend("version-alpha").fetch(fetchRequest(Map.of())), "value")).isEqualTo("1");
+    assertThat(text(backend("version-alpha").fetch(fetchRequest(Map.of())), "value"))
+        .isEqualTo("1");
     assertThat(text(backend("version-beta").fetch(fetchRequest(Map.of())), "value")).isEqualTo("2");
   }
 
@@ -73,7 +75,8 @@ class PluginLoaderTest {
             id + "-backend.jar",
             Map.of(
                 factory,
-                PluginSources.factory(factory, "version-" + id, PluginSources.LIB_VERSION + ".get()")))
+                PluginSources.factory(
+                    factory, "version-" + id, PluginSources.LIB_VERSION + ".get()")))
         .factory(factory);
   }
 
@@ -84,7 +87,8 @@ class PluginLoaderTest {
     load();
 
     Backend own = pluginsOwn(backend(ProbeBackendFactory.NAME));
-    assertThat(own.getClass().getClassLoader()).isNotSameAs(PluginLoaderTest.class.getClassLoader());
+    assertThat(own.getClass().getClassLoader())
+        .isNotSameAs(PluginLoaderTest.class.getClassLoader());
     assertThat(own.getClass().getName()).startsWith(ProbeBackendFactory.class.getName());
   }
 
@@ -116,7 +120,8 @@ class PluginLoaderTest {
     assertThat(text(material, "classes/" + grpc)).isEqualTo("ClassNotFoundException");
     assertThat(text(material, "classes/" + Logger.class.getName())).isEqualTo("other");
     assertThat(text(material, "classes/" + BackendFactory.class.getName())).isEqualTo("other");
-    assertThat(text(material, "classes/" + ProbeBackendFactory.class.getName())).isEqualTo("plugin");
+    assertThat(text(material, "classes/" + ProbeBackendFactory.class.getName()))
+        .isEqualTo("plugin");
   }
 
   @Test
@@ -126,7 +131,8 @@ class PluginLoaderTest {
     ClassLoader pluginLoader = ((ContextClassLoaderBackend) backend("probe")).classLoader();
 
     assertThat(pluginLoader.loadClass(Logger.class.getName())).isSameAs(Logger.class);
-    assertThat(pluginLoader.loadClass(BackendFactory.class.getName())).isSameAs(BackendFactory.class);
+    assertThat(pluginLoader.loadClass(BackendFactory.class.getName()))
+        .isSameAs(BackendFactory.class);
     assertThat(pluginLoader.getParent()).isSameAs(ClassLoader.getPlatformClassLoader());
   }
 
@@ -138,11 +144,13 @@ class PluginLoaderTest {
         .build();
     load();
 
-    var material =
-        backend("probe").fetch(fetchRequest(Map.of("classes", Logger.class.getName())));
+    var material = backend("probe").fetch(fetchRequest(Map.of("classes", Logger.class.getName())));
 
     assertThat(text(material, "classes/" + Logger.class.getName())).isEqualTo("other");
-    assertThat(((ContextClassLoaderBackend) backend("probe")).classLoader().loadClass(Logger.class.getName()))
+    assertThat(
+            ((ContextClassLoaderBackend) backend("probe"))
+                .classLoader()
+                .loadClass(Logger.class.getName()))
         .isSameAs(Logger.class);
   }
 
@@ -173,7 +181,8 @@ class PluginLoaderTest {
       assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(callers);
 
       assertThat(text(material, "observations").lines())
-          .containsExactly("create=plugin", "requiredAudiences=plugin", "release=plugin", "fetch=plugin");
+          .containsExactly(
+              "create=plugin", "requiredAudiences=plugin", "release=plugin", "fetch=plugin");
       assertThat(Files.readAllLines(closeLog, UTF_8)).containsExactly("close=plugin");
     } finally {
       Thread.currentThread().setContextClassLoader(PluginLoaderTest.class.getClassLoader());
@@ -223,7 +232,8 @@ class PluginLoaderTest {
 
     assertThat(loaded.plugins())
         .containsExactly(
-            new PluginInfo("alpha", "0.9.0", pluginsDir.resolve("alpha"), java.util.Set.of("version-alpha")),
+            new PluginInfo(
+                "alpha", "0.9.0", pluginsDir.resolve("alpha"), java.util.Set.of("version-alpha")),
             new PluginInfo("probe", "2.3.4", probeDir, java.util.Set.of("probe")));
     assertThat(loaded.backendNames()).containsExactly("probe", "version-alpha");
     assertThat(loaded.backend("absent")).isEmpty();
@@ -277,9 +287,10 @@ class PluginLoaderTest {
 
     assertThat(loaded.backendNames()).containsExactly("first", "probe", "second");
     assertThat(loaded.plugins().get(0).backendNames()).containsExactly("first", "second");
-    assertThat(List.of(
-            text(backend("first").fetch(fetchRequest(Map.of())), "value"),
-            text(backend("second").fetch(fetchRequest(Map.of())), "value")))
+    assertThat(
+            List.of(
+                text(backend("first").fetch(fetchRequest(Map.of())), "value"),
+                text(backend("second").fetch(fetchRequest(Map.of())), "value")))
         .containsExactly("1st", "2nd");
   }
 }

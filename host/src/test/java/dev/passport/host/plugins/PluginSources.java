@@ -1,6 +1,8 @@
 package dev.passport.host.plugins;
 
-/** Java sources that tests compile into plugin jars with {@code PluginDirectoryBuilder.compiled}. */
+/**
+ * Java sources that tests compile into plugin jars with {@code PluginDirectoryBuilder.compiled}.
+ */
 final class PluginSources {
 
   static final String LIB_VERSION = "com.example.shared.LibVersion";
@@ -10,14 +12,15 @@ final class PluginSources {
   /** {@code com.example.shared.LibVersion.get()} returning {@code version}. */
   static String libVersion(String version) {
     return """
-        package com.example.shared;
+    package com.example.shared;
 
-        public final class LibVersion {
-          public static String get() {
-            return "%s";
-          }
-        }
-        """.formatted(version);
+    public final class LibVersion {
+      public static String get() {
+        return "%s";
+      }
+    }
+    """
+        .formatted(version);
   }
 
   /**
@@ -33,52 +36,53 @@ final class PluginSources {
       String className, String backendName, String valueExpression, String factoryMembers) {
     int dot = className.lastIndexOf('.');
     return """
-        package %s;
+    package %s;
 
-        import dev.passport.api.Backend;
-        import dev.passport.api.BackendContext;
-        import dev.passport.api.BackendFactory;
-        import dev.passport.api.FetchRequest;
-        import dev.passport.api.Material;
-        import dev.passport.api.MaterialFile;
-        import java.nio.charset.StandardCharsets;
-        import java.util.List;
-        import java.util.Map;
-        import java.util.Set;
+    import dev.passport.api.Backend;
+    import dev.passport.api.BackendContext;
+    import dev.passport.api.BackendFactory;
+    import dev.passport.api.FetchRequest;
+    import dev.passport.api.Material;
+    import dev.passport.api.MaterialFile;
+    import java.nio.charset.StandardCharsets;
+    import java.util.List;
+    import java.util.Map;
+    import java.util.Set;
 
-        public final class %s implements BackendFactory {
-          %s
+    public final class %s implements BackendFactory {
+      %s
 
+      @Override
+      public String name() {
+        return "%s";
+      }
+
+      @Override
+      public Backend create(Map<String, String> config, BackendContext context) {
+        return new Backend() {
           @Override
-          public String name() {
-            return "%s";
+          public Set<String> requiredAudiences(Map<String, String> attributes) {
+            return Set.of();
           }
 
           @Override
-          public Backend create(Map<String, String> config, BackendContext context) {
-            return new Backend() {
-              @Override
-              public Set<String> requiredAudiences(Map<String, String> attributes) {
-                return Set.of();
-              }
-
-              @Override
-              public Material fetch(FetchRequest request) {
-                String value = %s;
-                return Material.of(
-                    List.of(MaterialFile.of("value", value.getBytes(StandardCharsets.UTF_8))));
-              }
-
-              @Override
-              public void close() {}
-            };
+          public Material fetch(FetchRequest request) {
+            String value = %s;
+            return Material.of(
+                List.of(MaterialFile.of("value", value.getBytes(StandardCharsets.UTF_8))));
           }
-        }
-        """.formatted(
-        className.substring(0, dot),
-        className.substring(dot + 1),
-        factoryMembers,
-        backendName,
-        valueExpression);
+
+          @Override
+          public void close() {}
+        };
+      }
+    }
+    """
+        .formatted(
+            className.substring(0, dot),
+            className.substring(dot + 1),
+            factoryMembers,
+            backendName,
+            valueExpression);
   }
 }

@@ -32,6 +32,7 @@ class AtomicWriterTest {
 
   /** Every step before the swap, for the failure-injection tests. */
   static final List<String> STEPS_BEFORE_SWAP = AtomicWriter.STEPS_BEFORE_SWAP;
+  static final List<String> STEPS_AFTER_SWAP = AtomicWriter.STEPS_AFTER_SWAP;
 
   @TempDir Path target;
   private AtomicWriter writer;
@@ -186,10 +187,12 @@ class AtomicWriterTest {
     assertThat(writer.read()).isEmpty();
   }
 
-  @Test
-  void interruptedWrite_failureAfterSwap_servesNewContentAndTheNextWriteRepairs() throws IOException {
+  @ParameterizedTest(name = "failure at {0}")
+  @FieldSource("STEPS_AFTER_SWAP")
+  void interruptedWrite_failureAfterSwap_servesNewContentAndTheNextWriteRepairs(String failingStep)
+      throws IOException {
     WriteResult old = write(file("a", "1"), file("b", "2"));
-    AtomicWriter failing = new AtomicWriter(target, CLOCK, failAt("swapped"));
+    AtomicWriter failing = new AtomicWriter(target, CLOCK, failAt(failingStep));
 
     assertThatThrownBy(() -> failing.write(List.of(file("a", "new"), file("c", "3")), OptionalInt.empty()))
         .isInstanceOf(IOException.class);

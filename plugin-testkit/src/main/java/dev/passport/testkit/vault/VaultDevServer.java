@@ -99,6 +99,7 @@ public final class VaultDevServer implements AutoCloseable {
   // guarded by this
   private final Map<String, Namespace> namespaces = new HashMap<>();
   private final Map<String, IssuedToken> issuedTokens = new HashMap<>();
+  private final java.util.Set<String> everIssuedTokens = new java.util.HashSet<>();
   private final Map<String, Lease> leases = new LinkedHashMap<>();
   private final Deque<Injected> nextFailures = new ArrayDeque<>();
   private final Map<String, Integer> pathFailures = new LinkedHashMap<>();
@@ -372,6 +373,14 @@ public final class VaultDevServer implements AutoCloseable {
     return List.copyOf(requestLog);
   }
 
+  /**
+   * Every Vault token this server issued, for {@code LogHygiene} scans that prove a client never
+   * logs one. Never print them.
+   */
+  public synchronized java.util.Set<String> issuedClientTokens() {
+    return java.util.Set.copyOf(everIssuedTokens);
+  }
+
   /** The lease with this id, if it was issued. */
   public synchronized Optional<VaultLease> lease(String leaseId) {
     return Optional.ofNullable(leases.get(leaseId)).map(Lease::view);
@@ -557,6 +566,7 @@ public final class VaultDevServer implements AutoCloseable {
     Instant now = clock.instant();
     Instant expiresAt = role.tokenTtl().isZero() ? null : now.plus(role.tokenTtl());
     issuedTokens.put(clientToken, new IssuedToken(namespace, role.policies(), expiresAt));
+    everIssuedTokens.add(clientToken);
 
     ObjectNode auth = NODES.objectNode();
     auth.put("client_token", clientToken);

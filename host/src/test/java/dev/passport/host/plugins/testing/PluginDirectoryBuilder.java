@@ -38,8 +38,8 @@ import javax.tools.ToolProvider;
 import org.slf4j.Logger;
 
 /**
- * Builds a real plugin directory for tests: {@code <pluginsDir>/<id>/plugin.properties} and
- * {@code lib/*.jar}, the layout the host loads in production.
+ * Builds a real plugin directory for tests: {@code <pluginsDir>/<id>/plugin.properties} and {@code
+ * lib/*.jar}, the layout the host loads in production.
  *
  * <pre>{@code
  * Path dir = PluginDirectoryBuilder.plugin(pluginsDir, "probe")
@@ -114,8 +114,8 @@ public final class PluginDirectoryBuilder {
   }
 
   /**
-   * Compiles Java sources into {@code lib/<jarName>} when the directory is built. The class path
-   * is the plugin API, SLF4J, the jars this builder added before this one, and {@code classpath}.
+   * Compiles Java sources into {@code lib/<jarName>} when the directory is built. The class path is
+   * the plugin API, SLF4J, the jars this builder added before this one, and {@code classpath}.
    *
    * @param sourcesByClassName source text by fully qualified class name
    */
@@ -158,7 +158,10 @@ public final class PluginDirectoryBuilder {
     if (!pluginJarEntries.isEmpty() || !factoryClassNames.isEmpty()) {
       if (built.contains(lib.resolve(id + ".jar"))) {
         throw new IllegalStateException(
-            "lib/" + id + ".jar holds the classes and factories of plugin " + id
+            "lib/"
+                + id
+                + ".jar holds the classes and factories of plugin "
+                + id
                 + "; give the other jar of that name another name");
       }
       Map<String, byte[]> entries = new LinkedHashMap<>(pluginJarEntries);
@@ -172,8 +175,10 @@ public final class PluginDirectoryBuilder {
 
   private void copyClassWithNestedClasses(Class<?> type) {
     String resource = type.getName().replace('.', '/') + ".class";
-    URL url = requireNonNull(
-        type.getClassLoader().getResource(resource), () -> resource + " is not on the class path");
+    URL url =
+        requireNonNull(
+            type.getClassLoader().getResource(resource),
+            () -> resource + " is not on the class path");
     String nestedPrefix = resource.substring(0, resource.length() - ".class".length()) + "$";
     try {
       pluginJarEntries.put(resource, read(url));
@@ -265,7 +270,9 @@ public final class PluginDirectoryBuilder {
     @Override
     public Path writeInto(Path lib, List<Path> earlierJars) throws IOException {
       return Files.copy(
-          source, lib.resolve(source.getFileName().toString()), StandardCopyOption.REPLACE_EXISTING);
+          source,
+          lib.resolve(source.getFileName().toString()),
+          StandardCopyOption.REPLACE_EXISTING);
     }
   }
 
@@ -307,21 +314,30 @@ public final class PluginDirectoryBuilder {
       String classPath =
           path.stream().map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator));
       DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
-      try (StandardJavaFileManager files = compiler.getStandardFileManager(diagnostics, null, UTF_8)) {
+      try (StandardJavaFileManager files =
+          compiler.getStandardFileManager(diagnostics, null, UTF_8)) {
         boolean compiled =
             compiler
                 .getTask(
                     null,
                     files,
                     diagnostics,
-                    List.of("--release", "17", "-proc:none", "-classpath", classPath, "-d",
+                    List.of(
+                        "--release",
+                        "17",
+                        "-proc:none",
+                        "-classpath",
+                        classPath,
+                        "-d",
                         classesRoot.toString()),
                     null,
                     files.getJavaFileObjectsFromPaths(sourceFiles))
                 .call();
         if (!compiled) {
           throw new IllegalStateException(
-              "cannot compile " + jarName + ":\n"
+              "cannot compile "
+                  + jarName
+                  + ":\n"
                   + diagnostics.getDiagnostics().stream()
                       .filter(d -> d.getKind() == Diagnostic.Kind.ERROR)
                       .map(Object::toString)
@@ -334,8 +350,8 @@ public final class PluginDirectoryBuilder {
       Map<String, byte[]> entries = new LinkedHashMap<>();
       try (Stream<Path> files = Files.walk(classesRoot)) {
         for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-          entries.put(classesRoot.relativize(file).toString().replace('\\', '/'),
-              Files.readAllBytes(file));
+          entries.put(
+              classesRoot.relativize(file).toString().replace('\\', '/'), Files.readAllBytes(file));
         }
       }
       return entries;

@@ -20,7 +20,8 @@ class PluginDirectoryBuilderTest {
   @TempDir Path pluginsDir;
 
   @Test
-  void build_factoryClass_writesDescriptorAndJarWithNestedClassesAndServiceEntry() throws Exception {
+  void build_factoryClass_writesDescriptorAndJarWithNestedClassesAndServiceEntry()
+      throws Exception {
     Path directory =
         PluginDirectoryBuilder.plugin(pluginsDir, "probe")
             .version("1.2.3")
@@ -36,10 +37,12 @@ class PluginDirectoryBuilderTest {
           .contains(
               "dev/passport/host/plugins/fixtures/ProbeBackendFactory.class",
               "dev/passport/host/plugins/fixtures/ProbeBackendFactory$ProbeBackend.class");
-      assertThat(new String(
-              jar.getInputStream(jar.getEntry("META-INF/services/dev.passport.api.BackendFactory"))
-                  .readAllBytes(),
-              UTF_8))
+      assertThat(
+              new String(
+                  jar.getInputStream(
+                          jar.getEntry("META-INF/services/dev.passport.api.BackendFactory"))
+                      .readAllBytes(),
+                  UTF_8))
           .isEqualTo(ProbeBackendFactory.class.getName() + "\n");
     }
   }
@@ -48,11 +51,15 @@ class PluginDirectoryBuilderTest {
   void build_compiledSourcesUsingAnEarlierJar_compileAgainstIt() throws Exception {
     Path directory =
         PluginDirectoryBuilder.plugin(pluginsDir, "layered")
-            .compiled("base.jar", Map.of("com.example.base.Base", "package com.example.base; public class Base {}"))
+            .compiled(
+                "base.jar",
+                Map.of("com.example.base.Base", "package com.example.base; public class Base {}"))
             .compiled(
                 "derived.jar",
-                Map.of("com.example.derived.Derived",
-                    "package com.example.derived; public class Derived extends com.example.base.Base {}"))
+                Map.of(
+                    "com.example.derived.Derived",
+                    "package com.example.derived; public class Derived extends"
+                        + " com.example.base.Base {}"))
             .build();
 
     try (JarFile jar = new JarFile(directory.resolve("lib/derived.jar").toFile())) {
@@ -65,7 +72,10 @@ class PluginDirectoryBuilderTest {
   void build_sourceDoesNotCompile_failsWithTheCompilerError() {
     PluginDirectoryBuilder builder =
         PluginDirectoryBuilder.plugin(pluginsDir, "broken")
-            .compiled("broken.jar", Map.of("com.example.Broken", "package com.example; class Broken { int x = \"\"; }"));
+            .compiled(
+                "broken.jar",
+                Map.of(
+                    "com.example.Broken", "package com.example; class Broken { int x = \"\"; }"));
 
     assertThatThrownBy(builder::build)
         .isInstanceOf(IllegalStateException.class)
@@ -77,7 +87,8 @@ class PluginDirectoryBuilderTest {
   void build_compiledJarNamedLikeThePluginJar_failsInsteadOfOverwritingIt() {
     PluginDirectoryBuilder builder =
         PluginDirectoryBuilder.plugin(pluginsDir, "clash")
-            .compiled("clash.jar", Map.of("com.example.Clash", "package com.example; class Clash {}"))
+            .compiled(
+                "clash.jar", Map.of("com.example.Clash", "package com.example; class Clash {}"))
             .factory("com.example.Clash");
 
     assertThatThrownBy(builder::build)

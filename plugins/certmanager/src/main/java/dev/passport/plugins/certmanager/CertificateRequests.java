@@ -134,22 +134,25 @@ final class CertificateRequests implements AutoCloseable {
         decided.completeExceptionally(cause.asClientException());
       }
     };
-    // Watch first, then read: a decision made between the two is seen by one or the other.
+    // Most resumed requests are decided already: one read, no watch.
+    Optional<GenericKubernetesResource> current = get(name);
+    if (current.isEmpty()) {
+      throw new BackendException(Kind.NOT_FOUND,
+          "CertificateRequest " + namespace + "/" + name + " does not exist");
+    }
+    Decision known = decide(current.get());
+    if (!(known instanceof Decision.Pending)) {
+      return known;
+    }
+    // A watch without a resourceVersion starts with the object's current state (a synthetic
+    // ADDED event), so a decision made since the read above is not missed.
     try (Watch ignored = requests().inNamespace(namespace).withName(name).watch(watcher)) {
-      Optional<GenericKubernetesResource> current = get(name);
-      if (current.isEmpty()) {
-        throw new BackendException(Kind.NOT_FOUND,
-            "CertificateRequest " + namespace + "/" + name + " does not exist");
-      }
-      Decision decision = decide(current.get());
-      if (!(decision instanceof Decision.Pending)) {
-        return decision;
-      }
       return decided.get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       throw new BackendException(Kind.DEADLINE_EXCEEDED, "cert-manager has not issued"
-          + " CertificateRequest " + namespace + "/" + name + " within " + timeout.toSeconds()
-          + "s; Passport keeps waiting for this request on the next attempt. Check that issuer"
+          + " CertificateRequest " + namespace + "/" + name + " within "
+          + (timeout.toMillis() < 1000 ? timeout.toMillis() + "ms" : timeout.toSeconds() + "s")
+          + "; Passport keeps waiting for this request on the next attempt. Check that issuer"
           + " is ready and that an approver approves the request (kubectl describe"
           + " certificaterequest -n " + namespace + " " + name + ")");
     } catch (ExecutionException e) {

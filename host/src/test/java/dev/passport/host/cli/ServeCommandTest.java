@@ -1,0 +1,43 @@
+package dev.passport.host.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ServeCommandTest {
+
+  @Test
+  void socketPath_unixEndpoint_isAbsolutePath() {
+    assertThat(ServeCommand.socketPath("unix:///csi/csi.sock")).isEqualTo(Path.of("/csi/csi.sock"));
+  }
+
+  @Test
+  void socketPath_otherSchemes_areRefusedWithTheExpectedForm() {
+    assertThatThrownBy(() -> ServeCommand.socketPath("tcp://127.0.0.1:10000"))
+        .hasMessageContaining("unix:///absolute/path.sock");
+    assertThatThrownBy(() -> ServeCommand.socketPath("unix://relative.sock"))
+        .hasMessageContaining("absolute");
+  }
+
+  @Test
+  void durations_readAsOperatorsWriteThem() {
+    DurationConverter converter = new DurationConverter();
+    assertThat(converter.convert("90s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(converter.convert("5m")).isEqualTo(Duration.ofMinutes(5));
+    assertThat(converter.convert("PT1H")).isEqualTo(Duration.ofHours(1));
+    assertThatThrownBy(() -> converter.convert("soon"))
+        .isInstanceOf(CommandLine.TypeConversionException.class);
+  }
+
+  @Test
+  void help_listsServe() {
+    java.io.StringWriter out = new java.io.StringWriter();
+    int exit = Main.commandLine().setOut(new java.io.PrintWriter(out)).execute("--help");
+    assertThat(exit).isZero();
+    assertThat(out.toString()).contains("serve");
+  }
+}

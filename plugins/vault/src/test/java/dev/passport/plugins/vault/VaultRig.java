@@ -1,0 +1,126 @@
+package dev.passport.plugins.vault;
+
+import dev.passport.api.Backend;
+import dev.passport.api.BackendException;
+import dev.passport.api.FetchRequest;
+import dev.passport.api.Material;
+import dev.passport.api.Pod;
+import dev.passport.api.ServiceAccountToken;
+import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.Pods;
+import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.testkit.TestBackendContext;
+import dev.passport.testkit.vault.VaultDevServer;
+import dev.passport.testkit.vault.VaultRole;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * A Vault dev server, a pod with a bound token, and the vault backend under test, on one fake
+ * clock. Role {@code web} binds service account {@code web} of namespace {@code shop}; database
+ * role {@code app} leases credentials for 30 minutes (at most 24 hours).
+ */
+final class VaultRig implements AutoCloseable {
+
+  static final Instant START = Instant.parse("2026-11-26T12:00:00Z");
+  static final Duration POD_TOKEN_TTL = Duration.ofHours(1);
+  static final Duration DB_LEASE = Duration.ofMinutes(30);
+  static final String VOLUME = "csi-0123456789abcdef";
+
+  final FakeClock clock = FakeClock.at(START);
+  final ServiceAccountTokens tokens = ServiceAccountTokens.create();
+  final Pod pod = Pods.pod("shop", "web-0", "web");
+  final VaultDevServer vault;
+  final TestBackendContext context;
+  final Backend backend;
+  private ServiceAccountToken podToken;
+
+  private VaultRig(UnaryOperator<VaultDevServer.Builder> server,
+      UnaryOperator<Map<String, String>> config) throws IOException, BackendException {
+    vault = server.apply(VaultDevServer.builder(tokens).clock(clock)).start();
+    vault.addRole("kubernetes", VaultRole.of("web", "shop", "web"));
+    vault.databaseRole("app", DB_LEASE, Duration.ofHours(24));
+    context = TestBackendContext.builder().clock(clock).loggerName("dev.passport.plugins.vault").build();
+    Map<String, String> pluginConfig = new HashMap<>();
+    pluginConfig.put("vaultAddress", vault.address());
+    backend = new VaultBackendFactory().create(config.apply(pluginConfig), context);
+    rotatePodToken();
+  }
+
+  static VaultRig start() throws IOException, BackendException {
+    return start(UnaryOperator.identity());
+  }
+
+  static VaultRig start(UnaryOperator<Map<String, String>> config) throws IOException, BackendException {
+    return new VaultRig(UnaryOperator.identity(), config);
+  }
+
+  /** A rig whose server is set up by {@code server} (e.g. with TLS) and plugin config by {@code config}. */
+  static VaultRig start(UnaryOperator<VaultDevServer.Builder> server,
+      UnaryOperator<Map<String, String>> config) throws IOException, BackendException {
+    return new VaultRig(server, config);
+  }
+
+  /** kubelet's next token for the pod: issued now, valid for an hour. */
+  ServiceAccountToken rotatePodToken() {
+    podToken = tokens.token(pod, "vault", clock.instant(), POD_TOKEN_TTL);
+    return podToken;
+  }
+
+  ServiceAccountToken podToken() {
+    return podToken;
+  }
+
+  Material fetch(Map<String, String> attributes) throws BackendException {
+    return backend.fetch(request(VOLUME, attributes));
+  }
+
+  Material fetch(String volumeId, Map<String, String> attributes) throws BackendException {
+    return backend.fetch(request(volumeId, attributes));
+  }
+
+  FetchRequest request(String volumeId, Map<String, String> attributes) {
+    return new FetchRequest(volumeId, pod, Map.of("vault", podToken), attributes, Optional.empty(),
+        clock.instant().plusSeconds(30));
+  }
+
+  /** Attributes with role {@code web} and these {@code objects}. */
+  static Map<String, String> attributes(String objectsYaml) {
+    Map<String, String> attributes = new LinkedHashMap<>();
+    attributes.put("roleName", "web");
+    attributes.put("objects", objectsYaml);
+    return attributes;
+  }
+
+  static Map<String, String> with(Map<String, String> attributes, String key, String value) {
+    Map<String, String> copy = new LinkedHashMap<>(attributes);
+    copy.put(key, value);
+    return copy;
+  }
+
+  static String text(Material material, String file) {
+    return new String(material.file(file).orElseThrow().content(), StandardCharsets.UTF_8);
+  }
+
+  /** Every secret a test must never see in a log or message: pod tokens and Vault tokens. */
+  Set<String> secrets() {
+    Set<String> all = new java.util.HashSet<>(tokens.minted());
+    all.addAll(vault.issuedClientTokens());
+    return all;
+  }
+
+  @Override
+  public void close() {
+    backend.close();
+    context.close();
+    vault.close();
+  }
+}
