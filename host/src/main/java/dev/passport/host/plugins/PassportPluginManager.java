@@ -56,12 +56,9 @@ final class PassportPluginManager extends DefaultPluginManager {
     }
     if (!PluginConfig.PLUGIN_ID.matcher(id).matches()) {
       throw new PluginProblem(
-          DESCRIPTOR
-              + " has plugin.id \""
-              + id
-              + "\"; a plugin id is letters, digits, '.', '_'"
-              + " and '-', starting with a letter or digit, because it names the config file"
-              + " <id>.properties");
+          ("%s has plugin.id \"%s\"; a plugin id is letters, digits, '.', '_' and '-', starting"
+                  + " with a letter or digit, because it names the config file <id>.properties")
+              .formatted(DESCRIPTOR, id));
     }
     if (descriptor.getVersion() == null || descriptor.getVersion().isBlank()) {
       throw new PluginProblem(DESCRIPTOR + " has no plugin.version");
@@ -69,11 +66,9 @@ final class PassportPluginManager extends DefaultPluginManager {
     PluginWrapper sameId = getPlugin(id);
     if (sameId != null) {
       throw new PluginProblem(
-          "plugin id "
-              + id
-              + " is already used by plugin directory "
-              + sameId.getPluginPath()
-              + "; plugin ids must be unique, remove one of the two directories");
+          ("plugin id %s is already used by plugin directory %s; plugin ids must be unique,"
+                  + " remove one of the two directories")
+              .formatted(id, sameId.getPluginPath()));
     }
     return loadPlugin(directory);
   }
@@ -159,12 +154,8 @@ final class PassportPluginManager extends DefaultPluginManager {
         throw new PluginProblem("cannot turn " + jar + " into a URL: " + e.getMessage(), e);
       } catch (IOException e) {
         throw new PluginProblem(
-            LIB
-                + "/"
-                + jar.getFileName()
-                + " is not a readable jar ("
-                + e.getMessage()
-                + "); replace it with a valid jar",
+            "%s/%s is not a readable jar (%s); replace it with a valid jar"
+                .formatted(LIB, jar.getFileName(), e.getMessage()),
             e);
       }
     }

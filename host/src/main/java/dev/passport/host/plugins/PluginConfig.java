@@ -56,10 +56,8 @@ public final class PluginConfig {
     if (!Files.isDirectory(directory)) {
       // a mistyped --config-dir must not silently run every plugin unconfigured
       throw new PluginLoadException(
-          "config directory "
-              + directory
-              + " does not exist or is not a directory;"
-              + " fix --config-dir or create the directory");
+          "config directory %s does not exist or is not a directory; fix --config-dir or create it"
+              .formatted(directory));
     }
     Path file = directory.resolve(pluginId + ".properties");
     if (!Files.exists(file)) {
@@ -80,10 +78,8 @@ public final class PluginConfig {
       properties.load(reader);
     } catch (IOException | IllegalArgumentException e) {
       throw new PluginLoadException(
-          "config file "
-              + file
-              + " cannot be read as UTF-8 properties: "
-              + PluginLoadException.describe(e),
+          "config file %s cannot be read as UTF-8 properties: %s"
+              .formatted(file, PluginLoadException.describe(e)),
           e);
     }
     return properties;
@@ -100,26 +96,16 @@ public final class PluginConfig {
       String name = end < 0 ? "" : value.substring(start + REFERENCE_START.length(), end);
       if (!VARIABLE_NAME.matcher(name).matches()) {
         throw new PluginLoadException(
-            "config file "
-                + file
-                + ": key "
-                + key
-                + " has a malformed ${ENV:NAME} reference;"
-                + " NAME must be letters, digits and underscores, not starting with a digit");
+            ("config file %s: key %s has a malformed ${ENV:NAME} reference; NAME must be letters,"
+                    + " digits and underscores, not starting with a digit")
+                .formatted(file, key));
       }
       String replacement = env.get(name);
       if (replacement == null) {
         throw new PluginLoadException(
-            "config file "
-                + file
-                + ": key "
-                + key
-                + " refers to environment variable "
-                + name
-                + ", which is not set; set "
-                + name
-                + " in the container's environment or"
-                + " remove the reference");
+            ("config file %s: key %s refers to environment variable %s, which is not set; set %3$s"
+                    + " in the container's environment or remove the reference")
+                .formatted(file, key, name));
       }
       result.append(value, position, start).append(replacement);
       position = end + 1;

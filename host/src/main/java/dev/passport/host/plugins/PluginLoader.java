@@ -119,10 +119,8 @@ public final class PluginLoader {
       }
     } catch (IOException e) {
       throw new PluginLoadException(
-          "plugins directory "
-              + pluginsDir
-              + " cannot be listed: "
-              + PluginLoadException.describe(e),
+          "plugins directory %s cannot be listed: %s"
+              .formatted(pluginsDir, PluginLoadException.describe(e)),
           e);
     }
   }
@@ -132,11 +130,9 @@ public final class PluginLoader {
     if (!Files.isRegularFile(directory.resolve(PassportPluginManager.DESCRIPTOR))) {
       throw PluginLoadException.inDirectory(
           directory,
-          "no "
-              + PassportPluginManager.DESCRIPTOR
-              + " descriptor; a plugin directory holds "
-              + PassportPluginManager.DESCRIPTOR
-              + " (plugin.id, plugin.version) and lib/*.jar");
+          ("no %1$s descriptor; a plugin directory holds %1$s (plugin.id, plugin.version)"
+                  + " and lib/*.jar")
+              .formatted(PassportPluginManager.DESCRIPTOR));
     }
     try {
       return pluginManager.getPlugin(pluginManager.loadPluginDirectory(directory));
@@ -170,24 +166,19 @@ public final class PluginLoader {
       if (factoriesByName.containsKey(name)) {
         throw PluginLoadException.inDirectory(
             directory,
-            "backend name \""
-                + name
-                + "\" of "
-                + factory.getClass().getName()
-                + " is already taken by "
-                + factoriesByName.get(name).getClass().getName()
-                + " in the same plugin; backend names must be unique");
+            ("backend name \"%s\" of %s is already taken by %s in the same plugin; backend names"
+                    + " must be unique")
+                .formatted(
+                    name,
+                    factory.getClass().getName(),
+                    factoriesByName.get(name).getClass().getName()));
       }
       if (owners.containsKey(name)) {
         throw PluginLoadException.inDirectory(
             directory,
-            "backend name \""
-                + name
-                + "\" of "
-                + factory.getClass().getName()
-                + " is already taken by plugin directory "
-                + owners.get(name)
-                + "; backend names must be unique across plugins, remove one of the two plugins");
+            ("backend name \"%s\" of %s is already taken by plugin directory %s; backend names must"
+                    + " be unique across plugins, remove one of the two plugins")
+                .formatted(name, factory.getClass().getName(), owners.get(name)));
       }
       factoriesByName.put(name, factory);
     }
@@ -272,12 +263,8 @@ public final class PluginLoader {
           "returned a null backend");
     } catch (CreateFailed e) {
       throw new PluginLoadException(
-          "plugin directory "
-              + directory
-              + ": backend "
-              + name
-              + " cannot be created: "
-              + e.getCause().getMessage(),
+          "plugin directory %s: backend %s cannot be created: %s"
+              .formatted(directory, name, e.getCause().getMessage()),
           e.getCause());
     } catch (LinkageError | RuntimeException e) {
       throw PluginLoadException.inDirectory(

@@ -16,9 +16,11 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -136,6 +138,25 @@ class PluginLoaderTest {
     assertThat(pluginLoader.getParent()).isSameAs(ClassLoader.getPlatformClassLoader());
   }
 
+  /** Logback's provider file is on the host's class path; a plugin must find only its own. */
+  @Test
+  void load_hostsServiceFiles_areInvisibleToThePlugin() throws Exception {
+    PluginDirectoryBuilder.plugin(pluginsDir, "probe").factory(ProbeBackendFactory.class).build();
+    load();
+    ClassLoader pluginLoader = ((ContextClassLoaderBackend) backend("probe")).classLoader();
+    String slf4jProviders = "META-INF/services/org.slf4j.spi.SLF4JServiceProvider";
+    String factories = "META-INF/services/" + BackendFactory.class.getName();
+
+    assertThat(
+            Collections.list(PluginLoaderTest.class.getClassLoader().getResources(slf4jProviders)))
+        .isNotEmpty();
+    assertThat(Collections.list(pluginLoader.getResources(slf4jProviders))).isEmpty();
+    assertThat(pluginLoader.getResource(slf4jProviders)).isNull();
+    assertThat(Collections.list(pluginLoader.getResources(factories)))
+        .singleElement()
+        .satisfies(url -> assertThat(url.toString()).contains("/probe/lib/probe.jar!"));
+  }
+
   @Test
   void load_pluginBundlingItsOwnSlf4j_stillGetsTheHostsSlf4j() throws Exception {
     PluginDirectoryBuilder.plugin(pluginsDir, "probe")
@@ -232,9 +253,8 @@ class PluginLoaderTest {
 
     assertThat(loaded.plugins())
         .containsExactly(
-            new PluginInfo(
-                "alpha", "0.9.0", pluginsDir.resolve("alpha"), java.util.Set.of("version-alpha")),
-            new PluginInfo("probe", "2.3.4", probeDir, java.util.Set.of("probe")));
+            new PluginInfo("alpha", "0.9.0", pluginsDir.resolve("alpha"), Set.of("version-alpha")),
+            new PluginInfo("probe", "2.3.4", probeDir, Set.of("probe")));
     assertThat(loaded.backendNames()).containsExactly("probe", "version-alpha");
     assertThat(loaded.backend("absent")).isEmpty();
   }

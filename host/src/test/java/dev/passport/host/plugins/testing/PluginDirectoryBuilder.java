@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
 import dev.passport.api.BackendFactory;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -312,7 +313,7 @@ public final class PluginDirectoryBuilder {
       path.addAll(earlierJars);
       path.addAll(classpath);
       String classPath =
-          path.stream().map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator));
+          path.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
       DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
       try (StandardJavaFileManager files =
           compiler.getStandardFileManager(diagnostics, null, UTF_8)) {

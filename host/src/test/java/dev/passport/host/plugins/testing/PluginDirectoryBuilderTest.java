@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.passport.host.plugins.fixtures.ProbeBackendFactory;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -44,6 +46,44 @@ class PluginDirectoryBuilderTest {
                       .readAllBytes(),
                   UTF_8))
           .isEqualTo(ProbeBackendFactory.class.getName() + "\n");
+    }
+  }
+
+  /** Other modules get the fixtures from the host's test jar, not from a classes directory. */
+  @Test
+  void build_classLoadedFromAJar_copiesItWithItsNestedClasses() throws Exception {
+    Path fixturesJar =
+        PluginDirectoryBuilder.plugin(pluginsDir, "source")
+            .classes(ProbeBackendFactory.class)
+            .build()
+            .resolve("lib/source.jar");
+    String fixturesPackage = ProbeBackendFactory.class.getPackageName() + ".";
+    ClassLoader fixturesOnlyFromJar =
+        new ClassLoader("hide-fixtures", PluginDirectoryBuilderTest.class.getClassLoader()) {
+          @Override
+          protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (name.startsWith(fixturesPackage)) {
+              throw new ClassNotFoundException(name);
+            }
+            return super.loadClass(name, resolve);
+          }
+        };
+    try (URLClassLoader jarLoader =
+        new URLClassLoader(new URL[] {fixturesJar.toUri().toURL()}, fixturesOnlyFromJar)) {
+      Class<?> fromJar = jarLoader.loadClass(ProbeBackendFactory.class.getName());
+      assertThat(fromJar.getProtectionDomain().getCodeSource().getLocation().getPath())
+          .endsWith("source.jar");
+
+      Path directory = PluginDirectoryBuilder.plugin(pluginsDir, "copy").classes(fromJar).build();
+
+      try (JarFile jar = new JarFile(directory.resolve("lib/copy.jar").toFile())) {
+        assertThat(jar.getEntry("dev/passport/host/plugins/fixtures/ProbeBackendFactory.class"))
+            .isNotNull();
+        assertThat(
+                jar.getEntry(
+                    "dev/passport/host/plugins/fixtures/ProbeBackendFactory$ProbeBackend.class"))
+            .isNotNull();
+      }
     }
   }
 
