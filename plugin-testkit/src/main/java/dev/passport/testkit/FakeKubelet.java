@@ -265,8 +265,14 @@ public final class FakeKubelet implements AutoCloseable {
     return new IssuedToken(tokens.token(pod, key.audience(), now, key.ttl()), now, key.ttl());
   }
 
-  private Csi.NodePublishVolumeRequest publishRequest(PodVolume spec,
+  /**
+   * The NodePublishVolume request kubelet would send for {@code spec} with exactly these tokens,
+   * e.g. real ones from {@code kubectl create token}.
+   */
+  public Csi.NodePublishVolumeRequest publishRequest(PodVolume spec,
       Map<String, ServiceAccountToken> current) {
+    requireNonNull(spec, "spec is null");
+    requireNonNull(current, "current is null");
     Csi.VolumeCapability.MountVolume.Builder mount = Csi.VolumeCapability.MountVolume.newBuilder();
     spec.fsGroup().ifPresent(gid -> mount.setVolumeMountGroup(Long.toString(gid)));
 

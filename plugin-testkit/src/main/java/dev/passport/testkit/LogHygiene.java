@@ -17,6 +17,9 @@ import java.util.Set;
  * may appear in a captured log line, an exception message, or any other text the test collected
  * (a metrics scrape, a pod event, a state file).
  *
+ * <p>For a JWT, its signature alone also counts as the secret (a log line that shows the token
+ * cut in two still leaks it).
+ *
  * <p>A failure says where the secret was (which text, which line, which offset, or which exception
  * in the chain) and shows that line with every secret replaced by {@code <redacted>}: the secret
  * itself never reaches the test report.
@@ -29,6 +32,7 @@ import java.util.Set;
 public final class LogHygiene {
 
   private static final String REDACTED = "<redacted>";
+  private static final int MIN_SIGNATURE_LENGTH = 16;
 
   private LogHygiene() {}
 
@@ -48,9 +52,14 @@ public final class LogHygiene {
     for (int t = 0; t < texts.length; t++) {
       Iterable<String> text = requireNonNull(texts[t], "text #" + (t + 1) + " is null");
       int lineNumber = 0;
-      for (String line : text) {
-        lineNumber++;
-        if (line != null) {
+      for (String element : text) {
+        if (element == null) {
+          lineNumber++;
+          continue;
+        }
+        // a log event with a stack trace, or a whole scrape, spans lines: report the line itself
+        for (String line : element.split("\n", -1)) {
+          lineNumber++;
           scan(needles, line, "text #" + (t + 1) + " line " + lineNumber, leaks);
         }
       }
@@ -159,13 +168,21 @@ public final class LogHygiene {
     throw new AssertionError(message.toString());
   }
 
-  /** Longest first, so a redaction never leaves part of a longer secret that contains a shorter. */
+  /**
+   * The strings to look for, longest first so a redaction never leaves part of a longer secret.
+   * For a JWT its signature counts too: the signature alone is what makes a logged token prefix or
+   * a "header.payload" harmless, and a logged signature a leak.
+   */
   private static List<String> needles(Collection<String> secrets) {
     requireNonNull(secrets, "secrets is null");
     List<String> needles = new ArrayList<>();
     for (String secret : secrets) {
       if (secret != null && !secret.isEmpty()) {
         needles.add(secret);
+        String[] jwt = secret.split("\\.", -1);
+        if (jwt.length == 3 && jwt[2].length() >= MIN_SIGNATURE_LENGTH) {
+          needles.add(jwt[2]);
+        }
       }
     }
     needles.sort((a, b) -> Integer.compare(b.length(), a.length()));

@@ -87,6 +87,23 @@ public final class ServiceAccountTokens {
   }
 
   /**
+   * Tokens from {@code issuer} signed with {@code keyPair} (RSA, at least 2048 bits), e.g. a key a
+   * test backend or a local Vault's jwt auth was configured with once.
+   */
+  public static ServiceAccountTokens create(String issuer, KeyPair keyPair) {
+    requireNonNull(issuer, "issuer is null");
+    requireNonNull(keyPair, "keyPair is null");
+    if (issuer.isBlank()) {
+      throw new IllegalArgumentException("issuer is blank, must be a URL such as " + DEFAULT_ISSUER);
+    }
+    if (!(keyPair.getPublic() instanceof RSAPublicKey rsa)
+        || rsa.getModulus().bitLength() < 2048) {
+      throw new IllegalArgumentException("keyPair must be an RSA key of at least 2048 bits");
+    }
+    return new ServiceAccountTokens(issuer, keyPair, ConcurrentHashMap.newKeySet());
+  }
+
+  /**
    * The same key under another issuer, e.g. to test a backend configured for the wrong cluster.
    * Tokens minted by either instance show up in both {@link #minted()} sets.
    */

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class LogHygieneTest {
 
-  private static final String SECRET = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+  private static final String SECRET = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXRoYXQtaXMtbG9uZw";
   private static final Set<String> SECRETS = Set.of(SECRET);
 
   @Test
@@ -92,6 +92,23 @@ class LogHygieneTest {
   void assertNoSecrets_emptySecret_isIgnored() {
     assertThatCode(() -> LogHygiene.assertNoSecrets(Set.of(""), List.of("anything")))
         .doesNotThrowAnyException();
+  }
+
+  @Test
+  void assertNoSecrets_onlyTheJwtSignatureLogged_fails() {
+    String signature = SECRET.substring(SECRET.lastIndexOf('.') + 1);
+
+    assertThatThrownBy(() -> LogHygiene.assertNoSecrets(SECRETS, List.of("sig=" + signature)))
+        .isInstanceOf(AssertionError.class)
+        .message().doesNotContain(signature);
+  }
+
+  @Test
+  void assertNoSecrets_multiLineText_reportsTheLineWithinIt() {
+    String scrape = "# HELP x\nx 1\ny{t=\"" + SECRET + "\"} 1\n";
+
+    assertThatThrownBy(() -> LogHygiene.assertNoSecrets(SECRETS, List.of(scrape)))
+        .hasMessageContaining("text #1 line 3");
   }
 
   @Test

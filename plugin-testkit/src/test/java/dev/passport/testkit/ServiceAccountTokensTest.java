@@ -256,6 +256,19 @@ class ServiceAccountTokensTest {
   }
 
   @Test
+  void create_withAGivenKey_signsWithIt() throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    java.security.KeyPair key = generator.generateKeyPair();
+
+    ServiceAccountTokens first = ServiceAccountTokens.create("https://a.test", key);
+    ServiceAccountTokens second = ServiceAccountTokens.create("https://a.test", key);
+
+    assertThat(second.keyId()).isEqualTo(first.keyId());
+    assertThat(second.verify(first.mint(pod, "x", T0, HOUR), "x", T0).podName()).isEqualTo("web-0");
+  }
+
+  @Test
   void mint_nonPositiveTtl_isRejected() {
     assertThatThrownBy(() -> tokens.mint(pod, "a", T0, Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)

@@ -1,13 +1,19 @@
 package dev.passport.host.cli;
 
 import dev.passport.host.PassportHost;
+import dev.passport.host.http.ListenAddress;
+import dev.passport.host.http.MetricsServer;
+import dev.passport.host.metrics.PrometheusMetrics;
 import dev.passport.host.plugins.PluginLoadException;
 import dev.passport.host.volume.MountMode;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -60,12 +66,20 @@ public final class ServeCommand implements Callable<Integer> {
       description = "text or json (one object per line). Default: ${DEFAULT-VALUE}.")
   LogFormat logFormat;
 
+  @Option(names = "--metrics-address", defaultValue = ":9809",
+      description = "Where /metrics (Prometheus) and /healthz listen: :PORT, HOST:PORT, or 0 (off)."
+          + " Default: ${DEFAULT-VALUE}.")
+  String metricsAddress;
+
   @Override
   public Integer call() throws IOException, PluginLoadException, InterruptedException {
     logFormat.apply();
     Logger log = LoggerFactory.getLogger(ServeCommand.class);
-    PassportHost host = PassportHost.builder()
-        .socket(socketPath(endpoint))
+    Path socket = socketPath(endpoint);
+    Optional<InetSocketAddress> metricsAt = ListenAddress.parse(metricsAddress);
+    AtomicReference<PassportHost> started = new AtomicReference<>();
+    PassportHost.Builder builder = PassportHost.builder()
+        .socket(socket)
         .nodeId(nodeId)
         .driverName(driverName)
         .pluginsDir(pluginsDir)
@@ -73,16 +87,41 @@ public final class ServeCommand implements Callable<Integer> {
         .stateDir(stateDir)
         .mountMode(MountMode.parse(mountMode))
         .refreshInterval(refreshInterval)
-        .fetchTimeout(fetchTimeout)
-        .start();
+        .fetchTimeout(fetchTimeout);
+    MetricsServer http = null;
+    if (metricsAt.isPresent()) {
+      PrometheusMetrics prometheus = PrometheusMetrics.create();
+      builder.metrics(prometheus);
+      // Listening before the host starts lets a readiness probe see 503 (not refused) while plugins load.
+      http = MetricsServer.start(metricsAt.get(), prometheus, () -> {
+        PassportHost running = started.get();
+        return running != null && running.ready();
+      });
+    }
+    PassportHost host;
+    try {
+      host = builder.start();
+    } catch (IOException | PluginLoadException | RuntimeException e) {
+      closeQuietly(http);
+      throw e;
+    }
+    started.set(host);
+    MetricsServer metricsServer = http;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("SIGTERM: draining calls, then closing plugins");
       host.close();
+      closeQuietly(metricsServer);
       stopped.countDown();
     }, "shutdown"));
     stopped.await();
     return 0;
+  }
+
+  private static void closeQuietly(MetricsServer endpoint) {
+    if (endpoint != null) {
+      endpoint.close();
+    }
   }
 
   static Path socketPath(String endpoint) {

@@ -40,4 +40,19 @@ class ServeCommandTest {
     assertThat(exit).isZero();
     assertThat(out.toString()).contains("serve");
   }
+
+  @Test
+  void shippedLogbackConfigurations_parseWithoutErrors() throws Exception {
+    for (String resource : java.util.List.of("/logback.xml", "/passport-logback-json.xml")) {
+      ch.qos.logback.classic.LoggerContext context = new ch.qos.logback.classic.LoggerContext();
+      ch.qos.logback.classic.joran.JoranConfigurator configurator =
+          new ch.qos.logback.classic.joran.JoranConfigurator();
+      configurator.setContext(context);
+      configurator.doConfigure(ServeCommandTest.class.getResource(resource));
+      assertThat(context.getStatusManager().getCopyOfStatusList())
+          .as(resource)
+          .noneMatch(status -> status.getLevel() >= ch.qos.logback.core.status.Status.WARN);
+      context.stop();
+    }
+  }
 }

@@ -68,6 +68,7 @@ final class FakeCertManager implements AutoCloseable {
 
   /** The bearer token of the signer's own client, to tell its calls from the plugin's. */
   static final String SIGNER_TOKEN = "signer-token";
+  private static final String QUIET_NAMESPACE = "fake-cert-manager-quiet";
 
   private final KubernetesMockServer server;
   private final KubernetesClient admin;
@@ -78,6 +79,7 @@ final class FakeCertManager implements AutoCloseable {
   private final AtomicLong serials = new AtomicLong(1000);
   private final List<GenericKubernetesResource> created = new CopyOnWriteArrayList<>();
   private final Map<String, PKCS10CertificationRequest> csrs = new ConcurrentHashMap<>();
+  private final java.util.concurrent.CountDownLatch quiet = new java.util.concurrent.CountDownLatch(1);
   private volatile Mode mode = Mode.ISSUE;
   private volatile String verdictMessage = "";
 
@@ -110,6 +112,10 @@ final class FakeCertManager implements AutoCloseable {
         .watch(new Watcher<>() {
           @Override
           public void eventReceived(Action action, GenericKubernetesResource resource) {
+            if (QUIET_NAMESPACE.equals(resource.getMetadata().getNamespace())) {
+              quiet.countDown();
+              return;
+            }
             if (action == Action.ADDED) {
               created.add(resource);
               act(resource);
@@ -281,8 +287,26 @@ final class FakeCertManager implements AutoCloseable {
     return out.toString().getBytes(StandardCharsets.US_ASCII);
   }
 
+  /**
+   * Closes the signer's watch only once every event meant for it has arrived: fabric8's mock
+   * stalls its event loop when a watch closes while an event is being sent to it
+   * (WatchEventsListener.onClosed awaits a send that needs that very loop). Events reach a watch in
+   * order, so the echo of a marker object created last means nothing else is in flight.
+   */
   @Override
   public void close() {
+    try {
+      GenericKubernetesResource marker = new GenericKubernetesResource();
+      marker.setApiVersion("cert-manager.io/v1");
+      marker.setKind("CertificateRequest");
+      marker.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+          .withName("quiet").withNamespace(QUIET_NAMESPACE).build());
+      admin.genericKubernetesResources(CertificateRequests.CONTEXT).inNamespace(QUIET_NAMESPACE)
+          .resource(marker).create();
+      quiet.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     watch.close();
     admin.close();
     try {

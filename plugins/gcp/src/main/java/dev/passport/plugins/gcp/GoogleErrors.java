@@ -155,7 +155,7 @@ final class GoogleErrors {
         status = e.getStatus();
       }
       if (status != null) {
-        return status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+        return status.getDescription() == null ? status.getCode().name() : status.getDescription();
       }
     }
     return Optional.ofNullable(failure.getMessage()).orElse("no message");

@@ -129,7 +129,9 @@ final class VaultBackend implements Backend {
         try {
           long seconds = session.call(token -> client.renew(session.endpoint, token,
               cached.answer.leaseId(), cached.answer.leaseDuration(), session.deadline));
-          if (seconds * 3 >= cached.answer.leaseDuration()) {
+          // under half a lease left means the lease nears its max TTL: switching now leaves
+          // the old credential valid while the new one is rolled out
+          if (seconds * 2 >= cached.answer.leaseDuration()) {
             Secret renewed = cached.renewed(clock.instant(), seconds);
             state.secrets.put(key, renewed);
             log.debug("renewed the lease of {}: {}s", object.apiPath(), seconds);

@@ -1,0 +1,84 @@
+package dev.passport.plugins.certmanager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.passport.api.Backend;
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendException.Kind;
+import dev.passport.api.FetchRequest;
+import dev.passport.api.Pod;
+import dev.passport.testkit.LogCapture;
+import dev.passport.testkit.LogHygiene;
+import dev.passport.testkit.Pods;
+import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.testkit.TestBackendContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** How the API server's refusals reach the user: fabric8's mock in expectations mode. */
+class CertificateRequestsErrorTest {
+
+  private static final String CREATE_PATH =
+      "/apis/cert-manager.io/v1/namespaces/team-a/certificaterequests";
+
+  private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
+  @RegisterExtension final LogCapture logs = LogCapture.checkingFor(tokens::minted);
+
+  private final Pod pod = Pods.pod("team-a", "web-0", "web");
+  private KubernetesMockServer server;
+  private TestBackendContext context;
+  private Backend backend;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new KubernetesMockServer(false);
+    server.init(InetAddress.getByName("127.0.0.1"), 0);
+    context = TestBackendContext.create();
+    backend = new CertManagerBackendFactory().create(
+        Map.of("apiServer", "http://127.0.0.1:" + server.getPort(), "timeout", "5s"), context);
+  }
+
+  @AfterEach
+  void stop() {
+    backend.close();
+    context.close();
+    server.destroy();
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "401|UNAUTHENTICATED|did not accept the pod's service account token",
+      "403|PERMISSION_DENIED|may not create certificaterequests.cert-manager.io in namespace team-a",
+      "404|NOT_FOUND|is cert-manager (CRD certificaterequests.cert-manager.io/v1) installed?",
+      "422|FAILED_PRECONDITION|the API server refused to create",
+      "503|UNAVAILABLE|could not create",
+  })
+  void fetch_apiServerRefusesTheCreate_mapsToAKindAndSaysWhatToFix(int code, Kind kind, String text) {
+    server.expect().post().withPath(CREATE_PATH)
+        .andReturn(code, Map.of("kind", "Status", "apiVersion", "v1", "status", "Failure",
+            "code", code, "message", "refused by the test"))
+        .always();
+    Instant now = context.clock().instant();
+    FetchRequest request = new FetchRequest("csi-1", pod,
+        Map.of("", tokens.token(pod, "", now, Duration.ofHours(1))),
+        Map.of(CertificateAttributes.ISSUER_NAME, "ca", CertificateAttributes.DNS_NAMES, "a.example.com"),
+        Optional.empty(), now.plusSeconds(60));
+
+    assertThatThrownBy(() -> backend.fetch(request))
+        .isInstanceOfSatisfying(BackendException.class, e -> {
+          assertThat(e.kind()).isEqualTo(kind);
+          assertThat(e.getMessage()).contains(text);
+          LogHygiene.assertNoSecrets(tokens.minted(), e);
+        });
+  }
+}

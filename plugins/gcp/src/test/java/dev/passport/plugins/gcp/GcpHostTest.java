@@ -1,0 +1,139 @@
+package dev.passport.plugins.gcp;
+
+import static dev.passport.plugins.gcp.GcpTestbed.AUDIENCE;
+import static dev.passport.plugins.gcp.GcpTestbed.SERVICE_ACCOUNT;
+import static dev.passport.plugins.gcp.GcpTestbed.secretsAttribute;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.passport.api.Pod;
+import dev.passport.host.PassportHost;
+import dev.passport.host.volume.MountMode;
+import dev.passport.testkit.FakeKubelet;
+import dev.passport.testkit.MountedVolume;
+import dev.passport.testkit.PodVolume;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gcp backend inside the real host, driven over the CSI socket by a fake kubelet: what
+ * kubelet's republish cadence costs Google. Runs in the {@code with-host} Surefire execution, whose
+ * class path carries the host's gRPC and protobuf (see the pom).
+ */
+class GcpHostTest {
+
+  static final String PINNED = "projects/test-project/secrets/db-password/versions/3";
+  static final String REGIONAL_PINNED =
+      "projects/test-project/locations/europe-west1/secrets/eu/versions/1";
+  static final String LATEST = "projects/test-project/secrets/api-key/versions/latest";
+  static final Duration HOST_REFRESH = Duration.ofMinutes(5);
+
+  @TempDir Path dir;
+  GcpTestbed bed;
+  PassportHost host;
+  FakeKubelet kubelet;
+
+  @BeforeEach
+  void start() throws Exception {
+    bed = new GcpTestbed(dir);
+    bed.global.put(PINNED, "s3cret-db".getBytes(UTF_8));
+    bed.global.put(LATEST, "projects/123/secrets/api-key/versions/7", "key-7".getBytes(UTF_8));
+    bed.regional.put(REGIONAL_PINNED, "eu-value".getBytes(UTF_8));
+    host = PassportHost.builder()
+        .socket(dir.resolve("csi.sock"))
+        .stateDir(dir.resolve("state"))
+        .mountMode(MountMode.DIRECTORY)
+        .backendFactory(new GcpBackendFactory(), bed.config())
+        .clock(bed.clock)
+        .refreshInterval(HOST_REFRESH)
+        .fetchTimeout(Duration.ofSeconds(20))
+        .nodeId("node-1")
+        .start();
+    kubelet = FakeKubelet.connect(host.socket(), bed.tokens, bed.clock);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    kubelet.close();
+    host.close();
+    assertThat(bed.auth.problems()).isEmpty();
+    bed.close();
+  }
+
+  @Test
+  void twentyRepublishes_pinnedVersionsAndUnchangedToken_oneExchangeAndOneAccessPerSecret() {
+    Map<String, String> attributes = gcpVolume(secretsAttribute(
+        PINNED, "db/password", REGIONAL_PINNED, "eu"));
+    attributes.put(GcpConfig.SERVICE_ACCOUNT, SERVICE_ACCOUNT);
+    MountedVolume volume = kubelet.mount(volume(bed.pod(), attributes));
+
+    for (int i = 0; i < 20; i++) {
+      // kubelet's pod sync: about a minute apart, well inside the token's 80 % rotation point
+      bed.clock.advance(Duration.ofSeconds(90));
+      kubelet.republish(volume);
+    }
+
+    assertThat(volume.read("db/password")).isEqualTo("s3cret-db");
+    assertThat(volume.read("eu")).isEqualTo("eu-value");
+    assertThat(bed.auth.exchanges()).hasSize(1);
+    assertThat(bed.auth.impersonations()).hasSize(1);
+    assertThat(bed.global.calls(PINNED)).isEqualTo(1);
+    assertThat(bed.regional.calls(REGIONAL_PINNED)).isEqualTo(1);
+  }
+
+  @Test
+  void republishes_latestVersion_rereadAtTheHostIntervalWithoutAnotherExchange() {
+    MountedVolume volume = kubelet.mount(volume(bed.pod(), gcpVolume(secretsAttribute(
+        LATEST, "api-key"))));
+    bed.global.put(LATEST, "projects/123/secrets/api-key/versions/8", "key-8".getBytes(UTF_8));
+
+    for (int i = 0; i < 8; i++) {
+      bed.clock.advance(Duration.ofSeconds(90));
+      kubelet.republish(volume);
+    }
+
+    assertThat(volume.read("api-key")).isEqualTo("key-8");
+    assertThat(bed.global.calls(LATEST)).isBetween(2, 3);
+    assertThat(bed.auth.exchanges()).hasSize(1);
+  }
+
+  @Test
+  void mount_missingSecret_answersNotFoundNamingIt() {
+    String missing = "projects/test-project/secrets/missing/versions/1";
+
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+        () -> kubelet.mount(volume(bed.pod(), gcpVolume(secretsAttribute(missing, "m")))));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(e.getStatus().getDescription()).contains(missing);
+  }
+
+  @Test
+  void mount_badResourceName_answersInvalidArgument() {
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+        () -> kubelet.mount(volume(bed.pod(), gcpVolume(secretsAttribute("projects/p/x", "m")))));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription()).contains("secrets[0].resourceName");
+  }
+
+  private PodVolume volume(Pod pod, Map<String, String> attributes) {
+    return PodVolume.of(pod, "secrets", dir.resolve("kubelet"), attributes, Set.of(AUDIENCE));
+  }
+
+  private static Map<String, String> gcpVolume(Map<String, String> attributes) {
+    Map<String, String> volume = new HashMap<>(attributes);
+    volume.put("backend", "gcp");
+    return volume;
+  }
+}

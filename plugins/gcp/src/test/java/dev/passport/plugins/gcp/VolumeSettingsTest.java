@@ -1,0 +1,260 @@
+package dev.passport.plugins.gcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendException.Kind;
+import dev.passport.plugins.gcp.SecretObject.Format;
+import dev.passport.plugins.gcp.VolumeSettings.Auth;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class VolumeSettingsTest {
+
+  static final String PROVIDER =
+      "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/providers/k8s";
+  static final String GKE_PROVIDER = "identitynamespace:my-project.svc.id.goog:"
+      + "https://container.googleapis.com/v1/projects/my-project/locations/us-central1/clusters/c";
+  static final String NAME = "projects/p/secrets/s/versions/1";
+
+  final GcpConfig config = config(Map.of(GcpConfig.WORKLOAD_IDENTITY_PROVIDER, PROVIDER));
+
+  @Test
+  void parse_providerGcpParameters_keepsOrderPathsModesAndExtraction() throws Exception {
+    VolumeSettings settings = VolumeSettings.parse(Map.of("secrets", String.join("\n",
+        "- resourceName: \"projects/p/secrets/db/versions/latest\"",
+        "  path: \"db/password\"",
+        "  mode: 0400",
+        "- resourceName: projects/p/locations/us-east1/secrets/cfg/versions/2",
+        "  fileName: cfg.json",
+        "  extractJSONKey: token")), config);
+
+    assertThat(settings.secrets()).hasSize(2);
+    SecretObject first = settings.secrets().get(0);
+    assertThat(first.path()).isEqualTo("db/password");
+    assertThat(first.mode()).hasValue(0400);
+    assertThat(first.resource().location()).isEmpty();
+    assertThat(first.resource().pinned()).isFalse();
+    SecretObject second = settings.secrets().get(1);
+    assertThat(second.path()).isEqualTo("cfg.json");
+    assertThat(second.resource().location()).contains("us-east1");
+    assertThat(second.resource().pinned()).isTrue();
+    assertThat(second.extraction()).hasValueSatisfying(e -> {
+      assertThat(e.format()).isEqualTo(Format.JSON);
+      assertThat(e.key()).isEqualTo("token");
+    });
+    assertThat(settings.auth()).isEqualTo(Auth.POD_ADC);
+    assertThat(settings.allPinned()).isFalse();
+  }
+
+  @Test
+  void parse_poolProviderWithoutAudience_defaultsToTheProvidersHttpsName() throws Exception {
+    VolumeSettings settings = VolumeSettings.parse(secrets(NAME), config);
+
+    assertThat(settings.audience()).contains("https:" + PROVIDER);
+  }
+
+  @Test
+  void parse_gkeProviderWithoutAudience_defaultsToTheIdentityNamespace() throws Exception {
+    Map<String, String> attributes = new HashMap<>(secrets(NAME));
+    attributes.put("workloadIdentityProvider", GKE_PROVIDER);
+
+    assertThat(VolumeSettings.parse(attributes, config).audience())
+        .contains("my-project.svc.id.goog");
+  }
+
+  @Test
+  void parse_attributesOverrideConfigDefaults() throws Exception {
+    GcpConfig withDefaults = config(Map.of(
+        GcpConfig.WORKLOAD_IDENTITY_PROVIDER, PROVIDER,
+        GcpConfig.AUDIENCE, "config-audience",
+        GcpConfig.SERVICE_ACCOUNT, "config@p.iam.gserviceaccount.com"));
+    Map<String, String> attributes = new HashMap<>(secrets(NAME));
+    attributes.put("audience", "volume-audience");
+    attributes.put("serviceAccount", "volume@p.iam.gserviceaccount.com");
+    attributes.put("delegates", "[a@p.iam.gserviceaccount.com, "
+        + "projects/-/serviceAccounts/b@p.iam.gserviceaccount.com]");
+
+    VolumeSettings settings = VolumeSettings.parse(attributes, withDefaults);
+
+    assertThat(settings.audience()).contains("volume-audience");
+    assertThat(settings.serviceAccount()).contains("volume@p.iam.gserviceaccount.com");
+    assertThat(settings.delegates()).containsExactly(
+        "projects/-/serviceAccounts/a@p.iam.gserviceaccount.com",
+        "projects/-/serviceAccounts/b@p.iam.gserviceaccount.com");
+    assertThat(VolumeSettings.parse(secrets(NAME), withDefaults).audience())
+        .contains("config-audience");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "projects/p/secrets/s",
+      "projects/p/secrets/s/versions/",
+      "projects/p/secrets/s/versions/1/extra",
+      "secrets/s/versions/1",
+      "projects/p/locations/US EAST/secrets/s/versions/1",
+      "projects/p/locations/evil.example.com:443#/secrets/s/versions/1",
+      "//secretmanager.googleapis.com/projects/p/secrets/s/versions/1"})
+  void parse_resourceNameOfAnotherShape_isInvalidArgumentNamingTheField(String name) {
+    assertInvalid(Map.of("secrets", "- resourceName: \"" + name + "\"\n  path: x"),
+        "secrets[0].resourceName");
+  }
+
+  @Test
+  void parse_unknownAttribute_isInvalidArgumentNamingIt() {
+    Map<String, String> attributes = new HashMap<>(secrets(NAME));
+    attributes.put("projectID", "p");
+
+    assertInvalid(attributes, "projectID");
+  }
+
+  @Test
+  void parse_unknownSecretField_isInvalidArgumentNamingIt() {
+    assertInvalid(Map.of("secrets", "- resourceName: " + NAME + "\n  path: x\n  encoding: base64"),
+        "secrets[0] has unknown field encoding");
+  }
+
+  @Test
+  void parse_missingSecrets_isInvalidArgument() {
+    assertInvalid(Map.of(), "secrets is missing");
+    assertInvalid(Map.of("secrets", "[]"), "non-empty YAML list");
+    assertInvalid(Map.of("secrets", "resourceName: " + NAME), "non-empty YAML list");
+    assertInvalid(Map.of("secrets", "- [unclosed"), "not valid YAML");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/etc/passwd", "../escape", "a/../../b", "a//b", "dir/", ".", "a\\b"})
+  void parse_pathLeavingTheVolume_isInvalidArgument(String path) {
+    assertInvalid(Map.of("secrets", "- resourceName: " + NAME + "\n  path: '" + path + "'"),
+        "secrets[0].path");
+  }
+
+  @Test
+  void parse_missingOrDoublePath_isInvalidArgument() {
+    assertInvalid(Map.of("secrets", "- resourceName: " + NAME), "needs a path");
+    assertInvalid(Map.of("secrets", "- resourceName: " + NAME + "\n  path: a\n  fileName: b"),
+        "both path and fileName");
+    assertInvalid(Map.of("secrets", String.join("\n",
+        "- resourceName: " + NAME, "  path: same",
+        "- resourceName: projects/p/secrets/t/versions/1", "  path: same")),
+        "secrets[1].path \"same\" is used by an earlier secret");
+  }
+
+  @Test
+  void parse_bothExtractKeys_isInvalidArgument() {
+    assertInvalid(Map.of("secrets", "- resourceName: " + NAME
+        + "\n  path: a\n  extractJSONKey: k\n  extractYAMLKey: k"), "both extractJSONKey");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"1000", "0999", "\"rw\"", "-1", "\"0o1777\""})
+  void parse_modeOutOfRangeOrNotOctal_isInvalidArgument(String mode) {
+    assertInvalid(Map.of("secrets", "- resourceName: " + NAME + "\n  path: a\n  mode: " + mode),
+        "secrets[0].mode");
+  }
+
+  @Test
+  void parse_modeAsQuotedOctal_isAccepted() throws Exception {
+    VolumeSettings settings = VolumeSettings.parse(Map.of("secrets",
+        "- resourceName: " + NAME + "\n  path: a\n  mode: \"0o640\""), config);
+
+    assertThat(settings.secrets().get(0).mode()).hasValue(0640);
+  }
+
+  @Test
+  void parse_providerAdc_isRefusedUnlessConfigAllowsIt() throws Exception {
+    Map<String, String> attributes = new HashMap<>(secrets(NAME));
+    attributes.put("auth", "provider-adc");
+
+    assertInvalid(attributes, "allowProviderAdc=true");
+    VolumeSettings allowed = VolumeSettings.parse(attributes,
+        config(Map.of(GcpConfig.ALLOW_PROVIDER_ADC, "true")));
+    assertThat(allowed.auth()).isEqualTo(Auth.PROVIDER_ADC);
+    assertThat(allowed.audience()).isEmpty();
+  }
+
+  @Test
+  void parse_unknownAuth_isInvalidArgument() {
+    Map<String, String> attributes = new HashMap<>(secrets(NAME));
+    attributes.put("auth", "node-adc");
+
+    assertInvalid(attributes, "auth is \"node-adc\"");
+  }
+
+  @Test
+  void parse_noWorkloadIdentityProviderAnywhere_isInvalidArgumentExplainingTheForms() {
+    assertThatThrownBy(() -> VolumeSettings.parse(secrets(NAME), GcpConfig.googleDefaults()))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
+        .hasMessageContaining("workloadIdentityProvider is missing")
+        .hasMessageContaining("identitynamespace:");
+  }
+
+  @Test
+  void parse_malformedProviderServiceAccountOrDelegates_isInvalidArgument() {
+    Map<String, String> attributes = new HashMap<>(secrets(NAME));
+    attributes.put("workloadIdentityProvider", "projects/123/pools/p");
+    assertInvalid(attributes, "workloadIdentityProvider");
+
+    attributes = new HashMap<>(secrets(NAME));
+    attributes.put("serviceAccount", "not an email");
+    assertInvalid(attributes, "serviceAccount");
+
+    attributes = new HashMap<>(secrets(NAME));
+    attributes.put("delegates", "a@p.iam.gserviceaccount.com");
+    assertInvalid(attributes, "no serviceAccount to impersonate");
+  }
+
+  @Test
+  void parse_allNumericVersions_isAllPinned() throws Exception {
+    VolumeSettings settings = VolumeSettings.parse(Map.of("secrets", String.join("\n",
+        "- resourceName: " + NAME, "  path: a",
+        "- resourceName: projects/p/locations/l1/secrets/t/versions/12", "  path: b")), config);
+
+    assertThat(settings.allPinned()).isTrue();
+  }
+
+  @Test
+  void parse_aliasVersion_isNotPinned() throws Exception {
+    assertThat(ResourceName.parse("projects/p/secrets/s/versions/prod"))
+        .hasValueSatisfying(name -> assertThat(name.pinned()).isFalse());
+    assertThat(ResourceName.parse("projects/p/secrets/s/versions/latest"))
+        .hasValueSatisfying(name -> assertThat(name.pinned()).isFalse());
+    assertThat(ResourceName.parse("projects/p/secrets/s/versions/42"))
+        .hasValueSatisfying(name -> assertThat(name.version()).isEqualTo("42"));
+    assertThat(ResourceName.parse("projects/p/secrets/s")).isEqualTo(Optional.empty());
+  }
+
+  @Test
+  void parse_tooManySecrets_isInvalidArgument() {
+    StringBuilder yaml = new StringBuilder();
+    for (int i = 0; i <= VolumeSettings.MAX_SECRETS; i++) {
+      yaml.append("- {resourceName: ").append(NAME).append(", path: f").append(i).append("}\n");
+    }
+    assertInvalid(Map.of("secrets", yaml.toString()), "at most " + VolumeSettings.MAX_SECRETS);
+  }
+
+  private void assertInvalid(Map<String, String> attributes, String messagePart) {
+    assertThatThrownBy(() -> VolumeSettings.parse(attributes, config))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
+        .hasMessageContaining(messagePart);
+  }
+
+  private static Map<String, String> secrets(String name) {
+    return Map.of("secrets", "- resourceName: " + name + "\n  path: file");
+  }
+
+  private static GcpConfig config(Map<String, String> values) {
+    try {
+      return GcpConfig.parse(values);
+    } catch (BackendException e) {
+      throw new AssertionError(e);
+    }
+  }
+}

@@ -1,0 +1,330 @@
+package dev.passport.plugins.vault;
+
+import static dev.passport.plugins.vault.VaultBackendTest.failure;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendException.Kind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VaultAttributesTest {
+
+  private static final String OBJECTS = """
+      - objectName: password
+        secretPath: secret/data/app
+        secretKey: password
+      """;
+
+  @TempDir Path temp;
+
+  @Test
+  void minimalAttributes_takeDefaultsFromConfig() throws Exception {
+    VaultAttributes parsed = parse(attributes(), config());
+
+    assertThat(parsed.roleName()).isEqualTo("web");
+    assertThat(parsed.address()).isEqualTo("https://vault.example:8200");
+    assertThat(parsed.authMountPath()).isEqualTo("kubernetes");
+    assertThat(parsed.audience()).isEqualTo("vault");
+    assertThat(parsed.namespace()).isEmpty();
+    assertThat(parsed.revokeOnUnpublish()).isFalse();
+    assertThat(parsed.objects()).singleElement().satisfies(object -> {
+      assertThat(object.apiPath()).isEqualTo("secret/data/app");
+      assertThat(object.method()).isEqualTo("GET");
+      assertThat(object.secretKey()).hasValue("password");
+      assertThat(object.encoding()).isEqualTo(SecretObject.Encoding.UTF_8);
+    });
+  }
+
+  @Test
+  void everyAttribute_isBound() throws Exception {
+    Path certs = Files.createDirectories(temp.resolve("certs"));
+    Map<String, String> attributes = attributes();
+    attributes.put("vaultAddress", "https://other:8200/");
+    attributes.put("vaultAuthMountPath", "/jwt/");
+    attributes.put("vaultNamespace", "/team-a/");
+    attributes.put("audience", "vault.example.com");
+    attributes.put("vaultCACertPath", certs + "/ca.pem");
+    attributes.put("vaultCADirectory", certs.toString());
+    attributes.put("vaultTLSServerName", "vault.internal");
+    attributes.put("vaultTLSClientCertPath", certs + "/client.pem");
+    attributes.put("vaultTLSClientKeyPath", certs + "/client.key");
+    attributes.put("vaultSkipTLSVerify", "false");
+    attributes.put("revokeOnUnpublish", "true");
+
+    VaultAttributes parsed = parse(attributes, config(
+        "allowedCertDirectories", certs.toString()));
+
+    assertThat(parsed.address()).isEqualTo("https://other:8200");
+    assertThat(parsed.authMountPath()).isEqualTo("jwt");
+    assertThat(parsed.namespace()).hasValue("team-a");
+    assertThat(parsed.audience()).isEqualTo("vault.example.com");
+    assertThat(parsed.tls()).isEqualTo(new TlsSettings(
+        java.util.Optional.of(certs + "/ca.pem"), java.util.Optional.of(certs.toString()),
+        java.util.Optional.of("vault.internal"), java.util.Optional.of(certs + "/client.pem"),
+        java.util.Optional.of(certs + "/client.key"), false));
+    assertThat(parsed.revokeOnUnpublish()).isTrue();
+  }
+
+  @Test
+  void objectFields_areBound() throws Exception {
+    VaultAttributes parsed = parse(objects("""
+        - objectName: tls/cert.pem
+          secretPath: /v1/pki/issue/web?format=pem
+          method: put
+          secretArgs: {common_name: web.example, alt_names: [a, b]}
+          secretKey: certificate
+          encoding: BASE64
+          filePermission: 0640
+        """), config());
+
+    SecretObject object = parsed.objects().get(0);
+    assertThat(object.objectName()).isEqualTo("tls/cert.pem");
+    assertThat(object.apiPath()).isEqualTo("pki/issue/web?format=pem");
+    assertThat(object.method()).isEqualTo("PUT");
+    assertThat(object.secretArgs()).containsEntry("common_name", "web.example")
+        .containsEntry("alt_names", java.util.List.of("a", "b"));
+    assertThat(object.encoding()).isEqualTo(SecretObject.Encoding.BASE64);
+    assertThat(object.mode()).isEqualTo(0640);
+  }
+
+  @Test
+  void unknownAttribute_isInvalidNamingIt() {
+    Map<String, String> attributes = attributes();
+    attributes.put("vaultAddr", "https://typo");
+
+    assertInvalid(attributes, config(), "vaultAddr");
+  }
+
+  @Test
+  void missingRoleName_isInvalidNamingIt() {
+    Map<String, String> attributes = attributes();
+    attributes.remove("roleName");
+
+    assertInvalid(attributes, config(), "roleName");
+  }
+
+  @Test
+  void noAddressAnywhere_isInvalidNamingBoth() {
+    assertInvalid(attributes(), Map.of(), "vaultAddress");
+  }
+
+  @Test
+  void addressNotHttp_isInvalid() {
+    Map<String, String> attributes = attributes();
+    attributes.put("vaultAddress", "vault:8200");
+
+    assertInvalid(attributes, config(), "vaultAddress");
+  }
+
+  @Test
+  void bothMountPathNames_isInvalidNamingBoth() {
+    Map<String, String> attributes = attributes();
+    attributes.put("vaultAuthMountPath", "kubernetes");
+    attributes.put("vaultKubernetesMountPath", "kubernetes");
+
+    BackendException e = assertInvalid(attributes, config(), "vaultAuthMountPath");
+    assertThat(e.getMessage()).contains("vaultKubernetesMountPath");
+  }
+
+  @Test
+  void skipTlsVerify_refusedUnlessConfigAllowsIt() throws Exception {
+    Map<String, String> attributes = attributes();
+    attributes.put("vaultSkipTLSVerify", "true");
+
+    BackendException e = assertInvalid(attributes, config(), "vaultSkipTLSVerify");
+    assertThat(e.getMessage()).contains("allowSkipTLSVerify");
+    assertThat(parse(attributes, config("allowSkipTLSVerify", "true")).tls().skipVerify()).isTrue();
+  }
+
+  @Test
+  void certificatePathOutsideAllowedDirectories_isInvalid() throws Exception {
+    Path allowed = Files.createDirectories(temp.resolve("allowed"));
+    Map<String, String> config = config("allowedCertDirectories", allowed.toString());
+
+    for (String key : java.util.List.of("vaultCACertPath", "vaultCADirectory",
+        "vaultTLSClientCertPath", "vaultTLSClientKeyPath")) {
+      Map<String, String> attributes = attributes();
+      attributes.put(key, "/etc/kubernetes/pki/ca.key");
+      assertInvalid(attributes, config, key);
+    }
+  }
+
+  @Test
+  void certificatePath_escapingWithDotDotOrPrefix_isInvalid() throws Exception {
+    Path allowed = Files.createDirectories(temp.resolve("certs"));
+    Files.createDirectories(temp.resolve("certs-evil"));
+    Map<String, String> config = config("allowedCertDirectories", allowed.toString());
+
+    Map<String, String> dotDot = attributes();
+    dotDot.put("vaultCACertPath", allowed + "/../secret.pem");
+    assertInvalid(dotDot, config, "vaultCACertPath");
+
+    Map<String, String> prefix = attributes();
+    prefix.put("vaultCACertPath", temp.resolve("certs-evil/ca.pem").toString());
+    assertInvalid(prefix, config, "vaultCACertPath");
+
+    Map<String, String> relative = attributes();
+    relative.put("vaultCACertPath", "certs/ca.pem");
+    assertInvalid(relative, config, "vaultCACertPath");
+  }
+
+  @Test
+  void certificatePath_symlinkLeavingAllowedDirectory_isInvalid() throws Exception {
+    Path allowed = Files.createDirectories(temp.resolve("certs"));
+    Path outside = Files.writeString(temp.resolve("node-secret.pem"), "x");
+    Files.createSymbolicLink(allowed.resolve("ca.pem"), outside);
+    Map<String, String> attributes = attributes();
+    attributes.put("vaultCACertPath", allowed.resolve("ca.pem").toString());
+
+    assertInvalid(attributes, config("allowedCertDirectories", allowed.toString()), "vaultCACertPath");
+  }
+
+  @Test
+  void clientCertificateWithoutKey_isInvalid() throws Exception {
+    Path allowed = Files.createDirectories(temp.resolve("certs"));
+    Map<String, String> attributes = attributes();
+    attributes.put("vaultTLSClientCertPath", allowed + "/client.pem");
+
+    assertInvalid(attributes, config("allowedCertDirectories", allowed.toString()), "vaultTLSClientKeyPath");
+  }
+
+  @Test
+  void badYaml_isInvalidNamingObjects() {
+    assertInvalid(objects("- objectName: [unclosed"), config(), "objects");
+  }
+
+  @Test
+  void objectsNotAList_isInvalid() {
+    assertInvalid(objects("objectName: password"), config(), "objects");
+    assertInvalid(objects("[]"), config(), "objects");
+  }
+
+  @Test
+  void missingObjects_isInvalid() {
+    Map<String, String> attributes = attributes();
+    attributes.remove("objects");
+
+    assertInvalid(attributes, config(), "objects");
+  }
+
+  @Test
+  void objectProblems_areInvalidNamingTheField() {
+    assertInvalid(objects("- {secretPath: secret/data/a}"), config(), "objects[0].objectName");
+    assertInvalid(objects("- {objectName: a}"), config(), "objects[0].secretPath");
+    assertInvalid(objects("- {objectName: a, secretPath: s/a, secretkey: x}"), config(), "secretkey");
+    assertInvalid(objects("- {objectName: a, secretPath: s/a, method: DELETE}"), config(), "objects[0].method");
+    assertInvalid(objects("- {objectName: a, secretPath: s/a, encoding: rot13}"), config(), "objects[0].encoding");
+    assertInvalid(objects("- {objectName: a, secretPath: s/a, filePermission: 600}"), config(), "objects[0].filePermission");
+    assertInvalid(objects("- {objectName: a, secretPath: s/a, filePermission: rw}"), config(), "objects[0].filePermission");
+    assertInvalid(objects("- {objectName: a, secretPath: s/a, secretArgs: [x]}"), config(), "objects[0].secretArgs");
+    assertInvalid(objects("- {objectName: a, secretPath: s/a, secretArgs: {x: 1}}"), config(), "objects[0].secretArgs");
+    assertInvalid(objects("- {objectName: a, secretPath: s/a}\n- {objectName: a, secretPath: s/b}"),
+        config(), "objects[1].objectName");
+  }
+
+  @Test
+  void unsafeObjectNames_areInvalid() {
+    for (String name : java.util.List.of("/etc/passwd", "../up", "a/../../b", "a//b", "./a")) {
+      assertInvalid(objects("- {objectName: '" + name + "', secretPath: s/a}"), config(), "objects[0].objectName");
+    }
+  }
+
+  @Test
+  void unsafeSecretPaths_areInvalid() {
+    for (String path : java.util.List.of("secret/../sys/raw", "/v1/", "secret//a", "secret/a b")) {
+      assertInvalid(objects("- {objectName: a, secretPath: '" + path + "'}"), config(), "objects[0].secretPath");
+    }
+  }
+
+  @Test
+  void config_unknownKey_isInvalidNamingIt() {
+    BackendException e = failure(() -> VaultPluginConfig.parse(Map.of("vaultAdress", "https://x")));
+
+    assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(e.getMessage()).contains("vaultAdress");
+  }
+
+  @Test
+  void config_badValues_areInvalidNamingTheKey() {
+    for (Map.Entry<String, String> bad : Map.of(
+        "connectTimeout", "soon",
+        "requestTimeout", "-5s",
+        "allowSkipTLSVerify", "yes",
+        "allowedCertDirectories", "relative/dir",
+        "vaultAddress", "ftp://vault",
+        "revokeOnUnpublish", "1").entrySet()) {
+      BackendException e = failure(() -> VaultPluginConfig.parse(Map.of(bad.getKey(), bad.getValue())));
+      assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT);
+      assertThat(e.getMessage()).contains(bad.getKey());
+    }
+  }
+
+  @Test
+  void config_everyKey_isBound() throws Exception {
+    VaultPluginConfig config = VaultPluginConfig.parse(Map.ofEntries(
+        Map.entry("vaultAddress", "https://vault:8200"),
+        Map.entry("vaultAuthMountPath", "auth-k8s"),
+        Map.entry("vaultCACertPath", "/etc/vault/ca.pem"),
+        Map.entry("vaultCADirectory", "/etc/vault/cas"),
+        Map.entry("vaultTLSServerName", "vault.internal"),
+        Map.entry("vaultTLSClientCertPath", "/etc/vault/client.pem"),
+        Map.entry("vaultTLSClientKeyPath", "/etc/vault/client.key"),
+        Map.entry("allowSkipTLSVerify", "true"),
+        Map.entry("allowedCertDirectories", "/etc/vault, /var/run/certs"),
+        Map.entry("connectTimeout", "500ms"),
+        Map.entry("requestTimeout", "PT20S"),
+        Map.entry("revokeOnUnpublish", "true")));
+
+    assertThat(config.defaultAddress()).hasValue("https://vault:8200");
+    assertThat(config.defaultAuthMountPath()).isEqualTo("auth-k8s");
+    assertThat(config.tls().caCertPath()).hasValue("/etc/vault/ca.pem");
+    assertThat(config.tls().serverName()).hasValue("vault.internal");
+    assertThat(config.allowSkipTlsVerify()).isTrue();
+    assertThat(config.allowedCertDirectories()).containsExactly(Path.of("/etc/vault"), Path.of("/var/run/certs"));
+    assertThat(config.connectTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(config.requestTimeout()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(config.revokeOnUnpublish()).isTrue();
+  }
+
+  private static VaultAttributes parse(Map<String, String> attributes, Map<String, String> config)
+      throws BackendException {
+    return VaultAttributes.parse(attributes, VaultPluginConfig.parse(config));
+  }
+
+  private static BackendException assertInvalid(
+      Map<String, String> attributes, Map<String, String> config, String named) {
+    BackendException e = failure(() -> parse(attributes, config));
+    assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(e.getMessage()).contains(named);
+    return e;
+  }
+
+  private static Map<String, String> attributes() {
+    Map<String, String> attributes = new LinkedHashMap<>();
+    attributes.put("roleName", "web");
+    attributes.put("objects", OBJECTS);
+    return attributes;
+  }
+
+  private static Map<String, String> objects(String yaml) {
+    Map<String, String> attributes = attributes();
+    attributes.put("objects", yaml);
+    return attributes;
+  }
+
+  private static Map<String, String> config(String... keyValues) {
+    Map<String, String> config = new HashMap<>();
+    config.put("vaultAddress", "https://vault.example:8200");
+    for (int i = 0; i < keyValues.length; i += 2) {
+      config.put(keyValues[i], keyValues[i + 1]);
+    }
+    return config;
+  }
+}
