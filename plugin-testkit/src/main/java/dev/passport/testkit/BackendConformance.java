@@ -69,8 +69,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <ul>
  *   <li>a missing token for a required audience is refused (UNAUTHENTICATED or INVALID_ARGUMENT)
  *       with the audience named;
- *   <li>the plugin returns relative, normalized, unique paths, and files land under the target
- *       only;
+ *   <li>the plugin declares exactly {@link #audiences()} for {@link #attributes()}, returns
+ *       relative, normalized, unique paths, and files land under the target only;
  *   <li>the same input gives the same content: a republish that is due (clock moved past the
  *       refresh time, tokens rotated) fetches again and yields identical bytes;
  *   <li>each failure kind maps to its gRPC code, a first publish that fails leaves no content, and
@@ -216,6 +216,8 @@ public abstract class BackendConformance {
 
     MountedVolume volume = kubelet.mount(volume());
 
+    assertThat(observed.declaredAudiences()).as("what requiredAudiences(attributes()) returned")
+        .containsOnly(audiences());
     Material material = lastReturned();
     assertThat(material.files()).as("files the plugin returned").isNotEmpty();
     assertSafePaths(material);

@@ -104,6 +104,11 @@ public final class KubeletCommand implements CliExtension, Runnable {
           : endpoint);
     }
 
+    /** kubelet always sends an absolute path; a relative one is taken from the working directory. */
+    Path target() {
+      return targetPath.toAbsolutePath().normalize();
+    }
+
     String uid() {
       return podUid != null ? podUid
           : UUID.nameUUIDFromBytes((namespace + "/" + pod).getBytes(UTF_8)).toString();
@@ -161,7 +166,7 @@ public final class KubeletCommand implements CliExtension, Runnable {
       Set<String> allAudiences = new LinkedHashSet<>(audiences);
       allAudiences.addAll(tokenFiles.keySet());
       Pod pod = new Pod(target.namespace, target.pod, target.uid(), serviceAccount);
-      PodVolume volume = new PodVolume(pod, target.volumeName, target.targetPath, attributes,
+      PodVolume volume = new PodVolume(pod, target.volumeName, target.target(), attributes,
           allAudiences, tokenTtl, placement,
           fsGroup == null ? OptionalLong.empty() : OptionalLong.of(fsGroup));
       ServiceAccountTokens minter = signingKey == null
@@ -178,7 +183,7 @@ public final class KubeletCommand implements CliExtension, Runnable {
         err.println("note: tokens minted with a throwaway key; a real backend accepts them only"
             + " with --signing-key (and its FILE.jwks.json configured) or --token-file");
       }
-      Files.createDirectories(target.targetPath.toAbsolutePath().getParent());
+      Files.createDirectories(target.target().getParent());
       try (FakeKubelet kubelet = FakeKubelet.connect(target.socket(), minter, Clock.systemUTC(),
           target.timeout)) {
         kubelet.publish(kubelet.publishRequest(volume, tokens));
@@ -187,7 +192,7 @@ public final class KubeletCommand implements CliExtension, Runnable {
             + e.getStatus().getDescription());
         return 1;
       }
-      out.println(verb() + " volume " + volume.volumeId() + " at " + target.targetPath);
+      out.println(verb() + " volume " + volume.volumeId() + " at " + target.target());
       for (String file : new MountedVolume(volume, tokens).readAll().keySet()) {
         out.println("  " + file);
       }
@@ -227,14 +232,14 @@ public final class KubeletCommand implements CliExtension, Runnable {
       String volumeId = FakeKubelet.inlineVolumeId(target.uid(), target.volumeName);
       try (FakeKubelet kubelet = FakeKubelet.connect(target.socket(),
           ServiceAccountTokens.create(), Clock.systemUTC(), target.timeout)) {
-        kubelet.unpublish(volumeId, target.targetPath);
+        kubelet.unpublish(volumeId, target.target());
       } catch (StatusRuntimeException e) {
         spec.commandLine().getErr().println("NodeUnpublishVolume failed: "
             + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
         return 1;
       }
       spec.commandLine().getOut().println("unpublished volume " + volumeId + " at "
-          + target.targetPath);
+          + target.target());
       return 0;
     }
   }

@@ -22,6 +22,7 @@ final class ObservedBackendFactory implements BackendFactory {
   private final BackendFactory delegate;
   private final List<FetchRequest> requests = new CopyOnWriteArrayList<>();
   private final List<Material> returned = new CopyOnWriteArrayList<>();
+  private final List<Set<String>> declaredAudiences = new CopyOnWriteArrayList<>();
   private final Object inFlightLock = new Object();
   private int inFlight;
 
@@ -43,7 +44,11 @@ final class ObservedBackendFactory implements BackendFactory {
       @Override
       public Set<String> requiredAudiences(Map<String, String> attributes)
           throws BackendException {
-        return backend.requiredAudiences(attributes);
+        Set<String> audiences = backend.requiredAudiences(attributes);
+        if (audiences != null) {
+          declaredAudiences.add(Set.copyOf(audiences));
+        }
+        return audiences;
       }
 
       @Override
@@ -104,6 +109,11 @@ final class ObservedBackendFactory implements BackendFactory {
 
   List<FetchRequest> requests() {
     return List.copyOf(requests);
+  }
+
+  /** What {@code requiredAudiences} returned so far, in order. */
+  List<Set<String>> declaredAudiences() {
+    return List.copyOf(declaredAudiences);
   }
 
   /** Material the plugin returned so far, in order. */

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A Kubernetes CSI node driver that fetches secrets and certificates as the pod.",
-    subcommands = {ServeCommand.class})
+    subcommands = {ServeCommand.class, WarmupCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

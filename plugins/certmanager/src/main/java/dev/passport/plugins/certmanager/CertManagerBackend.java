@@ -134,12 +134,14 @@ final class CertManagerBackend implements Backend {
   }
 
   /**
-   * The previous material again, when it is this volume's certificate and not yet due for renewal:
-   * after a host restart the host fetches once more, and that must not cost a new certificate.
+   * The previous material again, when it was read back from the volume after a host restart (no
+   * {@code refreshAt}) and its certificate is not yet due for renewal: a restart must not cost
+   * every pod a new certificate. Material that carries its {@code refreshAt} was fetched because
+   * the host, with its jitter, decided it is due; that decision stands.
    */
   private Optional<Material> stillValid(CertificateAttributes attributes, FetchRequest request,
       Instant now) {
-    if (request.previous().isEmpty()) {
+    if (request.previous().isEmpty() || request.previous().get().refreshAt().isPresent()) {
       return Optional.empty();
     }
     Material previous = request.previous().get();

@@ -441,7 +441,7 @@ class CertManagerBackendTest {
   // --- renewal ---------------------------------------------------------------------------------
 
   @Test
-  void republish_beforeRenewalTime_returnsTheSameFilesWithoutAnApiCall() throws Exception {
+  void fetch_afterHostRestartBeforeRenewalTime_returnsTheVolumesFilesWithoutAnApiCall() throws Exception {
     Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
     Material first = fetch(attributes);
     clock.set(first.refreshAt().orElseThrow().minusSeconds(1));
@@ -455,6 +455,29 @@ class CertManagerBackendTest {
     assertThat(again.refreshAt()).isEqualTo(first.refreshAt());
     assertThat(certManager.takeRequests()).isEmpty();
     assertThat(certManager.created()).hasSize(1);
+  }
+
+  @Test
+  void fetch_afterHostRestartPastRenewalTime_issuesANewCertificate() throws Exception {
+    Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
+    Material first = fetch(attributes);
+    clock.set(first.refreshAt().orElseThrow());
+
+    Material renewed = backend.fetch(request(attributes, Optional.of(Material.of(first.files()))));
+
+    assertThat(certManager.created()).hasSize(2);
+    assertThat(renewed.version()).isNotEqualTo(first.version());
+  }
+
+  @Test
+  void republish_dueByTheHostsJitteredSchedule_renewsEvenBeforeRefreshAt() throws Exception {
+    Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
+    Material first = fetch(attributes);
+    clock.set(first.refreshAt().orElseThrow().minus(Duration.ofDays(2)));
+
+    backend.fetch(request(attributes, Optional.of(first)));
+
+    assertThat(certManager.created()).hasSize(2);
   }
 
   @Test

@@ -1,0 +1,62 @@
+package dev.passport.bench;
+
+import csi.v1.Csi;
+import csi.v1.IdentityGrpc;
+import csi.v1.NodeGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** A plain gRPC channel on a Unix socket, as kubelet opens one. */
+public final class CsiConnection implements AutoCloseable {
+
+  private static final Csi.ProbeRequest PROBE = Csi.ProbeRequest.getDefaultInstance();
+
+  private final EventLoopGroup group = new EpollEventLoopGroup(1);
+  private final ManagedChannel channel;
+  private final Duration deadline;
+
+  public CsiConnection(Path socket) {
+    this(socket, Duration.ofSeconds(60));
+  }
+
+  public CsiConnection(Path socket, Duration deadline) {
+    this.deadline = deadline;
+    channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        .channelType(EpollDomainSocketChannel.class)
+        .eventLoopGroup(group)
+        .usePlaintext()
+        .build();
+  }
+
+  public IdentityGrpc.IdentityBlockingStub identity() {
+    return IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public NodeGrpc.NodeBlockingStub node() {
+    return NodeGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Identity.Probe; true when the server says it is ready. */
+  public boolean probe() {
+    Csi.ProbeResponse response = identity().probe(PROBE);
+    return !response.hasReady() || response.getReady().getValue();
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}

@@ -1,0 +1,93 @@
+package dev.passport.host.cli;
+
+import csi.v1.Csi;
+import csi.v1.IdentityGrpc;
+import csi.v1.NodeGrpc;
+import dev.passport.host.PassportHost;
+import dev.passport.host.plugins.PluginLoadException;
+import dev.passport.host.volume.MountMode;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * A training run for the AppCDS archive: starts a host with every plugin on a temporary socket,
+ * answers the calls kubelet and the registrar make at startup, and exits. Run with
+ * {@code -XX:ArchiveClassesAtExit} (bin/passport does, with PASSPORT_CDS_DUMP=1), the classes it
+ * touched are archived and later starts map them instead of loading them.
+ */
+@Command(name = "warmup", hidden = true,
+    description = "Start and stop a host once (used to build the AppCDS archive).")
+public final class WarmupCommand implements Callable<Integer> {
+
+  @Option(names = "--plugins-dir", required = true, description = "Plugin directories to load.")
+  Path pluginsDir;
+
+  @Option(names = "--config-dir", description = "Directory of <plugin-id>.properties files.")
+  Path configDir;
+
+  @Override
+  public Integer call() throws IOException, PluginLoadException, InterruptedException {
+    Path work = Files.createTempDirectory("passport-warmup");
+    try (PassportHost host = PassportHost.builder()
+        .socket(work.resolve("csi.sock"))
+        .stateDir(work.resolve("state"))
+        .pluginsDir(pluginsDir)
+        .configDir(configDir)
+        .mountMode(MountMode.DIRECTORY)
+        .nodeId("warmup")
+        .start()) {
+      exercise(host.socket(), work);
+    } finally {
+      deleteTree(work);
+    }
+    return 0;
+  }
+
+  private static void exercise(Path socket, Path work) throws InterruptedException {
+    EventLoopGroup group = new EpollEventLoopGroup(1);
+    ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
+    try {
+      IdentityGrpc.IdentityBlockingStub identity = IdentityGrpc.newBlockingStub(channel);
+      identity.getPluginInfo(Csi.GetPluginInfoRequest.getDefaultInstance());
+      identity.probe(Csi.ProbeRequest.getDefaultInstance());
+      NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(channel);
+      node.nodeGetInfo(Csi.NodeGetInfoRequest.getDefaultInstance());
+      node.nodeGetCapabilities(Csi.NodeGetCapabilitiesRequest.getDefaultInstance());
+      try {
+        // Exercises validation and the error path; the warmup has no backend to publish from.
+        node.nodePublishVolume(Csi.NodePublishVolumeRequest.newBuilder().setVolumeId("warmup")
+            .setTargetPath(work.resolve("target").toString()).build());
+      } catch (StatusRuntimeException expected) {
+        // INVALID_ARGUMENT: no volume_capability
+      }
+      node.nodeUnpublishVolume(Csi.NodeUnpublishVolumeRequest.newBuilder().setVolumeId("warmup")
+          .setTargetPath(work.resolve("target").toString()).build());
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+}
