@@ -39,9 +39,21 @@ public final class PluginDirectories {
       jar.putNextEntry(new JarEntry(SERVICES));
       jar.write((BenchBackendFactory.class.getName() + "\n").getBytes(UTF_8));
       jar.closeEntry();
-      copyPluginClasses(jar);
+      copyClasses(jar, PACKAGE_PATH);
     }
     return dir;
+  }
+
+  /**
+   * Writes the minimal Probe server's classes into {@code jar}: AppCDS archives classes from jars
+   * only, so P5 cannot start it from a class directory.
+   */
+  public static Path writeMinimalServerJar(Path jar) throws IOException {
+    Files.createDirectories(jar.getParent());
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+      copyClasses(out, MinimalProbeServer.class.getName().replace('.', '/'));
+    }
+    return jar;
   }
 
   /**
@@ -68,18 +80,21 @@ public final class PluginDirectories {
     }
   }
 
-  private static void copyPluginClasses(JarOutputStream jar) throws IOException {
+  /** Copies the class files whose path starts with {@code prefix} from where this module's classes are. */
+  private static void copyClasses(JarOutputStream jar, String prefix) throws IOException {
     Path source;
     try {
-      source = Path.of(BenchBackendFactory.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      source = Path.of(PluginDirectories.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     } catch (URISyntaxException e) {
       throw new IOException("cannot locate the bench plugin classes", e);
     }
     if (Files.isDirectory(source)) {
-      Path packageDir = source.resolve(PACKAGE_PATH);
-      try (Stream<Path> files = Files.walk(packageDir)) {
+      try (Stream<Path> files = Files.walk(source)) {
         for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
           String name = source.relativize(file).toString().replace('\\', '/');
+          if (!name.startsWith(prefix)) {
+            continue;
+          }
           jar.putNextEntry(new JarEntry(name));
           Files.copy(file, jar);
           jar.closeEntry();
@@ -88,7 +103,7 @@ public final class PluginDirectories {
       return;
     }
     try (JarFile from = new JarFile(source.toFile())) {
-      for (JarEntry entry : from.stream().filter(e -> e.getName().startsWith(PACKAGE_PATH)
+      for (JarEntry entry : from.stream().filter(e -> e.getName().startsWith(prefix)
           && !e.isDirectory()).toList()) {
         jar.putNextEntry(new JarEntry(entry.getName()));
         try (InputStream in = from.getInputStream(entry)) {

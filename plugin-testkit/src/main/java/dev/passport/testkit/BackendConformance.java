@@ -45,21 +45,26 @@ import org.junit.jupiter.params.provider.EnumSource;
  * through the real host code path over a real Unix socket with a {@link FakeKubelet}.
  *
  * <pre>{@code
- * class VaultConformanceTest extends BackendConformance {
- *   private VaultDevServer vault;
+ * class AcmeConformanceTest extends BackendConformance {
+ *   private FakeAcmeServer acme;   // your fake, on 127.0.0.1, judging time by clock()
  *
- *   @BeforeEach void startVault() throws IOException {
- *     vault = VaultDevServer.start(tokens(), clock());   // verifies tokens this suite mints
+ *   @BeforeEach void startAcme() throws IOException { acme = FakeAcmeServer.start(tokens(), clock()); }
+ *   @AfterEach void stopAcme() { acme.close(); }
+ *
+ *   protected BackendFactory factory() { return new AcmeBackendFactory(); }
+ *   protected Map<String, String> config() { return Map.of("url", acme.url()); }
+ *   protected Map<String, String> attributes() { return Map.of("secret", "db"); }
+ *   protected Set<String> audiences() { return Set.of("acme"); }
+ *   protected void backendSucceeds() { acme.put("db", "s3cret"); }
+ *   protected void backendFails(BackendException.Kind kind) {
+ *     switch (kind) {
+ *       case PERMISSION_DENIED -> acme.answer(403);
+ *       case UNAVAILABLE -> acme.answer(503);
+ *       // ...
+ *       default -> Assumptions.abort("acme cannot produce " + kind);
+ *     }
  *   }
- *   @AfterEach void stopVault() { vault.close(); }
- *
- *   protected BackendFactory factory() { return new VaultBackendFactory(); }
- *   protected Map<String, String> config() { return Map.of("address", vault.address()); }
- *   protected Map<String, String> attributes() { return Map.of("role", "app", "path", "kv/app"); }
- *   protected Set<String> audiences() { return Set.of("vault"); }
- *   protected void backendSucceeds() { vault.put("kv/app", Map.of("password", "s3cret")); }
- *   protected void backendFails(BackendException.Kind kind) { ... or Assumptions.abort(...) }
- *   protected void backendStalls(Duration d) { vault.delayResponses(d); }
+ *   protected void backendStalls(Duration d) { acme.delay(d); }
  * }
  * }</pre>
  *
@@ -176,17 +181,17 @@ public abstract class BackendConformance {
   }
 
   @BeforeEach
-  final void prepareConformanceDirectory(@TempDir Path dir) {
+  protected final void prepareConformanceDirectory(@TempDir Path dir) {
     this.workDir = dir;
   }
 
   @AfterEach
-  final void stopConformanceHost() {
+  protected final void stopConformanceHost() {
     stopKubeletAndHost();
   }
 
   @Test
-  void publish_tokenMissingForARequiredAudience_isRefusedNamingTheAudience() {
+  public void publish_tokenMissingForARequiredAudience_isRefusedNamingTheAudience() {
     Assumptions.assumeFalse(audiences().isEmpty(),
         "the backend needs no token, so there is none to withhold");
     backendSucceeds();
@@ -210,7 +215,8 @@ public abstract class BackendConformance {
   }
 
   @Test
-  void publish_backendSucceeds_writesRelativeSafePathsUnderTheTargetOnly() throws IOException {
+  public void publish_backendSucceeds_writesRelativeSafePathsUnderTheTargetOnly()
+      throws IOException {
     backendSucceeds();
     startHost(FETCH_TIMEOUT);
 
@@ -230,7 +236,7 @@ public abstract class BackendConformance {
   }
 
   @Test
-  void republish_dueWithRotatedTokens_fetchesAgainAndGivesIdenticalBytes() {
+  public void republish_dueWithRotatedTokens_fetchesAgainAndGivesIdenticalBytes() {
     backendSucceeds();
     startHost(FETCH_TIMEOUT);
     MountedVolume volume = kubelet.mount(volume());
@@ -252,7 +258,8 @@ public abstract class BackendConformance {
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(BackendException.Kind.class)
-  void publish_backendFails_answersTheKindsCodeAndLeavesNoContent(BackendException.Kind kind) {
+  public void publish_backendFails_answersTheKindsCodeAndLeavesNoContent(
+      BackendException.Kind kind) {
     backendFails(kind);
     startHost(FETCH_TIMEOUT);
     PodVolume spec = volume();
@@ -266,7 +273,7 @@ public abstract class BackendConformance {
   }
 
   @Test
-  void republish_backendDownAfterSuccess_keepsTheContentAndAnswersARetryableCode() {
+  public void republish_backendDownAfterSuccess_keepsTheContentAndAnswersARetryableCode() {
     backendSucceeds();
     startHost(FETCH_TIMEOUT);
     MountedVolume volume = kubelet.mount(volume());
@@ -283,7 +290,7 @@ public abstract class BackendConformance {
   }
 
   @Test
-  void publish_backendStallsPastTheFetchTimeout_answersDeadlineExceededAndTheFetchReturns()
+  public void publish_backendStallsPastTheFetchTimeout_answersDeadlineExceededAndTheFetchReturns()
       throws InterruptedException {
     backendStalls(Duration.ofMinutes(5));
     startHost(SHORT_FETCH_TIMEOUT);
@@ -305,7 +312,8 @@ public abstract class BackendConformance {
   }
 
   @Test
-  void close_afterPublishRepublishUnpublish_leavesNoNonDaemonThread() throws InterruptedException {
+  public void close_afterPublishRepublishUnpublish_leavesNoNonDaemonThread()
+      throws InterruptedException {
     Set<Thread> before = Thread.getAllStackTraces().keySet();
     backendSucceeds();
     startHost(FETCH_TIMEOUT);
@@ -334,7 +342,7 @@ public abstract class BackendConformance {
   }
 
   @Test
-  void lifecycle_withRotationAndFailures_putsNoTokenInLogsOrErrors() {
+  public void lifecycle_withRotationAndFailures_putsNoTokenInLogsOrErrors() {
     backendSucceeds();
     startHost(FETCH_TIMEOUT);
     MountedVolume volume = kubelet.mount(volume().withPlacement(TokenPlacement.VOLUME_CONTEXT));

@@ -56,6 +56,7 @@ public final class BenchBackendFactory implements BackendFactory {
   private final Map<String, List<Instant>> callsByVolume = new ConcurrentHashMap<>();
   private final AtomicReference<BackendException.Kind> failure = new AtomicReference<>();
   private final AtomicInteger releases = new AtomicInteger();
+  private final AtomicReference<String> servedGeneration = new AtomicReference<>();
 
   @Override
   public String name() {
@@ -96,6 +97,14 @@ public final class BenchBackendFactory implements BackendFactory {
   /** Releases (unpublishes) so far (in-process only). */
   public int releases() {
     return releases.get();
+  }
+
+  /**
+   * Serves this generation whatever the attributes say, as a rotated secret would appear in the
+   * backend (in-process only); {@code null} returns to the attribute's.
+   */
+  public void serveGeneration(String generation) {
+    servedGeneration.set(generation);
   }
 
   /** Fails every fetch with this kind from now on; {@code null} serves again. */
@@ -143,7 +152,8 @@ public final class BenchBackendFactory implements BackendFactory {
       Map<String, String> attributes = request.attributes();
       int count = intIn(attributes, FILES, files, 1, MAX_FILES, "volume attribute");
       int size = intIn(attributes, FILE_SIZE, fileSize, 0, MAX_FILE_SIZE, "volume attribute");
-      String generation = attributes.getOrDefault(GENERATION, "0");
+      String served = servedGeneration.get();
+      String generation = served != null ? served : attributes.getOrDefault(GENERATION, "0");
       List<MaterialFile> content = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         content.add(MaterialFile.of(fileName(i), content(generation, i, size)));

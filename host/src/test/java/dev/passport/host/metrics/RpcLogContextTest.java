@@ -40,7 +40,8 @@ class RpcLogContextTest {
     assertThat(lines).hasSize(1);
     JsonNode line = lines.get(0);
     assertThat(line.path("level").asText()).isEqualTo("INFO");
-    assertThat(line.path("message").asText()).isEqualTo("published volume csi-abc123");
+    assertThat(line.path("formattedMessage").asText()).isEqualTo("published volume csi-abc123");
+    assertThat(line.has("arguments")).as("arguments would repeat the message").isFalse();
     JsonNode mdc = line.path("mdc");
     assertThat(mdc.path("rpc").asText()).isEqualTo("NodePublishVolume");
     assertThat(mdc.path("volume_id").asText()).isEqualTo("csi-abc123");

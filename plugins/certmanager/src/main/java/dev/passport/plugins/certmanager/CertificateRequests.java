@@ -216,7 +216,11 @@ final class CertificateRequests implements AutoCloseable {
           + " certificaterequests.cert-manager.io (see the certmanager plugin README): " + detail, e);
       case 404 -> new BackendException(Kind.NOT_FOUND, "cannot " + what + ": not found; is"
           + " cert-manager (CRD certificaterequests.cert-manager.io/v1) installed? " + detail, e);
-      case 400, 422 -> new BackendException(Kind.FAILED_PRECONDITION, "the API server refused to "
+      // The API server or cert-manager's webhook judged the request's content (e.g. a duration
+      // below cert-manager's minimum): the volume's attributes need fixing.
+      case 400, 422 -> new BackendException(Kind.INVALID_ARGUMENT, "the API server refused to "
+          + what + ", check the volume's csi.cert-manager.io attributes: " + detail, e);
+      case 504 -> new BackendException(Kind.DEADLINE_EXCEEDED, "the API server timed out trying to "
           + what + ": " + detail, e);
       case 409 -> new BackendException(Kind.UNAVAILABLE, "conflict trying to " + what + ": " + detail, e);
       default -> new BackendException(Kind.UNAVAILABLE, "could not " + what + ": "

@@ -515,10 +515,12 @@ class CertManagerBackendTest {
     assertThat(material.refreshAt()).contains(START.plus(Duration.ofHours(2)));
   }
 
-  @Test
-  void reusePrivateKey_onRenewal_keepsTheKeyFromThePreviousMaterial() throws Exception {
+  @ParameterizedTest
+  @CsvSource({"RSA, PKCS1", "RSA, PKCS8", "ECDSA, PKCS8", "Ed25519, PKCS8"})
+  void reusePrivateKey_onRenewal_keepsTheKeyFromThePreviousMaterial(String algorithm,
+      String encoding) throws Exception {
     Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com",
-        KEY_ALGORITHM, "RSA", REUSE_PRIVATE_KEY, "true");
+        KEY_ALGORITHM, algorithm, KEY_ENCODING, encoding, REUSE_PRIVATE_KEY, "true");
     Material first = fetch(attributes);
     clock.set(first.refreshAt().orElseThrow());
 
@@ -541,6 +543,30 @@ class CertManagerBackendTest {
   }
 
   // --- hygiene ---------------------------------------------------------------------------------
+
+  @Test
+  void close_leavesNoNonDaemonThreadRunning() throws Exception {
+    java.util.Set<Thread> before = nonDaemonThreads();
+
+    fetch(attributes(DNS_NAMES, "web.example.com"));
+    backend.close();
+    certManager.close();
+
+    // The fake API server starts non-daemon threads of its own; once it is closed too, every
+    // non-daemon thread that appeared during the test must end.
+    java.util.Set<Thread> appeared = nonDaemonThreads();
+    appeared.removeAll(before);
+    for (Thread thread : appeared) {
+      thread.join(Duration.ofSeconds(10).toMillis());
+    }
+    assertThat(appeared).filteredOn(Thread::isAlive).extracting(Thread::getName).isEmpty();
+  }
+
+  private static java.util.Set<Thread> nonDaemonThreads() {
+    java.util.Set<Thread> threads = new java.util.HashSet<>(Thread.getAllStackTraces().keySet());
+    threads.removeIf(thread -> thread.isDaemon() || !thread.isAlive());
+    return threads;
+  }
 
   @Test
   void failures_neverCarryThePodToken() {

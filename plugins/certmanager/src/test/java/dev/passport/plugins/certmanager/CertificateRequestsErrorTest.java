@@ -60,7 +60,8 @@ class CertificateRequestsErrorTest {
       "401|UNAUTHENTICATED|did not accept the pod's service account token",
       "403|PERMISSION_DENIED|may not create certificaterequests.cert-manager.io in namespace team-a",
       "404|NOT_FOUND|is cert-manager (CRD certificaterequests.cert-manager.io/v1) installed?",
-      "422|FAILED_PRECONDITION|the API server refused to create",
+      "422|INVALID_ARGUMENT|the API server refused to create",
+      "504|DEADLINE_EXCEEDED|the API server timed out",
       "503|UNAVAILABLE|could not create",
   })
   void fetch_apiServerRefusesTheCreate_mapsToAKindAndSaysWhatToFix(int code, Kind kind, String text) {

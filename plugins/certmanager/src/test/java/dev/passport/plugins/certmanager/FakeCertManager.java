@@ -64,7 +64,11 @@ import org.bouncycastle.util.io.pem.PemWriter;
 final class FakeCertManager implements AutoCloseable {
 
   /** What the signer does with the next requests it sees. */
-  enum Mode { ISSUE, DENY, FAIL, STALL }
+  enum Mode {
+    ISSUE, DENY, FAIL, STALL,
+    /** Ready, but with a status.certificate that is no certificate. */
+    GARBAGE
+  }
 
   /** The bearer token of the signer's own client, to tell its calls from the plugin's. */
   static final String SIGNER_TOKEN = "signer-token";
@@ -79,8 +83,12 @@ final class FakeCertManager implements AutoCloseable {
   private final AtomicLong serials = new AtomicLong(1000);
   private final List<GenericKubernetesResource> created = new CopyOnWriteArrayList<>();
   private final Map<String, PKCS10CertificationRequest> csrs = new ConcurrentHashMap<>();
-  private final java.util.concurrent.CountDownLatch quiet = new java.util.concurrent.CountDownLatch(1);
+  private final Map<String, java.util.concurrent.CountDownLatch> echoes = new ConcurrentHashMap<>();
   private volatile Mode mode = Mode.ISSUE;
+  private volatile int apiFailure;
+  private volatile boolean deterministic;
+  private final Map<String, X509Certificate> issuedByKey = new ConcurrentHashMap<>();
+  private boolean closed;
   private volatile String verdictMessage = "";
 
   FakeCertManager(Clock clock) throws Exception {
@@ -94,7 +102,7 @@ final class FakeCertManager implements AutoCloseable {
         .withStatusSubresource(true)
         .build();
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(List.of(certificateRequests)), false);
+        new FailingCrudDispatcher(List.of(certificateRequests)), false);
     server.init(InetAddress.getByName("127.0.0.1"), 0);
     admin = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(url())
@@ -113,7 +121,8 @@ final class FakeCertManager implements AutoCloseable {
           @Override
           public void eventReceived(Action action, GenericKubernetesResource resource) {
             if (QUIET_NAMESPACE.equals(resource.getMetadata().getNamespace())) {
-              quiet.countDown();
+              echoes.getOrDefault(resource.getMetadata().getName(),
+                  new java.util.concurrent.CountDownLatch(1)).countDown();
               return;
             }
             if (action == Action.ADDED) {
@@ -125,6 +134,9 @@ final class FakeCertManager implements AutoCloseable {
           @Override
           public void onClose(WatcherException cause) {}
         });
+    // The mock serves each watch from a (non-daemon) thread that starts with its first event:
+    // start it now, so that thread checks in tests do not take it for the plugin's.
+    echo("warm-up");
   }
 
   /** The API server URL for the plugin's {@code apiServer}. */
@@ -144,6 +156,22 @@ final class FakeCertManager implements AutoCloseable {
 
   void mode(Mode mode) {
     mode(mode, "");
+  }
+
+  /**
+   * Makes the API server answer every call but the signer's with HTTP {@code code} (a Kubernetes
+   * Status body); 0 restores normal service.
+   */
+  void failApi(int code) {
+    this.apiFailure = code;
+  }
+
+  /**
+   * Makes issuance idempotent: a CSR for a key seen before gets the very same certificate bytes,
+   * as the conformance suite's "same input, same content" asks.
+   */
+  void deterministic(boolean deterministic) {
+    this.deterministic = deterministic;
   }
 
   /** The CA's certificate, whose PEM the signer puts in {@code status.ca}. */
@@ -201,6 +229,8 @@ final class FakeCertManager implements AutoCloseable {
       case FAIL -> conclude(resource, List.of(
           condition("Ready", "False", "Failed", verdictMessage)), null);
       case STALL -> { }
+      case GARBAGE -> conclude(resource, List.of(condition("Ready", "True", "Issued", "")),
+          Map.of("certificate", Base64.getEncoder().encodeToString("garbage".getBytes(StandardCharsets.US_ASCII))));
     }
   }
 
@@ -221,8 +251,13 @@ final class FakeCertManager implements AutoCloseable {
       Duration duration = GoDuration.parse((String) spec.get("duration")).orElseThrow();
       Extensions requested = csr.getRequestedExtensions();
       PublicKey subjectKey = new JcaPKCS10CertificationRequest(csr).setProvider(KeySpec.BC).getPublicKey();
-      X509Certificate leaf = sign(csr.getSubject(), subjectKey, clock.instant(), duration,
-          Boolean.TRUE.equals(spec.get("isCA")), requested);
+      String keyId = Base64.getEncoder().encodeToString(subjectKey.getEncoded());
+      X509Certificate leaf = deterministic ? issuedByKey.get(keyId) : null;
+      if (leaf == null) {
+        leaf = sign(csr.getSubject(), subjectKey, clock.instant(), duration,
+            Boolean.TRUE.equals(spec.get("isCA")), requested);
+        issuedByKey.put(keyId, leaf);
+      }
       Map<String, Object> status = new LinkedHashMap<>();
       status.put("certificate", Base64.getEncoder().encodeToString(pem(leaf)));
       status.put("ca", Base64.getEncoder().encodeToString(pem(caCertificate)));
@@ -249,6 +284,24 @@ final class FakeCertManager implements AutoCloseable {
     current.setAdditionalProperty("status", status);
     admin.genericKubernetesResources(CertificateRequests.CONTEXT)
         .inNamespace(resource.getMetadata().getNamespace()).resource(current).updateStatus();
+  }
+
+  /** The CRUD dispatcher, except while {@link #failApi} is set: then calls not from the signer fail. */
+  private final class FailingCrudDispatcher extends KubernetesCrudDispatcher {
+    FailingCrudDispatcher(List<CustomResourceDefinitionContext> resources) {
+      super(resources);
+    }
+
+    @Override
+    public io.fabric8.mockwebserver.http.MockResponse dispatch(RecordedRequest request) {
+      int code = apiFailure;
+      if (code != 0 && !("Bearer " + SIGNER_TOKEN).equals(request.getHeader("Authorization"))) {
+        return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(code).setBody(
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":" + code
+                + ",\"message\":\"the fake API server answers " + code + "\"}");
+      }
+      return super.dispatch(request);
+    }
   }
 
   private static Map<String, Object> condition(String type, String status, String reason, String message) {
@@ -288,6 +341,29 @@ final class FakeCertManager implements AutoCloseable {
   }
 
   /**
+   * Creates a marker object and waits until the signer's watch has seen it: events reach a watch
+   * in order, so every event before it has arrived too.
+   */
+  private void echo(String name) {
+    java.util.concurrent.CountDownLatch seen = new java.util.concurrent.CountDownLatch(1);
+    echoes.put(name, seen);
+    GenericKubernetesResource marker = new GenericKubernetesResource();
+    marker.setApiVersion("cert-manager.io/v1");
+    marker.setKind("CertificateRequest");
+    marker.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+        .withName(name).withNamespace(QUIET_NAMESPACE).build());
+    admin.genericKubernetesResources(CertificateRequests.CONTEXT).inNamespace(QUIET_NAMESPACE)
+        .resource(marker).create();
+    try {
+      if (!seen.await(10, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the signer's watch did not see marker " + name);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
    * Closes the signer's watch only once every event meant for it has arrived: fabric8's mock
    * stalls its event loop when a watch closes while an event is being sent to it
    * (WatchEventsListener.onClosed awaits a send that needs that very loop). Events reach a watch in
@@ -295,20 +371,16 @@ final class FakeCertManager implements AutoCloseable {
    */
   @Override
   public void close() {
-    try {
-      GenericKubernetesResource marker = new GenericKubernetesResource();
-      marker.setApiVersion("cert-manager.io/v1");
-      marker.setKind("CertificateRequest");
-      marker.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-          .withName("quiet").withNamespace(QUIET_NAMESPACE).build());
-      admin.genericKubernetesResources(CertificateRequests.CONTEXT).inNamespace(QUIET_NAMESPACE)
-          .resource(marker).create();
-      quiet.await(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (closed) {
+      return;
     }
-    watch.close();
-    admin.close();
+    closed = true;
+    try {
+      echo("quiet");
+    } finally {
+      watch.close();
+      admin.close();
+    }
     try {
       server.destroy();
     } catch (IllegalStateException e) {

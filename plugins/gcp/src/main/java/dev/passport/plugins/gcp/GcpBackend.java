@@ -2,6 +2,7 @@ package dev.passport.plugins.gcp;
 
 import static dev.passport.api.BackendException.Kind.DEADLINE_EXCEEDED;
 import static dev.passport.api.BackendException.Kind.INTERNAL;
+import static dev.passport.api.BackendException.Kind.UNAUTHENTICATED;
 import static dev.passport.api.BackendException.Kind.UNAVAILABLE;
 
 import com.google.api.core.ApiFuture;
@@ -27,11 +28,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -109,6 +112,11 @@ final class GcpBackend implements Backend {
     }
     if (!failures.isEmpty()) {
       calls.forEach(call -> call.cancel(true));
+      if (failures.stream().anyMatch(f -> f.kind() == UNAUTHENTICATED)) {
+        // Google no longer accepts the cached access token (revoked, or its grant changed): the
+        // next fetch exchanges the pod token again instead of waiting for the token's expiry
+        podCredentials.evict(credentials);
+      }
       throw combined(failures, secrets.size());
     }
 
@@ -153,10 +161,10 @@ final class GcpBackend implements Backend {
     return found;
   }
 
-  private <T> Future<T> submitAuth(java.util.concurrent.Callable<T> task) throws BackendException {
+  private <T> Future<T> submitAuth(Callable<T> task) throws BackendException {
     try {
       return authExecutor.submit(task);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       throw new BackendException(UNAVAILABLE, "the gcp backend is shutting down", e);
     }
   }

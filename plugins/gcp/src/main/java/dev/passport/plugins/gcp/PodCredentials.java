@@ -77,6 +77,13 @@ final class PodCredentials {
     }
   }
 
+  /** Forgets {@code credentials}, so that the next fetch for its identity starts afresh. */
+  void evict(GoogleCredentials credentials) {
+    synchronized (entries) {
+      entries.values().removeIf(cached -> cached == credentials);
+    }
+  }
+
   /** How many identities are cached, for tests. */
   int size() {
     synchronized (entries) {

@@ -21,10 +21,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -134,7 +135,7 @@ final class FakeGoogleAuth implements AutoCloseable {
 
   /** Every access token issued, for the fake Secret Manager and for log hygiene checks. */
   Set<String> issuedTokens() {
-    Set<String> all = new java.util.HashSet<>(federatedTokens);
+    Set<String> all = new HashSet<>(federatedTokens);
     all.addAll(serviceAccountTokens);
     return all;
   }
@@ -202,7 +203,7 @@ final class FakeGoogleAuth implements AutoCloseable {
     synchronized (this) {
       exchanges.add(new Exchange(form.get("audience"), claims.subject(), claims.podUid()));
     }
-    String accessToken = "federated-" + issued.incrementAndGet() + "-" + java.util.UUID.randomUUID();
+    String accessToken = "federated-" + issued.incrementAndGet() + "-" + UUID.randomUUID();
     federatedTokens.add(accessToken);
     ObjectNode body = JSON.createObjectNode()
         .put("access_token", accessToken)
@@ -237,7 +238,7 @@ final class FakeGoogleAuth implements AutoCloseable {
           request.path("lifetime").asText(), scope));
     }
     String accessToken = "impersonated-" + issued.incrementAndGet() + "-"
-        + java.util.UUID.randomUUID();
+        + UUID.randomUUID();
     serviceAccountTokens.add(accessToken);
     // google-auth-library compares expireTime with the real clock
     Instant expires = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
@@ -282,11 +283,6 @@ final class FakeGoogleAuth implements AutoCloseable {
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);
     }
-  }
-
-  Optional<Exchange> lastExchange() {
-    List<Exchange> all = exchanges();
-    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
   }
 
   @Override

@@ -19,13 +19,18 @@ import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
 import dev.passport.testkit.LogCapture;
 import dev.passport.testkit.LogHygiene;
+import dev.passport.testkit.Pods;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -175,7 +180,7 @@ class GcpBackendTest {
   @Test
   void fetch_twoPods_exchangeEachPodsOwnToken() throws Exception {
     Pod first = bed.pod();
-    Pod second = dev.passport.testkit.Pods.pod("shop", "web-1", "web");
+    Pod second = Pods.pod("shop", "web-1", "web");
     Map<String, String> attributes = secretsAttribute(DB_PASSWORD, "db");
 
     backend.fetch(bed.request(first, bed.token(first), attributes));
@@ -328,6 +333,25 @@ class GcpBackendTest {
   }
 
   @Test
+  void fetch_secretManagerRejectsTheCachedGoogleToken_exchangesAgainOnTheNextFetch()
+      throws Exception {
+    Pod pod = bed.pod();
+    ServiceAccountToken token = bed.token(pod);
+    Map<String, String> attributes = secretsAttribute(DB_PASSWORD, "db");
+    backend.fetch(bed.request(pod, token, attributes));
+    bed.global.fail(DB_PASSWORD, Status.UNAUTHENTICATED.withDescription(
+        "Request had invalid authentication credentials."));
+
+    BackendException e = catchThrowableOfType(BackendException.class,
+        () -> backend.fetch(bed.request(pod, token, attributes)));
+    bed.global.recover();
+    backend.fetch(bed.request(pod, token, attributes));
+
+    assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
+    assertThat(bed.auth.exchanges()).hasSize(2);
+  }
+
+  @Test
   void fetch_stsRejectsTheToken_isUnauthenticatedQuotingErrorDescription() {
     bed.auth.failSts(400, "invalid_grant", "The audience in ID Token does not match.");
 
@@ -421,17 +445,17 @@ class GcpBackendTest {
   @Test
   void fetch_concurrentPodsOnOneBackend_allSucceedWithOneClientPerEndpoint() throws Exception {
     int pods = 8;
-    var executor = java.util.concurrent.Executors.newFixedThreadPool(pods);
+    var executor = Executors.newFixedThreadPool(pods);
     try {
-      List<java.util.concurrent.Future<Material>> results = new java.util.ArrayList<>();
+      List<Future<Material>> results = new ArrayList<>();
       for (int i = 0; i < pods; i++) {
-        Pod pod = dev.passport.testkit.Pods.pod("shop", "web-" + i, "web");
+        Pod pod = Pods.pod("shop", "web-" + i, "web");
         FetchRequest request =
             bed.request(pod, bed.token(pod), secretsAttribute(DB_PASSWORD, "db", REGIONAL, "eu"));
         results.add(executor.submit(() -> backend.fetch(request)));
       }
       for (var result : results) {
-        assertThat(contents(result.get(30, java.util.concurrent.TimeUnit.SECONDS)))
+        assertThat(contents(result.get(30, TimeUnit.SECONDS)))
             .containsEntry("db", "s3cret-db").containsEntry("eu", "eu-value");
       }
     } finally {

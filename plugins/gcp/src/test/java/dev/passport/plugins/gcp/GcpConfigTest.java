@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.passport.api.BackendException;
+import dev.passport.api.BackendFactory;
 import dev.passport.api.BackendException.Kind;
 import dev.passport.testkit.TestBackendContext;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -105,7 +107,7 @@ class GcpConfigTest {
 
   @Test
   void factory_isFoundByServiceLoaderUnderItsName() {
-    assertThat(java.util.ServiceLoader.load(dev.passport.api.BackendFactory.class).stream()
+    assertThat(ServiceLoader.load(BackendFactory.class).stream()
         .map(provider -> provider.get().name())).contains("gcp");
   }
 

@@ -12,6 +12,8 @@ import dev.passport.testkit.TestBackendContext;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -32,10 +34,9 @@ final class GcpTestbed implements AutoCloseable {
   static final String SERVICE_ACCOUNT = "reader@" + PROJECT + ".iam.gserviceaccount.com";
   static final Duration TOKEN_TTL = Duration.ofHours(1);
 
-  final ServiceAccountTokens tokens = ServiceAccountTokens.create();
-  final TestBackendContext context = TestBackendContext.builder().loggerName(
-      "dev.passport.plugins.gcp").build();
-  final FakeClock clock = context.fakeClock();
+  final ServiceAccountTokens tokens;
+  final FakeClock clock;
+  final TestBackendContext context;
   final TestPki pki = TestPki.create();
   final FakeGoogleAuth auth;
   final FakeSecretManager global;
@@ -43,6 +44,16 @@ final class GcpTestbed implements AutoCloseable {
   final Path caBundle;
 
   GcpTestbed(Path tempDir) throws IOException {
+    this(tempDir, ServiceAccountTokens.create(), FakeClock.at(Instant.now().truncatedTo(
+        ChronoUnit.SECONDS)));
+  }
+
+  /** A testbed whose fakes verify pod tokens minted by {@code tokens} at {@code clock}'s time. */
+  GcpTestbed(Path tempDir, ServiceAccountTokens tokens, FakeClock clock) throws IOException {
+    this.tokens = tokens;
+    this.clock = clock;
+    this.context = TestBackendContext.builder().clock(clock).loggerName(
+        "dev.passport.plugins.gcp").build();
     this.caBundle = pki.writeCaBundle(tempDir);
     this.auth = FakeGoogleAuth.start(pki, tokens, clock, AUDIENCE, PROVIDER);
     this.global = FakeSecretManager.start(pki, auth::issuedTokens);

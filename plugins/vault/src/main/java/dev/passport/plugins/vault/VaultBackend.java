@@ -66,6 +66,7 @@ final class VaultBackend implements Backend {
 
   private final VaultPluginConfig config;
   private final Clock clock;
+  private final Duration defaultRefreshInterval;
   private final Logger log;
   private final VaultClient client;
   private final ConcurrentMap<TokenKey, CachedToken> tokens = new ConcurrentHashMap<>();
@@ -75,6 +76,7 @@ final class VaultBackend implements Backend {
   VaultBackend(VaultPluginConfig config, BackendContext context) {
     this.config = config;
     this.clock = context.clock();
+    this.defaultRefreshInterval = context.defaultRefreshInterval();
     this.log = LoggerFactory.getLogger(context.loggerName());
     this.client = new VaultClient(config, clock);
   }
@@ -162,6 +164,7 @@ final class VaultBackend implements Backend {
     Set<String> versions = new TreeSet<>();
     Instant refreshAt = null;
     Instant expiresAt = null;
+    boolean anyUnleased = false;
     for (int i = 0; i < attributes.objects().size(); i++) {
       SecretObject object = attributes.objects().get(i);
       Secret secret = secrets.get(RequestKey.of(object));
@@ -173,11 +176,17 @@ final class VaultBackend implements Backend {
       if (secret.answer.leased()) {
         refreshAt = earlier(refreshAt, secret.refreshAt());
         expiresAt = earlier(expiresAt, secret.expiresAt());
+      } else {
+        anyUnleased = true;
       }
     }
     Material material = Material.of(files);
-    // without a lease (KV), the host's default refresh interval applies
+    // without a lease (KV), the host's default refresh interval applies; a volume mixing both
+    // refreshes its KV objects at that interval too, and its leased ones cost nothing until due
     if (refreshAt != null) {
+      if (anyUnleased) {
+        refreshAt = earlier(refreshAt, clock.instant().plus(defaultRefreshInterval));
+      }
       material = material.withRefreshAt(refreshAt).withExpiresAt(expiresAt);
     }
     if (!versions.isEmpty()) {

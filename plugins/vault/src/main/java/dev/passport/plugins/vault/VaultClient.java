@@ -36,6 +36,17 @@ final class VaultClient {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * The driver announces every namespaced client at INFO through java.util.logging; one client is
+   * made per call, so that would be a line per Vault request. Held here so the level sticks.
+   */
+  private static final java.util.logging.Logger DRIVER_LOG =
+      java.util.logging.Logger.getLogger("io.github.jopenlibs.vault.VaultImpl");
+
+  static {
+    DRIVER_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
   /** Where to send a call: address, namespace and TLS. */
   record Endpoint(String address, Optional<String> namespace, TlsSettings tls) {}
 
@@ -101,7 +112,8 @@ final class VaultClient {
       int status = response.getRestResponse().getStatus();
       byte[] body = response.getRestResponse().getBody();
       if (status != 200 && status != 204) {
-        throw VaultErrors.forStatus(status, VaultErrors.errorsOf(body), what);
+        BackendException failure = VaultErrors.forStatus(status, VaultErrors.errorsOf(body), what);
+        throw new BackendException(failure.kind(), VaultErrors.scrub(failure.getMessage(), List.of(token)));
       }
       JsonNode json = status == 204 || body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
       return new Answer(json, json.path("lease_id").asText(""), json.path("lease_duration").asLong(0),

@@ -5,6 +5,7 @@ import static dev.passport.api.BackendException.Kind.FAILED_PRECONDITION;
 import static dev.passport.api.BackendException.Kind.INTERNAL;
 import static dev.passport.api.BackendException.Kind.NOT_FOUND;
 import static dev.passport.api.BackendException.Kind.PERMISSION_DENIED;
+import static dev.passport.api.BackendException.Kind.UNAUTHENTICATED;
 import static dev.passport.api.BackendException.Kind.UNAVAILABLE;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -72,7 +73,11 @@ final class VaultErrors {
    */
   static BackendException forStatus(int status, List<String> errors, String what) {
     String quoted = errors.isEmpty() ? "" : ": " + String.join("; ", errors);
-    if (status == 401 || status == 403) {
+    if (status == 401) {
+      return new BackendException(UNAUTHENTICATED, "Vault did not accept the credentials for "
+          + what + " (HTTP 401)" + quoted);
+    }
+    if (status == 403) {
       return new BackendException(PERMISSION_DENIED, "Vault denied " + what + " (HTTP " + status
           + ")" + quoted + "; check the policies of the Vault role");
     }
@@ -99,7 +104,7 @@ final class VaultErrors {
   /** A failure the driver raised: an HTTP status, or a transport problem in its causes. */
   static BackendException forException(VaultException e, String what, Collection<String> secrets) {
     if (e.getHttpStatusCode() > 0) {
-      return scrubbed(forStatus(e.getHttpStatusCode(), errorsOf(e), what), e, secrets);
+      return scrubbed(forStatus(e.getHttpStatusCode(), errorsOf(e), what), secrets);
     }
     for (Throwable cause = e; cause != null; cause = cause.getCause()) {
       if (cause instanceof HttpConnectTimeoutException) {
@@ -139,8 +144,7 @@ final class VaultErrors {
   }
 
   /** Vault does not echo tokens, but a proxy in between might: never let one into a message. */
-  private static BackendException scrubbed(
-      BackendException mapped, VaultException cause, Collection<String> secrets) {
+  private static BackendException scrubbed(BackendException mapped, Collection<String> secrets) {
     String message = scrub(mapped.getMessage(), secrets);
     // the driver's message holds the raw response body, so it is not kept as the cause
     return new BackendException(mapped.kind(), message);

@@ -8,6 +8,8 @@ import static dev.passport.plugins.vault.VaultRig.with;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendException.Kind;
 import dev.passport.api.Material;
@@ -143,9 +145,10 @@ class VaultBackendTest {
           secretPath: secret/data/shop/db
         """));
 
-    assertThat(text(material, "all.json"))
-        .contains("\"data\":{\"data\":{\"password\":\"kv2-secret\",\"port\":5432}")
-        .contains("\"lease_duration\":0");
+    JsonNode json = new ObjectMapper().readTree(material.file("all.json").orElseThrow().content());
+    assertThat(json.path("data").path("data").path("password").asText()).isEqualTo("kv2-secret");
+    assertThat(json.path("data").path("metadata").path("version").asInt()).isEqualTo(1);
+    assertThat(json.has("lease_duration")).isTrue();
   }
 
   @Test
@@ -426,6 +429,28 @@ class VaultBackendTest {
     assertThat(rig.vault.requests()).hasSize(requestsAfterFirst);
     assertThat(first.refreshAt()).hasValue(START.plus(Duration.ofMinutes(20)));
     assertThat(first.expiresAt()).hasValue(START.plus(DB_LEASE));
+  }
+
+  @Test
+  void volumeMixingKvAndLease_refreshesAtTheHostDefaultWithoutTouchingTheLease() throws Exception {
+    String objects = DB_OBJECTS + """
+        - objectName: password
+          secretPath: secret/data/shop/db
+          secretKey: password
+        """;
+    Material first = rig.fetch(attributes(objects));
+
+    // TestBackendContext's default refresh interval is 5 minutes, the lease's 2/3 is 20
+    assertThat(first.refreshAt()).hasValue(START.plus(Duration.ofMinutes(5)));
+    assertThat(first.expiresAt()).hasValue(START.plus(DB_LEASE));
+    rig.clock.advance(Duration.ofMinutes(5));
+    rig.vault.kvPut("secret", "shop/db", Map.of("password", "rotated"));
+    Material second = rig.fetch(attributes(objects));
+
+    assertThat(text(second, "password")).isEqualTo("rotated");
+    assertThat(text(second, "db-username")).isEqualTo(text(first, "db-username"));
+    assertThat(rig.vault.reads("database/creds/app")).isEqualTo(1);
+    assertThat(rig.vault.renewals()).isZero();
   }
 
   @Test

@@ -1,0 +1,476 @@
+package dev.passport.bench;
+
+import csi.v1.Csi;
+import dev.passport.bench.HostProcess.Launcher;
+import dev.passport.bench.plugin.BenchBackendFactory;
+import dev.passport.host.PassportHost;
+import dev.passport.host.volume.MountMode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The benchmark of issue 9: P1-P6 against a real host process on its Unix socket (P2 against an
+ * in-process host, whose clock can be moved), each figure next to a baseline measured in the same
+ * run, medians over {@link Config#repeats()} runs. {@code bench/run} calls {@link #main}; the smoke
+ * test calls {@link #run} with tiny counts.
+ */
+public final class Bench {
+
+  private static final Duration TOKEN_TTL = Duration.ofHours(1);
+  private static final Duration CADENCE = Duration.ofSeconds(75);
+  private static final double MIB = 1024.0;
+
+  private final Config config;
+  private final Launcher host;
+  private final Launcher minimal;
+  private final Path pluginsDir;
+  private final Report report;
+  private int sequence;
+
+  /**
+   * What to run and how often.
+   *
+   * @param name "full" or "smoke", printed in the table's title
+   * @param repeats runs of P1, P3, P4 and P6 (each a fresh host process) whose medians are reported
+   * @param p1Iterations warm republishes (and as many Probes) per run
+   * @param p3Publishes cold publishes (and as many Probes) per run
+   * @param p4Volumes volumes published for the loaded RSS of P4
+   * @param p5Starts starts of each process variant in P5
+   * @param p6Volumes volumes in the republish sweep of P6
+   * @param p6Sweeps sweeps per run of P6
+   * @param p2Pods pods of the simulated hour
+   * @param workDir scratch space (sockets, state, targets, logs)
+   * @param dist {@code dist/target/passport}, or null to run {@code java -cp hostClasspath}
+   * @param launcherScript the {@code bin/passport} whose JVM flags every java process gets
+   * @param hostClasspath the host's class path when {@code dist} is null
+   */
+  public record Config(String name, int repeats, int p1Iterations, int p3Publishes, int p4Volumes,
+      int p5Starts, int p6Volumes, int p6Sweeps, int p2Pods, Path workDir, Path dist,
+      Path launcherScript, String hostClasspath) {
+
+    /** The counts of the full benchmark ({@code bench/run}). */
+    public static Config full(Path workDir, Path dist, Path launcherScript, String hostClasspath) {
+      return new Config("full", 5, 2000, 300, 500, 7, 1000, 3, 100, workDir, dist, launcherScript,
+          hostClasspath);
+    }
+
+    /** Tiny counts: proves the harness works, in seconds (CI). */
+    public static Config smoke(Path workDir, Path dist, Path launcherScript, String hostClasspath) {
+      return new Config("smoke", 1, 50, 10, 20, 1, 30, 1, 5, workDir, dist, launcherScript,
+          hostClasspath);
+    }
+  }
+
+  private Bench(Config config) throws IOException {
+    this.config = config;
+    Files.createDirectories(config.workDir());
+    String benchClasses = PluginDirectories.writeMinimalServerJar(
+        config.workDir().resolve("lib/passport-bench-minimal.jar")).toString();
+    if (config.dist() != null) {
+      Path bin = config.dist().resolve("bin/passport");
+      host = Launcher.script(bin, "");
+      minimal = Launcher.java(HostProcess.launcherJvmOptions(bin),
+          config.dist().resolve("lib") + "/*:" + benchClasses, MinimalProbeServer.class.getName());
+    } else {
+      List<String> flags = HostProcess.launcherJvmOptions(config.launcherScript());
+      host = Launcher.java(flags, config.hostClasspath(), HostProcess.HOST_MAIN);
+      minimal = Launcher.java(flags, config.hostClasspath() + ":" + benchClasses,
+          MinimalProbeServer.class.getName());
+    }
+    pluginsDir = PluginDirectories.withShippedPlugins(config.workDir().resolve("plugins"),
+        config.dist() == null ? null : config.dist().resolve("plugins"));
+    report = new Report(config, PluginDirectories.ids(pluginsDir));
+  }
+
+  /** Runs every figure and returns the report (its {@link Report#markdown()} is the table). */
+  public static Report run(Config config) throws Exception {
+    Bench bench = new Bench(config);
+    bench.startup();
+    bench.processFigures();
+    bench.simulatedHour();
+    return bench.report;
+  }
+
+  /**
+   * {@code bench/run}: system properties {@code bench.mode} (full|smoke), {@code bench.out} (the
+   * markdown file), {@code bench.work}, {@code bench.dist} or {@code bench.hostClasspathFile},
+   * {@code bench.launcherScript}.
+   */
+  public static void main(String[] args) throws Exception {
+    System.setProperty("PASSPORT_LOG_LEVEL", "WARN");
+    Path work = Path.of(System.getProperty("bench.work",
+        Files.createTempDirectory("passport-bench").toString()));
+    String distValue = System.getProperty("bench.dist", "");
+    Path dist = distValue.isEmpty() ? null : Path.of(distValue);
+    Path script = Path.of(System.getProperty("bench.launcherScript",
+        dist == null ? "dist/src/bin/passport" : dist.resolve("bin/passport").toString()));
+    String classpathFile = System.getProperty("bench.hostClasspathFile", "");
+    String classpath = classpathFile.isEmpty() ? null : Files.readString(Path.of(classpathFile)).trim();
+    Config config = "smoke".equals(System.getProperty("bench.mode", "full"))
+        ? Config.smoke(work, dist, script, classpath)
+        : Config.full(work, dist, script, classpath);
+    String markdown = run(config).markdown();
+    String out = System.getProperty("bench.out", "");
+    if (!out.isEmpty()) {
+      Files.writeString(Path.of(out), markdown, StandardCharsets.UTF_8);
+    }
+    System.out.println(markdown);
+  }
+
+  // --- P1, P3, P4, P6: one fresh host process per repeat ---------------------------------------
+
+  private void processFigures() throws Exception {
+    List<Double> p1p50 = new ArrayList<>();
+    List<Double> p1p99 = new ArrayList<>();
+    List<Double> probeP50 = new ArrayList<>();
+    List<Double> probeP99 = new ArrayList<>();
+    List<Double> republishP50 = new ArrayList<>();
+    List<Double> republishP99 = new ArrayList<>();
+    List<Double> p3Ratio = new ArrayList<>();
+    List<Double> p3Publish = new ArrayList<>();
+    List<Double> p3Probe = new ArrayList<>();
+    List<Double> rssIdle = new ArrayList<>();
+    List<Double> rssLoaded = new ArrayList<>();
+    List<Double> p6Sweep = new ArrayList<>();
+    List<Double> p6Probes = new ArrayList<>();
+    for (int r = 0; r < config.repeats(); r++) {
+      try (Session s = new Session(host, List.of())) {
+        s.warmUp();
+        rssIdle.add(ProcStats.rssKiB(s.process.pid()) / MIB);
+
+        // P1: warm republish (nothing due, content intact) vs Probe, interleaved on one channel.
+        Csi.NodePublishVolumeRequest warm = s.request("p1-warm", "1", 10);
+        s.client.node().nodePublishVolume(warm);
+        double[] probe = new double[config.p1Iterations()];
+        double[] republish = new double[config.p1Iterations()];
+        for (int i = 0; i < config.p1Iterations(); i++) {
+          probe[i] = s.timedProbe();
+          republish[i] = s.timedPublish(warm);
+        }
+        double pr50 = Stats.percentile(probe, 50);
+        double pr99 = Stats.percentile(probe, 99);
+        double re50 = Stats.percentile(republish, 50);
+        double re99 = Stats.percentile(republish, 99);
+        probeP50.add(pr50);
+        probeP99.add(pr99);
+        republishP50.add(re50);
+        republishP99.add(re99);
+        p1p50.add(re50 / pr50);
+        p1p99.add(re99 / pr99);
+
+        // P3: cold publish of a new 10-file volume vs Probe.
+        double[] cold = new double[config.p3Publishes()];
+        double[] coldProbe = new double[config.p3Publishes()];
+        for (int i = 0; i < config.p3Publishes(); i++) {
+          String id = "p3-" + r + "-" + i;
+          coldProbe[i] = s.timedProbe();
+          cold[i] = s.timedPublish(s.request(id, "1", 10));
+          s.client.node().nodeUnpublishVolume(Kubelet.unpublish(id, s.target(id)));
+        }
+        double c50 = Stats.percentile(cold, 50);
+        double cp50 = Stats.percentile(coldProbe, 50);
+        p3Publish.add(c50);
+        p3Probe.add(cp50);
+        p3Ratio.add(c50 / cp50);
+
+        // P4: RSS with p4Volumes published and being republished.
+        List<Csi.NodePublishVolumeRequest> volumes = new ArrayList<>();
+        for (int i = 0; i < config.p4Volumes(); i++) {
+          volumes.add(s.request("vol-" + i, "1", 10));
+        }
+        volumes.forEach(v -> s.client.node().nodePublishVolume(v));
+        long maxRss = 0;
+        for (int sweep = 0; sweep < 3; sweep++) {
+          for (Csi.NodePublishVolumeRequest v : volumes) {
+            s.client.node().nodePublishVolume(v);
+          }
+          maxRss = Math.max(maxRss, ProcStats.rssKiB(s.process.pid()));
+        }
+        rssLoaded.add(maxRss / MIB);
+
+        // P6: CPU of a republish sweep over p6Volumes vs as many Probes.
+        for (int i = config.p4Volumes(); i < config.p6Volumes(); i++) {
+          volumes.add(s.request("vol-" + i, "1", 10));
+          s.client.node().nodePublishVolume(volumes.get(volumes.size() - 1));
+        }
+        List<Csi.NodePublishVolumeRequest> sweepSet = volumes.subList(0, config.p6Volumes());
+        for (int sweep = 0; sweep < config.p6Sweeps(); sweep++) {
+          double before = ProcStats.cpuSeconds(s.process.pid());
+          for (Csi.NodePublishVolumeRequest v : sweepSet) {
+            s.client.node().nodePublishVolume(v);
+          }
+          double afterSweep = ProcStats.cpuSeconds(s.process.pid());
+          for (int i = 0; i < sweepSet.size(); i++) {
+            s.client.probe();
+          }
+          double afterProbes = ProcStats.cpuSeconds(s.process.pid());
+          p6Sweep.add(afterSweep - before);
+          p6Probes.add(afterProbes - afterSweep);
+        }
+      }
+    }
+    report.p1(Stats.median(p1p50), Stats.median(republishP50), Stats.median(probeP50),
+        Stats.median(p1p99), Stats.median(republishP99), Stats.median(probeP99));
+    report.p3(Stats.median(p3Ratio), Stats.median(p3Publish), Stats.median(p3Probe));
+    report.p4(Stats.median(rssIdle), Stats.median(rssLoaded));
+    report.p6(Stats.median(p6Sweep), Stats.median(p6Probes), config.p6Volumes());
+  }
+
+  // --- P5: start-up of the host vs a minimal grpc-java server, with and without AppCDS ----------
+
+  private void startup() throws Exception {
+    Path archives = Files.createDirectories(config.workDir().resolve("cds"));
+    Path hostArchive = archives.resolve("passport.jsa");
+    Path minimalArchive = archives.resolve("minimal.jsa");
+    Path distArchive = config.dist() == null ? null : config.dist().resolve("lib/passport.jsa");
+    boolean distHasArchive = distArchive != null && Files.isRegularFile(distArchive);
+
+    Launcher hostPlain = withoutDistArchive(host);
+    Launcher hostCds;
+    if (distHasArchive) {
+      hostCds = host;
+    } else {
+      dumpArchive(hostPlain, hostArchive, true);
+      hostCds = hostPlain.withJvmOptions(List.of("-XX:SharedArchiveFile=" + hostArchive, "-Xshare:auto"));
+    }
+    dumpArchive(minimal, minimalArchive, false);
+    Launcher minimalCds = minimal.withJvmOptions(
+        List.of("-XX:SharedArchiveFile=" + minimalArchive, "-Xshare:auto"));
+
+    List<Double> hostTimes = new ArrayList<>();
+    List<Double> minimalTimes = new ArrayList<>();
+    List<Double> hostCdsTimes = new ArrayList<>();
+    List<Double> minimalCdsTimes = new ArrayList<>();
+    List<Double> minimalRss = new ArrayList<>();
+    for (int i = 0; i < config.p5Starts(); i++) {
+      hostTimes.add(startToProbe(hostPlain, true, null));
+      minimalTimes.add(startToProbe(minimal, false, minimalRss));
+      hostCdsTimes.add(startToProbe(hostCds, true, null));
+      minimalCdsTimes.add(startToProbe(minimalCds, false, null));
+    }
+    report.p5(Stats.median(hostTimes), Stats.median(minimalTimes), Stats.median(hostCdsTimes),
+        Stats.median(minimalCdsTimes), distHasArchive);
+    report.minimalRss(Stats.median(minimalRss));
+  }
+
+  private Launcher withoutDistArchive(Launcher launcher) {
+    if (!launcher.environment().containsKey("PASSPORT_CDS")) {
+      return launcher;
+    }
+    Map<String, String> env = new LinkedHashMap<>(launcher.environment());
+    env.put("PASSPORT_CDS", "off");
+    return new Launcher(launcher.command(), env);
+  }
+
+  /** Runs the process once with -XX:ArchiveClassesAtExit; SIGTERM makes the JVM write the archive. */
+  private void dumpArchive(Launcher launcher, Path archive, boolean isHost) throws Exception {
+    Files.deleteIfExists(archive);
+    Launcher dumping = launcher.withJvmOptions(List.of("-XX:ArchiveClassesAtExit=" + archive));
+    if (isHost) {
+      try (Session s = new Session(dumping, List.of())) {
+        // Load the classes of a publish, a republish and an unpublish into the archive too.
+        Csi.NodePublishVolumeRequest request = s.request("cds", "1", 10);
+        s.client.node().nodePublishVolume(request);
+        s.client.node().nodePublishVolume(request);
+        s.client.node().nodeUnpublishVolume(Kubelet.unpublish("cds", s.target("cds")));
+      }
+    } else {
+      Path socket = config.workDir().resolve("minimal-" + (++sequence) + ".sock");
+      try (HostProcess process = HostProcess.start(dumping, List.of(socket.toString()), socket,
+          config.workDir().resolve("minimal.log"))) {
+        process.awaitProbe(Duration.ofSeconds(60));
+        process.stop();
+      }
+    }
+    if (!Files.isRegularFile(archive)) {
+      throw new IOException("the JVM wrote no AppCDS archive " + archive + "; see the logs in "
+          + config.workDir());
+    }
+  }
+
+  private double startToProbe(Launcher launcher, boolean isHost, List<Double> rss) throws Exception {
+    int n = ++sequence;
+    Path socket = config.workDir().resolve("p5-" + n + ".sock");
+    List<String> args = isHost
+        ? HostProcess.serveArguments(socket, pluginsDir, config.workDir().resolve("p5-state-" + n),
+            null, Duration.ofMinutes(5))
+        : List.of(socket.toString());
+    try (HostProcess process = HostProcess.start(launcher, args, socket,
+        config.workDir().resolve(isHost ? "host.log" : "minimal.log"))) {
+      double millis = process.awaitProbe(Duration.ofSeconds(120)).toNanos() / 1e6;
+      if (rss != null) {
+        rss.add(ProcStats.rssKiB(process.pid()) / MIB);
+      }
+      process.stop();
+      return millis;
+    }
+  }
+
+  // --- P2: backend calls over a simulated hour (in-process host, moved clock) -------------------
+
+  private void simulatedHour() throws Exception {
+    report.p2("static, default --refresh-interval 5m", hour("static", Duration.ofMinutes(5)));
+    report.p2("static, --refresh-interval 1h", hour("static", Duration.ofHours(1)));
+    report.p2("dynamic lease, 30 min", hour("lease", Duration.ofMinutes(5)));
+    report.p2("certificate, 24 h", hour("cert", Duration.ofMinutes(5)));
+  }
+
+  /** Backend calls and republishes of p2Pods pods over one simulated hour. */
+  private HourResult hour(String material, Duration refreshInterval) throws Exception {
+    Path dir = Files.createDirectories(config.workDir().resolve("p2-" + (++sequence)));
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-26T10:00:00Z"));
+    BenchBackendFactory backend = new BenchBackendFactory();
+    int republishes = 0;
+    try (PassportHost passport = PassportHost.builder()
+        .socket(dir.resolve("csi.sock"))
+        .stateDir(dir.resolve("state"))
+        .backendFactory(backend, Map.of())
+        .mountMode(MountMode.DIRECTORY)
+        .clock(clock)
+        .refreshInterval(refreshInterval)
+        .start();
+        CsiConnection client = new CsiConnection(passport.socket())) {
+      List<SimulatedPod> pods = new ArrayList<>();
+      for (int i = 0; i < config.p2Pods(); i++) {
+        SimulatedPod pod = new SimulatedPod("p2-" + i, dir.resolve("pods/pod-" + i + "/volume"), clock);
+        Files.createDirectories(pod.target.getParent());
+        pods.add(pod);
+        client.node().nodePublishVolume(pod.request(material));
+      }
+      Instant end = clock.instant().plus(Duration.ofHours(1));
+      clock.advance(CADENCE);
+      while (!clock.instant().isAfter(end)) {
+        for (SimulatedPod pod : pods) {
+          client.node().nodePublishVolume(pod.request(material));
+          republishes++;
+        }
+        clock.advance(CADENCE);
+      }
+    }
+    return new HourResult(config.p2Pods(), backend.calls(), republishes);
+  }
+
+  /** Calls and republishes of one simulated hour. */
+  record HourResult(int pods, int backendCalls, int republishes) {
+    double callsPerPod() {
+      return backendCalls / (double) pods;
+    }
+
+    /** Every publish and republish calls the backend in a driver without a cache. */
+    double ratioToUncached() {
+      return backendCalls / (double) (republishes + pods);
+    }
+  }
+
+  /** kubelet's view of one pod: its token rotates at 80 % of its 1 h lifetime. */
+  private static final class SimulatedPod {
+    final String volumeId;
+    final Path target;
+    final MutableClock clock;
+    Instant issuedAt;
+    String token;
+
+    SimulatedPod(String volumeId, Path target, MutableClock clock) {
+      this.volumeId = volumeId;
+      this.target = target;
+      this.clock = clock;
+      rotate();
+    }
+
+    Csi.NodePublishVolumeRequest request(String material) {
+      if (!clock.instant().isBefore(issuedAt.plus(TOKEN_TTL.multipliedBy(8).dividedBy(10)))) {
+        rotate();
+      }
+      return Kubelet.benchPublish(volumeId, target, Map.of(BenchBackendFactory.MATERIAL, material),
+          token, issuedAt.plus(TOKEN_TTL));
+    }
+
+    private void rotate() {
+      issuedAt = clock.instant();
+      token = "bench-token-" + UUID.randomUUID();
+    }
+  }
+
+  // --- one host process with a client ----------------------------------------------------------
+
+  private final class Session implements AutoCloseable {
+    final HostProcess process;
+    final CsiConnection client;
+    final Path pods;
+    final String token = "bench-token-" + UUID.randomUUID();
+    final Instant tokenExpiry = Instant.now().plus(TOKEN_TTL);
+
+    Session(Launcher launcher, List<String> extraJvmOptions) throws Exception {
+      int n = ++sequence;
+      Path socket = config.workDir().resolve("host-" + n + ".sock");
+      pods = Files.createDirectories(config.workDir().resolve("pods-" + n));
+      process = HostProcess.start(launcher.withJvmOptions(extraJvmOptions),
+          HostProcess.serveArguments(socket, pluginsDir, config.workDir().resolve("state-" + n), null,
+              Duration.ofMinutes(5)),
+          socket, config.workDir().resolve("host.log"));
+      try {
+        process.awaitProbe(Duration.ofSeconds(120));
+      } catch (IOException e) {
+        process.close();
+        throw e;
+      }
+      client = new CsiConnection(socket);
+    }
+
+    Path target(String volumeId) {
+      return pods.resolve(volumeId);
+    }
+
+    Csi.NodePublishVolumeRequest request(String volumeId, String generation, int files) {
+      return Kubelet.benchPublish(volumeId, target(volumeId), Map.of(
+          BenchBackendFactory.GENERATION, generation, BenchBackendFactory.FILES, Integer.toString(files)),
+          token, tokenExpiry);
+    }
+
+    /** The JIT and the connection warm up before anything is measured. */
+    void warmUp() {
+      Csi.NodePublishVolumeRequest request = request("warm-up", "1", 10);
+      for (int i = 0; i < Math.max(50, config.p1Iterations() / 4); i++) {
+        client.probe();
+        client.node().nodePublishVolume(request);
+      }
+      client.node().nodeUnpublishVolume(Kubelet.unpublish("warm-up", target("warm-up")));
+    }
+
+    double timedProbe() {
+      long start = System.nanoTime();
+      client.probe();
+      return (System.nanoTime() - start) / 1e6;
+    }
+
+    double timedPublish(Csi.NodePublishVolumeRequest request) {
+      long start = System.nanoTime();
+      client.node().nodePublishVolume(request);
+      return (System.nanoTime() - start) / 1e6;
+    }
+
+    @Override
+    public void close() throws Exception {
+      client.close();
+      int exit = process.stop();
+      if (exit != 0 && exit != 143) {
+        throw new IOException("the host exited with " + exit + " on SIGTERM; see "
+            + config.workDir().resolve("host.log"));
+      }
+    }
+  }
+
+  static String format(double value) {
+    return String.format(Locale.ROOT, value >= 100 ? "%.0f" : value >= 10 ? "%.1f" : "%.2f", value);
+  }
+}

@@ -1,0 +1,199 @@
+package dev.passport.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.passport.bench.plugin.BenchBackendFactory;
+import dev.passport.testkit.LogHygiene;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * R1 (issue 9): the real host process is killed with SIGKILL at random points while it publishes
+ * and republishes, and restarted on the same state dir. After each kill every target holds one
+ * complete set of files (the last acknowledged one, or one whose publish was in flight), never a
+ * mix and never nothing once published; afterwards unpublish still removes everything.
+ *
+ * <p>{@code bench.r1.kills} kills (20 in CI, 200 with -Plong); the seed is printed for replays.
+ */
+class CrashConsistencyTest {
+
+  private static final int VOLUMES = 8;
+  private static final int WORKERS = 2;
+  private static final int FILES = 6;
+  private static final int FILE_SIZE = 300;
+
+  @TempDir Path dir;
+  private final List<String> minted = new ArrayList<>();
+
+  @Test
+  void sigkillDuringPublishAndRepublish_leavesEveryTargetWhole_andUnpublishCleansUp() throws Exception {
+    int kills = TestEnvironment.intProperty("bench.r1.kills", 20);
+    long seed = Long.getLong("bench.seed", System.nanoTime());
+    Random random = new Random(seed);
+    System.out.printf("R1: %d kills, seed %d (replay with -Dbench.seed=%d)%n", kills, seed, seed);
+    Path pluginsDir = Files.createDirectories(dir.resolve("plugins"));
+    PluginDirectories.writeBenchPlugin(pluginsDir);
+    Path pods = Files.createDirectories(dir.resolve("pods"));
+    List<Volume> volumes = new ArrayList<>();
+    for (int i = 0; i < VOLUMES; i++) {
+      Volume volume = new Volume("csi-r1-" + i, pods.resolve("pod-" + i).resolve("volume"));
+      Files.createDirectories(volume.target.getParent());
+      volumes.add(volume);
+    }
+    AtomicInteger generations = new AtomicInteger();
+    int killedMidCall = 0;
+
+    for (int round = 0; round < kills; round++) {
+      try (Host host = new Host(pluginsDir)) {
+        checkAll(volumes, "after restart " + round);
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> workers = new ArrayList<>();
+        CountDownLatch started = new CountDownLatch(WORKERS);
+        for (int w = 0; w < WORKERS; w++) {
+          List<Volume> owned = new ArrayList<>();
+          for (int v = w; v < VOLUMES; v += WORKERS) {
+            owned.add(volumes.get(v));
+          }
+          long workerSeed = random.nextLong();
+          Thread worker = new Thread(() -> work(host, owned, generations, stop, started, workerSeed),
+              "r1-worker-" + w);
+          worker.start();
+          workers.add(worker);
+        }
+        assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+        // The kill point: a random moment of the workload (0-800 ms in), not a wait for anything.
+        new CountDownLatch(1).await(random.nextInt(800), TimeUnit.MILLISECONDS);
+        host.process.kill();
+        for (Thread worker : workers) {
+          worker.join(TimeUnit.SECONDS.toMillis(30));
+          assertThat(worker.isAlive()).as(worker.getName() + " ended").isFalse();
+        }
+        stop.set(true);
+        killedMidCall += (int) volumes.stream().filter(v -> !v.inFlight.isEmpty()).count();
+        checkAll(volumes, "after kill " + round);
+      }
+    }
+
+    // A last run without a kill: everything republishes, then unpublish removes every trace.
+    try (Host host = new Host(pluginsDir)) {
+      checkAll(volumes, "after the last restart");
+      for (Volume volume : volumes) {
+        String generation = "final-" + volume.id;
+        host.client.node().nodePublishVolume(volume.request(host.token, generation));
+        assertThat(VolumeContent.generation(volume.target, FILES, FILE_SIZE)).contains(generation);
+        host.client.node().nodeUnpublishVolume(Kubelet.unpublish(volume.id, volume.target));
+        assertThat(volume.target).doesNotExist();
+      }
+      try (Stream<Path> state = Files.list(dir.resolve("state"))) {
+        assertThat(state).as("state files left after unpublishing every volume").isEmpty();
+      }
+      host.process.stop();
+    }
+    long everPublished = volumes.stream().filter(v -> v.acknowledged != null).count();
+    System.out.printf("R1: %d kills, %d volumes, %d publishes acknowledged, %d calls cut by a kill%n",
+        kills, everPublished, generations.get(), killedMidCall);
+    LogHygiene.assertNoSecrets(minted, TestEnvironment.lines(dir.resolve("host.log")));
+  }
+
+  /** One worker: publishes new generations and republishes the current one of its own volumes. */
+  private void work(Host host, List<Volume> owned, AtomicInteger generations, AtomicBoolean stop,
+      CountDownLatch started, long seed) {
+    Random random = new Random(seed);
+    started.countDown();
+    while (!stop.get()) {
+      Volume volume = owned.get(random.nextInt(owned.size()));
+      String generation = volume.acknowledged != null && random.nextInt(4) == 0
+          ? volume.acknowledged
+          : Integer.toString(generations.incrementAndGet());
+      volume.inFlight.add(generation);
+      try {
+        host.client.node().nodePublishVolume(volume.request(host.token, generation));
+      } catch (StatusRuntimeException e) {
+        // The host was killed mid-call: the generation stays in flight.
+        return;
+      }
+      volume.acknowledged = generation;
+      volume.inFlight.clear();
+    }
+  }
+
+  private static void checkAll(List<Volume> volumes, String when) throws IOException {
+    for (Volume volume : volumes) {
+      Optional<String> seen;
+      try {
+        seen = VolumeContent.generation(volume.target, FILES, FILE_SIZE);
+      } catch (IllegalStateException e) {
+        throw new AssertionError(when + ": " + e.getMessage(), e);
+      }
+      Set<String> allowed = new HashSet<>(volume.inFlight);
+      if (volume.acknowledged != null) {
+        allowed.add(volume.acknowledged);
+        assertThat(seen).as(when + ": " + volume.id + " was published, so it must not be empty")
+            .isPresent();
+      }
+      seen.ifPresent(g -> assertThat(allowed).as(when + ": generation of " + volume.id).contains(g));
+    }
+  }
+
+  private final class Volume {
+    final String id;
+    final Path target;
+    volatile String acknowledged;
+    final Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    Volume(String id, Path target) {
+      this.id = id;
+      this.target = target;
+    }
+
+    csi.v1.Csi.NodePublishVolumeRequest request(String token, String generation) {
+      return Kubelet.benchPublish(id, target, Map.of(
+              BenchBackendFactory.GENERATION, generation,
+              BenchBackendFactory.FILES, Integer.toString(FILES),
+              BenchBackendFactory.FILE_SIZE, Integer.toString(FILE_SIZE)),
+          token, Instant.now().plus(Duration.ofHours(1)));
+    }
+  }
+
+  /** The real host process on the test's state dir, with a fresh token as after a kubelet rotation. */
+  private final class Host implements AutoCloseable {
+    final HostProcess process;
+    final CsiConnection client;
+    final String token = "r1-token-" + UUID.randomUUID();
+
+    Host(Path pluginsDir) throws Exception {
+      minted.add(token);
+      Path socket = dir.resolve("csi.sock");
+      process = HostProcess.start(TestEnvironment.hostLauncher(),
+          HostProcess.serveArguments(socket, pluginsDir, dir.resolve("state"), null, Duration.ofMinutes(5)),
+          socket, dir.resolve("host.log"));
+      process.awaitProbe(Duration.ofSeconds(60));
+      client = new CsiConnection(socket, Duration.ofSeconds(30));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      client.close();
+      process.close();
+    }
+  }
+}

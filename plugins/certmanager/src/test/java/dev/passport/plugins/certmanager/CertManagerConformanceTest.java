@@ -1,0 +1,83 @@
+package dev.passport.plugins.certmanager;
+
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendFactory;
+import dev.passport.testkit.BackendConformance;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * The shared conformance suite, against the fake API server and signer. The volume reuses its
+ * private key and the signer is idempotent per key, so a due re-fetch gives identical bytes.
+ */
+class CertManagerConformanceTest extends BackendConformance {
+
+  private FakeCertManager certManager;
+
+  @BeforeEach
+  void startCertManager() throws Exception {
+    certManager = new FakeCertManager(clock());
+    certManager.deterministic(true);
+  }
+
+  @AfterEach
+  void stopCertManager() {
+    certManager.close();
+  }
+
+  @Override
+  protected BackendFactory factory() {
+    return new CertManagerBackendFactory();
+  }
+
+  @Override
+  protected Map<String, String> config() {
+    // Short, so that a stalled issuer (DEADLINE_EXCEEDED) costs the suite seconds, not a minute.
+    return Map.of("apiServer", certManager.url(), "timeout", "3s");
+  }
+
+  @Override
+  protected Map<String, String> attributes() {
+    return Map.of(
+        CertificateAttributes.ISSUER_NAME, "ca-issuer",
+        CertificateAttributes.DNS_NAMES, "${POD_NAME}.${POD_NAMESPACE}.svc",
+        CertificateAttributes.REUSE_PRIVATE_KEY, "true");
+  }
+
+  @Override
+  protected Set<String> audiences() {
+    return Set.of(CertManagerBackend.AUDIENCE);
+  }
+
+  @Override
+  protected void backendSucceeds() {
+    certManager.failApi(0);
+    certManager.mode(FakeCertManager.Mode.ISSUE);
+  }
+
+  @Override
+  protected void backendFails(BackendException.Kind kind) {
+    certManager.failApi(0);
+    switch (kind) {
+      case INVALID_ARGUMENT -> certManager.failApi(422);
+      case UNAUTHENTICATED -> certManager.failApi(401);
+      case PERMISSION_DENIED -> certManager.mode(FakeCertManager.Mode.DENY, "not for this workload");
+      case NOT_FOUND -> certManager.failApi(404);
+      case FAILED_PRECONDITION -> certManager.mode(FakeCertManager.Mode.FAIL, "issuer not ready");
+      case UNAVAILABLE -> certManager.failApi(503);
+      case DEADLINE_EXCEEDED -> certManager.mode(FakeCertManager.Mode.STALL);
+      case INTERNAL -> certManager.mode(FakeCertManager.Mode.GARBAGE);
+      default -> Assumptions.abort("the fake cert-manager cannot produce " + kind);
+    }
+  }
+
+  @Override
+  protected void backendStalls(Duration duration) {
+    certManager.failApi(0);
+    certManager.mode(FakeCertManager.Mode.STALL);
+  }
+}
