@@ -43,6 +43,7 @@ class CrashConsistencyTest {
 
   @TempDir Path dir;
   private final List<String> minted = new ArrayList<>();
+  private HostProcess.Launcher launcher;
 
   @Test
   void sigkillDuringPublishAndRepublish_leavesEveryTargetWhole_andUnpublishCleansUp() throws Exception {
@@ -61,6 +62,7 @@ class CrashConsistencyTest {
     }
     AtomicInteger generations = new AtomicInteger();
     int killedMidCall = 0;
+    launcher = withAppCds(pluginsDir);
 
     for (int round = 0; round < kills; round++) {
       try (Host host = new Host(pluginsDir)) {
@@ -109,9 +111,28 @@ class CrashConsistencyTest {
       host.process.stop();
     }
     long everPublished = volumes.stream().filter(v -> v.acknowledged != null).count();
-    System.out.printf("R1: %d kills, %d volumes, %d publishes acknowledged, %d calls cut by a kill%n",
+    System.out.printf("R1: %d kills, %d volumes published, %d generations requested, %d calls cut by a kill%n",
         kills, everPublished, generations.get(), killedMidCall);
     LogHygiene.assertNoSecrets(minted, TestEnvironment.lines(dir.resolve("host.log")));
+  }
+
+  /**
+   * The launcher with an AppCDS archive of the host, dumped by one clean run first: restarts take
+   * half the time, so CI affords its 20 kills.
+   */
+  private HostProcess.Launcher withAppCds(Path pluginsDir) throws Exception {
+    Path archive = dir.resolve("passport.jsa");
+    launcher = TestEnvironment.hostLauncher().withJvmOptions(List.of("-XX:ArchiveClassesAtExit=" + archive));
+    try (Host host = new Host(pluginsDir)) {
+      Volume volume = new Volume("csi-r1-cds", dir.resolve("pods/cds"));
+      host.client.node().nodePublishVolume(volume.request(host.token, "1"));
+      host.client.node().nodeUnpublishVolume(Kubelet.unpublish(volume.id, volume.target));
+      host.process.stop();
+    }
+    HostProcess.Launcher plain = TestEnvironment.hostLauncher();
+    return Files.isRegularFile(archive)
+        ? plain.withJvmOptions(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto"))
+        : plain;
   }
 
   /** One worker: publishes new generations and republishes the current one of its own volumes. */
@@ -183,7 +204,7 @@ class CrashConsistencyTest {
     Host(Path pluginsDir) throws Exception {
       minted.add(token);
       Path socket = dir.resolve("csi.sock");
-      process = HostProcess.start(TestEnvironment.hostLauncher(),
+      process = HostProcess.start(launcher,
           HostProcess.serveArguments(socket, pluginsDir, dir.resolve("state"), null, Duration.ofMinutes(5)),
           socket, dir.resolve("host.log"));
       process.awaitProbe(Duration.ofSeconds(60));

@@ -116,11 +116,16 @@ final class Manifests {
             .as("%s: unknown or mistyped field(s) at %s", where, String.join("", path))
             .isNullOrEmpty();
       } else {
-        path.add("." + getter.getName());
+        path.add("." + fieldName(getter.getName()));
         assertNoUnknownFields(child, where, path);
         path.remove(path.size() - 1);
       }
     }
+  }
+
+  private static String fieldName(String getter) {
+    String name = getter.startsWith("is") ? getter.substring(2) : getter.substring(3);
+    return name.isEmpty() ? name : Character.toLowerCase(name.charAt(0)) + name.substring(1);
   }
 
   private static Object invoke(Method getter, Object target) {

@@ -14,6 +14,7 @@ import dev.passport.host.cache.RefreshEngine;
 import dev.passport.host.cache.RefreshEngine.Outcome;
 import dev.passport.host.cache.VolumeSpec;
 import dev.passport.host.metrics.HostMetrics;
+import dev.passport.host.metrics.RpcLogContext;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,49 +63,63 @@ public final class Publisher {
   /** Publishes or republishes a volume. */
   public Outcome publish(PublishRequest request) throws PublishException {
     long started = System.nanoTime();
-    requirePresent(request.volumeId(), "volume_id");
-    requirePresent(request.targetPath(), "target_path");
-    if (request.capability() == null) {
-      throw PublishException.invalid("volume_capability is required");
-    }
-    boolean republish = engine.state(request.volumeId()).isPresent();
     String backendName = request.volumeContext().getOrDefault(KubeletKeys.BACKEND, "");
-    String code = Code.INTERNAL.name();
-    try {
-      Outcome outcome = locks.withLock(request.volumeId(), () -> publishLocked(request));
-      code = "OK";
-      log(request, backendName, outcome, started);
-      return outcome;
-    } catch (PublishException e) {
-      code = e.code().name();
-      throw e;
-    } finally {
-      metrics.rpc("NodePublishVolume", backendLabel(backendName), code, republish,
-          Duration.ofNanos(System.nanoTime() - started));
+    boolean republish = engine.state(request.volumeId()).isPresent();
+    try (RpcLogContext rpc = RpcLogContext.start("NodePublishVolume", request.volumeId())
+        .volumeContext(request.volumeContext())) {
+      String code = Code.INTERNAL.name();
+      Outcome outcome = null;
+      try {
+        requirePresent(request.volumeId(), "volume_id");
+        requirePresent(request.targetPath(), "target_path");
+        if (request.capability() == null) {
+          throw PublishException.invalid("volume_capability is required");
+        }
+        outcome = locks.withLock(request.volumeId(), () -> publishLocked(request));
+        code = "OK";
+        return outcome;
+      } catch (PublishException e) {
+        code = e.code().name();
+        rpc.end(code);
+        LOG.warn("publish of volume {} failed: {} {}", request.volumeId(), code, e.getMessage());
+        throw e;
+      } finally {
+        rpc.end(code);
+        metrics.rpc("NodePublishVolume", backendLabel(backendName), code, republish,
+            Duration.ofNanos(System.nanoTime() - started));
+        if (outcome != null) {
+          log(request, backendName, outcome);
+        }
+      }
     }
   }
 
   /** Unpublishes a volume; unknown volumes and missing targets are OK (kubelet retries NOT_FOUND forever). */
   public void unpublish(String volumeId, String targetPath) throws PublishException {
     long started = System.nanoTime();
-    requirePresent(volumeId, "volume_id");
-    requirePresent(targetPath, "target_path");
-    Path target = targetPath(targetPath);
     String backend = engine.state(volumeId).map(s -> s.backend()).orElse("");
-    String code = Code.INTERNAL.name();
-    try {
-      locks.withLock(volumeId, () -> {
-        engine.unpublish(volumeId, target, backends::backend);
-        return null;
-      });
-      code = "OK";
-      LOG.info("unpublished volume {} at {}", volumeId, target);
-    } catch (PublishException e) {
-      code = e.code().name();
-      throw e;
-    } finally {
-      metrics.rpc("NodeUnpublishVolume", backendLabel(backend), code, false,
-          Duration.ofNanos(System.nanoTime() - started));
+    try (RpcLogContext rpc = RpcLogContext.start("NodeUnpublishVolume", volumeId).backend(backend)) {
+      String code = Code.INTERNAL.name();
+      try {
+        requirePresent(volumeId, "volume_id");
+        requirePresent(targetPath, "target_path");
+        Path target = targetPath(targetPath);
+        locks.withLock(volumeId, () -> {
+          engine.unpublish(volumeId, target, backends::backend);
+          return null;
+        });
+        code = "OK";
+        LOG.info("unpublished volume {} at {}", volumeId, target);
+      } catch (PublishException e) {
+        code = e.code().name();
+        rpc.end(code);
+        LOG.warn("unpublish of volume {} failed: {} {}", volumeId, code, e.getMessage());
+        throw e;
+      } finally {
+        rpc.end(code);
+        metrics.rpc("NodeUnpublishVolume", backendLabel(backend), code, false,
+            Duration.ofNanos(System.nanoTime() - started));
+      }
     }
   }
 
@@ -223,14 +238,13 @@ public final class Publisher {
     return backends.names().contains(name) ? name : "unknown";
   }
 
-  private static void log(PublishRequest request, String backend, Outcome outcome, long started) {
-    long millis = (System.nanoTime() - started) / 1_000_000;
+  private static void log(PublishRequest request, String backend, Outcome outcome) {
     if (outcome == Outcome.CACHED) {
-      LOG.debug("republish of volume {} answered from cache in {} ms", request.volumeId(), millis);
+      LOG.debug("republish of volume {} answered from cache", request.volumeId());
     } else {
-      LOG.info("published volume {} of pod {}/{} from backend {} ({}) in {} ms", request.volumeId(),
+      LOG.info("published volume {} of pod {}/{} from backend {} ({})", request.volumeId(),
           request.volumeContext().get(KubeletKeys.POD_NAMESPACE),
-          request.volumeContext().get(KubeletKeys.POD_NAME), backend, outcome, millis);
+          request.volumeContext().get(KubeletKeys.POD_NAME), backend, outcome);
     }
   }
 

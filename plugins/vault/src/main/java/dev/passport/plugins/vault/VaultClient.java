@@ -88,14 +88,17 @@ final class VaultClient {
       }
       return new Login(token, Duration.ofSeconds(Math.max(0, response.getAuthLeaseDuration())));
     } catch (VaultException e) {
-      BackendException mapped = VaultErrors.forException(e, what, List.of(jwt));
-      if (e.getHttpStatusCode() == 400 || e.getHttpStatusCode() == 403) {
+      int status = e.getHttpStatusCode();
+      if (status == 400 || status == 403) {
         // Vault answers 400 for an unknown role or a refused audience, 403 for a refused token
-        throw new BackendException(BackendException.Kind.PERMISSION_DENIED, mapped.getMessage()
-            .replace("check the policies of the Vault role",
-                "check that the role binds this pod's service account, namespace and audience"));
+        List<String> errors = VaultErrors.errorsOf(e);
+        throw new BackendException(BackendException.Kind.PERMISSION_DENIED, VaultErrors.scrub(
+            "Vault refused " + what + " (HTTP " + status + ")"
+                + (errors.isEmpty() ? "" : ": " + String.join("; ", errors))
+                + "; check that the role exists and binds this pod's service account, namespace"
+                + " and token audience", List.of(jwt)));
       }
-      throw mapped;
+      throw VaultErrors.forException(e, what, List.of(jwt));
     }
   }
 

@@ -1,0 +1,133 @@
+package dev.passport.plugins.http;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.passport.api.Backend;
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendException.Kind;
+import dev.passport.api.FetchRequest;
+import dev.passport.api.Material;
+import dev.passport.api.MaterialFile;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** GETs the volume's URL as the pod and turns the answer into files. */
+final class HttpBackend implements Backend {
+
+  private static final Pattern MAX_AGE = Pattern.compile("(?:^|[,\\s])max-age=(\\d{1,9})");
+
+  private final List<URI> allowed;
+  private final Clock clock;
+  // never follow redirects: the target could lie outside allowedUrlPrefixes
+  private final HttpClient client =
+      HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+  private final ObjectMapper json = new ObjectMapper();
+
+  HttpBackend(List<URI> allowed, Clock clock) {
+    this.allowed = List.copyOf(allowed);
+    this.clock = clock;
+  }
+
+  @Override
+  public Set<String> requiredAudiences(Map<String, String> attributes) throws BackendException {
+    return Set.of(HttpAttributes.parse(attributes, allowed).audience());
+  }
+
+  @Override
+  public Material fetch(FetchRequest request) throws BackendException {
+    HttpAttributes attributes = HttpAttributes.parse(request.attributes(), allowed);
+    String url = HttpAttributes.display(attributes.url());
+    Instant now = clock.instant();
+    Duration budget = Duration.between(now, request.deadline());
+    if (budget.isNegative() || budget.isZero()) {
+      throw new BackendException(Kind.DEADLINE_EXCEEDED, "no time left to call " + url);
+    }
+    HttpRequest get = HttpRequest.newBuilder(attributes.url()).timeout(budget)
+        .header("Authorization", "Bearer " + request.token(attributes.audience()).token())
+        .header("Accept", attributes.jsonKeys().isEmpty() ? "*/*" : "application/json")
+        .build();
+    HttpResponse<byte[]> response;
+    try {
+      response = client.send(get, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (HttpTimeoutException e) {
+      throw new BackendException(Kind.DEADLINE_EXCEEDED,
+          url + " did not answer within " + budget.toMillis() + " ms", e);
+    } catch (IOException e) {
+      throw new BackendException(Kind.UNAVAILABLE, "cannot reach " + url + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendException(Kind.DEADLINE_EXCEEDED, "gave up waiting for " + url, e);
+    }
+    int status = response.statusCode();
+    if (status / 100 != 2) {
+      throw new BackendException(kindOf(status), url + " answered HTTP " + status + " to "
+          + request.pod().serviceAccountUser() + " with a token for audience \""
+          + attributes.audience() + "\"" + (status / 100 == 3 ? "; redirects are not followed" : ""));
+    }
+    List<MaterialFile> files = attributes.jsonKeys().isEmpty()
+        ? List.of(new MaterialFile(attributes.file(), response.body(), attributes.mode()))
+        : jsonFiles(response.body(), attributes, url);
+    Material material = Material.of(files);
+    Matcher maxAge = MAX_AGE.matcher(response.headers().firstValue("Cache-Control").orElse(""));
+    return maxAge.find() && Long.parseLong(maxAge.group(1)) > 0
+        ? material.withRefreshAt(now.plusSeconds(Long.parseLong(maxAge.group(1)))) : material;
+  }
+
+  static Kind kindOf(int status) {
+    return switch (status) {
+      case 400 -> Kind.INVALID_ARGUMENT;
+      case 401 -> Kind.UNAUTHENTICATED;
+      case 403 -> Kind.PERMISSION_DENIED;
+      case 404, 410 -> Kind.NOT_FOUND;
+      case 504 -> Kind.DEADLINE_EXCEEDED;
+      case 408, 429 -> Kind.UNAVAILABLE;
+      default -> status >= 500 ? Kind.UNAVAILABLE : Kind.FAILED_PRECONDITION;
+    };
+  }
+
+  private List<MaterialFile> jsonFiles(byte[] body, HttpAttributes attributes, String url)
+      throws BackendException {
+    JsonNode root;
+    try {
+      root = json.readTree(body);
+    } catch (IOException e) {
+      // no cause and no parser message: both quote the body, which may be secret
+      root = null;
+    }
+    if (root == null || !root.isObject()) {
+      throw new BackendException(Kind.INVALID_ARGUMENT, url + " did not answer a JSON object;"
+          + " remove volume attribute \"jsonKeys\" to write the body as it is");
+    }
+    List<MaterialFile> files = new ArrayList<>();
+    for (String key : attributes.jsonKeys()) {
+      JsonNode value = root.get(key);
+      if (value == null) {
+        throw new BackendException(Kind.NOT_FOUND, "the JSON answer of " + url + " has no key \""
+            + key + "\"; check volume attribute \"jsonKeys\"");
+      }
+      String text = value.isTextual() ? value.textValue() : value.toString();
+      files.add(new MaterialFile(key, text.getBytes(UTF_8), attributes.mode()));
+    }
+    return files;
+  }
+
+  @Override
+  public void close() {
+    // the JDK 17 client has no close(); its threads are daemons and end with it
+  }
+}

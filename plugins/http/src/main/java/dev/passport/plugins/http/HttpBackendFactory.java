@@ -1,0 +1,53 @@
+package dev.passport.plugins.http;
+
+import dev.passport.api.Backend;
+import dev.passport.api.BackendContext;
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendFactory;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code http} backend: GETs a URL with the pod's token as {@code Authorization: Bearer} and
+ * writes the answer into the volume. Many in-house secret services accept Kubernetes tokens so.
+ *
+ * <p>Configuration ({@code http.properties}): {@code allowedUrlPrefixes}, a comma-separated list
+ * of URL prefixes volumes may name, e.g. {@code https://secrets.internal/v1/}. Without it every
+ * URL is refused: a pod must not make the driver call any URL it likes in the cluster network.
+ *
+ * <p>Volume attributes: {@code url} (required), {@code audience} of the token (default
+ * {@code http}), either {@code file} to write the body to (default {@code body}) or {@code
+ * jsonKeys: a,b} to write top-level keys of a JSON object to files {@code a} and {@code b}, and
+ * {@code mode} (octal, default {@code 0440}). An answer with {@code Cache-Control: max-age=N} is
+ * fetched again after N seconds, any other at the host's default refresh interval.
+ */
+public final class HttpBackendFactory implements BackendFactory {
+
+  private static final String ALLOWED_URL_PREFIXES = "allowedUrlPrefixes";
+
+  @Override
+  public String name() {
+    return "http";
+  }
+
+  @Override
+  public Backend create(Map<String, String> config, BackendContext context)
+      throws BackendException {
+    for (String key : config.keySet()) {
+      if (!key.equals(ALLOWED_URL_PREFIXES)) {
+        throw new BackendException(BackendException.Kind.INVALID_ARGUMENT, "http.properties:"
+            + " unknown key \"" + key + "\"; the only key is " + ALLOWED_URL_PREFIXES);
+      }
+    }
+    List<URI> allowed = new ArrayList<>();
+    for (String prefix : config.getOrDefault(ALLOWED_URL_PREFIXES, "").split(",")) {
+      if (!prefix.isBlank()) {
+        allowed.add(HttpAttributes.checkedUrl(prefix.strip(), "http.properties: "
+            + ALLOWED_URL_PREFIXES + " entry " + prefix.strip()));
+      }
+    }
+    return new HttpBackend(allowed, context.clock());
+  }
+}

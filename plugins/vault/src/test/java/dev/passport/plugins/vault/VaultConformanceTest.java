@@ -1,0 +1,100 @@
+package dev.passport.plugins.vault;
+
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendFactory;
+import dev.passport.testkit.BackendConformance;
+import dev.passport.testkit.vault.VaultDevServer;
+import dev.passport.testkit.vault.VaultRole;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/** The shared backend conformance suite, with the vault plugin against {@link VaultDevServer}. */
+class VaultConformanceTest extends BackendConformance {
+
+  private static final String KV_PATH = "secret/data/conformance/app";
+  private static final String OBJECTS = """
+      - objectName: db/password
+        secretPath: %s
+        secretKey: password
+      - objectName: db/username
+        secretPath: database/creds/app
+        secretKey: username
+        filePermission: 0400
+      """.formatted(KV_PATH);
+
+  private VaultDevServer vault;
+  /** Set by backendFails(INVALID_ARGUMENT): the only way this plugin meets one is bad attributes. */
+  private boolean invalidAttributes;
+
+  @BeforeEach
+  void startVault() throws IOException {
+    vault = VaultDevServer.start(tokens(), clock());
+    vault.addRole("kubernetes", VaultRole.of("app", NAMESPACE, SERVICE_ACCOUNT));
+    // a lease far longer than the suite moves the clock: the credential must stay identical
+    vault.databaseRole("app", Duration.ofHours(24), Duration.ofHours(72));
+  }
+
+  @AfterEach
+  void stopVault() {
+    vault.close();
+  }
+
+  @Override
+  protected BackendFactory factory() {
+    return new VaultBackendFactory();
+  }
+
+  @Override
+  protected Map<String, String> config() {
+    // a stalled Vault request gives up after a second: DEADLINE_EXCEEDED without a long wait
+    return Map.of("vaultAddress", vault.address(), "requestTimeout", "1s");
+  }
+
+  @Override
+  protected Map<String, String> attributes() {
+    Map<String, String> attributes = new LinkedHashMap<>();
+    attributes.put("roleName", "app");
+    attributes.put("objects", OBJECTS);
+    if (invalidAttributes) {
+      attributes.put("objects", "- {objectName: ../escape, secretPath: " + KV_PATH + "}");
+    }
+    return attributes;
+  }
+
+  @Override
+  protected Set<String> audiences() {
+    return Set.of("vault");
+  }
+
+  @Override
+  protected void backendSucceeds() {
+    vault.kvPut("secret", "conformance/app", Map.of("password", "s3cret"));
+  }
+
+  @Override
+  protected void backendFails(BackendException.Kind kind) {
+    backendSucceeds();
+    switch (kind) {
+      case INVALID_ARGUMENT -> invalidAttributes = true;
+      case UNAUTHENTICATED -> vault.failNext(100, 401);
+      case PERMISSION_DENIED -> vault.failNext(100, 403);
+      case NOT_FOUND -> vault.failPath(KV_PATH, 404);
+      case FAILED_PRECONDITION -> vault.failPath(KV_PATH, 400);
+      case UNAVAILABLE -> vault.seal();
+      case DEADLINE_EXCEEDED -> vault.stallNext(100, Duration.ofMinutes(1));
+      // an answer Vault never gives: the plugin cannot make sense of it
+      case INTERNAL -> vault.failPath(KV_PATH, 418);
+    }
+  }
+
+  @Override
+  protected void backendStalls(Duration duration) {
+    backendSucceeds();
+    vault.stallNext(100, duration);
+  }
+}
