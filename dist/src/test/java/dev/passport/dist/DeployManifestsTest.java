@@ -252,6 +252,11 @@ class DeployManifestsTest {
         byBackend.get("gcp").get("audience"), "");
     assertThat(byBackend.get("certmanager")).containsKey("csi.cert-manager.io/issuer-name");
     assertThat(byBackend.get("http")).containsKeys("url", "audience");
+    String httpProperties = only(loadAll(DEPLOY.resolve("base")), ConfigMap.class).getData()
+        .get("http.properties");
+    assertThat(byBackend.get("http").get("url")).startsWith(httpProperties.lines()
+        .filter(l -> l.startsWith("allowedUrlPrefixes=")).findFirst().orElseThrow()
+        .substring("allowedUrlPrefixes=".length()));
   }
 
   private static DaemonSet daemonSet() {

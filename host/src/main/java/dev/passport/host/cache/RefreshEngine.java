@@ -2,6 +2,7 @@ package dev.passport.host.cache;
 
 import static java.util.Objects.requireNonNull;
 
+import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -29,7 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -73,6 +74,11 @@ public final class RefreshEngine {
   private final Backoff backoff;
   private final Duration fetchTimeout;
   private final ExecutorService fetchExecutor;
+  /**
+   * Async so that a slow backend never holds a lock another key needs (a synchronous Caffeine load
+   * runs inside the map's bin lock); the futures also let concurrent misses share one fetch.
+   */
+  private final AsyncCache<CacheKey, CachedMaterial> loads;
   private final Cache<CacheKey, CachedMaterial> cache;
   private final Map<String, VolumeState> states = new ConcurrentHashMap<>();
 
@@ -88,13 +94,14 @@ public final class RefreshEngine {
     this.fetchTimeout = requireNonNull(b.fetchTimeout, "fetchTimeout is null");
     this.fetchExecutor = requireNonNull(b.fetchExecutor, "fetchExecutor is null");
     Clock cacheClock = clock;
-    this.cache = Caffeine.newBuilder()
+    this.loads = Caffeine.newBuilder()
         .maximumWeight(b.cacheMaxBytes)
         .weigher((CacheKey key, CachedMaterial value) -> value.weight())
         // A safety net for keys of rotated tokens that no republish asks for again.
         .expireAfterWrite(Duration.ofHours(25))
         .ticker(tickerOf(cacheClock))
-        .build();
+        .buildAsync();
+    this.cache = loads.synchronous();
     loadStates();
   }
 
@@ -276,23 +283,38 @@ public final class RefreshEngine {
     }
   }
 
-  /** Concurrent misses for one key share one backend call (Caffeine runs one loader per key). */
+  /**
+   * Concurrent misses for one key share one backend call: the first caller fetches on its own
+   * thread, later ones wait for its future. A failed fetch is not cached.
+   */
   private CachedMaterial fetchCoalesced(
       CacheKey key, VolumeSpec spec, Backend backend, Optional<Material> previous, Instant now)
       throws PublishException {
+    CompletableFuture<CachedMaterial> mine = new CompletableFuture<>();
+    CompletableFuture<CachedMaterial> running = loads.asMap().putIfAbsent(key, mine);
+    if (running == null) {
+      try {
+        CachedMaterial fetched = fetchAndValidate(spec, backend, previous, now);
+        mine.complete(fetched);
+        return fetched;
+      } catch (PublishException | RuntimeException e) {
+        mine.completeExceptionally(e);
+        loads.asMap().remove(key, mine);
+        throw e;
+      }
+    }
     try {
-      return cache.get(key, k -> {
-        try {
-          return fetchAndValidate(spec, backend, previous, now);
-        } catch (PublishException e) {
-          throw new CompletionException(e);
-        }
-      });
-    } catch (CompletionException e) {
+      return running.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PublishException(Code.ABORTED, "interrupted while waiting for a fetch of volume "
+          + spec.volumeId() + "; kubelet will retry");
+    } catch (ExecutionException e) {
       if (e.getCause() instanceof PublishException p) {
         throw p;
       }
-      throw e;
+      throw new PublishException(Code.INTERNAL, "fetch of volume " + spec.volumeId() + " failed: "
+          + e.getCause().getClass().getSimpleName(), e.getCause());
     }
   }
 

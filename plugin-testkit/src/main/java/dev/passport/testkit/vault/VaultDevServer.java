@@ -493,8 +493,8 @@ public final class VaultDevServer implements AutoCloseable {
   }
 
   private static VaultRequest.Kind kindOf(String method, String path) {
-    if (path.startsWith("auth/") && path.endsWith("/login") && method.equals("POST")
-        || path.startsWith("auth/") && path.endsWith("/login") && method.equals("PUT")) {
+    if (path.startsWith("auth/") && path.endsWith("/login")
+        && (method.equals("POST") || method.equals("PUT"))) {
       return VaultRequest.Kind.LOGIN;
     }
     if (path.equals("sys/leases/renew") || path.startsWith("sys/leases/renew/")) {
@@ -604,7 +604,12 @@ public final class VaultDevServer implements AutoCloseable {
     if (!lease.renewable) {
       return Response.error(400, "lease is not renewable");
     }
-    long increment = seconds(body.path("increment"));
+    long increment;
+    try {
+      increment = seconds(body.path("increment"));
+    } catch (RuntimeException e) {
+      return Response.error(400, "invalid increment \"" + body.path("increment").asText() + "\"");
+    }
     Duration extension = increment > 0 ? Duration.ofSeconds(increment) : lease.ttl;
     Instant newExpiry = now.plus(extension);
     if (newExpiry.isAfter(lease.maxExpiresAt)) {

@@ -35,7 +35,7 @@ public final class GcpBackendFactory implements BackendFactory {
     requireNonNull(config, "config is null");
     requireNonNull(context, "context is null");
     GcpConfig parsed = GcpConfig.parse(config);
-    //FrameLogGuard.install();
+    FrameLogGuard.install();
     return new GcpBackend(parsed, context, TlsTrust.of(parsed.caBundle()));
   }
 }

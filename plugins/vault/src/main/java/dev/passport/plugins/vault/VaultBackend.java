@@ -98,6 +98,11 @@ final class VaultBackend implements Backend {
 
     VolumeState state = volumes.computeIfAbsent(request.volumeId(), id -> new VolumeState());
     synchronized (state) {
+      if (state.endpoint != null && !state.endpoint.equals(endpoint)) {
+        // another Vault (or namespace, or TLS setup) for the same volume: nothing carries over
+        state.secrets.clear();
+        state.retired.clear();
+      }
       state.revokeOnUnpublish = attributes.revokeOnUnpublish();
       Session session = new Session(endpoint, attributes, request.pod(), podToken, request.deadline());
       try {
@@ -347,7 +352,8 @@ final class VaultBackend implements Backend {
         return current.clientToken;
       }
       key = new TokenKey(endpoint.address(), endpoint.namespace().orElse(""),
-          attributes.authMountPath(), attributes.roleName(), pod.uid(), podToken.expiresAt());
+          attributes.authMountPath(), attributes.roleName(), attributes.audience(), pod.uid(),
+          podToken.expiresAt());
       synchronized (loginLocks.computeIfAbsent(key, k -> new Object())) {
         Instant now = clock.instant();
         CachedToken cached = tokens.get(key);
@@ -372,9 +378,13 @@ final class VaultBackend implements Backend {
     T run(String vaultToken) throws BackendException;
   }
 
-  /** What a Vault token is reused for: the same pod token (by expiry), role, mount and Vault. */
+  /**
+   * What a Vault token is reused for: the same pod token (pod, audience, expiry), role, mount and
+   * Vault. The audience is part of it so that a volume whose own token Vault would refuse never
+   * rides on another volume's login.
+   */
   private record TokenKey(String address, String namespace, String mount, String role,
-      String podUid, Instant podTokenExpiresAt) {}
+      String audience, String podUid, Instant podTokenExpiresAt) {}
 
   /** A Vault token; never shown. */
   private static final class CachedToken {

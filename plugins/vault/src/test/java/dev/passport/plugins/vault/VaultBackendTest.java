@@ -328,6 +328,20 @@ class VaultBackendTest {
   }
 
   @Test
+  void twoVolumesOfOnePod_sameRole_shareOneLogin() throws Exception {
+    Map<String, String> attributes = attributes("""
+        - objectName: password
+          secretPath: secret/data/shop/db
+          secretKey: password
+        """);
+
+    rig.fetch("csi-volume-a", attributes);
+    rig.fetch("csi-volume-b", attributes);
+
+    assertThat(rig.vault.logins()).isEqualTo(1);
+  }
+
+  @Test
   void vaultTokenPastTwoThirdsOfItsTtl_logsInAgain() throws Exception {
     Map<String, String> attributes = attributes("""
         - objectName: password
@@ -633,6 +647,20 @@ class VaultBackendTest {
 
       assertThat(text(material, "password")).isEqualTo("from-other");
       assertThat(rig.vault.requests()).isEmpty();
+    }
+  }
+
+  @Test
+  void sameVolumeMovedToAnotherVault_reusesNothing() throws Exception {
+    rig.fetch(attributes(DB_OBJECTS));
+    try (var other = dev.passport.testkit.vault.VaultDevServer.start(rig.tokens, rig.clock)) {
+      other.addRole("kubernetes", VaultRole.of("web", "shop", "web"));
+      other.databaseRole("app", DB_LEASE, Duration.ofHours(24));
+
+      rig.fetch(with(attributes(DB_OBJECTS), "vaultAddress", other.address()));
+
+      assertThat(other.reads("database/creds/app")).isEqualTo(1);
+      assertThat(other.logins()).isEqualTo(1);
     }
   }
 

@@ -1,0 +1,170 @@
+package dev.passport.plugins.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.passport.api.Backend;
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendException.Kind;
+import dev.passport.api.BackendFactory;
+import dev.passport.testkit.TestBackendContext;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Configuration and volume attributes, checked through the factory and requiredAudiences. */
+class HttpAttributesTest {
+
+  private static final String PREFIX = "https://secrets.example.com/v1";
+
+  private final TestBackendContext context = TestBackendContext.create();
+
+  @AfterEach
+  void closeContext() {
+    context.close();
+  }
+
+  @Test
+  void serviceLoader_findsTheFactoryNamedHttp() {
+    assertThat(ServiceLoader.load(BackendFactory.class).stream().map(p -> p.get().name()))
+        .contains("http");
+  }
+
+  @Test
+  void requiredAudiences_noAudienceAttribute_isHttp() throws BackendException {
+    assertThat(backend(PREFIX).requiredAudiences(Map.of("url", PREFIX + "/db")))
+        .containsExactly("http");
+  }
+
+  @Test
+  void requiredAudiences_audienceAttribute_isThatAudience() throws BackendException {
+    assertThat(backend(PREFIX).requiredAudiences(
+        Map.of("url", PREFIX + "/db", "audience", "secrets"))).containsExactly("secrets");
+  }
+
+  @Test
+  void requiredAudiences_emptyAudience_isRefusedBecauseTheApiServerAudienceMustNotLeave() {
+    assertInvalid(attributes("audience", ""), "\"audience\" must not be empty");
+  }
+
+  @Test
+  void requiredAudiences_unknownAttribute_isInvalidNamingIt() {
+    assertInvalid(attributes("jsonkeys", "a"), "unknown volume attribute \"jsonkeys\"");
+  }
+
+  @Test
+  void requiredAudiences_noUrl_isInvalidNamingTheAttribute() {
+    assertInvalid(Map.of("audience", "secrets"), "volume attribute \"url\" (required");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"file:///etc/passwd", "ftp://secrets.example.com/v1/db",
+      "secrets.example.com/v1/db", "https:///v1/db", "https://secrets.example.com/v1/db#frag",
+      "https://secrets.example.com/v1/../../admin", "https://secrets.example.com/v1/%2e%2e/admin",
+      "https://user:pw@secrets.example.com/v1/db", "http://[::1"})
+  void requiredAudiences_urlNotAPlainHttpUrl_isInvalid(String url) {
+    assertInvalid(Map.of("url", url), "is not an absolute http or https URL");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"https://secrets.example.com.evil.com/v1/db",
+      "https://evil.com/v1/db", "http://secrets.example.com/v1/db",
+      "https://secrets.example.com:8443/v1/db", "https://secrets.example.com/v10/db",
+      "https://secrets.example.com/admin"})
+  void requiredAudiences_urlOutsideTheAllowedPrefixes_isInvalid(String url) {
+    assertInvalid(Map.of("url", url), "is not under an allowed prefix");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"https://secrets.example.com/v1", "https://secrets.example.com/v1/db",
+      "https://SECRETS.example.com:443/v1/db?version=2", "https://secrets.example.com/v1/a/./b"})
+  void requiredAudiences_urlUnderAnAllowedPrefix_isAccepted(String url) throws BackendException {
+    assertThat(backend(PREFIX).requiredAudiences(Map.of("url", url))).containsExactly("http");
+  }
+
+  @Test
+  void requiredAudiences_noPrefixConfigured_refusesEveryUrlNamingTheSetting() {
+    assertThatThrownBy(() -> backend(null).requiredAudiences(Map.of("url", PREFIX + "/db")))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
+        .hasMessageContaining("set allowedUrlPrefixes in its http.properties");
+  }
+
+  @Test
+  void requiredAudiences_urlWithQueryOutsidePrefix_messageLeavesTheQueryOut() {
+    assertInvalid(Map.of("url", "https://evil.com/x?token=abc"), "https://evil.com/x is not");
+    assertThatThrownBy(() -> backend(PREFIX).requiredAudiences(
+        Map.of("url", "https://evil.com/x?token=abc"))).message().doesNotContain("abc");
+  }
+
+  @Test
+  void requiredAudiences_fileAndJsonKeys_isInvalid() {
+    assertInvalid(attributes("file", "a", "jsonKeys", "b"), "either volume attribute \"file\"");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"../escape", ".hidden", "..data", "dir/file", "with space"})
+  void requiredAudiences_unsafeFileName_isInvalid(String name) {
+    assertInvalid(attributes("file", name), "file name \"" + name + "\"");
+    assertInvalid(attributes("jsonKeys", "ok," + name), "file name \"" + name + "\"");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0999", "rw-r-----", "01777", "-1", ""})
+  void requiredAudiences_badMode_isInvalidNamingTheValue(String mode) {
+    assertInvalid(attributes("mode", mode), "\"mode\" is \"" + mode + "\"");
+  }
+
+  @Test
+  void create_unknownConfigKey_isInvalidNamingIt() {
+    assertThatThrownBy(() -> new HttpBackendFactory().create(
+        Map.of("allowedUrlPrefix", PREFIX), context))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
+        .hasMessageContaining("unknown key \"allowedUrlPrefix\"");
+  }
+
+  @Test
+  void create_malformedPrefix_isInvalidNamingIt() {
+    assertThatThrownBy(() -> new HttpBackendFactory().create(
+        Map.of("allowedUrlPrefixes", PREFIX + ", secrets.example.com"), context))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
+        .hasMessageContaining("entry secrets.example.com is not an absolute http");
+  }
+
+  @Test
+  void create_severalPrefixes_acceptsUrlsUnderEach() throws BackendException {
+    Backend backend = new HttpBackendFactory().create(Map.of("allowedUrlPrefixes",
+        PREFIX + "/, http://127.0.0.1:8200/"), context);
+
+    assertThat(backend.requiredAudiences(Map.of("url", "http://127.0.0.1:8200/x"))).hasSize(1);
+    assertThat(backend.requiredAudiences(Map.of("url", PREFIX + "/x"))).hasSize(1);
+  }
+
+  private Backend backend(String allowedUrlPrefixes) throws BackendException {
+    return new HttpBackendFactory().create(allowedUrlPrefixes == null ? Map.of()
+        : Map.of("allowedUrlPrefixes", allowedUrlPrefixes), context);
+  }
+
+  private static Map<String, String> attributes(String... extra) {
+    Map<String, String> attributes = new HashMap<>(Map.of("url", PREFIX + "/db"));
+    for (int i = 0; i < extra.length; i += 2) {
+      attributes.put(extra[i], extra[i + 1]);
+    }
+    return attributes;
+  }
+
+  private void assertInvalid(Map<String, String> attributes, String messagePart) {
+    ThrowingCallable call = () -> backend(PREFIX).requiredAudiences(attributes);
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
+        .hasMessageContaining(messagePart);
+  }
+}
