@@ -68,22 +68,29 @@ class CrashConsistencyTest {
       try (Host host = new Host(pluginsDir)) {
         checkAll(volumes, "after restart " + round);
         AtomicBoolean stop = new AtomicBoolean();
+        // The kill point: after a random number of acknowledged calls (0 = during the first ones),
+        // plus a random 0-30 ms, so kills land in every stage of a publish, not only right after one.
+        int killAfterAcks = random.nextInt(40);
+        int killDelayMillis = random.nextInt(30);
+        AtomicInteger acks = new AtomicInteger();
+        CountDownLatch killPoint = new CountDownLatch(killAfterAcks == 0 ? 0 : 1);
         List<Thread> workers = new ArrayList<>();
-        CountDownLatch started = new CountDownLatch(WORKERS);
         for (int w = 0; w < WORKERS; w++) {
           List<Volume> owned = new ArrayList<>();
           for (int v = w; v < VOLUMES; v += WORKERS) {
             owned.add(volumes.get(v));
           }
           long workerSeed = random.nextLong();
-          Thread worker = new Thread(() -> work(host, owned, generations, stop, started, workerSeed),
-              "r1-worker-" + w);
+          Thread worker = new Thread(() -> work(host, owned, generations, stop, workerSeed, () -> {
+            if (acks.incrementAndGet() >= killAfterAcks) {
+              killPoint.countDown();
+            }
+          }), "r1-worker-" + w);
           worker.start();
           workers.add(worker);
         }
-        assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
-        // The kill point: a random moment of the workload (0-800 ms in), not a wait for anything.
-        new CountDownLatch(1).await(random.nextInt(800), TimeUnit.MILLISECONDS);
+        assertThat(killPoint.await(60, TimeUnit.SECONDS)).as("workers made progress").isTrue();
+        new CountDownLatch(1).await(killDelayMillis, TimeUnit.MILLISECONDS);
         host.process.kill();
         for (Thread worker : workers) {
           worker.join(TimeUnit.SECONDS.toMillis(30));
@@ -137,9 +144,8 @@ class CrashConsistencyTest {
 
   /** One worker: publishes new generations and republishes the current one of its own volumes. */
   private void work(Host host, List<Volume> owned, AtomicInteger generations, AtomicBoolean stop,
-      CountDownLatch started, long seed) {
+      long seed, Runnable acknowledged) {
     Random random = new Random(seed);
-    started.countDown();
     while (!stop.get()) {
       Volume volume = owned.get(random.nextInt(owned.size()));
       String generation = volume.acknowledged != null && random.nextInt(4) == 0
@@ -154,6 +160,7 @@ class CrashConsistencyTest {
       }
       volume.acknowledged = generation;
       volume.inFlight.clear();
+      acknowledged.run();
     }
   }
 

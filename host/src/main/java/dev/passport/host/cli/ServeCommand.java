@@ -89,8 +89,9 @@ public final class ServeCommand implements Callable<Integer> {
         .refreshInterval(refreshInterval)
         .fetchTimeout(fetchTimeout);
     MetricsServer http = null;
+    PrometheusMetrics prometheus = null;
     if (metricsAt.isPresent()) {
-      PrometheusMetrics prometheus = PrometheusMetrics.create();
+      prometheus = PrometheusMetrics.create();
       builder.metrics(prometheus);
       // Listening before the host starts lets a readiness probe see 503 (not refused) while plugins load.
       http = MetricsServer.start(metricsAt.get(), prometheus, () -> {
@@ -104,6 +105,9 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (IOException | PluginLoadException | RuntimeException e) {
       closeQuietly(http);
       throw e;
+    }
+    if (prometheus != null) {
+      prometheus.backends(host.backendNames());
     }
     started.set(host);
     MetricsServer metricsServer = http;

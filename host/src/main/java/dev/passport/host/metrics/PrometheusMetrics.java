@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,6 +56,14 @@ public final class PrometheusMetrics implements HostMetrics {
       Duration.ofMillis(5), Duration.ofMillis(25), Duration.ofMillis(100), Duration.ofMillis(250),
       Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(120)};
 
+  private static final Map<String, String> DESCRIPTIONS = Map.of(
+      "passport.cache.hits", "Republishes answered without calling the backend",
+      "passport.cache.misses", "Publishes that had to call the backend",
+      "passport.writes.skipped", "Fetched material identical to the volume's: nothing written",
+      "passport.refresh.failures", "Failed refreshes of volumes with content (content kept)",
+      "passport.expired.content.served",
+      "Republishes that kept content past its expiry because the refresh failed");
+
   private final PrometheusMeterRegistry registry;
   private final Set<String> backends = ConcurrentHashMap.newKeySet();
   private final Map<String, AtomicLong> volumes = new ConcurrentHashMap<>();
@@ -90,6 +99,21 @@ public final class PrometheusMetrics implements HostMetrics {
     return registry.scrape(contentType());
   }
 
+  /**
+   * Starts the per-backend counters and the volume gauge at zero, so that a scrape shows every
+   * configured backend before its first volume (dashboards and alerts see 0, not "no data").
+   */
+  public void backends(Collection<String> names) {
+    for (String name : names) {
+      counter("passport.cache.hits", name);
+      counter("passport.cache.misses", name);
+      counter("passport.writes.skipped", name);
+      counter("passport.refresh.failures", name);
+      counter("passport.expired.content.served", name);
+      volumes(name, 0);
+    }
+  }
+
   @Override
   public void rpc(String method, String backend, String code, boolean republish, Duration duration) {
     Timer.builder("passport.rpc")
@@ -116,30 +140,27 @@ public final class PrometheusMetrics implements HostMetrics {
 
   @Override
   public void cacheHit(String backend) {
-    count("passport.cache.hits", "Republishes answered without calling the backend", backend);
+    count("passport.cache.hits", backend);
   }
 
   @Override
   public void cacheMiss(String backend) {
-    count("passport.cache.misses", "Publishes that had to call the backend", backend);
+    count("passport.cache.misses", backend);
   }
 
   @Override
   public void writeSkipped(String backend) {
-    count("passport.writes.skipped", "Fetched material identical to the volume's: nothing written",
-        backend);
+    count("passport.writes.skipped", backend);
   }
 
   @Override
   public void refreshFailure(String backend) {
-    count("passport.refresh.failures", "Failed refreshes of volumes with content (content kept)",
-        backend);
+    count("passport.refresh.failures", backend);
   }
 
   @Override
   public void expiredContentServed(String backend) {
-    count("passport.expired.content.served",
-        "Republishes that kept content past its expiry because the refresh failed", backend);
+    count("passport.expired.content.served", backend);
   }
 
   @Override
@@ -169,9 +190,13 @@ public final class PrometheusMetrics implements HostMetrics {
     }).set(expiresAt);
   }
 
-  private void count(String name, String description, String backend) {
-    Counter.builder(name).description(description).tag("backend", backend(backend))
-        .register(registry).increment();
+  private void count(String name, String backend) {
+    counter(name, backend).increment();
+  }
+
+  private Counter counter(String name, String backend) {
+    return Counter.builder(name).description(DESCRIPTIONS.get(name)).tag("backend", backend(backend))
+        .register(registry);
   }
 
   private String backend(String name) {

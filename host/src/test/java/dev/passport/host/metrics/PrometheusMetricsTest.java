@@ -125,6 +125,23 @@ class PrometheusMetricsTest {
   }
 
   @Test
+  void backends_beforeAnyVolume_showZeroCountersAndGauges() throws Exception {
+    prometheus.backends(java.util.List.of("vault", "gcp"));
+
+    Scrape scrape = scrape();
+
+    for (String backend : java.util.List.of("vault", "gcp")) {
+      Map<String, String> labels = Map.of("backend", backend);
+      assertThat(scrape.value("passport_cache_hits_total", labels)).hasValue(0);
+      assertThat(scrape.value("passport_cache_misses_total", labels)).hasValue(0);
+      assertThat(scrape.value("passport_writes_skipped_total", labels)).hasValue(0);
+      assertThat(scrape.value("passport_refresh_failures_total", labels)).hasValue(0);
+      assertThat(scrape.value("passport_expired_content_served_total", labels)).hasValue(0);
+      assertThat(scrape.value("passport_volumes", labels)).hasValue(0);
+    }
+  }
+
+  @Test
   void backendLabels_pastTheLimit_foldIntoOther() throws Exception {
     for (int i = 0; i < PrometheusMetrics.MAX_BACKENDS + 10; i++) {
       metrics.cacheHit("backend-" + i);

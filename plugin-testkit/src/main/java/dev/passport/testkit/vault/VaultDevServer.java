@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -32,10 +33,13 @@ import java.util.Base64;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -84,7 +88,7 @@ public final class VaultDevServer implements AutoCloseable {
 
   /** Sorted keys: a secret written from a {@code Map.of} reads back the same on every run. */
   private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+      .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String ALPHANUMERIC =
@@ -101,7 +105,7 @@ public final class VaultDevServer implements AutoCloseable {
   // guarded by this
   private final Map<String, Namespace> namespaces = new HashMap<>();
   private final Map<String, IssuedToken> issuedTokens = new HashMap<>();
-  private final java.util.Set<String> everIssuedTokens = new java.util.HashSet<>();
+  private final Set<String> everIssuedTokens = new HashSet<>();
   private final Map<String, Lease> leases = new LinkedHashMap<>();
   private final Deque<Injected> nextFailures = new ArrayDeque<>();
   private final Map<String, Integer> pathFailures = new LinkedHashMap<>();
@@ -379,8 +383,8 @@ public final class VaultDevServer implements AutoCloseable {
    * Every Vault token this server issued, for {@code LogHygiene} scans that prove a client never
    * logs one. Never print them.
    */
-  public synchronized java.util.Set<String> issuedClientTokens() {
-    return java.util.Set.copyOf(everIssuedTokens);
+  public synchronized Set<String> issuedClientTokens() {
+    return Set.copyOf(everIssuedTokens);
   }
 
   /** The lease with this id, if it was issued. */
@@ -434,7 +438,7 @@ public final class VaultDevServer implements AutoCloseable {
   }
 
   private Response respond(HttpExchange exchange) throws IOException {
-    String method = exchange.getRequestMethod().toUpperCase(java.util.Locale.ROOT);
+    String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
     String rawPath = exchange.getRequestURI().getRawPath();
     String query = exchange.getRequestURI().getRawQuery();
     String namespace = trimSlashes(header(exchange, "X-Vault-Namespace"));
@@ -650,7 +654,7 @@ public final class VaultDevServer implements AutoCloseable {
       return Long.parseLong(text);
     }
     // Vault also accepts Go durations such as "1h" or "90s"
-    return Duration.parse("PT" + text.toUpperCase(java.util.Locale.ROOT)).toSeconds();
+    return Duration.parse("PT" + text.toUpperCase(Locale.ROOT)).toSeconds();
   }
 
   private Lease newLease(String namespace, String path, DynamicRole role, boolean renewable) {

@@ -6,8 +6,8 @@ import dev.passport.api.Backend;
 import dev.passport.api.BackendContext;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
-import java.nio.file.Path;
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code certmanager} backend: per-pod X.509 certificates from cert-manager, requested as the
@@ -40,7 +40,7 @@ public final class CertManagerBackendFactory implements BackendFactory {
     CertManagerConfig bound =
         CertManagerConfig.from(config, System.getenv(), CertManagerConfig.IN_CLUSTER_CA);
     if (bound.apiServer().isEmpty()) {
-      org.slf4j.LoggerFactory.getLogger(context.loggerName()).warn("certmanager: no Kubernetes API"
+      LoggerFactory.getLogger(context.loggerName()).warn("certmanager: no Kubernetes API"
           + " server (not in a pod and no apiServer configured); certmanager volumes will fail");
     }
     return new CertManagerBackend(bound, context);

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.bouncycastle.util.IPAddress;
 
 /**
@@ -252,15 +253,7 @@ record CertificateAttributes(
     }
 
     private void checkUri(String key, String uri) {
-      // Go's url.ParseRequestURI: an absolute URI or an absolute path.
-      try {
-        URI parsed = new URI(uri);
-        if (!parsed.isAbsolute() && !uri.startsWith("/")) {
-          invalid(key, uri, "is not an absolute URI");
-        }
-      } catch (URISyntaxException e) {
-        invalid(key, uri, "is not a valid URI: " + e.getReason());
-      }
+      uriProblem(uri).ifPresent(problem -> invalid(key, uri, problem));
     }
 
     private List<String> ipSans() {
@@ -313,7 +306,7 @@ record CertificateAttributes(
         String trimmed = usage.trim();
         if (!KEY_USAGE_NAMES.contains(trimmed)) {
           invalid(KEY_USAGES, trimmed, "is not a valid key usage (valid: "
-              + String.join(", ", new java.util.TreeSet<>(KEY_USAGE_NAMES)) + ")");
+              + String.join(", ", new TreeSet<>(KEY_USAGE_NAMES)) + ")");
         }
         usages.add(trimmed);
       }
@@ -472,6 +465,20 @@ record CertificateAttributes(
               + "; every file needs its own name");
         }
       });
+    }
+  }
+
+  /**
+   * What is wrong with {@code uri} as a URI SAN, by Go's {@code url.ParseRequestURI} (which
+   * csi-driver uses): it must be an absolute URI or an absolute path.
+   */
+  static Optional<String> uriProblem(String uri) {
+    try {
+      URI parsed = new URI(uri);
+      return parsed.isAbsolute() || uri.startsWith("/")
+          ? Optional.empty() : Optional.of("is not an absolute URI");
+    } catch (URISyntaxException e) {
+      return Optional.of("is not a valid URI: " + e.getReason());
     }
   }
 

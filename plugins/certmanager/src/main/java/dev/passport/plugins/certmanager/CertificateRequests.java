@@ -152,8 +152,8 @@ final class CertificateRequests implements AutoCloseable {
       throw new BackendException(Kind.DEADLINE_EXCEEDED, "cert-manager has not issued"
           + " CertificateRequest " + namespace + "/" + name + " within "
           + (timeout.toMillis() < 1000 ? timeout.toMillis() + "ms" : timeout.toSeconds() + "s")
-          + "; Passport keeps waiting for this request on the next attempt. Check that issuer"
-          + " is ready and that an approver approves the request (kubectl describe"
+          + "; Passport keeps waiting for this request on the next attempt. Check that the"
+          + " issuer is ready and that an approver approves the request (kubectl describe"
           + " certificaterequest -n " + namespace + " " + name + ")");
     } catch (ExecutionException e) {
       if (e.getCause() instanceof BackendException backend) {

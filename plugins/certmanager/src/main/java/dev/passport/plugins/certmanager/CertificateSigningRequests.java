@@ -10,6 +10,7 @@ import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -71,14 +72,10 @@ final class CertificateSigningRequests {
     }
     for (String uri : t.uriSans()) {
       String expanded = expand(CertificateAttributes.URI_SANS, uri, pod);
-      try {
-        java.net.URI parsed = new java.net.URI(expanded);
-        if (!parsed.isAbsolute() && !expanded.startsWith("/")) {
-          throw new java.net.URISyntaxException(expanded, "not an absolute URI");
-        }
-      } catch (java.net.URISyntaxException e) {
+      Optional<String> problem = CertificateAttributes.uriProblem(expanded);
+      if (problem.isPresent()) {
         throw new BackendException(Kind.INVALID_ARGUMENT, CertificateAttributes.URI_SANS + ": \""
-            + expanded + "\" is not a valid URI after expanding the pod variables: " + e.getReason());
+            + expanded + "\" (after expanding the pod variables) " + problem.get());
       }
       sans.add(new GeneralName(GeneralName.uniformResourceIdentifier, expanded));
     }

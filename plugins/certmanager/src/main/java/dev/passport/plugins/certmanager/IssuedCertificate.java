@@ -12,6 +12,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -53,7 +54,7 @@ record IssuedCertificate(List<X509Certificate> chain) {
 
   /** Whether the leaf certifies {@code key}'s public half. */
   boolean certifies(KeyPair key) {
-    return java.util.Arrays.equals(leaf().getPublicKey().getEncoded(), key.getPublic().getEncoded());
+    return Arrays.equals(leaf().getPublicKey().getEncoded(), key.getPublic().getEncoded());
   }
 
   /**

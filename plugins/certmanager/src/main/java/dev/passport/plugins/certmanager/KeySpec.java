@@ -5,6 +5,7 @@ import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
@@ -12,10 +13,15 @@ import java.security.Provider;
 import java.security.PublicKey;
 import java.security.interfaces.ECKey;
 import java.security.interfaces.RSAKey;
+import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.RSAPublicKeySpec;
 import java.util.Optional;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.jcajce.interfaces.EdDSAPrivateKey;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.jce.spec.ECParameterSpec;
+import org.bouncycastle.jce.spec.ECPublicKeySpec;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
@@ -113,16 +119,16 @@ record KeySpec(Algorithm algorithm, int size, Encoding encoding) {
 
   private static PublicKey publicKeyOf(PrivateKey privateKey) throws GeneralSecurityException {
     // PKCS#8 may omit the public key; every algorithm here can derive it from the private key.
-    if (privateKey instanceof java.security.interfaces.RSAPrivateCrtKey rsa) {
-      return java.security.KeyFactory.getInstance("RSA", BC).generatePublic(
-          new java.security.spec.RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
+    if (privateKey instanceof RSAPrivateCrtKey rsa) {
+      return KeyFactory.getInstance("RSA", BC).generatePublic(
+          new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
     }
     if (privateKey instanceof org.bouncycastle.jce.interfaces.ECPrivateKey ec) {
-      org.bouncycastle.jce.spec.ECParameterSpec params = ec.getParameters();
-      return java.security.KeyFactory.getInstance("EC", BC).generatePublic(
-          new org.bouncycastle.jce.spec.ECPublicKeySpec(params.getG().multiply(ec.getD()).normalize(), params));
+      ECParameterSpec params = ec.getParameters();
+      return KeyFactory.getInstance("EC", BC).generatePublic(
+          new ECPublicKeySpec(params.getG().multiply(ec.getD()).normalize(), params));
     }
-    if (privateKey instanceof org.bouncycastle.jcajce.interfaces.EdDSAPrivateKey ed) {
+    if (privateKey instanceof EdDSAPrivateKey ed) {
       return ed.getPublicKey();
     }
     throw new GeneralSecurityException("unsupported private key algorithm " + privateKey.getAlgorithm());

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * The pod variables csi-driver expands in names and SANs, in Go's {@code os.Expand} syntax:
@@ -46,7 +47,7 @@ final class PodVariables {
   }
 
   private static String expand(
-      String template, java.util.function.Function<String, String> lookup, List<String> problems) {
+      String template, Function<String, String> lookup, List<String> problems) {
     StringBuilder out = new StringBuilder();
     TreeSet<String> unknown = new TreeSet<>();
     int i = 0;

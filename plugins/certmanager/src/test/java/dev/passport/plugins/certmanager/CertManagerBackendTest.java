@@ -22,6 +22,8 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.ByteArrayInputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyStore;
@@ -30,10 +32,15 @@ import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.asn1.x509.Extension;
@@ -128,7 +135,7 @@ class CertManagerBackendTest {
     if (extension == null) {
       return List.of();
     }
-    return java.util.Arrays.stream(GeneralNames.getInstance(extension.getParsedValue()).getNames())
+    return Arrays.stream(GeneralNames.getInstance(extension.getParsedValue()).getNames())
         .filter(name -> name.getTagNo() == tag)
         .map(name -> tag == GeneralName.iPAddress
             ? ipText(name)
@@ -138,15 +145,15 @@ class CertManagerBackendTest {
 
   private static String ipText(GeneralName name) {
     try {
-      byte[] bytes = org.bouncycastle.asn1.DEROctetString.getInstance(name.getName()).getOctets();
-      return java.net.InetAddress.getByAddress(bytes).getHostAddress();
-    } catch (java.net.UnknownHostException e) {
+      byte[] bytes = DEROctetString.getInstance(name.getName()).getOctets();
+      return InetAddress.getByAddress(bytes).getHostAddress();
+    } catch (UnknownHostException e) {
       throw new AssertionError(e);
     }
   }
 
-  private static String rdn(PKCS10CertificationRequest csr, org.bouncycastle.asn1.ASN1ObjectIdentifier oid) {
-    return java.util.Arrays.stream(csr.getSubject().getRDNs(oid))
+  private static String rdn(PKCS10CertificationRequest csr, ASN1ObjectIdentifier oid) {
+    return Arrays.stream(csr.getSubject().getRDNs(oid))
         .map(rdn -> IETFUtils.valueToString(rdn.getFirst().getValue()))
         .reduce((a, b) -> a + "," + b).orElse(null);
   }
@@ -546,7 +553,7 @@ class CertManagerBackendTest {
 
   @Test
   void close_leavesNoNonDaemonThreadRunning() throws Exception {
-    java.util.Set<Thread> before = nonDaemonThreads();
+    Set<Thread> before = nonDaemonThreads();
 
     fetch(attributes(DNS_NAMES, "web.example.com"));
     backend.close();
@@ -554,7 +561,7 @@ class CertManagerBackendTest {
 
     // The fake API server starts non-daemon threads of its own; once it is closed too, every
     // non-daemon thread that appeared during the test must end.
-    java.util.Set<Thread> appeared = nonDaemonThreads();
+    Set<Thread> appeared = nonDaemonThreads();
     appeared.removeAll(before);
     for (Thread thread : appeared) {
       thread.join(Duration.ofSeconds(10).toMillis());
@@ -562,8 +569,8 @@ class CertManagerBackendTest {
     assertThat(appeared).filteredOn(Thread::isAlive).extracting(Thread::getName).isEmpty();
   }
 
-  private static java.util.Set<Thread> nonDaemonThreads() {
-    java.util.Set<Thread> threads = new java.util.HashSet<>(Thread.getAllStackTraces().keySet());
+  private static Set<Thread> nonDaemonThreads() {
+    Set<Thread> threads = new HashSet<>(Thread.getAllStackTraces().keySet());
     threads.removeIf(thread -> thread.isDaemon() || !thread.isAlive());
     return threads;
   }

@@ -9,6 +9,7 @@ import com.google.api.core.ApiFuture;
 import com.google.api.gax.grpc.GrpcCallContext;
 import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.ApiException;
+import com.google.auth.oauth2.AccessToken;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.cloud.secretmanager.v1.AccessSecretVersionRequest;
 import com.google.cloud.secretmanager.v1.AccessSecretVersionResponse;
@@ -50,7 +51,10 @@ import org.slf4j.LoggerFactory;
  */
 final class GcpBackend implements Backend {
 
-  static final int AUTH_THREADS = 4;
+  static final int AUTH_THREADS = 8;
+  // above google-auth-library's own refresh margin (3 min 45 s), so a token judged fresh here is
+  // not refreshed inline by the gRPC call either
+  static final Duration FRESH_MARGIN = Duration.ofMinutes(5);
   static final int MAX_ATTEMPTS = 3;
 
   private final GcpConfig config;
@@ -94,8 +98,13 @@ final class GcpBackend implements Backend {
 
     List<SecretObject> secrets = settings.secrets();
     List<ApiFuture<AccessSecretVersionResponse>> calls = new ArrayList<>(secrets.size());
-    for (SecretObject secret : secrets) {
-      calls.add(access(secret, credentials, deadlineNanos));
+    try {
+      for (SecretObject secret : secrets) {
+        calls.add(access(secret, credentials, deadlineNanos));
+      }
+    } catch (BackendException e) {
+      calls.forEach(call -> call.cancel(true));
+      throw e;
     }
     List<MaterialFile> files = new ArrayList<>(secrets.size());
     List<String> versions = new ArrayList<>(secrets.size());
@@ -138,6 +147,11 @@ final class GcpBackend implements Backend {
           podCredentials.forPod(
               request.pod(), request.token(settings.audience().orElseThrow()), settings);
     }
+    if (hasFreshToken(credentials)) {
+      // the common republish: no hop through the auth pool, so pods whose token is cached never
+      // queue behind exchanges that a slow STS holds up
+      return credentials;
+    }
     GoogleCredentials chosen = credentials;
     Future<?> refresh = submitAuth(() -> {
       chosen.refreshIfExpired();
@@ -145,6 +159,17 @@ final class GcpBackend implements Backend {
     });
     awaitAuth(refresh, deadlineNanos, settings);
     return credentials;
+  }
+
+  /**
+   * Whether the library holds an access token it will not refresh during the coming calls. Judged
+   * by the wall clock, as the library judges it: the token's expiry comes from Google.
+   */
+  private static boolean hasFreshToken(GoogleCredentials credentials) {
+    AccessToken token = credentials.getAccessToken();
+    return token != null
+        && token.getExpirationTime() != null
+        && token.getExpirationTime().toInstant().isAfter(Instant.now().plus(FRESH_MARGIN));
   }
 
   private GoogleCredentials providerCredentials(long deadlineNanos, VolumeSettings settings)

@@ -7,6 +7,7 @@ import dev.passport.api.BackendContext;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code gcp} backend: Google Secret Manager secret versions, read as the pod through Workload
@@ -36,6 +37,10 @@ public final class GcpBackendFactory implements BackendFactory {
     requireNonNull(context, "context is null");
     GcpConfig parsed = GcpConfig.parse(config);
     FrameLogGuard.install();
+    LoggerFactory.getLogger(context.loggerName()).info(
+        "gcp backend: STS {}, Secret Manager {} (regional {}), libraries: {}",
+        parsed.stsTokenUrl(), parsed.secretManagerEndpoint(), parsed.regionalEndpointTemplate(),
+        LibraryVersions.describe());
     return new GcpBackend(parsed, context, TlsTrust.of(parsed.caBundle()));
   }
 }

@@ -58,8 +58,9 @@ final class SecretManagerClients implements AutoCloseable {
                       .setChannelConfigurator(trust.grpcChannelConfigurator())
                       .build())
               .build();
+      SecretManagerServiceClient client = SecretManagerServiceClient.create(settings);
       log.info("Secret Manager client for {} created", endpoint);
-      return SecretManagerServiceClient.create(settings);
+      return client;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

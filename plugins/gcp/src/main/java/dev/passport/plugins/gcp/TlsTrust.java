@@ -69,6 +69,7 @@ final class TlsTrust {
   }
 
   /** Applies the CA bundle, if any, to a gRPC channel that gax is building. */
+  @SuppressWarnings("rawtypes") // gax's setChannelConfigurator takes the raw builder type
   ApiFunction<ManagedChannelBuilder, ManagedChannelBuilder> grpcChannelConfigurator() {
     return builder -> {
       if (grpcSslContext.isEmpty()) {

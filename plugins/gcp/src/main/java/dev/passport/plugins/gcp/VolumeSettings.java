@@ -332,9 +332,7 @@ record VolumeSettings(
       // YAML 1.1 reads an unquoted 0440 as octal already, as provider-gcp's go-yaml does
       mode = number;
     } else if (value instanceof String text && OCTAL_MODE.matcher(text.trim()).matches()) {
-      var octal = OCTAL_MODE.matcher(text.trim());
-      octal.matches();
-      mode = Integer.parseInt(octal.group(1), 8);
+      mode = Integer.parseInt(text.trim().replaceFirst("^0o?", ""), 8);
     } else {
       throw invalid(
           where + "." + MODE + " is \"" + value + "\"; use octal permission bits such as 0440");

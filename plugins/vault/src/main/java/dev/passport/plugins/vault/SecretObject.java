@@ -3,6 +3,8 @@ package dev.passport.plugins.vault;
 import static dev.passport.plugins.vault.VaultPluginConfig.invalid;
 
 import dev.passport.api.BackendException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -29,7 +31,7 @@ record SecretObject(
     int mode) {
 
   SecretObject {
-    secretArgs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(secretArgs));
+    secretArgs = Collections.unmodifiableMap(new LinkedHashMap<>(secretArgs));
   }
 
   /** How a value is stored in Vault (vault-csi-provider's {@code encoding}). */

@@ -3,6 +3,7 @@ package dev.passport.plugins.vault;
 import static dev.passport.plugins.vault.VaultPluginConfig.invalid;
 
 import dev.passport.api.BackendException;
+import dev.passport.api.MaterialFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -302,7 +303,7 @@ record VaultAttributes(
 
   private static int filePermission(Object value, String where) throws BackendException {
     if (value == null) {
-      return dev.passport.api.MaterialFile.DEFAULT_MODE;
+      return MaterialFile.DEFAULT_MODE;
     }
     int mode;
     if (value instanceof Integer number) {

@@ -32,6 +32,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -226,7 +227,7 @@ final class VaultBackend implements Backend {
       };
     } catch (IllegalArgumentException e) {
       throw new BackendException(FAILED_PRECONDITION, where + ": the value at " + object.apiPath()
-          + " is not valid " + object.encoding().name().toLowerCase(java.util.Locale.ROOT)
+          + " is not valid " + object.encoding().name().toLowerCase(Locale.ROOT)
           + " as its encoding says; fix the secret or the encoding");
     }
   }

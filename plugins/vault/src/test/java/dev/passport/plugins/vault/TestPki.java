@@ -13,6 +13,7 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
@@ -54,7 +55,7 @@ final class TestPki {
   /** A leaf certificate with these SANs: IP literals become iPAddress entries, others dNSName. */
   Leaf issue(String commonName, String... subjectAltNames) throws GeneralSecurityException {
     KeyPair keys = ecKeys();
-    List<GeneralName> names = java.util.Arrays.stream(subjectAltNames)
+    List<GeneralName> names = Arrays.stream(subjectAltNames)
         .map(n -> new GeneralName(n.matches("[0-9.]+") ? GeneralName.iPAddress : GeneralName.dNSName, n))
         .toList();
     X509Certificate cert = sign(keys, new X500Name("CN=" + commonName), caKeys,

@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,9 +68,9 @@ class VaultAttributesTest {
     assertThat(parsed.namespace()).hasValue("team-a");
     assertThat(parsed.audience()).isEqualTo("vault.example.com");
     assertThat(parsed.tls()).isEqualTo(new TlsSettings(
-        java.util.Optional.of(certs + "/ca.pem"), java.util.Optional.of(certs.toString()),
-        java.util.Optional.of("vault.internal"), java.util.Optional.of(certs + "/client.pem"),
-        java.util.Optional.of(certs + "/client.key"), false));
+        Optional.of(certs + "/ca.pem"), Optional.of(certs.toString()),
+        Optional.of("vault.internal"), Optional.of(certs + "/client.pem"),
+        Optional.of(certs + "/client.key"), false));
     assertThat(parsed.revokeOnUnpublish()).isTrue();
   }
 
@@ -89,7 +91,7 @@ class VaultAttributesTest {
     assertThat(object.apiPath()).isEqualTo("pki/issue/web?format=pem");
     assertThat(object.method()).isEqualTo("PUT");
     assertThat(object.secretArgs()).containsEntry("common_name", "web.example")
-        .containsEntry("alt_names", java.util.List.of("a", "b"));
+        .containsEntry("alt_names", List.of("a", "b"));
     assertThat(object.encoding()).isEqualTo(SecretObject.Encoding.BASE64);
     assertThat(object.mode()).isEqualTo(0640);
   }
@@ -148,7 +150,7 @@ class VaultAttributesTest {
     Path allowed = Files.createDirectories(temp.resolve("allowed"));
     Map<String, String> config = config("allowedCertDirectories", allowed.toString());
 
-    for (String key : java.util.List.of("vaultCACertPath", "vaultCADirectory",
+    for (String key : List.of("vaultCACertPath", "vaultCADirectory",
         "vaultTLSClientCertPath", "vaultTLSClientKeyPath")) {
       Map<String, String> attributes = attributes();
       attributes.put(key, "/etc/kubernetes/pki/ca.key");
@@ -231,14 +233,14 @@ class VaultAttributesTest {
 
   @Test
   void unsafeObjectNames_areInvalid() {
-    for (String name : java.util.List.of("/etc/passwd", "../up", "a/../../b", "a//b", "./a")) {
+    for (String name : List.of("/etc/passwd", "../up", "a/../../b", "a//b", "./a")) {
       assertInvalid(objects("- {objectName: '" + name + "', secretPath: s/a}"), config(), "objects[0].objectName");
     }
   }
 
   @Test
   void unsafeSecretPaths_areInvalid() {
-    for (String path : java.util.List.of("secret/../sys/raw", "/v1/", "secret//a", "secret/a b")) {
+    for (String path : List.of("secret/../sys/raw", "/v1/", "secret//a", "secret/a b")) {
       assertInvalid(objects("- {objectName: a, secretPath: '" + path + "'}"), config(), "objects[0].secretPath");
     }
   }

@@ -16,6 +16,7 @@ import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
 import dev.passport.testkit.LogCapture;
 import dev.passport.testkit.LogHygiene;
+import dev.passport.testkit.vault.VaultDevServer;
 import dev.passport.testkit.vault.VaultLease;
 import dev.passport.testkit.vault.VaultRequest;
 import dev.passport.testkit.vault.VaultRole;
@@ -618,9 +619,8 @@ class VaultBackendTest {
 
     assertThat(rig.backend.requiredAudiences(attributes)).containsExactly("vault.example.com");
     var token = rig.tokens.token(rig.pod, "vault.example.com", rig.clock.instant(), Duration.ofHours(1));
-    Material material = rig.backend.fetch(new dev.passport.api.FetchRequest(VaultRig.VOLUME, rig.pod,
-        Map.of("vault.example.com", token), attributes, java.util.Optional.empty(),
-        rig.clock.instant().plusSeconds(30)));
+    Material material = rig.backend.fetch(
+        rig.request(Map.of("vault.example.com", token), attributes, rig.clock.instant().plusSeconds(30)));
 
     assertThat(text(material, "password")).isEqualTo("kv2-secret");
   }
@@ -635,7 +635,7 @@ class VaultBackendTest {
 
   @Test
   void vaultAddressAttribute_overridesTheConfiguredDefault() throws Exception {
-    try (var other = dev.passport.testkit.vault.VaultDevServer.start(rig.tokens, rig.clock)) {
+    try (VaultDevServer other = VaultDevServer.start(rig.tokens, rig.clock)) {
       other.addRole("kubernetes", VaultRole.of("web", "shop", "web"));
       other.kvPut("secret", "shop/db", Map.of("password", "from-other"));
 
@@ -653,7 +653,7 @@ class VaultBackendTest {
   @Test
   void sameVolumeMovedToAnotherVault_reusesNothing() throws Exception {
     rig.fetch(attributes(DB_OBJECTS));
-    try (var other = dev.passport.testkit.vault.VaultDevServer.start(rig.tokens, rig.clock)) {
+    try (VaultDevServer other = VaultDevServer.start(rig.tokens, rig.clock)) {
       other.addRole("kubernetes", VaultRole.of("web", "shop", "web"));
       other.databaseRole("app", DB_LEASE, Duration.ofHours(24));
 
@@ -751,22 +751,22 @@ class VaultBackendTest {
   void vaultStallsPastTheDeadline_isDeadlineExceeded() {
     rig.vault.stallNext(1, Duration.ofSeconds(20));
 
-    BackendException e = failure(() -> rig.backend.fetch(new dev.passport.api.FetchRequest(
-        VaultRig.VOLUME, rig.pod, Map.of("vault", rig.podToken()), attributes("""
+    BackendException e = failure(() -> rig.backend.fetch(rig.request(
+        Map.of("vault", rig.podToken()), attributes("""
             - objectName: password
               secretPath: secret/data/shop/db
-            """), java.util.Optional.empty(), rig.clock.instant().plusMillis(500))));
+            """), rig.clock.instant().plusMillis(500))));
 
     assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
   }
 
   @Test
   void deadlineAlreadyPassed_isDeadlineExceededWithoutAVaultCall() {
-    BackendException e = failure(() -> rig.backend.fetch(new dev.passport.api.FetchRequest(
-        VaultRig.VOLUME, rig.pod, Map.of("vault", rig.podToken()), attributes("""
+    BackendException e = failure(() -> rig.backend.fetch(rig.request(
+        Map.of("vault", rig.podToken()), attributes("""
             - objectName: password
               secretPath: secret/data/shop/db
-            """), java.util.Optional.empty(), rig.clock.instant())));
+            """), rig.clock.instant())));
 
     assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
     assertThat(rig.vault.requests()).isEmpty();
@@ -774,11 +774,11 @@ class VaultBackendTest {
 
   @Test
   void noTokenForTheAudience_isUnauthenticatedNamingTheAudience() {
-    BackendException e = failure(() -> rig.backend.fetch(new dev.passport.api.FetchRequest(
-        VaultRig.VOLUME, rig.pod, Map.of(), attributes("""
+    BackendException e = failure(() -> rig.backend.fetch(rig.request(
+        Map.of(), attributes("""
             - objectName: password
               secretPath: secret/data/shop/db
-            """), java.util.Optional.empty(), rig.clock.instant().plusSeconds(30))));
+            """), rig.clock.instant().plusSeconds(30))));
 
     assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
     assertThat(e.getMessage()).contains("\"vault\"");

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -88,8 +89,13 @@ final class VaultRig implements AutoCloseable {
   }
 
   FetchRequest request(String volumeId, Map<String, String> attributes) {
-    return new FetchRequest(volumeId, pod, Map.of("vault", podToken), attributes, Optional.empty(),
-        clock.instant().plusSeconds(30));
+    return request(Map.of("vault", podToken), attributes, clock.instant().plusSeconds(30));
+  }
+
+  /** A fetch of {@link #VOLUME} with these pod tokens and this deadline. */
+  FetchRequest request(Map<String, ServiceAccountToken> podTokens, Map<String, String> attributes,
+      Instant deadline) {
+    return new FetchRequest(VOLUME, pod, podTokens, attributes, Optional.empty(), deadline);
   }
 
   /** Attributes with role {@code web} and these {@code objects}. */
@@ -112,7 +118,7 @@ final class VaultRig implements AutoCloseable {
 
   /** Every secret a test must never see in a log or message: pod tokens and Vault tokens. */
   Set<String> secrets() {
-    Set<String> all = new java.util.HashSet<>(tokens.minted());
+    Set<String> all = new HashSet<>(tokens.minted());
     all.addAll(vault.issuedClientTokens());
     return all;
   }

@@ -1,0 +1,259 @@
+package dev.passport.plugins.http;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.passport.api.Backend;
+import dev.passport.api.BackendException;
+import dev.passport.api.BackendException.Kind;
+import dev.passport.api.FetchRequest;
+import dev.passport.api.Material;
+import dev.passport.api.MaterialFile;
+import dev.passport.api.Pod;
+import dev.passport.api.ServiceAccountToken;
+import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.LogHygiene;
+import dev.passport.testkit.Pods;
+import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.testkit.TestBackendContext;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The http backend against a fake secret service on loopback. */
+class HttpBackendTest {
+
+  private static final String AUDIENCE = "secrets";
+
+  private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
+  private final TestBackendContext context = TestBackendContext.create();
+  private final FakeClock clock = context.fakeClock();
+  private final Pod pod = Pods.pod("shop", "checkout-0", "checkout");
+  private FakeSecretService service;
+  private Backend backend;
+
+  @BeforeEach
+  void start() throws IOException, BackendException {
+    service = FakeSecretService.start(tokens, clock, AUDIENCE);
+    backend = new HttpBackendFactory().create(
+        Map.of("allowedUrlPrefixes", service.url("/v1/")), context);
+  }
+
+  @AfterEach
+  void stop() {
+    backend.close();
+    service.close();
+    context.close();
+  }
+
+  @Test
+  void fetch_noFileAttribute_writesTheBodyToFileBodyWithMode0440() throws BackendException {
+    service.answer(200, "s3cret\n");
+
+    Material material = backend.fetch(request(Map.of()));
+
+    assertThat(material.files()).containsExactly(
+        new MaterialFile("body", "s3cret\n".getBytes(UTF_8), 0440));
+    assertThat(material.refreshAt()).isEmpty();
+  }
+
+  @Test
+  void fetch_fileAndMode_writesTheBodyToThatFileWithThatMode() throws BackendException {
+    service.answer(200, "-----BEGIN CERTIFICATE-----");
+
+    Material material = backend.fetch(request(Map.of("file", "ca.crt", "mode", "0644")));
+
+    assertThat(material.files()).containsExactly(
+        new MaterialFile("ca.crt", "-----BEGIN CERTIFICATE-----".getBytes(UTF_8), 0644));
+  }
+
+  @Test
+  void fetch_sendsThePodsTokenForTheAudienceAsBearerAndTheWholeUrl() throws BackendException {
+    service.answer(200, "{}");
+
+    backend.fetch(request(Map.of()));
+
+    assertThat(service.received()).singleElement().satisfies(received -> {
+      assertThat(received.uri()).hasToString("/v1/db?version=2");
+      assertThat(received.claims().subject()).isEqualTo("system:serviceaccount:shop:checkout");
+      assertThat(received.claims().podUid()).isEqualTo(pod.uid());
+      assertThat(received.accept()).isEqualTo("*/*");
+    });
+  }
+
+  @Test
+  void fetch_jsonKeys_writesStringsAsTextAndOtherValuesAsJson() throws BackendException {
+    service.answer(200, "{\"username\":\"app\",\"password\":\"p\\\"w\",\"port\":5432,"
+        + "\"tls\":{\"verify\":true},\"unused\":\"x\"}");
+
+    Material material = backend.fetch(request(Map.of("jsonKeys", "username, password,port,tls",
+        "mode", "0400")));
+
+    assertThat(material.files()).containsExactly(
+        new MaterialFile("username", "app".getBytes(UTF_8), 0400),
+        new MaterialFile("password", "p\"w".getBytes(UTF_8), 0400),
+        new MaterialFile("port", "5432".getBytes(UTF_8), 0400),
+        new MaterialFile("tls", "{\"verify\":true}".getBytes(UTF_8), 0400));
+    assertThat(service.received()).singleElement()
+        .satisfies(received -> assertThat(received.accept()).isEqualTo("application/json"));
+  }
+
+  @Test
+  void fetch_jsonKeyMissing_isNotFoundNamingTheKey() {
+    service.answer(200, "{\"username\":\"app\"}");
+
+    assertFetchFails(Map.of("jsonKeys", "username,password"), Kind.NOT_FOUND,
+        "has no key \"password\"");
+  }
+
+  @Test
+  void fetch_jsonKeysButTheBodyIsNotAJsonObject_isInvalidAndDoesNotQuoteTheBody() {
+    service.answer(200, "password=hunter2");
+
+    BackendException e = assertFetchFails(Map.of("jsonKeys", "password"),
+        Kind.INVALID_ARGUMENT, "did not answer a JSON object");
+    assertThat(e).hasNoCause();
+    assertThat(e.getMessage()).doesNotContain("hunter2");
+  }
+
+  @ParameterizedTest(name = "HTTP {0} -> {1}")
+  @CsvSource({"400, INVALID_ARGUMENT", "401, UNAUTHENTICATED", "403, PERMISSION_DENIED",
+      "404, NOT_FOUND", "410, NOT_FOUND", "409, FAILED_PRECONDITION", "302, FAILED_PRECONDITION",
+      "408, UNAVAILABLE", "429, UNAVAILABLE", "500, UNAVAILABLE", "503, UNAVAILABLE",
+      "504, DEADLINE_EXCEEDED"})
+  void fetch_httpErrorStatus_mapsToItsKindNamingTheUrlWithoutTheQuery(int status, Kind kind) {
+    service.answer(status, "{\"error\":\"as told\"}");
+
+    BackendException e = assertFetchFails(Map.of(), kind,
+        service.url("/v1/db") + " answered HTTP " + status);
+    assertThat(e.getMessage()).doesNotContain("version=2");
+    LogHygiene.assertNoSecrets(tokens.minted(), e);
+  }
+
+  @Test
+  void fetch_redirect_isNotFollowed() {
+    service.answer(302, "", Map.of("Location", service.url("/v1/elsewhere")));
+
+    assertFetchFails(Map.of(), Kind.FAILED_PRECONDITION, "redirects are not followed");
+    assertThat(service.received()).hasSize(1);
+  }
+
+  @Test
+  void fetch_tokenNotAcceptedByTheService_isUnauthenticatedWithoutTheToken() {
+    ServiceAccountTokens otherCluster = ServiceAccountTokens.create();
+    FetchRequest request = new FetchRequest("csi-1", pod,
+        Map.of(AUDIENCE, otherCluster.token(pod, AUDIENCE, clock.instant(), Duration.ofHours(1))),
+        attributes(Map.of()), Optional.empty(), clock.instant().plusSeconds(30));
+
+    assertThatThrownBy(() -> backend.fetch(request))
+        .isInstanceOfSatisfying(BackendException.class, e -> {
+          assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
+          LogHygiene.assertNoSecrets(otherCluster.minted(), e);
+        });
+    assertThat(service.received()).isEmpty();
+  }
+
+  @Test
+  void fetch_noTokenForTheAudience_isUnauthenticatedNamingTheAudience() {
+    FetchRequest request = new FetchRequest("csi-1", pod, Map.of(), attributes(Map.of()),
+        Optional.empty(), clock.instant().plusSeconds(30));
+
+    assertThatThrownBy(() -> backend.fetch(request))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED))
+        .hasMessageContaining("\"" + AUDIENCE + "\"");
+  }
+
+  @Test
+  void fetch_nothingListening_isUnavailable() throws IOException, BackendException {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    String url = "http://127.0.0.1:" + port + "/v1/db";
+    Backend closed = new HttpBackendFactory().create(Map.of("allowedUrlPrefixes", url), context);
+
+    assertThatThrownBy(() -> closed.fetch(request(Map.of("url", url))))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
+        .hasMessageContaining("cannot reach " + url);
+  }
+
+  @Test
+  void fetch_serviceSlowerThanTheDeadline_isDeadlineExceeded() {
+    service.answer(200, "late");
+    service.stall(Duration.ofMinutes(5));
+    FetchRequest request = new FetchRequest("csi-1", pod, tokens(), attributes(Map.of()),
+        Optional.empty(), clock.instant().plusMillis(300));
+
+    assertThatThrownBy(() -> backend.fetch(request))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED))
+        .hasMessageContaining("did not answer within 300 ms");
+  }
+
+  @Test
+  void fetch_deadlineAlreadyPassed_isDeadlineExceededWithoutACall() {
+    FetchRequest request = new FetchRequest("csi-1", pod, tokens(), attributes(Map.of()),
+        Optional.empty(), clock.instant());
+
+    assertThatThrownBy(() -> backend.fetch(request))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED));
+    assertThat(service.received()).isEmpty();
+  }
+
+  @Test
+  void fetch_cacheControlMaxAge_refreshesWhenTheAnswerGoesStale() throws BackendException {
+    service.answer(200, "v1", Map.of("Cache-Control", "private, max-age=600"));
+
+    Material material = backend.fetch(request(Map.of()));
+
+    assertThat(material.refreshAt()).contains(clock.instant().plusSeconds(600));
+  }
+
+  @Test
+  void fetch_cacheControlNoStoreOrMaxAgeZero_leavesTheRefreshToTheHost() throws BackendException {
+    service.answer(200, "v1", Map.of("Cache-Control", "no-store, s-max-age=60, max-age=0"));
+
+    assertThat(backend.fetch(request(Map.of())).refreshAt()).isEmpty();
+  }
+
+  private FetchRequest request(Map<String, String> extraAttributes) {
+    return new FetchRequest("csi-1", pod, tokens(), attributes(extraAttributes), Optional.empty(),
+        clock.instant().plusSeconds(30));
+  }
+
+  private Map<String, ServiceAccountToken> tokens() {
+    return Map.of(AUDIENCE, tokens.token(pod, AUDIENCE, clock.instant(), Duration.ofHours(1)),
+        "vault", tokens.token(pod, "vault", clock.instant(), Duration.ofHours(1)));
+  }
+
+  private Map<String, String> attributes(Map<String, String> extra) {
+    Map<String, String> attributes = new HashMap<>(
+        Map.of("url", service.url("/v1/db?version=2"), "audience", AUDIENCE));
+    attributes.putAll(extra);
+    return attributes;
+  }
+
+  private BackendException assertFetchFails(Map<String, String> extraAttributes, Kind kind,
+      String messagePart) {
+    try {
+      backend.fetch(request(extraAttributes));
+    } catch (BackendException e) {
+      assertThat(e.kind()).as("kind of: %s", e.getMessage()).isEqualTo(kind);
+      assertThat(e.getMessage()).contains(messagePart);
+      return e;
+    }
+    throw new AssertionError("expected the fetch to fail with " + kind);
+  }
+}
