@@ -27,8 +27,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -73,6 +75,8 @@ final class FakeGoogleAuth implements AutoCloseable {
   private final Set<String> federatedTokens = ConcurrentHashMap.newKeySet();
   private final Set<String> serviceAccountTokens = ConcurrentHashMap.newKeySet();
   private final AtomicInteger issued = new AtomicInteger();
+  private final CountDownLatch released = new CountDownLatch(1);
+  private volatile boolean stsStalled;
   private volatile Failure stsFailure;
   private volatile Failure iamFailure;
 
@@ -155,9 +159,15 @@ final class FakeGoogleAuth implements AutoCloseable {
     iamFailure = new Failure(status, body.toString());
   }
 
+  /** Makes STS hold every request without an answer until {@link #close}. */
+  void stallSts() {
+    stsStalled = true;
+  }
+
   void recover() {
     stsFailure = null;
     iamFailure = null;
+    stsStalled = false;
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -186,6 +196,11 @@ final class FakeGoogleAuth implements AutoCloseable {
     expect(form, "audience", workloadIdentityProvider);
     if (!String.valueOf(form.get("scope")).contains(CLOUD_PLATFORM)) {
       problem("STS scope is " + form.get("scope"));
+    }
+    if (stsStalled) {
+      awaitRelease();
+      respond(exchange, 503, "{\"error\":\"temporarily_unavailable\"}");
+      return;
     }
     Failure failure = stsFailure;
     if (failure != null) {
@@ -285,8 +300,17 @@ final class FakeGoogleAuth implements AutoCloseable {
     }
   }
 
+  private void awaitRelease() {
+    try {
+      released.await(1, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Override
   public void close() {
+    released.countDown();
     server.stop(0);
     executor.shutdownNow();
   }

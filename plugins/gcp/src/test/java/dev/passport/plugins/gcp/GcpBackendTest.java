@@ -320,6 +320,26 @@ class GcpBackendTest {
   }
 
   @Test
+  void fetch_stsStalls_newPodFailsAtItsDeadlineWhileACachedPodStillReads() throws Exception {
+    Pod cached = bed.pod();
+    ServiceAccountToken cachedToken = bed.token(cached);
+    Map<String, String> attributes = secretsAttribute(DB_PASSWORD, "db");
+    backend.fetch(bed.request(cached, cachedToken, attributes));
+    bed.auth.stallSts();
+    Pod fresh = Pods.pod("shop", "web-9", "web");
+    FetchRequest stalled = new FetchRequest("v", fresh, Map.of(AUDIENCE, bed.token(fresh)),
+        attributes, Optional.empty(), bed.clock.instant().plus(Duration.ofSeconds(1)));
+
+    BackendException e = catchThrowableOfType(BackendException.class,
+        () -> backend.fetch(stalled));
+    Material material = backend.fetch(bed.request(cached, cachedToken, attributes));
+
+    assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
+    assertThat(e.getMessage()).contains("access token");
+    assertThat(contents(material)).containsEntry("db", "s3cret-db");
+  }
+
+  @Test
   void fetch_deadlineAlreadyPassed_failsWithoutCallingGoogle() {
     Pod pod = bed.pod();
     FetchRequest request = new FetchRequest("v", pod, Map.of(AUDIENCE, bed.token(pod)),
