@@ -42,6 +42,7 @@ import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Decides, for every publish and republish, whether the backend must be called, and keeps volumes
@@ -194,6 +195,7 @@ public final class RefreshEngine {
       return;
     }
     metrics.volumes(state.backend(), -1);
+    metrics.earliestExpiry(state.backend(), earliestExpiry(state.backend()));
     backends.apply(state.backend()).ifPresent(backend -> {
       try {
         backend.release(volumeId);
@@ -346,7 +348,18 @@ public final class RefreshEngine {
 
   private Material callWithDeadline(VolumeSpec spec, Backend backend, FetchRequest request)
       throws BackendException, PublishException {
-    Future<Material> call = fetchExecutor.submit(() -> backend.fetch(request));
+    // The call's log fields (volume, pod, backend) follow the fetch onto the executor's thread.
+    Map<String, String> logContext = MDC.getCopyOfContextMap();
+    Future<Material> call = fetchExecutor.submit(() -> {
+      if (logContext != null) {
+        MDC.setContextMap(logContext);
+      }
+      try {
+        return backend.fetch(request);
+      } finally {
+        MDC.clear();
+      }
+    });
     try {
       Material material = call.get(fetchTimeout.toMillis(), TimeUnit.MILLISECONDS);
       if (material == null) {
@@ -412,6 +425,7 @@ public final class RefreshEngine {
     if (state != null) {
       states.remove(spec.volumeId());
       metrics.volumes(state.backend(), -1);
+      metrics.earliestExpiry(state.backend(), earliestExpiry(state.backend()));
     }
     try {
       store.delete(spec.volumeId());

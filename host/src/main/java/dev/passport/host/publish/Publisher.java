@@ -109,6 +109,7 @@ public final class Publisher {
           return null;
         });
         code = "OK";
+        rpc.end(code);
         LOG.info("unpublished volume {} at {}", volumeId, target);
       } catch (PublishException e) {
         code = e.code().name();

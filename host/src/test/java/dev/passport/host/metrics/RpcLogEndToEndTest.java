@@ -23,7 +23,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -53,8 +52,6 @@ class RpcLogEndToEndTest {
   }
 
   @Test
-  @Disabled("Publisher.unpublish logs \"unpublished volume\" before rpc.end(code): move rpc.end(code)"
-      + " up to right after code = \"OK\" (lead's file), then enable")
   void unpublish_logsAJsonLineWithTheCallsCodeAndDuration() throws Exception {
     JsonNode unpublished = closingLine(publishAndUnpublish(new ArrayList<>()), "NodeUnpublishVolume");
 

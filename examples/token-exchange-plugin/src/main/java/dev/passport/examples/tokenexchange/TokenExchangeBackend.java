@@ -23,6 +23,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** One token exchange per fetch; the endpoint judges the pod's token, so no state is kept here. */
 final class TokenExchangeBackend implements Backend {
@@ -72,16 +76,24 @@ final class TokenExchangeBackend implements Backend {
     HttpRequest post = HttpRequest.newBuilder(tokenUrl).timeout(budget)
         .header("Content-Type", "application/x-www-form-urlencoded")
         .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+    // HttpRequest.timeout ends when the headers arrive; waiting on the future bounds the body too
+    CompletableFuture<HttpResponse<String>> call =
+        client.sendAsync(post, HttpResponse.BodyHandlers.ofString());
     HttpResponse<String> response;
     try {
-      response = client.send(post, HttpResponse.BodyHandlers.ofString());
-    } catch (HttpTimeoutException e) {
-      throw new BackendException(Kind.DEADLINE_EXCEEDED, tokenUrl + " did not answer in time", e);
-    } catch (IOException e) {
-      throw new BackendException(Kind.UNAVAILABLE, "cannot reach " + tokenUrl + ": " + e, e);
+      response = call.get(budget.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      call.cancel(true);
+      throw new BackendException(Kind.DEADLINE_EXCEEDED, tokenUrl + " did not answer in time");
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof HttpTimeoutException
+          ? new BackendException(Kind.DEADLINE_EXCEEDED, tokenUrl + " did not answer in time")
+          : new BackendException(Kind.UNAVAILABLE, "cannot reach " + tokenUrl + ": "
+              + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
+      call.cancel(true);
       Thread.currentThread().interrupt();
-      throw new BackendException(Kind.DEADLINE_EXCEEDED, "gave up waiting for " + tokenUrl, e);
+      throw new BackendException(Kind.DEADLINE_EXCEEDED, "gave up waiting for " + tokenUrl);
     }
     JsonNode answer = parse(response.body());
     if (response.statusCode() != 200) {

@@ -342,14 +342,11 @@ final class GcpBackend implements Backend {
 
   @Override
   public void close() {
+    // not awaited: an exchange blocked in a socket read ignores the interrupt until its HTTP
+    // timeout, and the pool's threads are daemons that hold nothing the host needs back
     authExecutor.shutdownNow();
     clients.close();
     podCredentials.clear();
-    try {
-      authExecutor.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   @Override

@@ -23,6 +23,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -61,15 +65,24 @@ final class HttpBackend implements Backend {
         .header("Authorization", "Bearer " + request.token(attributes.audience()).token())
         .header("Accept", attributes.jsonKeys().isEmpty() ? "*/*" : "application/json")
         .build();
+    // the request timeout ends when the headers arrive; the future's covers a slow body too
+    CompletableFuture<HttpResponse<byte[]>> call =
+        client.sendAsync(get, HttpResponse.BodyHandlers.ofByteArray());
     HttpResponse<byte[]> response;
     try {
-      response = client.send(get, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (HttpTimeoutException e) {
+      response = call.get(budget.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      call.cancel(true);
       throw new BackendException(Kind.DEADLINE_EXCEEDED,
-          url + " did not answer within " + budget.toMillis() + " ms", e);
-    } catch (IOException e) {
-      throw new BackendException(Kind.UNAVAILABLE, "cannot reach " + url + ": " + e, e);
+          url + " did not answer within " + budget.toMillis() + " ms");
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof HttpTimeoutException
+          ? new BackendException(Kind.DEADLINE_EXCEEDED,
+              url + " did not answer within " + budget.toMillis() + " ms", e.getCause())
+          : new BackendException(Kind.UNAVAILABLE, "cannot reach " + url + ": " + e.getCause(),
+              e.getCause());
     } catch (InterruptedException e) {
+      call.cancel(true);
       Thread.currentThread().interrupt();
       throw new BackendException(Kind.DEADLINE_EXCEEDED, "gave up waiting for " + url, e);
     }

@@ -44,6 +44,7 @@ final class FakeSecretService implements AutoCloseable {
   private volatile String body = "";
   private volatile Map<String, String> headers = Map.of();
   private volatile Duration stall = Duration.ZERO;
+  private volatile Duration bodyStall = Duration.ZERO;
 
   private FakeSecretService(HttpServer server, ServiceAccountTokens tokens, Clock clock,
       String audience) {
@@ -86,11 +87,17 @@ final class FakeSecretService implements AutoCloseable {
     this.body = body;
     this.headers = Map.copyOf(headers);
     this.stall = Duration.ZERO;
+    this.bodyStall = Duration.ZERO;
   }
 
   /** Holds each next request for {@code duration} (or until {@link #close()}) before answering. */
   void stall(Duration duration) {
     this.stall = duration;
+  }
+
+  /** Sends the headers and the first byte of each next answer, then holds the rest. */
+  void stallBody(Duration duration) {
+    this.bodyStall = duration;
   }
 
   /** The requests with an accepted token, in order. */
@@ -127,7 +134,14 @@ final class FakeSecretService implements AutoCloseable {
       }
       received.add(new Received(exchange.getRequestURI(),
           exchange.getRequestHeaders().getFirst("Accept"), claims));
-      send(exchange, status, body, headers);
+      if (bodyStall.isZero()) {
+        send(exchange, status, body, headers);
+      } else {
+        exchange.sendResponseHeaders(status, 0);
+        exchange.getResponseBody().write(body.getBytes(UTF_8), 0, 1);
+        exchange.getResponseBody().flush();
+        closed.await(bodyStall.toMillis(), TimeUnit.MILLISECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

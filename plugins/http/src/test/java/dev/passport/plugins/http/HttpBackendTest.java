@@ -202,6 +202,19 @@ class HttpBackendTest {
   }
 
   @Test
+  void fetch_bodySlowerThanTheDeadline_isDeadlineExceeded() {
+    service.answer(200, "a body that never ends");
+    service.stallBody(Duration.ofMinutes(5));
+    FetchRequest request = new FetchRequest("csi-1", pod, tokens(), attributes(Map.of()),
+        Optional.empty(), clock.instant().plusMillis(500));
+
+    assertThatThrownBy(() -> backend.fetch(request))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED))
+        .hasMessageContaining("did not answer within 500 ms");
+  }
+
+  @Test
   void fetch_deadlineAlreadyPassed_isDeadlineExceededWithoutACall() {
     FetchRequest request = new FetchRequest("csi-1", pod, tokens(), attributes(Map.of()),
         Optional.empty(), clock.instant());
