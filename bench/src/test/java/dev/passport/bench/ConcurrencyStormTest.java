@@ -49,7 +49,7 @@ class ConcurrencyStormTest {
   private static final int CLIENT_THREADS = 8;
   private static final int GENERATIONS = 4;
 
-  @TempDir Path dir;
+  @TempDir(factory = MemoryTempDirFactory.class) Path dir;
   private final List<String> minted = Collections.synchronizedList(new ArrayList<>());
   @RegisterExtension final LogCapture logs = LogCapture.checkingFor(() -> minted);
 

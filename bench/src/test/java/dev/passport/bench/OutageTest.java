@@ -31,7 +31,7 @@ class OutageTest {
   private static final Duration CADENCE = Duration.ofSeconds(75);
   private static final Duration TOKEN_TTL = Duration.ofHours(1);
 
-  @TempDir Path dir;
+  @TempDir(factory = MemoryTempDirFactory.class) Path dir;
   private final List<String> minted = new ArrayList<>();
   @RegisterExtension final LogCapture logs = LogCapture.checkingFor(() -> minted);
 

@@ -23,7 +23,7 @@ class RestartTest {
   private static final int VOLUMES = 500;
   private static final Instant START = Instant.parse("2026-11-26T10:00:00Z");
 
-  @TempDir Path dir;
+  @TempDir(factory = MemoryTempDirFactory.class) Path dir;
   private final List<String> minted = new ArrayList<>();
   @RegisterExtension final LogCapture logs = LogCapture.checkingFor(() -> minted);
 

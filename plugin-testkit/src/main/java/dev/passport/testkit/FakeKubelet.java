@@ -8,6 +8,7 @@ import csi.v1.IdentityGrpc;
 import csi.v1.NodeGrpc;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
+import dev.passport.host.csi.FrameLogGuard;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -87,6 +88,8 @@ public final class FakeKubelet implements AutoCloseable {
     this.tokens = tokens;
     this.clock = clock;
     this.callTimeout = callTimeout;
+    // Our requests carry tokens: never let netty's frame logger hex-dump them at DEBUG.
+    FrameLogGuard.install();
     int instance = INSTANCES.incrementAndGet();
     this.eventLoop = new EpollEventLoopGroup(1, runnable -> {
       Thread thread = new Thread(runnable, "fake-kubelet-" + instance);

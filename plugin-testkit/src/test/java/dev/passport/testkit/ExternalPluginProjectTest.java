@@ -76,14 +76,15 @@ class ExternalPluginProjectTest {
     Path plugin = project.resolve("target/plugin");
     assertThat(list(plugin.resolve("lib")))
         .as("plain jars: the plugin and its own libraries, neither plugin-api nor the testkit")
-        .contains("passport-plugin-token-exchange-1.0.0-SNAPSHOT.jar", "jackson-databind-2.23.0.jar")
+        .contains("passport-plugin-token-exchange-1.0.0-SNAPSHOT.jar",
+            "jackson-databind-2.23.0.jar")
         .noneMatch(jar -> jar.startsWith("plugin-api") || jar.startsWith("plugin-testkit")
             || jar.startsWith("host"));
 
     publishThroughTheLoadedPlugin(plugin, work);
   }
 
-  /** The packaged directory, loaded as the driver loads it, with its config from the environment. */
+  /** The packaged directory, loaded as the driver loads it, its config from the environment. */
   private static void publishThroughTheLoadedPlugin(Path plugin, Path work) throws Exception {
     Path pluginsDir = work.resolve("plugins");
     copyTree(plugin, pluginsDir.resolve("token-exchange"));

@@ -54,6 +54,7 @@ public final class CsiServer implements AutoCloseable {
    */
   public static CsiServer start(Path socket, List<BindableService> services, int threads)
       throws IOException {
+    FrameLogGuard.install();
     removeStaleSocket(socket);
     Files.createDirectories(socket.toAbsolutePath().getParent());
     EventLoopGroup boss = new EpollEventLoopGroup(1, DaemonThreads.named("csi-accept"));

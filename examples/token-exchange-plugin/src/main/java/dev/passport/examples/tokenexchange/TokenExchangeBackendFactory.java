@@ -37,7 +37,8 @@ public final class TokenExchangeBackendFactory implements BackendFactory {
     }
     String tokenUrl = config.getOrDefault("tokenUrl", "");
     if (!tokenUrl.startsWith("https://") && !tokenUrl.startsWith("http://")) {
-      throw invalid("tokenUrl must be the endpoint's http(s) URL, e.g. https://sts.example.com/token");
+      throw invalid(
+          "tokenUrl must be the endpoint's http(s) URL, e.g. https://sts.example.com/token");
     }
     return new TokenExchangeBackend(URI.create(tokenUrl),
         config.getOrDefault("audience", "token-exchange"), context.clock());

@@ -79,12 +79,14 @@ final class FakeTokenEndpoint implements AutoCloseable {
 
   private void exchange(HttpExchange exchange) throws IOException {
     try (exchange) {
-      Map<String, String> form = parseForm(new String(exchange.getRequestBody().readAllBytes(), UTF_8));
+      Map<String, String> form =
+          parseForm(new String(exchange.getRequestBody().readAllBytes(), UTF_8));
       if (!stall.isZero()) {
         closed.await(stall.toMillis(), TimeUnit.MILLISECONDS);
       }
       if (failStatus != 0) {
-        answer(exchange, failStatus, failError.isEmpty() ? "{}" : "{\"error\":\"" + failError + "\"}");
+        answer(exchange, failStatus,
+            failError.isEmpty() ? "{}" : "{\"error\":\"" + failError + "\"}");
         return;
       }
       if (!"urn:ietf:params:oauth:grant-type:token-exchange".equals(form.get("grant_type"))) {

@@ -96,7 +96,8 @@ record HttpAttributes(URI url, String audience, String file, List<String> jsonKe
   private static int mode(Map<String, String> attributes) throws BackendException {
     String mode = attributes.getOrDefault("mode", "0440");
     if (!mode.matches("0?[0-7]{1,3}")) {
-      throw invalid("volume attribute \"mode\" is \"" + mode + "\"; use octal 0000 to 0777, e.g. 0440");
+      throw invalid(
+        "volume attribute \"mode\" is \"" + mode + "\"; use octal 0000 to 0777, e.g. 0440");
     }
     return Integer.parseInt(mode, 8);
   }

@@ -90,7 +90,8 @@ final class HttpBackend implements Backend {
     if (status / 100 != 2) {
       throw new BackendException(kindOf(status), url + " answered HTTP " + status + " to "
           + request.pod().serviceAccountUser() + " with a token for audience \""
-          + attributes.audience() + "\"" + (status / 100 == 3 ? "; redirects are not followed" : ""));
+          + attributes.audience() + "\""
+          + (status / 100 == 3 ? "; redirects are not followed" : ""));
     }
     List<MaterialFile> files = attributes.jsonKeys().isEmpty()
         ? List.of(new MaterialFile(attributes.file(), response.body(), attributes.mode()))
