@@ -78,7 +78,8 @@ public final class VolumeContent {
             + bytes.length + " bytes that differ from what generation " + fileGeneration + " wrote");
       }
     }
-    return Optional.of(generation);
+    // ..data without any visible name yet: a first publish cut short right after its swap.
+    return Optional.ofNullable(generation);
   }
 
   private static String difference(TreeSet<String> visible, TreeSet<String> expected) {

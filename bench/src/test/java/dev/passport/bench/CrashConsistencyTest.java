@@ -44,6 +44,8 @@ class CrashConsistencyTest {
   @TempDir Path dir;
   private final List<String> minted = new ArrayList<>();
   private HostProcess.Launcher launcher;
+  private final java.util.concurrent.atomic.AtomicReference<String> unexpected =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   @Test
   void sigkillDuringPublishAndRepublish_leavesEveryTargetWhole_andUnpublishCleansUp() throws Exception {
@@ -82,7 +84,7 @@ class CrashConsistencyTest {
           }
           long workerSeed = random.nextLong();
           Thread worker = new Thread(() -> work(host, owned, generations, stop, workerSeed, () -> {
-            if (acks.incrementAndGet() >= killAfterAcks) {
+            if (acks.incrementAndGet() >= killAfterAcks || unexpected.get() != null) {
               killPoint.countDown();
             }
           }), "r1-worker-" + w);
@@ -97,6 +99,7 @@ class CrashConsistencyTest {
           assertThat(worker.isAlive()).as(worker.getName() + " ended").isFalse();
         }
         stop.set(true);
+        assertThat(unexpected.get()).as("a call failed other than by the kill").isNull();
         killedMidCall += (int) volumes.stream().filter(v -> !v.inFlight.isEmpty()).count();
         checkAll(volumes, "after kill " + round);
       }
@@ -155,7 +158,11 @@ class CrashConsistencyTest {
       try {
         host.client.node().nodePublishVolume(volume.request(host.token, generation));
       } catch (StatusRuntimeException e) {
-        // The host was killed mid-call: the generation stays in flight.
+        // The host was killed mid-call (UNAVAILABLE): the generation stays in flight.
+        if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE) {
+          unexpected.compareAndSet(null, volume.id + " generation " + generation + ": " + e.getStatus());
+        }
+        acknowledged.run(); // wakes the killer even when this worker ends early
         return;
       }
       volume.acknowledged = generation;

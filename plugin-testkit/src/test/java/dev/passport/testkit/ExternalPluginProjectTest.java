@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -42,9 +43,10 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The external build cannot see this reactor, and {@code mvn verify} installs nothing, so it
  * gets a local repository of its own: this reactor's artifacts (the poms, and the jars from
  * {@code target/}; the testkit's from its classes, as its own test phase runs before its jar
- * exists) and, for everything else, a {@code file://} mirror of the reactor's local repository,
- * which this build has already filled. No network is used. Skipped with a reason when {@code mvn}
- * is missing, the reactor's jars are not built, or {@code -Dpassport.skipExternalBuild=true}.
+ * exists) and, for everything else, the reactor's local repository as a {@code file://} remote,
+ * which this build has mostly filled already (Maven Central behind it for the rest). Skipped with
+ * a reason when {@code mvn} is missing, the reactor's jars are not built, the build cannot download
+ * what it needs (offline), or with {@code -Dpassport.skipExternalBuild=true}.
  */
 class ExternalPluginProjectTest {
 
@@ -52,6 +54,9 @@ class ExternalPluginProjectTest {
   private static final String EXAMPLE = "examples/token-exchange-plugin";
   private static final String AUDIENCE = "sts";
   private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(10);
+  private static final Pattern RESOLUTION_FAILURE = Pattern.compile(
+      "Could not transfer artifact|Could not resolve dependencies|could not be resolved"
+          + "|Non-resolvable parent POM");
 
   @Test
   void externalExample_buildsPassesConformanceAndItsPluginDirectoryServesAVolume(
@@ -67,7 +72,7 @@ class ExternalPluginProjectTest {
     installReactorArtifacts(root, reactorRepository, repository, work);
     Path project = copyTree(root.resolve(EXAMPLE), work.resolve("project"));
 
-    build(mvn, project, repository, settingsMirroring(reactorRepository, work), work);
+    build(mvn, project, repository, settingsReading(reactorRepository, work), work);
 
     assertThat(Files.readString(project.resolve("target/surefire-reports/"
         + "TEST-dev.passport.examples.tokenexchange.TokenExchangeConformanceTest.xml")))
@@ -137,8 +142,13 @@ class ExternalPluginProjectTest {
       process.destroyForcibly().waitFor();
       throw new AssertionError("the external build took over " + BUILD_TIMEOUT + ":\n" + tail(log));
     }
-    assertThat(process.exitValue()).as("exit code of mvn verify in %s:%n%s", project, tail(log))
-        .isZero();
+    if (process.exitValue() != 0) {
+      String output = tail(log);
+      // offline, with this build's dependencies not all fetched yet: not the example's fault
+      Assumptions.assumeFalse(RESOLUTION_FAILURE.matcher(output).find(),
+          "the external build could not download what it needs:\n" + output);
+      throw new AssertionError("mvn verify failed in " + project + ":\n" + output);
+    }
   }
 
   /** What {@code mvn install} would have put there: each reactor pom, and its jar if any. */
@@ -173,19 +183,30 @@ class ExternalPluginProjectTest {
     return repository.resolve("dev/passport").resolve(artifactId).resolve(VERSION);
   }
 
-  /** Reads everything else from the reactor's repository; {@code *} keeps the network out. */
-  private static Path settingsMirroring(Path reactorRepository, Path work) throws IOException {
+  /**
+   * Releases come from the reactor's repository first; Maven Central stays behind it for what this
+   * build has not fetched yet (maven-dependency-plugin, which the reactor first uses after the
+   * testkit). Snapshots never come from there: the reactor's must be the ones from {@code target/}.
+   */
+  private static Path settingsReading(Path reactorRepository, Path work) throws IOException {
+    String repository = """
+            <id>reactor-local-repository</id>
+            <url>%s</url>
+            <releases><enabled>true</enabled></releases>
+            <snapshots><enabled>false</enabled></snapshots>
+        """.formatted(reactorRepository.toUri());
     return Files.writeString(work.resolve("settings.xml"), """
         <settings>
-          <mirrors>
-            <mirror>
+          <profiles>
+            <profile>
               <id>reactor-local-repository</id>
-              <mirrorOf>*</mirrorOf>
-              <url>%s</url>
-            </mirror>
-          </mirrors>
+              <repositories><repository>%1$s</repository></repositories>
+              <pluginRepositories><pluginRepository>%1$s</pluginRepository></pluginRepositories>
+            </profile>
+          </profiles>
+          <activeProfiles><activeProfile>reactor-local-repository</activeProfile></activeProfiles>
         </settings>
-        """.formatted(reactorRepository.toUri()), UTF_8);
+        """.formatted(repository), UTF_8);
   }
 
   /** Where this build's dependencies are: surefire passes it on as {@code localRepository}. */
