@@ -82,6 +82,12 @@ public final class RefreshEngine {
   private final AsyncCache<CacheKey, CachedMaterial> loads;
   private final Cache<CacheKey, CachedMaterial> cache;
   private final Map<String, VolumeState> states = new ConcurrentHashMap<>();
+  /**
+   * Per volume, the {@link AtomicWriter#fingerprint()} taken when its content was last proven to
+   * hash to the state's content hash (written by us, or read and hashed). A warm republish compares
+   * fingerprints (metadata only) and reads and hashes the files only when they differ.
+   */
+  private final Map<String, String> provenFingerprints = new ConcurrentHashMap<>();
 
   private RefreshEngine(Builder b) throws IOException {
     this.clock = requireNonNull(b.clock, "clock is null");
@@ -161,6 +167,7 @@ public final class RefreshEngine {
       }
       VolumeState fresh = stateOf(spec, key, fetched, written.dataDirName());
       store.save(fresh);
+      remember(spec.volumeId(), writer);
       if (states.put(spec.volumeId(), fresh) == null) {
         metrics.volumes(spec.backend(), +1);
       }
@@ -189,6 +196,7 @@ public final class RefreshEngine {
           "cannot unmount or remove " + target + ": " + e.getMessage(), e);
     }
     VolumeState state = states.remove(volumeId);
+    provenFingerprints.remove(volumeId);
     store.delete(volumeId);
     cache.asMap().keySet().removeIf(k -> k.volumeId().equals(volumeId));
     if (state == null) {
@@ -224,7 +232,7 @@ public final class RefreshEngine {
   private Optional<Outcome> answerWithoutFetch(
       VolumeSpec spec, VolumeState state, CacheKey key, AtomicWriter writer) throws PublishException {
     try {
-      if (writer.holds(state.dataDir(), state.contentHash())) {
+      if (intact(spec.volumeId(), state, writer)) {
         return Optional.of(Outcome.CACHED);
       }
       CachedMaterial cached = cache.getIfPresent(key);
@@ -240,11 +248,39 @@ public final class RefreshEngine {
       VolumeState rewritten = state.rewritten(written.dataDirName());
       store.save(rewritten);
       states.put(spec.volumeId(), rewritten);
+      remember(spec.volumeId(), writer);
       return Optional.of(Outcome.REWRITTEN);
     } catch (IOException e) {
       throw new PublishException(Code.UNAVAILABLE,
           "cannot verify or restore volume " + spec.volumeId() + " at " + spec.target() + ": "
               + e.getMessage(), e);
+    }
+  }
+
+  /** Whether the volume still holds the state's content: by fingerprint if proven before, else by hash. */
+  private boolean intact(String volumeId, VolumeState state, AtomicWriter writer) throws IOException {
+    Optional<String> now = writer.fingerprint();
+    if (now.isEmpty()) {
+      return false;
+    }
+    if (now.get().equals(provenFingerprints.get(volumeId))) {
+      return true;
+    }
+    if (writer.holds(state.dataDir(), state.contentHash())) {
+      provenFingerprints.put(volumeId, now.get());
+      return true;
+    }
+    provenFingerprints.remove(volumeId);
+    return false;
+  }
+
+  private void remember(String volumeId, AtomicWriter writer) {
+    try {
+      writer.fingerprint().ifPresentOrElse(
+          fingerprint -> provenFingerprints.put(volumeId, fingerprint),
+          () -> provenFingerprints.remove(volumeId));
+    } catch (IOException e) {
+      provenFingerprints.remove(volumeId);
     }
   }
 
@@ -422,6 +458,7 @@ public final class RefreshEngine {
     } catch (IOException | RuntimeException e) {
       LOG.error("cannot clean up {} after a failed publish: {}", spec.target(), e.getMessage());
     }
+    provenFingerprints.remove(spec.volumeId());
     if (state != null) {
       states.remove(spec.volumeId());
       metrics.volumes(state.backend(), -1);

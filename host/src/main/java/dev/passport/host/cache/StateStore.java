@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -23,8 +22,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One small JSON file per volume in {@code --state-dir}, written atomically (temp file, fsync,
- * rename) with mode 0600. File names are a hash of the volume id, so no volume id can name a path.
+ * One small JSON file per volume in {@code --state-dir}, written atomically (temp file, rename)
+ * with mode 0600. File names are a hash of the volume id, so no volume id can name a path.
+ *
+ * <p>No fsync: state only saves fetches. A process crash keeps the page cache, and the rename is
+ * atomic; after a power loss a missing or unreadable file is skipped and that volume is fetched
+ * again on its next republish. An fsync per publish would cost more than the whole publish.
  */
 public final class StateStore {
 
@@ -68,10 +71,7 @@ public final class StateStore {
       byte[] bytes = json.writeValueAsString(state).getBytes(StandardCharsets.UTF_8);
       Files.deleteIfExists(temp);
       Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        channel.write(java.nio.ByteBuffer.wrap(bytes));
-        channel.force(true);
-      }
+      Files.write(temp, bytes, StandardOpenOption.WRITE);
       try {
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {

@@ -150,6 +150,32 @@ public final class AtomicWriter {
   }
 
   /**
+   * A cheap identity of what {@code ..data} points at now, read from metadata alone: the data
+   * directory's name and, per entry, its path, inode, size and modification time. It changes when
+   * a file is replaced, rewritten, resized, added or removed, so a warm republish
+   * can compare it with the one taken when the content hash was last proven, instead of reading
+   * and hashing every file. Empty if nothing was written.
+   */
+  public Optional<String> fingerprint() throws IOException {
+    Optional<String> current = currentDataDirName();
+    if (current.isEmpty()) {
+      return Optional.empty();
+    }
+    Path dataDir = target.resolve(current.get());
+    List<String> entries = new ArrayList<>();
+    Files.walkFileTree(dataDir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+        entries.add(dataDir.relativize(file) + "|" + attrs.fileKey() + "|" + attrs.size() + "|"
+            + attrs.lastModifiedTime() + "|" + attrs.isRegularFile());
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    entries.sort(null);
+    return Optional.of(current.get() + "\n" + String.join("\n", entries));
+  }
+
+  /**
    * The files under {@code ..data} (relative paths, bytes, modes), sorted by path; empty if nothing
    * was written or the content holds entries the writer never creates.
    */

@@ -203,6 +203,24 @@ class RepublishEngineTest {
   }
 
   @Test
+  void tamperedVolume_sameSize_isDetectedByFingerprint_andRewritten() throws Exception {
+    startHost(Duration.ofMinutes(5));
+    SimulatedPod pod = pods(1).get(0);
+    publish(pod);
+    clock.advance(CADENCE);
+    publish(pod); // warm: proven by fingerprint, no hashing
+    Path realFile = pod.target.resolve("secret").toRealPath();
+    Files.setPosixFilePermissions(realFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+    Files.writeString(realFile, "v9"); // same size as "v1"
+
+    clock.advance(CADENCE);
+    publish(pod);
+
+    assertThat(Files.readString(pod.target.resolve("secret"))).isEqualTo("v1");
+    assertThat(backend.calls()).isEqualTo(1);
+  }
+
+  @Test
   void stateDir_holdsNoTokenAndNoSecretByte() throws Exception {
     startHost(Duration.ofMinutes(5));
     String secretValue = "top-secret-value-" + System.nanoTime();
