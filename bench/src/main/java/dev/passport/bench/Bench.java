@@ -1,5 +1,7 @@
 package dev.passport.bench;
 
+import dev.passport.testkit.FakeClock;
+
 import csi.v1.Csi;
 import dev.passport.bench.HostProcess.Launcher;
 import dev.passport.bench.plugin.BenchBackendFactory;
@@ -36,6 +38,8 @@ public final class Bench {
   private final Path pluginsDir;
   private final Report report;
   private int sequence;
+  private Path memoryRoot;
+  private static final Path SHM = Path.of("/dev/shm");
 
   /**
    * What to run and how often.
@@ -95,9 +99,13 @@ public final class Bench {
   /** Runs every figure and returns the report (its {@link Report#markdown()} is the table). */
   public static Report run(Config config) throws Exception {
     Bench bench = new Bench(config);
-    bench.startup();
-    bench.processFigures();
-    bench.simulatedHour();
+    try {
+      bench.startup();
+      bench.processFigures();
+      bench.simulatedHour();
+    } finally {
+      bench.deleteMemoryRoot();
+    }
     return bench.report;
   }
 
@@ -136,7 +144,10 @@ public final class Bench {
     List<Double> probeP99 = new ArrayList<>();
     List<Double> republishP50 = new ArrayList<>();
     List<Double> republishP99 = new ArrayList<>();
+    List<Double> p1OneFile = new ArrayList<>();
     List<Double> p3Ratio = new ArrayList<>();
+    List<Double> p3DiskRatio = new ArrayList<>();
+    List<Double> p3DiskPublish = new ArrayList<>();
     List<Double> p3Publish = new ArrayList<>();
     List<Double> p3Probe = new ArrayList<>();
     List<Double> rssIdle = new ArrayList<>();
@@ -150,13 +161,18 @@ public final class Bench {
 
         // P1: warm republish (nothing due, content intact) vs Probe, interleaved on one channel.
         Csi.NodePublishVolumeRequest warm = s.request("p1-warm", "1", 10);
+        Csi.NodePublishVolumeRequest warmOneFile = s.request("p1-warm-1", "1", 1);
         s.client.node().nodePublishVolume(warm);
+        s.client.node().nodePublishVolume(warmOneFile);
         double[] probe = new double[config.p1Iterations()];
         double[] republish = new double[config.p1Iterations()];
+        double[] republishOneFile = new double[config.p1Iterations()];
         for (int i = 0; i < config.p1Iterations(); i++) {
           probe[i] = s.timedProbe();
           republish[i] = s.timedPublish(warm);
+          republishOneFile[i] = s.timedPublish(warmOneFile);
         }
+        p1OneFile.add(Stats.percentile(republishOneFile, 50) / Stats.percentile(probe, 50));
         double pr50 = Stats.percentile(probe, 50);
         double pr99 = Stats.percentile(probe, 99);
         double re50 = Stats.percentile(republish, 50);
@@ -169,19 +185,27 @@ public final class Bench {
         p1p99.add(re99 / pr99);
 
         // P3: cold publish of a new 10-file volume vs Probe.
+        // Targets on tmpfs, as --mount-mode tmpfs gives them in production; on the work dir's disk
+        // alongside, to show what the fsyncs of the atomic writer cost there.
         double[] cold = new double[config.p3Publishes()];
+        double[] coldDisk = new double[config.p3Publishes()];
         double[] coldProbe = new double[config.p3Publishes()];
         for (int i = 0; i < config.p3Publishes(); i++) {
           String id = "p3-" + r + "-" + i;
+          String diskId = id + "-disk";
           coldProbe[i] = s.timedProbe();
-          cold[i] = s.timedPublish(s.request(id, "1", 10));
-          s.client.node().nodeUnpublishVolume(Kubelet.unpublish(id, s.target(id)));
+          cold[i] = s.timedPublish(s.request(id, "1", 10, s.memoryTarget(id)));
+          coldDisk[i] = s.timedPublish(s.request(diskId, "1", 10));
+          s.client.node().nodeUnpublishVolume(Kubelet.unpublish(id, s.memoryTarget(id)));
+          s.client.node().nodeUnpublishVolume(Kubelet.unpublish(diskId, s.target(diskId)));
         }
         double c50 = Stats.percentile(cold, 50);
         double cp50 = Stats.percentile(coldProbe, 50);
         p3Publish.add(c50);
         p3Probe.add(cp50);
         p3Ratio.add(c50 / cp50);
+        p3DiskPublish.add(Stats.percentile(coldDisk, 50));
+        p3DiskRatio.add(Stats.percentile(coldDisk, 50) / cp50);
 
         // P4: RSS with p4Volumes published and being republished.
         List<Csi.NodePublishVolumeRequest> volumes = new ArrayList<>();
@@ -221,7 +245,9 @@ public final class Bench {
     }
     report.p1(Stats.median(p1p50), Stats.median(republishP50), Stats.median(probeP50),
         Stats.median(p1p99), Stats.median(republishP99), Stats.median(probeP99));
-    report.p3(Stats.median(p3Ratio), Stats.median(p3Publish), Stats.median(p3Probe));
+    report.p1OneFile(Stats.median(p1OneFile));
+    report.p3(Stats.median(p3Ratio), Stats.median(p3Publish), Stats.median(p3Probe),
+        Stats.median(p3DiskRatio), Stats.median(p3DiskPublish), memoryTargets());
     report.p4(Stats.median(rssIdle), Stats.median(rssLoaded));
     report.p6(Stats.median(p6Sweep), Stats.median(p6Probes), config.p6Volumes());
   }
@@ -252,8 +278,11 @@ public final class Bench {
     List<Double> hostCdsTimes = new ArrayList<>();
     List<Double> minimalCdsTimes = new ArrayList<>();
     List<Double> minimalRss = new ArrayList<>();
+    List<Double> benchOnlyTimes = new ArrayList<>();
+    Path benchOnly = PluginDirectories.withShippedPlugins(config.workDir().resolve("plugins-bench-only"), null);
     for (int i = 0; i < config.p5Starts(); i++) {
       hostTimes.add(startToProbe(hostPlain, true, null));
+      benchOnlyTimes.add(startToProbe(hostPlain, true, null, benchOnly));
       minimalTimes.add(startToProbe(minimal, false, minimalRss));
       hostCdsTimes.add(startToProbe(hostCds, true, null));
       minimalCdsTimes.add(startToProbe(minimalCds, false, null));
@@ -261,6 +290,7 @@ public final class Bench {
     report.p5(Stats.median(hostTimes), Stats.median(minimalTimes), Stats.median(hostCdsTimes),
         Stats.median(minimalCdsTimes), distHasArchive);
     report.minimalRss(Stats.median(minimalRss));
+    report.p5BenchOnly(Stats.median(benchOnlyTimes), Stats.median(minimalTimes));
   }
 
   private Launcher withoutDistArchive(Launcher launcher) {
@@ -299,11 +329,16 @@ public final class Bench {
   }
 
   private double startToProbe(Launcher launcher, boolean isHost, List<Double> rss) throws Exception {
+    return startToProbe(launcher, isHost, rss, pluginsDir);
+  }
+
+  private double startToProbe(Launcher launcher, boolean isHost, List<Double> rss, Path plugins)
+      throws Exception {
     int n = ++sequence;
     Path socket = config.workDir().resolve("p5-" + n + ".sock");
     List<String> args = isHost
-        ? HostProcess.serveArguments(socket, pluginsDir, config.workDir().resolve("p5-state-" + n),
-            null, Duration.ofMinutes(5))
+        ? HostProcess.serveArguments(socket, plugins, config.workDir().resolve("p5-state-" + n),
+            null, Duration.ofMinutes(5), HostProcess.freeLoopbackPort())
         : List.of(socket.toString());
     try (HostProcess process = HostProcess.start(launcher, args, socket,
         config.workDir().resolve(isHost ? "host.log" : "minimal.log"))) {
@@ -328,7 +363,7 @@ public final class Bench {
   /** Backend calls and republishes of p2Pods pods over one simulated hour. */
   private HourResult hour(String material, Duration refreshInterval) throws Exception {
     Path dir = Files.createDirectories(config.workDir().resolve("p2-" + (++sequence)));
-    MutableClock clock = new MutableClock(Instant.parse("2026-11-26T10:00:00Z"));
+    FakeClock clock = FakeClock.at(Instant.parse("2026-11-26T10:00:00Z"));
     BenchBackendFactory backend = new BenchBackendFactory();
     int republishes = 0;
     try (PassportHost passport = PassportHost.builder()
@@ -376,11 +411,11 @@ public final class Bench {
   private static final class SimulatedPod {
     final String volumeId;
     final Path target;
-    final MutableClock clock;
+    final FakeClock clock;
     Instant issuedAt;
     String token;
 
-    SimulatedPod(String volumeId, Path target, MutableClock clock) {
+    SimulatedPod(String volumeId, Path target, FakeClock clock) {
       this.volumeId = volumeId;
       this.target = target;
       this.clock = clock;
@@ -407,6 +442,7 @@ public final class Bench {
     final HostProcess process;
     final CsiConnection client;
     final Path pods;
+    final Path memoryPods;
     final String token = "bench-token-" + UUID.randomUUID();
     final Instant tokenExpiry = Instant.now().plus(TOKEN_TTL);
 
@@ -414,9 +450,10 @@ public final class Bench {
       int n = ++sequence;
       Path socket = config.workDir().resolve("host-" + n + ".sock");
       pods = Files.createDirectories(config.workDir().resolve("pods-" + n));
+      memoryPods = Files.createDirectories(memoryRoot().resolve("pods-" + n));
       process = HostProcess.start(launcher.withJvmOptions(extraJvmOptions),
           HostProcess.serveArguments(socket, pluginsDir, config.workDir().resolve("state-" + n), null,
-              Duration.ofMinutes(5)),
+              Duration.ofMinutes(5), HostProcess.freeLoopbackPort()),
           socket, config.workDir().resolve("host.log"));
       try {
         process.awaitProbe(Duration.ofSeconds(120));
@@ -431,10 +468,18 @@ public final class Bench {
       return pods.resolve(volumeId);
     }
 
-    Csi.NodePublishVolumeRequest request(String volumeId, String generation, int files) {
-      return Kubelet.benchPublish(volumeId, target(volumeId), Map.of(
+    Path memoryTarget(String volumeId) {
+      return memoryPods.resolve(volumeId);
+    }
+
+    Csi.NodePublishVolumeRequest request(String volumeId, String generation, int files, Path target) {
+      return Kubelet.benchPublish(volumeId, target, Map.of(
           BenchBackendFactory.GENERATION, generation, BenchBackendFactory.FILES, Integer.toString(files)),
           token, tokenExpiry);
+    }
+
+    Csi.NodePublishVolumeRequest request(String volumeId, String generation, int files) {
+      return request(volumeId, generation, files, target(volumeId));
     }
 
     /** The JIT and the connection warm up before anything is measured. */
@@ -466,6 +511,30 @@ public final class Bench {
       if (exit != 0 && exit != 143) {
         throw new IOException("the host exited with " + exit + " on SIGTERM; see "
             + config.workDir().resolve("host.log"));
+      }
+    }
+  }
+
+  /** Where targets on tmpfs go: {@code /dev/shm} when writable, else the work dir (disk). */
+  private Path memoryRoot() throws IOException {
+    if (memoryRoot == null) {
+      memoryRoot = memoryTargets()
+          ? Files.createTempDirectory(SHM, "passport-bench-")
+          : config.workDir().resolve("no-tmpfs");
+    }
+    return memoryRoot;
+  }
+
+  private static boolean memoryTargets() {
+    return Files.isDirectory(SHM) && Files.isWritable(SHM);
+  }
+
+  private void deleteMemoryRoot() throws IOException {
+    if (memoryRoot != null && memoryRoot.startsWith(SHM)) {
+      try (var paths = Files.walk(memoryRoot)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
       }
     }
   }

@@ -92,18 +92,43 @@ public final class HostProcess implements AutoCloseable {
         .filter(s -> !s.isEmpty()).toList();
   }
 
-  /** {@code passport serve} arguments for a local run on {@code socket}. */
+  /**
+   * {@code passport serve} arguments for a local run on {@code socket}, with /metrics on
+   * {@code 127.0.0.1:metricsPort} (as in production metrics are on; a free port, so that parallel
+   * runs and other processes on the machine never collide on the default :9809).
+   */
   public static List<String> serveArguments(Path socket, Path pluginsDir, Path stateDir, Path configDir,
-      Duration refreshInterval) {
+      Duration refreshInterval, int metricsPort) {
     List<String> args = new ArrayList<>(List.of("serve", "--endpoint", "unix://" + socket,
         "--node-id", "bench-node", "--plugins-dir", pluginsDir.toString(),
         "--state-dir", stateDir.toString(), "--mount-mode", "directory",
-        "--refresh-interval", refreshInterval.toSeconds() + "s"));
+        "--refresh-interval", refreshInterval.toSeconds() + "s",
+        "--metrics-address", "127.0.0.1:" + metricsPort));
     if (configDir != null) {
       args.add("--config-dir");
       args.add(configDir.toString());
     }
     return args;
+  }
+
+  /** A TCP port on 127.0.0.1 that was free a moment ago. */
+  public static int freeLoopbackPort() throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** GET {@code http://127.0.0.1:port/metrics}: the Prometheus scrape of a running host. */
+  public static String scrapeMetrics(int port) throws IOException, InterruptedException {
+    java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
+            .timeout(Duration.ofSeconds(10)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException("/metrics answered " + response.statusCode());
+    }
+    return response.body();
   }
 
   /** Starts the process; its socket file is removed first so that readiness means this process. */

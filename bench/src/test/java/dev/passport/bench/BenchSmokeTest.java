@@ -31,7 +31,7 @@ class BenchSmokeTest {
         .anySatisfy(f -> assertThat(f).startsWith("P4"))
         .anySatisfy(f -> assertThat(f).startsWith("P5"))
         .anySatisfy(f -> assertThat(f).startsWith("P6"));
-    assertThat(report.rows()).hasSize(14);
+    assertThat(report.rows()).hasSize(17);
     assertThat(markdown).startsWith("## Passport benchmark (smoke)").doesNotContain("NaN")
         .doesNotContain("Infinity");
   }

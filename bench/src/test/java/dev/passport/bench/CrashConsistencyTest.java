@@ -105,6 +105,7 @@ class CrashConsistencyTest {
       }
     }
 
+    String scrape;
     // A last run without a kill: everything republishes, then unpublish removes every trace.
     try (Host host = new Host(pluginsDir)) {
       checkAll(volumes, "after the last restart");
@@ -118,12 +119,14 @@ class CrashConsistencyTest {
       try (Stream<Path> state = Files.list(dir.resolve("state"))) {
         assertThat(state).as("state files left after unpublishing every volume").isEmpty();
       }
+      scrape = HostProcess.scrapeMetrics(host.metricsPort);
       host.process.stop();
     }
     long everPublished = volumes.stream().filter(v -> v.acknowledged != null).count();
     System.out.printf("R1: %d kills, %d volumes published, %d generations requested, %d calls cut by a kill%n",
         kills, everPublished, generations.get(), killedMidCall);
-    LogHygiene.assertNoSecrets(minted, TestEnvironment.lines(dir.resolve("host.log")));
+    assertThat(scrape).contains("passport_");
+    LogHygiene.assertNoSecrets(minted, TestEnvironment.lines(dir.resolve("host.log")), List.of(scrape));
   }
 
   /**
@@ -216,12 +219,14 @@ class CrashConsistencyTest {
     final HostProcess process;
     final CsiConnection client;
     final String token = "r1-token-" + UUID.randomUUID();
+    final int metricsPort = HostProcess.freeLoopbackPort();
 
     Host(Path pluginsDir) throws Exception {
       minted.add(token);
       Path socket = dir.resolve("csi.sock");
       process = HostProcess.start(launcher,
-          HostProcess.serveArguments(socket, pluginsDir, dir.resolve("state"), null, Duration.ofMinutes(5)),
+          HostProcess.serveArguments(socket, pluginsDir, dir.resolve("state"), null, Duration.ofMinutes(5),
+              metricsPort),
           socket, dir.resolve("host.log"));
       process.awaitProbe(Duration.ofSeconds(60));
       client = new CsiConnection(socket, Duration.ofSeconds(30));

@@ -1,5 +1,7 @@
 package dev.passport.bench;
 
+import dev.passport.testkit.FakeClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.passport.api.BackendException;
@@ -37,7 +39,7 @@ class OutageTest {
 
   @Test
   void backendDownForAnHour_keepsContent_answersUnavailable_backsOff_andRecovers() throws Exception {
-    MutableClock clock = new MutableClock(START);
+    FakeClock clock = FakeClock.at(START);
     BenchBackendFactory backend = new BenchBackendFactory();
     try (InProcessHost host = new InProcessHost(dir, backend, clock, Duration.ofMinutes(5))) {
       List<Pod> pods = new ArrayList<>();
@@ -107,11 +109,11 @@ class OutageTest {
   private final class Pod {
     final String volumeId;
     final Path target;
-    final MutableClock clock;
+    final FakeClock clock;
     Instant issuedAt;
     String token;
 
-    Pod(String volumeId, Path target, MutableClock clock) {
+    Pod(String volumeId, Path target, FakeClock clock) {
       this.volumeId = volumeId;
       this.target = target;
       this.clock = clock;

@@ -1,5 +1,7 @@
 package dev.passport.bench;
 
+import dev.passport.testkit.FakeClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.passport.bench.plugin.BenchBackendFactory;
@@ -29,7 +31,7 @@ class RestartTest {
 
   @Test
   void restart_500Volumes_noneLost_zeroBackendCallsWhileNothingIsDue() throws Exception {
-    MutableClock clock = new MutableClock(START);
+    FakeClock clock = FakeClock.at(START);
     BenchBackendFactory backend = new BenchBackendFactory();
     String token = "r6-token-" + System.nanoTime();
     minted.add(token);

@@ -51,6 +51,12 @@ public final class StateStore {
 
   /** Every readable state; unreadable files are logged and skipped (they are re-created on the next publish). */
   public List<VolumeState> loadAll() throws IOException {
+    // A crash inside save() leaves its temp file; nothing else would ever remove it.
+    try (DirectoryStream<Path> debris = Files.newDirectoryStream(dir, ".*" + SUFFIX + ".tmp")) {
+      for (Path file : debris) {
+        Files.deleteIfExists(file);
+      }
+    }
     List<VolumeState> states = new ArrayList<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
       for (Path file : files) {
