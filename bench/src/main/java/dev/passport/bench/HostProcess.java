@@ -59,7 +59,8 @@ public final class HostProcess implements AutoCloseable {
       command.add("-cp");
       command.add(classpath);
       command.add(mainClass);
-      return new Launcher(command, Map.of());
+      // bin/passport exports MALLOC_ARENA_MAX=2: the same for processes started without it.
+      return new Launcher(command, Map.of("MALLOC_ARENA_MAX", "2"));
     }
 
     /** This launcher with more JVM options (java launchers only: before {@code -cp}). */

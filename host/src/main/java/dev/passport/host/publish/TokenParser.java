@@ -2,13 +2,14 @@ package dev.passport.host.publish;
 
 import dev.passport.host.PublishException;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.passport.api.ServiceAccountToken;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -20,7 +21,7 @@ import java.util.Map;
  */
 final class TokenParser {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFactory JSON = new JsonFactory();
 
   private TokenParser() {}
 
@@ -38,44 +39,66 @@ final class TokenParser {
     return parse(json, source);
   }
 
+  /**
+   * Streams the JSON (no tree): this runs on every republish. Field order and unknown fields are
+   * free, as in kubelet's encoding of TokenRequestStatus.
+   */
   static Map<String, ServiceAccountToken> parse(String json, String source) throws PublishException {
-    JsonNode root;
-    try {
-      root = JSON.readTree(json);
+    String where = KubeletKeys.TOKENS + " in " + source;
+    Map<String, ServiceAccountToken> tokens = new LinkedHashMap<>();
+    try (JsonParser parser = JSON.createParser(json)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw PublishException.invalid(where
+            + " must be a JSON object from audience to {token, expirationTimestamp}");
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String audience = parser.currentName();
+        if (parser.nextToken() != JsonToken.START_OBJECT) {
+          throw PublishException.invalid(where + ", audience \"" + audience
+              + "\": must be an object with \"token\" and \"expirationTimestamp\"");
+        }
+        String token = null;
+        String expiry = null;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String field = parser.currentName();
+          JsonToken value = parser.nextToken();
+          if (field.equals("token") && value == JsonToken.VALUE_STRING) {
+            token = parser.getText();
+          } else if (field.equals("expirationTimestamp") && value == JsonToken.VALUE_STRING) {
+            expiry = parser.getText();
+          } else {
+            parser.skipChildren();
+          }
+        }
+        tokens.put(audience, token(audience, token, expiry, where));
+      }
+      if (parser.nextToken() != null) {
+        throw PublishException.invalid(where + " has content after its JSON object");
+      }
     } catch (JsonProcessingException e) {
       // Jackson's message quotes the input; the input is tokens. Keep only the location.
-      throw PublishException.invalid(KubeletKeys.TOKENS + " in " + source + " is not valid JSON (line "
+      throw PublishException.invalid(where + " is not valid JSON (line "
           + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
-    }
-    if (root == null || !root.isObject()) {
-      throw PublishException.invalid(KubeletKeys.TOKENS + " in " + source
-          + " must be a JSON object from audience to {token, expirationTimestamp}");
-    }
-    Map<String, ServiceAccountToken> tokens = new LinkedHashMap<>();
-    Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> field = fields.next();
-      tokens.put(field.getKey(), token(field.getKey(), field.getValue(), source));
+    } catch (IOException e) {
+      throw PublishException.invalid(where + " cannot be read: " + e.getClass().getSimpleName());
     }
     return Map.copyOf(tokens);
   }
 
-  private static ServiceAccountToken token(String audience, JsonNode node, String source)
+  private static ServiceAccountToken token(String audience, String token, String expiry, String where)
       throws PublishException {
-    String where = KubeletKeys.TOKENS + " in " + source + ", audience \"" + audience + "\"";
-    JsonNode token = node.get("token");
-    JsonNode expiry = node.get("expirationTimestamp");
-    if (token == null || !token.isTextual() || token.asText().isBlank()) {
-      throw PublishException.invalid(where + ": \"token\" is missing or not a non-empty string");
+    String at = where + ", audience \"" + audience + "\"";
+    if (token == null || token.isBlank()) {
+      throw PublishException.invalid(at + ": \"token\" is missing or not a non-empty string");
     }
-    if (expiry == null || !expiry.isTextual()) {
-      throw PublishException.invalid(where + ": \"expirationTimestamp\" is missing or not a string");
+    if (expiry == null) {
+      throw PublishException.invalid(at + ": \"expirationTimestamp\" is missing or not a string");
     }
     try {
-      return new ServiceAccountToken(token.asText(), Instant.parse(expiry.asText()));
+      return new ServiceAccountToken(token, Instant.parse(expiry));
     } catch (DateTimeParseException e) {
-      throw PublishException.invalid(where + ": \"expirationTimestamp\" is not an RFC 3339 instant: "
-          + expiry.asText());
+      throw PublishException.invalid(at + ": \"expirationTimestamp\" is not an RFC 3339 instant: "
+          + expiry);
     }
   }
 }

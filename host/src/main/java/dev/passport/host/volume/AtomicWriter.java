@@ -24,7 +24,9 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.OptionalInt;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -161,18 +163,29 @@ public final class AtomicWriter {
     if (current.isEmpty()) {
       return Optional.empty();
     }
-    Path dataDir = target.resolve(current.get());
-    List<String> entries = new ArrayList<>();
-    Files.walkFileTree(dataDir, new SimpleFileVisitor<>() {
+    // Runs on every warm republish: numbers only, no strings per file. The sum of mixed entries
+    // does not depend on the order the directory lists them in.
+    long[] sum = {0};
+    Files.walkFileTree(target.resolve(current.get()), new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        entries.add(dataDir.relativize(file) + "|" + attrs.fileKey() + "|" + attrs.size() + "|"
-            + attrs.lastModifiedTime() + "|" + attrs.isRegularFile());
+        long entry = mix(file.getFileName().hashCode());
+        entry = mix(entry ^ Objects.hashCode(attrs.fileKey()));
+        entry = mix(entry ^ attrs.size());
+        entry = mix(entry ^ attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS));
+        entry = mix(entry ^ (attrs.isRegularFile() ? 1 : 2));
+        sum[0] += entry;
         return FileVisitResult.CONTINUE;
       }
     });
-    entries.sort(null);
-    return Optional.of(current.get() + "\n" + String.join("\n", entries));
+    return Optional.of(current.get() + ":" + Long.toHexString(sum[0]));
+  }
+
+  /** splitmix64's finalizer: spreads every input bit over the result. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
   }
 
   /**
