@@ -59,7 +59,7 @@ public final class Report {
     rows.add(new Row("P3 (diagnostic) the same, target on the work dir's disk", ms(diskPublish),
         ms(probe) + " (Probe)", times(diskRatio), "—", null));
     notes.add("³ " + (tmpfs ? "Targets in /dev/shm: in production --mount-mode tmpfs puts every"
-        + " target on a tmpfs. The state dir stays on disk (one fsync per publish)."
+        + " target on a tmpfs. The state dir stays on disk (written without fsync: it only saves fetches)."
         : "No writable /dev/shm here: targets on disk."));
   }
 

@@ -188,9 +188,9 @@ class DeployManifestsTest {
     Container passport = container(daemonSet().getSpec().getTemplate().getSpec(), "passport");
 
     assertThat(passport.getResources().getRequests())
-        .containsEntry("cpu", new Quantity("20m")).containsEntry("memory", new Quantity("96Mi"));
+        .containsEntry("cpu", new Quantity("20m")).containsEntry("memory", new Quantity("144Mi"));
     assertThat(passport.getResources().getLimits()).containsOnlyKeys("memory")
-        .containsEntry("memory", new Quantity("200Mi"));
+        .containsEntry("memory", new Quantity("256Mi"));
   }
 
   @Test
