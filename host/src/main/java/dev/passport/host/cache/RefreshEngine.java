@@ -63,7 +63,6 @@ import org.slf4j.MDC;
 public final class RefreshEngine {
 
   private static final Logger LOG = LoggerFactory.getLogger(RefreshEngine.class);
-  private static final String DATA_LINK = "..data";
 
   private final Clock clock;
   private final Mounter mounter;
@@ -134,7 +133,7 @@ public final class RefreshEngine {
     CacheKey key = spec.cacheKey();
     VolumeState state = states.get(spec.volumeId());
     AtomicWriter writer = new AtomicWriter(spec.target());
-    boolean hasContent = Files.isSymbolicLink(spec.target().resolve(DATA_LINK));
+    boolean hasContent = writer.hasContent();
 
     if (state != null && state.cacheKey().equals(key) && now.isBefore(state.refreshAt())) {
       Optional<Outcome> answered = answerWithoutFetch(spec, state, key, writer);
@@ -222,11 +221,6 @@ public final class RefreshEngine {
   /** The number of volumes the host manages. */
   public int volumeCount() {
     return states.size();
-  }
-
-  /** The number of volumes of {@code backend}. */
-  public long volumeCount(String backend) {
-    return states.values().stream().filter(s -> s.backend().equals(backend)).count();
   }
 
   private Optional<Outcome> answerWithoutFetch(

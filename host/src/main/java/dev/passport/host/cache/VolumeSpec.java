@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -67,12 +66,6 @@ public record VolumeSpec(
       out.append(audience).append('=').append(tokens.get(audience).expiresAt());
     }
     return out.toString();
-  }
-
-  /** The earliest expiry among the tokens the backend uses, if it uses any. */
-  public Instant earliestTokenExpiry() {
-    return tokensUsed().values().stream().map(ServiceAccountToken::expiresAt)
-        .min(Instant::compareTo).orElse(Instant.MAX);
   }
 
   private Map<String, ServiceAccountToken> tokensUsed() {

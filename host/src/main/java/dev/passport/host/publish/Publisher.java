@@ -69,6 +69,7 @@ public final class Publisher {
         .volumeContext(request.volumeContext())) {
       String code = Code.INTERNAL.name();
       Outcome outcome = null;
+      PublishException failure = null;
       try {
         requirePresent(request.volumeId(), "volume_id");
         requirePresent(request.targetPath(), "target_path");
@@ -79,15 +80,17 @@ public final class Publisher {
         code = "OK";
         return outcome;
       } catch (PublishException e) {
+        failure = e;
         code = e.code().name();
-        rpc.end(code);
-        LOG.warn("publish of volume {} failed: {} {}", request.volumeId(), code, e.getMessage());
         throw e;
       } finally {
+        // The closing line of the call carries its code and duration (rpc.end before logging).
         rpc.end(code);
         metrics.rpc("NodePublishVolume", backendLabel(backendName), code, republish,
             Duration.ofNanos(System.nanoTime() - started));
-        if (outcome != null) {
+        if (failure != null) {
+          LOG.warn("publish of volume {} failed: {} {}", request.volumeId(), code, failure.getMessage());
+        } else if (outcome != null) {
           log(request, backendName, outcome);
         }
       }
@@ -100,6 +103,7 @@ public final class Publisher {
     String backend = engine.state(volumeId).map(s -> s.backend()).orElse("");
     try (RpcLogContext rpc = RpcLogContext.start("NodeUnpublishVolume", volumeId).backend(backend)) {
       String code = Code.INTERNAL.name();
+      PublishException failure = null;
       try {
         requirePresent(volumeId, "volume_id");
         requirePresent(targetPath, "target_path");
@@ -109,17 +113,19 @@ public final class Publisher {
           return null;
         });
         code = "OK";
-        rpc.end(code);
-        LOG.info("unpublished volume {} at {}", volumeId, target);
       } catch (PublishException e) {
+        failure = e;
         code = e.code().name();
-        rpc.end(code);
-        LOG.warn("unpublish of volume {} failed: {} {}", volumeId, code, e.getMessage());
         throw e;
       } finally {
         rpc.end(code);
         metrics.rpc("NodeUnpublishVolume", backendLabel(backend), code, false,
             Duration.ofNanos(System.nanoTime() - started));
+        if (failure != null) {
+          LOG.warn("unpublish of volume {} failed: {} {}", volumeId, code, failure.getMessage());
+        } else if (code.equals("OK")) {
+          LOG.info("unpublished volume {} at {}", volumeId, targetPath);
+        }
       }
     }
   }

@@ -27,11 +27,6 @@ final class VolumeLocks {
     }
   }
 
-  /** A number of volumes being worked on right now. */
-  int inFlight() {
-    return holders.size();
-  }
-
   @FunctionalInterface
   interface LockedAction<T> {
     T run() throws PublishException;

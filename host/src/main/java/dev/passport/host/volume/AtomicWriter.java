@@ -133,6 +133,14 @@ public final class AtomicWriter {
     return new WriteResult(true, dataDir, hash);
   }
 
+  /**
+   * Whether the volume has been written ({@code ..data} exists): a republish of such a volume
+   * must keep its content when a refresh fails. Cheap: one lstat.
+   */
+  public boolean hasContent() {
+    return Files.isSymbolicLink(target.resolve(DATA_LINK));
+  }
+
   /** The {@link ContentHash} of the files under {@code ..data}; empty if nothing was written. */
   public Optional<String> currentContentHash() throws IOException {
     Optional<String> current = currentDataDirName();
