@@ -3,12 +3,8 @@ package dev.passport.bench;
 import csi.v1.Csi;
 import csi.v1.IdentityGrpc;
 import csi.v1.NodeGrpc;
+import dev.passport.host.csi.UnixSocketChannel;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +14,7 @@ public final class CsiConnection implements AutoCloseable {
 
   private static final Csi.ProbeRequest PROBE = Csi.ProbeRequest.getDefaultInstance();
 
-  private final EventLoopGroup group = new EpollEventLoopGroup(1);
+  private final UnixSocketChannel connection;
   private final ManagedChannel channel;
   private final Duration deadline;
 
@@ -28,11 +24,8 @@ public final class CsiConnection implements AutoCloseable {
 
   public CsiConnection(Path socket, Duration deadline) {
     this.deadline = deadline;
-    channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-        .channelType(EpollDomainSocketChannel.class)
-        .eventLoopGroup(group)
-        .usePlaintext()
-        .build();
+    connection = UnixSocketChannel.open(socket, "bench-client");
+    channel = connection.channel();
   }
 
   public IdentityGrpc.IdentityBlockingStub identity() {
@@ -51,12 +44,6 @@ public final class CsiConnection implements AutoCloseable {
 
   @Override
   public void close() {
-    channel.shutdownNow();
-    try {
-      channel.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    connection.close();
   }
 }

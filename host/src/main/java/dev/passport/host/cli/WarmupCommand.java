@@ -4,21 +4,15 @@ import csi.v1.Csi;
 import csi.v1.IdentityGrpc;
 import csi.v1.NodeGrpc;
 import dev.passport.host.PassportHost;
+import dev.passport.host.csi.UnixSocketChannel;
 import dev.passport.host.plugins.PluginLoadException;
 import dev.passport.host.volume.MountMode;
-import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,7 +34,7 @@ public final class WarmupCommand implements Callable<Integer> {
   Path configDir;
 
   @Override
-  public Integer call() throws IOException, PluginLoadException, InterruptedException {
+  public Integer call() throws IOException, PluginLoadException {
     Path work = Files.createTempDirectory("passport-warmup");
     try (PassportHost host = PassportHost.builder()
         .socket(work.resolve("csi.sock"))
@@ -57,15 +51,12 @@ public final class WarmupCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void exercise(Path socket, Path work) throws InterruptedException {
-    EventLoopGroup group = new EpollEventLoopGroup(1);
-    ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-        .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
-    try {
-      IdentityGrpc.IdentityBlockingStub identity = IdentityGrpc.newBlockingStub(channel);
+  private static void exercise(Path socket, Path work) {
+    try (UnixSocketChannel connection = UnixSocketChannel.open(socket, "warmup-client")) {
+      IdentityGrpc.IdentityBlockingStub identity = IdentityGrpc.newBlockingStub(connection.channel());
       identity.getPluginInfo(Csi.GetPluginInfoRequest.getDefaultInstance());
       identity.probe(Csi.ProbeRequest.getDefaultInstance());
-      NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(channel);
+      NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(connection.channel());
       node.nodeGetInfo(Csi.NodeGetInfoRequest.getDefaultInstance());
       node.nodeGetCapabilities(Csi.NodeGetCapabilitiesRequest.getDefaultInstance());
       try {
@@ -77,9 +68,6 @@ public final class WarmupCommand implements Callable<Integer> {
       }
       node.nodeUnpublishVolume(Csi.NodeUnpublishVolumeRequest.newBuilder().setVolumeId("warmup")
           .setTargetPath(work.resolve("target").toString()).build());
-    } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
   }
 
