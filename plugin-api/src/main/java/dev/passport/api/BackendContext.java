@@ -2,35 +2,42 @@ package dev.passport.api;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Services the host offers to a backend. Implemented by the host (and by the testkit); plugins only
- * call it.
+ * call it. Every method has a default, so that an implementation written for an older plugin API
+ * keeps compiling when methods are added.
  */
 public interface BackendContext {
+
+  /** The version of the plugin API the host implements, {@link PluginApi#VERSION} of its build. */
+  default String apiVersion() {
+    return PluginApi.VERSION;
+  }
 
   /**
    * The clock every time decision must use ({@code refreshAt}, token lifetimes, timeouts measured
    * in instants), so that tests can simulate hours in milliseconds.
    */
-  Clock clock();
+  default Clock clock() {
+    return Clock.systemUTC();
+  }
 
   /** The logger name the plugin should log under, e.g. {@code dev.passport.plugins.vault}. */
-  String loggerName();
-
-  /**
-   * A shared scheduler for the plugin's background work (timeouts, parallel fetches). Its threads
-   * are daemons owned by the host; a plugin must not shut it down.
-   */
-  ScheduledExecutorService executor();
+  default String loggerName() {
+    return "dev.passport.plugins";
+  }
 
   /**
    * How often the host refreshes material that has no natural expiry (static secrets), before
    * jitter. A plugin returning static material may leave {@link Material#refreshAt()} empty instead.
    */
-  Duration defaultRefreshInterval();
+  default Duration defaultRefreshInterval() {
+    return Duration.ofMinutes(5);
+  }
 
   /** The name of the Kubernetes node the host serves, e.g. for labels on created objects. */
-  String nodeId();
+  default String nodeId() {
+    return "unknown";
+  }
 }

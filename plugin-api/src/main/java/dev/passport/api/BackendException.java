@@ -12,7 +12,12 @@ public class BackendException extends Exception {
 
   private static final long serialVersionUID = 1L;
 
-  /** What went wrong, in terms the host maps to gRPC status codes. */
+  /**
+   * What went wrong, in terms the host maps to gRPC status codes of the same name.
+   *
+   * <p>New kinds may be added in a minor version of the plugin API; code that switches over kinds
+   * needs a default branch.
+   */
   public enum Kind {
     /** A volume attribute or configuration value is wrong. Final: kubelet shows it and stops. */
     INVALID_ARGUMENT,
@@ -28,6 +33,11 @@ public class BackendException extends Exception {
     UNAVAILABLE,
     /** The backend did not answer before the deadline; retrying may help. */
     DEADLINE_EXCEEDED,
+    /**
+     * A quota or rate limit was hit (HTTP 429, gRPC RESOURCE_EXHAUSTED), or an answer exceeded a
+     * size limit; retrying later may help.
+     */
+    RESOURCE_EXHAUSTED,
     /** A bug or an unexpected answer, such as corrupt data. */
     INTERNAL
   }
@@ -46,13 +56,19 @@ public class BackendException extends Exception {
     this.kind = requireNonNull(kind, "kind is null");
   }
 
+  /** A {@link Kind#INVALID_ARGUMENT} exception: the message names the value and the rule. */
+  public static BackendException invalid(String message) {
+    return new BackendException(Kind.INVALID_ARGUMENT, message);
+  }
+
   /** What went wrong. */
   public Kind kind() {
     return kind;
   }
 
-  /** {@code true} when retrying later may succeed (unavailable, deadline exceeded). */
+  /** {@code true} when retrying later may succeed (unavailable, deadline exceeded, exhausted). */
   public boolean isRetryable() {
-    return kind == Kind.UNAVAILABLE || kind == Kind.DEADLINE_EXCEEDED;
+    return kind == Kind.UNAVAILABLE || kind == Kind.DEADLINE_EXCEEDED
+        || kind == Kind.RESOURCE_EXHAUSTED;
   }
 }

@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * Entry point of a plugin, found by {@link java.util.ServiceLoader}: a plugin lists its factory in
- * {@code META-INF/services/dev.passport.api.BackendFactory}.
+ * {@code META-INF/services/dev.passport.api.BackendFactory}, and declares the plugin API version
+ * it was built for in {@code plugin.properties} ({@code plugin.requires}, see {@link PluginApi}).
  *
  * <p>The host calls {@link #create} once at startup, with the plugin's configuration file
  * ({@code <config-dir>/<name>.properties}) as a map. A factory should bind the map to its own
@@ -28,5 +29,5 @@ public interface BackendFactory {
    * @throws BackendException of kind {@link BackendException.Kind#INVALID_ARGUMENT} when the
    *     configuration is invalid; the host stops startup with the message
    */
-  Backend create(Map<String, String> config, BackendContext context) throws BackendException;
+  Backend<?> create(Map<String, String> config, BackendContext context) throws BackendException;
 }

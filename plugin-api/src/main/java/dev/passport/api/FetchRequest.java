@@ -7,33 +7,59 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything a backend needs to fetch one volume's material as the pod.
- *
- * @param volumeId the CSI volume id ({@code csi-<sha256>} for inline volumes)
- * @param pod the pod the volume belongs to
- * @param tokens the pod's bound tokens by audience; {@link #toString()} shows audiences only
- * @param attributes the volume attributes meant for this backend
- * @param previous the material currently in the volume, if any: certificate renewal with
- *     {@code reuse-private-key} needs the old key. After a host restart it is read back from the
- *     volume, so its {@code refreshAt}/{@code expiresAt}/{@code version} may be empty.
- * @param deadline when the host gives up on this fetch; a backend must return or throw by then
+ * Everything a backend needs, besides its {@link PreparedVolume}, to fetch one volume's material
+ * as the pod. Built by the host ({@link #builder()}; the testkit has a builder for tests).
  */
-public record FetchRequest(
-    String volumeId,
-    Pod pod,
-    Map<String, ServiceAccountToken> tokens,
-    Map<String, String> attributes,
-    Optional<Material> previous,
-    Instant deadline) {
+public final class FetchRequest {
 
-  /** Checks presence and copies the maps. */
-  public FetchRequest {
-    requireNonNull(volumeId, "volumeId is null");
-    requireNonNull(pod, "pod is null");
-    tokens = Map.copyOf(requireNonNull(tokens, "tokens is null"));
-    attributes = Map.copyOf(requireNonNull(attributes, "attributes is null"));
-    requireNonNull(previous, "previous is null");
-    requireNonNull(deadline, "deadline is null");
+  private final String volumeId;
+  private final Pod pod;
+  private final Map<String, ServiceAccountToken> tokens;
+  private final Optional<Material> previous;
+  private final Instant deadline;
+
+  private FetchRequest(Builder b) {
+    this.volumeId = requireNonNull(b.volumeId, "volumeId is null");
+    this.pod = requireNonNull(b.pod, "pod is null");
+    this.tokens = Map.copyOf(requireNonNull(b.tokens, "tokens is null"));
+    this.previous = requireNonNull(b.previous, "previous is null");
+    this.deadline = requireNonNull(b.deadline, "deadline is null");
+  }
+
+  /** A builder; volume id, pod and deadline are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The CSI volume id ({@code csi-<sha256>} for inline volumes). */
+  public String volumeId() {
+    return volumeId;
+  }
+
+  /** The pod the volume belongs to. */
+  public Pod pod() {
+    return pod;
+  }
+
+  /** The pod's bound tokens by audience; {@link #toString()} shows audiences only. */
+  public Map<String, ServiceAccountToken> tokens() {
+    return tokens;
+  }
+
+  /**
+   * The material currently in the volume, if any: certificate renewal with
+   * {@code reuse-private-key} needs the old key. After a host restart it is read back from the
+   * volume, so its {@code refreshAt}/{@code expiresAt}/{@code version} may be empty. A token
+   * rotation alone is a chance to reuse it, not an obligation to re-issue.
+   */
+  @Experimental("the volume-semantics work may add why the host fetches")
+  public Optional<Material> previous() {
+    return previous;
+  }
+
+  /** When the host gives up on this fetch; a backend must return or throw by then. */
+  public Instant deadline() {
+    return deadline;
   }
 
   /**
@@ -53,17 +79,50 @@ public record FetchRequest(
     return token;
   }
 
-  /** The value of an attribute, if set and not blank. */
-  public Optional<String> attribute(String name) {
-    String value = attributes.get(name);
-    return value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
-  }
-
   /** Shows the audiences of the tokens, never the tokens. */
   @Override
   public String toString() {
     return "FetchRequest[volumeId=" + volumeId + ", pod=" + pod + ", audiences=" + tokens.keySet()
-        + ", attributes=" + attributes + ", previous=" + previous.isPresent()
-        + ", deadline=" + deadline + "]";
+        + ", previous=" + previous.isPresent() + ", deadline=" + deadline + "]";
+  }
+
+  /** Builds a {@link FetchRequest}. */
+  public static final class Builder {
+    private String volumeId;
+    private Pod pod;
+    private Map<String, ServiceAccountToken> tokens = Map.of();
+    private Optional<Material> previous = Optional.empty();
+    private Instant deadline;
+
+    private Builder() {}
+
+    public Builder volumeId(String volumeId) {
+      this.volumeId = volumeId;
+      return this;
+    }
+
+    public Builder pod(Pod pod) {
+      this.pod = pod;
+      return this;
+    }
+
+    public Builder tokens(Map<String, ServiceAccountToken> tokens) {
+      this.tokens = tokens;
+      return this;
+    }
+
+    public Builder previous(Optional<Material> previous) {
+      this.previous = previous;
+      return this;
+    }
+
+    public Builder deadline(Instant deadline) {
+      this.deadline = deadline;
+      return this;
+    }
+
+    public FetchRequest build() {
+      return new FetchRequest(this);
+    }
   }
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -17,47 +18,73 @@ import java.util.Optional;
  *     .withExpiresAt(leaseStart.plus(lease))
  *     .withVersion(leaseId);
  * }</pre>
- *
- * @param files the complete set of files of the volume (the volume will hold exactly these)
- * @param refreshAt when to fetch again; empty means the host's default refresh interval. The host
- *     adds ±10 % jitter. Certificates and leases should use about 2/3 of their lifetime.
- * @param expiresAt when the content stops being valid; the host warns when it cannot refresh
- *     material past this instant
- * @param version an opaque version label for logs and state (a KV version, a resolved secret
- *     version name); never a secret
  */
-public record Material(
-    List<MaterialFile> files,
-    Optional<Instant> refreshAt,
-    Optional<Instant> expiresAt,
-    Optional<String> version) {
+public final class Material {
 
-  /** Checks presence and copies the file list. */
-  public Material {
-    files = List.copyOf(requireNonNull(files, "files is null"));
-    requireNonNull(refreshAt, "refreshAt is null");
-    requireNonNull(expiresAt, "expiresAt is null");
-    requireNonNull(version, "version is null");
+  private final List<MaterialFile> files;
+  private final Optional<Instant> refreshAt;
+  private final Optional<Instant> expiresAt;
+  private final Optional<String> version;
+
+  private Material(List<MaterialFile> files, Optional<Instant> refreshAt,
+      Optional<Instant> expiresAt, Optional<String> version) {
+    this.files = List.copyOf(requireNonNull(files, "files is null"));
+    this.refreshAt = refreshAt;
+    this.expiresAt = expiresAt;
+    this.version = version;
   }
 
-  /** Material with these files, refreshed at the host's default interval. */
+  /**
+   * Material with these files, refreshed at the host's default interval.
+   *
+   * @param files the complete set of files of the volume (the volume will hold exactly these)
+   */
   public static Material of(List<MaterialFile> files) {
     return new Material(files, Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   /** A copy that is refreshed at {@code instant}. */
   public Material withRefreshAt(Instant instant) {
-    return new Material(files, Optional.of(instant), expiresAt, version);
+    return new Material(files, Optional.of(requireNonNull(instant, "instant is null")), expiresAt,
+        version);
   }
 
   /** A copy that expires at {@code instant}. */
   public Material withExpiresAt(Instant instant) {
-    return new Material(files, refreshAt, Optional.of(instant), version);
+    return new Material(files, refreshAt, Optional.of(requireNonNull(instant, "instant is null")),
+        version);
   }
 
   /** A copy labelled with {@code label}. */
   public Material withVersion(String label) {
-    return new Material(files, refreshAt, expiresAt, Optional.of(label));
+    return new Material(files, refreshAt, expiresAt,
+        Optional.of(requireNonNull(label, "label is null")));
+  }
+
+  /** The complete set of files of the volume. */
+  public List<MaterialFile> files() {
+    return files;
+  }
+
+  /**
+   * When to fetch again; empty means the host's default refresh interval. The host adds jitter.
+   * Certificates and leases should use about 2/3 of their lifetime.
+   */
+  public Optional<Instant> refreshAt() {
+    return refreshAt;
+  }
+
+  /** When the content stops being valid; the host warns when it cannot refresh past it. */
+  public Optional<Instant> expiresAt() {
+    return expiresAt;
+  }
+
+  /**
+   * An opaque version label for logs and state (a KV version, a resolved secret version name);
+   * never a secret.
+   */
+  public Optional<String> version() {
+    return version;
   }
 
   /** The file at {@code path}, if present. */
@@ -72,5 +99,23 @@ public record Material(
       total += file.size();
     }
     return total;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Material other && files.equals(other.files)
+        && refreshAt.equals(other.refreshAt) && expiresAt.equals(other.expiresAt)
+        && version.equals(other.version);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(files, refreshAt, expiresAt, version);
+  }
+
+  @Override
+  public String toString() {
+    return "Material[files=" + files + ", refreshAt=" + refreshAt + ", expiresAt=" + expiresAt
+        + ", version=" + version + "]";
   }
 }

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ValuesTest {
@@ -16,13 +15,13 @@ class ValuesTest {
 
   @Test
   void serviceAccountToken_toString_redactsToken() {
-    ServiceAccountToken token = new ServiceAccountToken(SECRET_TOKEN, Instant.EPOCH);
+    ServiceAccountToken token = ServiceAccountToken.of(SECRET_TOKEN, Instant.EPOCH);
     assertThat(token.toString()).doesNotContain(SECRET_TOKEN).contains("redacted");
   }
 
   @Test
   void fetchRequest_toString_showsAudiencesOnly() {
-    FetchRequest request = request(Map.of("vault", new ServiceAccountToken(SECRET_TOKEN, Instant.EPOCH)));
+    FetchRequest request = request(Map.of("vault", ServiceAccountToken.of(SECRET_TOKEN, Instant.EPOCH)));
     assertThat(request.toString()).doesNotContain(SECRET_TOKEN).contains("vault");
   }
 
@@ -46,7 +45,7 @@ class ValuesTest {
 
   @Test
   void materialFile_modeOutOfRange_isRejectedWithRule() {
-    assertThatThrownBy(() -> new MaterialFile("x", new byte[0], 01000))
+    assertThatThrownBy(() -> MaterialFile.of("x", new byte[0], 01000))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("0..0777");
   }
@@ -61,8 +60,30 @@ class ValuesTest {
     assertThat(material.expiresAt()).isEmpty();
   }
 
+  @Test
+  void fetchRequest_withoutDeadline_isRejectedNamingTheField() {
+    assertThatThrownBy(() -> FetchRequest.builder().volumeId("csi-1")
+        .pod(Pod.of("ns", "pod", "uid", "sa")).build())
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("deadline is null");
+  }
+
+  @Test
+  void kinds_retryable_areTheTransientOnes() {
+    assertThat(new BackendException(BackendException.Kind.RESOURCE_EXHAUSTED, "429").isRetryable())
+        .isTrue();
+    assertThat(BackendException.invalid("bad").isRetryable()).isFalse();
+  }
+
+  @Test
+  void context_defaults_nameThisApiVersion() {
+    BackendContext context = new BackendContext() {};
+    assertThat(context.apiVersion()).isEqualTo(PluginApi.VERSION).isEqualTo("1.0");
+    assertThat(context.defaultRefreshInterval()).isPositive();
+  }
+
   private static FetchRequest request(Map<String, ServiceAccountToken> tokens) {
-    return new FetchRequest("csi-1", new Pod("ns", "pod", "uid", "sa"), tokens, Map.of(),
-        Optional.empty(), Instant.EPOCH);
+    return FetchRequest.builder().volumeId("csi-1").pod(Pod.of("ns", "pod", "uid", "sa"))
+        .tokens(tokens).deadline(Instant.EPOCH).build();
   }
 }

@@ -1,0 +1,21 @@
+package dev.passport.api;
+
+import java.util.Set;
+
+/**
+ * A volume's attributes as a backend parsed and validated them, once.
+ *
+ * <p>A backend returns its own implementation from {@link Backend#prepare} (typically a record of
+ * typed values) and receives the same object in {@link Backend#fetch}, so it never parses
+ * attributes twice. The host keeps it for as long as volumes with the same attributes exist; it
+ * must be immutable and must not hold tokens or per-pod state.
+ */
+public interface PreparedVolume {
+
+  /**
+   * The token audiences a fetch needs, e.g. {@code vault}. The host refuses the volume, naming the
+   * audience and the CSIDriver {@code tokenRequests} fix, when kubelet sent no token for one of
+   * them; the cache key includes the expiries of exactly these tokens.
+   */
+  Set<String> audiences();
+}
