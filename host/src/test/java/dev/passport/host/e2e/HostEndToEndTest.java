@@ -7,7 +7,7 @@ import com.google.common.util.concurrent.ListenableFuture;
 import csi.v1.Csi;
 import dev.passport.host.PassportHost;
 import dev.passport.host.e2e.fixture.ScriptedBackendFactory;
-import dev.passport.host.plugins.testing.PluginDirectoryBuilder;
+import dev.passport.testkit.PluginDirectoryBuilder;
 import dev.passport.host.testing.CapturedLogs;
 import dev.passport.host.testing.CsiClient;
 import dev.passport.host.testing.MutableClock;

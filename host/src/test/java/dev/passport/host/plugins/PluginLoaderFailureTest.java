@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.passport.host.plugins.fixtures.FailingBackendFactory;
 import dev.passport.host.plugins.fixtures.ProbeBackendFactory;
-import dev.passport.host.plugins.testing.PluginDirectoryBuilder;
+import dev.passport.testkit.PluginDirectoryBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.passport.api.Backend;
 import dev.passport.api.BackendFactory;
 import dev.passport.host.plugins.fixtures.ProbeBackendFactory;
-import dev.passport.host.plugins.testing.PluginDirectoryBuilder;
+import dev.passport.testkit.PluginDirectoryBuilder;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;

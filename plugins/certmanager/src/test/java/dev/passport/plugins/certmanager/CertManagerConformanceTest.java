@@ -2,7 +2,7 @@ package dev.passport.plugins.certmanager;
 
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
-import dev.passport.testkit.BackendConformance;
+import dev.passport.conformance.BackendConformance;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;

@@ -4,7 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
-import dev.passport.testkit.BackendConformance;
+import dev.passport.conformance.BackendConformance;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.passport.host.PassportHost;
 import dev.passport.host.volume.MountMode;
-import dev.passport.testkit.FakeKubelet;
+import dev.passport.conformance.FakeKubelet;
 import dev.passport.testkit.LogCapture;
-import dev.passport.testkit.MountedVolume;
-import dev.passport.testkit.PodVolume;
+import dev.passport.conformance.MountedVolume;
+import dev.passport.conformance.PodVolume;
 import dev.passport.testkit.Pods;
 import io.grpc.ManagedChannel;
 import java.io.IOException;

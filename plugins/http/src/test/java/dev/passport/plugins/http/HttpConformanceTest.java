@@ -2,7 +2,7 @@ package dev.passport.plugins.http;
 
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
-import dev.passport.testkit.BackendConformance;
+import dev.passport.conformance.BackendConformance;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;

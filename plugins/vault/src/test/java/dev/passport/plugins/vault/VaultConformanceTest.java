@@ -2,9 +2,9 @@ package dev.passport.plugins.vault;
 
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
-import dev.passport.testkit.BackendConformance;
-import dev.passport.testkit.vault.VaultDevServer;
-import dev.passport.testkit.vault.VaultRole;
+import dev.passport.conformance.BackendConformance;
+import dev.passport.tools.vault.VaultDevServer;
+import dev.passport.tools.vault.VaultRole;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;

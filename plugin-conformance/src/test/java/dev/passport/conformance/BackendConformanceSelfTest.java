@@ -1,0 +1,143 @@
+package dev.passport.conformance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import dev.passport.testkit.ExampleBackendFactory.Flaw;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.testkit.engine.Event;
+import org.junit.platform.testkit.engine.Events;
+
+/**
+ * Proves the conformance suite notices a broken plugin: each nested class runs the whole suite
+ * against the example plugin with one flaw (nested classes are not picked up by Surefire on their
+ * own), and the test checks which conformance tests failed, and why.
+ */
+class BackendConformanceSelfTest {
+
+  @AfterAll
+  static void releaseLeakedThreads() {
+    ExampleBackendFactory.RELEASE_LEAKED_THREADS.countDown();
+  }
+
+  @Test
+  void pluginLoggingTheToken_failsOnTheLogHygieneCheck_withoutPrintingIt() {
+    Events failed = run(LogsToken.class);
+
+    assertThat(names(failed)).contains(
+        "lifecycle_withRotationAndFailures_putsNoTokenInLogsOrErrors()",
+        "publish_backendSucceeds_writesRelativeSafePathsUnderTheTargetOnly()");
+    assertThat(messages(failed)).allSatisfy(message -> {
+      assertThat(message).contains("secret leak");
+      assertThat(BackendConformance.sharedTokens().minted()).noneMatch(message::contains);
+    });
+  }
+
+  @Test
+  void pluginPuttingTheTokenInAnError_failsEveryFailureCase() {
+    Events failed = run(TokenInErrorMessage.class);
+
+    assertThat(names(failed)).contains("INVALID_ARGUMENT", "UNAUTHENTICATED", "PERMISSION_DENIED",
+        "NOT_FOUND", "FAILED_PRECONDITION", "UNAVAILABLE", "DEADLINE_EXCEEDED", "INTERNAL",
+        "republish_backendDownAfterSuccess_keepsTheContentAndAnswersARetryableCode()",
+        "lifecycle_withRotationAndFailures_putsNoTokenInLogsOrErrors()");
+  }
+
+  @Test
+  void pluginReturningAPathOutsideTheVolume_failsThePathCheck() {
+    assertThat(names(run(UnsafePath.class)))
+        .contains("publish_backendSucceeds_writesRelativeSafePathsUnderTheTargetOnly()");
+  }
+
+  @Test
+  void pluginReturningDifferentContentForTheSameInput_failsTheDeterminismCheck() {
+    assertThat(names(run(RandomContent.class)))
+        .containsExactly("republish_dueWithRotatedTokens_fetchesAgainAndGivesIdenticalBytes()");
+  }
+
+  @Test
+  void pluginMappingEveryFailureToInternal_failsEachOtherKind() {
+    Set<String> failed = names(run(EveryFailureInternal.class));
+
+    assertThat(failed).containsExactlyInAnyOrder("INVALID_ARGUMENT", "UNAUTHENTICATED",
+        "PERMISSION_DENIED", "NOT_FOUND", "FAILED_PRECONDITION", "UNAVAILABLE",
+        "DEADLINE_EXCEEDED");
+  }
+
+  @Test
+  void pluginLeakingANonDaemonThread_failsTheThreadCheck() {
+    assertThat(names(run(LeaksThread.class)))
+        .containsExactly("close_afterPublishRepublishUnpublish_leavesNoNonDaemonThread()");
+  }
+
+  private static Events run(Class<?> suite) {
+    Events tests = EngineTestKit.engine("junit-jupiter")
+        .selectors(selectClass(suite))
+        .execute()
+        .testEvents();
+    assertThat(tests.started().count()).as("tests the suite ran").isGreaterThan(10);
+    return tests.failed();
+  }
+
+  private static Set<String> names(Events failed) {
+    Set<String> names = new TreeSet<>();
+    failed.stream().map(e -> e.getTestDescriptor().getDisplayName()).forEach(names::add);
+    return names;
+  }
+
+  private static List<String> messages(Events failed) {
+    return failed.stream()
+        .map(Event::getPayload)
+        .map(p -> p.flatMap(r -> ((TestExecutionResult) r).getThrowable()))
+        .map(t -> t.map(Throwable::toString).orElse(""))
+        .toList();
+  }
+
+  static class LogsToken extends ExampleBackendConformanceTest {
+    @Override
+    Flaw flaw() {
+      return Flaw.LOGS_TOKEN;
+    }
+  }
+
+  static class TokenInErrorMessage extends ExampleBackendConformanceTest {
+    @Override
+    Flaw flaw() {
+      return Flaw.TOKEN_IN_ERROR_MESSAGE;
+    }
+  }
+
+  static class UnsafePath extends ExampleBackendConformanceTest {
+    @Override
+    Flaw flaw() {
+      return Flaw.UNSAFE_PATH;
+    }
+  }
+
+  static class RandomContent extends ExampleBackendConformanceTest {
+    @Override
+    Flaw flaw() {
+      return Flaw.RANDOM_CONTENT;
+    }
+  }
+
+  static class EveryFailureInternal extends ExampleBackendConformanceTest {
+    @Override
+    Flaw flaw() {
+      return Flaw.EVERY_FAILURE_IS_INTERNAL;
+    }
+  }
+
+  static class LeaksThread extends ExampleBackendConformanceTest {
+    @Override
+    Flaw flaw() {
+      return Flaw.LEAKS_NON_DAEMON_THREAD;
+    }
+  }
+}

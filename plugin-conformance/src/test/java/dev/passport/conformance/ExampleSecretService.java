@@ -1,0 +1,71 @@
+package dev.passport.conformance;
+
+import dev.passport.api.BackendException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The "remote" side of the example plugin: verifies the pod's token like a real service would and
+ * can be told to fail or stall. In-process, since the suite under test is the subject here.
+ */
+final class ExampleSecretService {
+
+  private final ServiceAccountTokens tokens;
+  private final Clock clock;
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private volatile BackendException.Kind failure;
+  private volatile Duration stall = Duration.ZERO;
+
+  ExampleSecretService(ServiceAccountTokens tokens, Clock clock) {
+    this.tokens = tokens;
+    this.clock = clock;
+  }
+
+  void succeed() {
+    failure = null;
+    stall = Duration.ZERO;
+  }
+
+  void fail(BackendException.Kind kind) {
+    failure = kind;
+  }
+
+  void stall(Duration duration) {
+    stall = duration;
+  }
+
+  /** Wakes stalled calls, e.g. when the test ends. */
+  void close() {
+    closed.countDown();
+  }
+
+  String read(String jwt, String audience, String key, Duration budget) throws BackendException {
+    if (!stall.isZero()) {
+      // like a client with a timeout derived from FetchRequest.deadline: wait no longer than it
+      Duration wait = budget.compareTo(stall) < 0 ? budget : stall;
+      try {
+        if (!closed.await(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS)
+            && wait.equals(budget)) {
+          throw new BackendException(BackendException.Kind.DEADLINE_EXCEEDED,
+              "example service did not answer within " + budget.toMillis() + " ms");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BackendException(BackendException.Kind.DEADLINE_EXCEEDED, "interrupted");
+      }
+    }
+    try {
+      tokens.verify(jwt, audience, clock.instant());
+    } catch (InvalidTokenException e) {
+      throw new BackendException(BackendException.Kind.UNAUTHENTICATED,
+          "example service rejected the pod's token: " + e.getMessage());
+    }
+    BackendException.Kind kind = failure;
+    if (kind != null) {
+      throw new BackendException(kind, "example service failed as told (" + kind + ")");
+    }
+    return "value-of-" + key;
+  }
+}
