@@ -15,6 +15,6 @@ public final class Pods {
 
   /** A pod running as {@code serviceAccount}. */
   public static Pod pod(String namespace, String name, String serviceAccount) {
-    return new Pod(namespace, name, UUID.randomUUID().toString(), serviceAccount);
+    return Pod.of(namespace, name, UUID.randomUUID().toString(), serviceAccount);
   }
 }

@@ -211,7 +211,7 @@ public final class ServiceAccountTokens {
   /** {@link #mint} wrapped with its expiry, as the host hands it to a backend. */
   public ServiceAccountToken token(Pod pod, String audience, Instant issuedAt, Duration ttl) {
     String jwt = mint(pod, audience, issuedAt, ttl);
-    return new ServiceAccountToken(jwt, expiryOf(issuedAt, ttl));
+    return ServiceAccountToken.of(jwt, expiryOf(issuedAt, ttl));
   }
 
   /**

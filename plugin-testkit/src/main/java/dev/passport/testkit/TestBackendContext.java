@@ -7,20 +7,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link BackendContext} for unit tests of a backend, without a host.
  *
  * <p>Defaults: a {@link FakeClock} standing at the current second (near real time, so tokens it
- * dates are also accepted by real servers), logger name {@code dev.passport.plugins.test}, a daemon
- * scheduled executor of two threads, a default refresh interval of 5 minutes and node id
- * {@code test-node}. {@link #close()} shuts the executor down, as the host does after a backend is
- * closed; use it in try-with-resources or an {@code @AfterEach}.
+ * dates are also accepted by real servers), logger name {@code dev.passport.plugins.test}, a default
+ * refresh interval of 5 minutes and node id {@code test-node}. It holds no resources; it is
+ * {@link AutoCloseable} so that it can share a try-with-resources with the backend.
  *
  * <pre>{@code
  * FakeClock clock = FakeClock.at(Instant.parse("2026-01-01T00:00:00Z"));
@@ -36,7 +30,6 @@ public final class TestBackendContext implements BackendContext, AutoCloseable {
   private final String loggerName;
   private final Duration defaultRefreshInterval;
   private final String nodeId;
-  private final ScheduledThreadPoolExecutor executor;
 
   private TestBackendContext(Builder builder) {
     this.clock = builder.clock != null
@@ -45,10 +38,6 @@ public final class TestBackendContext implements BackendContext, AutoCloseable {
     this.loggerName = builder.loggerName;
     this.defaultRefreshInterval = builder.defaultRefreshInterval;
     this.nodeId = builder.nodeId;
-    this.executor = new ScheduledThreadPoolExecutor(builder.executorThreads,
-        daemonThreads("testkit-backend-" + builder.nodeId));
-    // cancelled timeouts must not pile up in the queue of a long test
-    this.executor.setRemoveOnCancelPolicy(true);
   }
 
   /** A builder with the defaults described on the class. */
@@ -84,11 +73,6 @@ public final class TestBackendContext implements BackendContext, AutoCloseable {
   }
 
   @Override
-  public ScheduledExecutorService executor() {
-    return executor;
-  }
-
-  @Override
   public Duration defaultRefreshInterval() {
     return defaultRefreshInterval;
   }
@@ -98,25 +82,9 @@ public final class TestBackendContext implements BackendContext, AutoCloseable {
     return nodeId;
   }
 
-  /** Stops the executor's threads, waiting at most 5 seconds for running tasks. */
+  /** Nothing to release. */
   @Override
-  public void close() {
-    executor.shutdownNow();
-    try {
-      executor.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
-  }
+  public void close() {}
 
   /** Builds a {@link TestBackendContext}; every setting is optional. */
   public static final class Builder {
@@ -125,7 +93,6 @@ public final class TestBackendContext implements BackendContext, AutoCloseable {
     private String loggerName = "dev.passport.plugins.test";
     private Duration defaultRefreshInterval = Duration.ofMinutes(5);
     private String nodeId = "test-node";
-    private int executorThreads = 2;
 
     private Builder() {}
 
@@ -159,15 +126,6 @@ public final class TestBackendContext implements BackendContext, AutoCloseable {
         throw new IllegalArgumentException("nodeId is blank");
       }
       this.nodeId = nodeId;
-      return this;
-    }
-
-    /** The size of the shared executor (2 by default). */
-    public Builder executorThreads(int threads) {
-      if (threads < 1) {
-        throw new IllegalArgumentException("executorThreads is " + threads + ", must be >= 1");
-      }
-      this.executorThreads = threads;
       return this;
     }
 

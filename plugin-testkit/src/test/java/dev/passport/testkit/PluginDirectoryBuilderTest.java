@@ -4,7 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.passport.host.plugins.fixtures.ProbeBackendFactory;
+import dev.passport.testkit.fixtures.ProbeBackendFactory;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -37,8 +37,8 @@ class PluginDirectoryBuilderTest {
       List<String> names = Collections.list(jar.entries()).stream().map(ZipEntry::getName).toList();
       assertThat(names)
           .contains(
-              "dev/passport/host/plugins/fixtures/ProbeBackendFactory.class",
-              "dev/passport/host/plugins/fixtures/ProbeBackendFactory$ProbeBackend.class");
+              "dev/passport/testkit/fixtures/ProbeBackendFactory.class",
+              "dev/passport/testkit/fixtures/ProbeBackendFactory$ProbeBackend.class");
       assertThat(
               new String(
                   jar.getInputStream(
@@ -49,7 +49,7 @@ class PluginDirectoryBuilderTest {
     }
   }
 
-  /** Other modules get the fixtures from the host's test jar, not from a classes directory. */
+  /** Other modules get the fixtures from a test jar, not from a classes directory. */
   @Test
   void build_classLoadedFromAJar_copiesItWithItsNestedClasses() throws Exception {
     Path fixturesJar =
@@ -77,11 +77,11 @@ class PluginDirectoryBuilderTest {
       Path directory = PluginDirectoryBuilder.plugin(pluginsDir, "copy").classes(fromJar).build();
 
       try (JarFile jar = new JarFile(directory.resolve("lib/copy.jar").toFile())) {
-        assertThat(jar.getEntry("dev/passport/host/plugins/fixtures/ProbeBackendFactory.class"))
+        assertThat(jar.getEntry("dev/passport/testkit/fixtures/ProbeBackendFactory.class"))
             .isNotNull();
         assertThat(
                 jar.getEntry(
-                    "dev/passport/host/plugins/fixtures/ProbeBackendFactory$ProbeBackend.class"))
+                    "dev/passport/testkit/fixtures/ProbeBackendFactory$ProbeBackend.class"))
             .isNotNull();
       }
     }

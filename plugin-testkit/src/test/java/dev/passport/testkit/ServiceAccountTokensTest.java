@@ -28,7 +28,7 @@ class ServiceAccountTokensTest {
   private static final Duration HOUR = Duration.ofHours(1);
 
   private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
-  private final Pod pod = new Pod("shop", "web-0", "0b6c4c8e-8f6e-4d3c-9d55-4f0f6f1f2a10", "web");
+  private final Pod pod = Pod.of("shop", "web-0", "0b6c4c8e-8f6e-4d3c-9d55-4f0f6f1f2a10", "web");
 
   @Test
   void verify_tokenJustMinted_returnsThePodsClaims() throws Exception {
@@ -76,7 +76,7 @@ class ServiceAccountTokensTest {
 
   @Test
   void mint_twoPodsOfOneServiceAccount_shareTheServiceAccountUid() throws Exception {
-    Pod other = new Pod("shop", "web-1", "5a1d0c52-6f0e-4b7f-8a51-3c2a7d2b9e11", "web");
+    Pod other = Pod.of("shop", "web-1", "5a1d0c52-6f0e-4b7f-8a51-3c2a7d2b9e11", "web");
 
     TokenClaims first = tokens.verify(tokens.mint(pod, "a", T0, HOUR), "a", T0);
     TokenClaims second = tokens.verify(tokens.mint(other, "a", T0, HOUR), "a", T0);

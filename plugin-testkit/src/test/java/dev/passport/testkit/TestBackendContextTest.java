@@ -40,16 +40,8 @@ class TestBackendContextTest {
   }
 
   @Test
-  void executor_runsOnDaemonThreads_andCloseStopsThem() throws Exception {
-    TestBackendContext context = TestBackendContext.create();
-    Thread worker = context.executor().submit(Thread::currentThread).get(10, TimeUnit.SECONDS);
-
-    context.close();
-
-    assertThat(worker.isDaemon()).isTrue();
-    assertThat(context.executor().isTerminated()).isTrue();
-    worker.join(TimeUnit.SECONDS.toMillis(10));
-    assertThat(worker.isAlive()).isFalse();
+  void apiVersion_isTheVersionThePluginIsTestedAgainst() {
+    assertThat(TestBackendContext.create().apiVersion()).isEqualTo(dev.passport.api.PluginApi.VERSION);
   }
 
   @Test
