@@ -25,6 +25,9 @@ import java.util.function.DoubleSupplier;
  */
 public final class RefreshRule {
 
+  /** The longest backoff window after failed refreshes (before jitter). */
+  public static final Duration MAX_BACKOFF = Backoff.MAX;
+
   private final RefreshPolicy policy;
   private final Backoff backoff;
 
