@@ -96,7 +96,11 @@ class GcpConformanceTest extends BackendConformance {
           "The service is currently unavailable."));
       case DEADLINE_EXCEEDED -> bed.global.fail(LATEST, Status.DEADLINE_EXCEEDED.withDescription(
           "Deadline exceeded in the Secret Manager front end."));
+      case RESOURCE_EXHAUSTED -> bed.global.fail(LATEST, Status.RESOURCE_EXHAUSTED.withDescription(
+          "Quota exceeded for quota metric 'Access requests' of service"
+              + " secretmanager.googleapis.com."));
       case INTERNAL -> bed.global.putCorrupted(PINNED, "s3cret-db".getBytes(UTF_8));
+      default -> throw new IllegalArgumentException("no gcp failure for kind " + kind);
     }
   }
 
