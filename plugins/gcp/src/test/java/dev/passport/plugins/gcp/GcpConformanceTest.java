@@ -15,10 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * The testkit's conformance suite for the gcp plugin, against the fake STS and Secret Manager.
- * Runs in the {@code with-host} Surefire execution (the host's gRPC and protobuf; see the pom).
- */
+/** plugin-conformance's suite for the gcp plugin, against the fake STS and Secret Manager. */
 class GcpConformanceTest extends BackendConformance {
 
   static final String PINNED = "projects/test-project/secrets/db-password/versions/3";
