@@ -20,7 +20,7 @@ import dev.passport.api.BackendException;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
-import dev.passport.plugins.gcp.VolumeSettings.Auth;
+import dev.passport.plugins.gcp.GcpVolume.Auth;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -28,7 +28,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -49,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * optionally traded for a Google service account's token) by google-auth-library, and the
  * versions are read in parallel with the real Secret Manager client.
  */
-final class GcpBackend implements Backend {
+final class GcpBackend implements Backend<GcpVolume> {
 
   static final int AUTH_THREADS = 8;
   // above google-auth-library's own refresh margin (3 min 45 s), so a token judged fresh here is
@@ -79,14 +78,12 @@ final class GcpBackend implements Backend {
   }
 
   @Override
-  public Set<String> requiredAudiences(Map<String, String> attributes) throws BackendException {
-    VolumeSettings settings = VolumeSettings.parse(attributes, config);
-    return settings.audience().map(Set::of).orElse(Set.of());
+  public GcpVolume prepare(Map<String, String> attributes) throws BackendException {
+    return GcpVolume.parse(attributes, config);
   }
 
   @Override
-  public Material fetch(FetchRequest request) throws BackendException {
-    VolumeSettings settings = VolumeSettings.parse(request.attributes(), config);
+  public Material fetch(GcpVolume settings, FetchRequest request) throws BackendException {
     Duration budget = Duration.between(context.clock().instant(), request.deadline());
     if (budget.isNegative() || budget.isZero()) {
       throw new BackendException(
@@ -138,7 +135,7 @@ final class GcpBackend implements Backend {
   }
 
   private GoogleCredentials authenticate(
-      FetchRequest request, VolumeSettings settings, long deadlineNanos) throws BackendException {
+      FetchRequest request, GcpVolume settings, long deadlineNanos) throws BackendException {
     GoogleCredentials credentials;
     if (settings.auth() == Auth.PROVIDER_ADC) {
       credentials = providerCredentials(deadlineNanos, settings);
@@ -172,7 +169,7 @@ final class GcpBackend implements Backend {
         && token.getExpirationTime().toInstant().isAfter(Instant.now().plus(FRESH_MARGIN));
   }
 
-  private GoogleCredentials providerCredentials(long deadlineNanos, VolumeSettings settings)
+  private GoogleCredentials providerCredentials(long deadlineNanos, GcpVolume settings)
       throws BackendException {
     GoogleCredentials cached = providerCredentials;
     if (cached != null) {
@@ -194,7 +191,7 @@ final class GcpBackend implements Backend {
     }
   }
 
-  private <T> T awaitAuth(Future<T> future, long deadlineNanos, VolumeSettings settings)
+  private <T> T awaitAuth(Future<T> future, long deadlineNanos, GcpVolume settings)
       throws BackendException {
     try {
       return future.get(remainingNanos(deadlineNanos), TimeUnit.NANOSECONDS);
@@ -292,7 +289,7 @@ final class GcpBackend implements Backend {
         secret.extraction().isPresent()
             ? PayloadExtractor.extract(data, secret.extraction().get(), secret.resource())
             : data;
-    return new MaterialFile(
+    return MaterialFile.of(
         secret.path(), content, secret.mode().orElse(MaterialFile.DEFAULT_MODE));
   }
 

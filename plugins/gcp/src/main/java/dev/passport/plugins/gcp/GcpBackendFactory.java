@@ -31,7 +31,7 @@ public final class GcpBackendFactory implements BackendFactory {
   }
 
   @Override
-  public Backend create(Map<String, String> config, BackendContext context)
+  public Backend<GcpVolume> create(Map<String, String> config, BackendContext context)
       throws BackendException {
     requireNonNull(config, "config is null");
     requireNonNull(context, "context is null");

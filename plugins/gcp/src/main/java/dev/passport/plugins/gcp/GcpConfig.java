@@ -1,20 +1,17 @@
 package dev.passport.plugins.gcp;
 
-import static dev.passport.api.BackendException.Kind.INVALID_ARGUMENT;
-
 import dev.passport.api.BackendException;
+import dev.passport.support.Settings;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * The plugin configuration ({@code gcp.properties}), bound and validated.
@@ -42,6 +39,7 @@ record GcpConfig(
     Duration pinnedRefreshInterval,
     Duration impersonationLifetime) {
 
+  static final String FILE = "gcp.properties";
   static final String AUDIENCE = "audience";
   static final String WORKLOAD_IDENTITY_PROVIDER = "workloadIdentityProvider";
   static final String SERVICE_ACCOUNT = "serviceAccount";
@@ -55,21 +53,6 @@ record GcpConfig(
   static final String PINNED_REFRESH_INTERVAL = "pinnedRefreshInterval";
   static final String IMPERSONATION_LIFETIME = "impersonationLifetime";
 
-  static final Set<String> KEYS =
-      Set.of(
-          AUDIENCE,
-          WORKLOAD_IDENTITY_PROVIDER,
-          SERVICE_ACCOUNT,
-          DELEGATES,
-          ALLOW_PROVIDER_ADC,
-          STS_TOKEN_URL,
-          IAM_CREDENTIALS_URL,
-          SECRET_MANAGER_ENDPOINT,
-          REGIONAL_ENDPOINT_TEMPLATE,
-          CA_BUNDLE,
-          PINNED_REFRESH_INTERVAL,
-          IMPERSONATION_LIFETIME);
-
   static final String DEFAULT_STS_TOKEN_URL = "https://sts.googleapis.com/v1/token";
   static final String DEFAULT_IAM_CREDENTIALS_URL = "https://iamcredentials.googleapis.com";
   static final String DEFAULT_SECRET_MANAGER_ENDPOINT = "secretmanager.googleapis.com:443";
@@ -77,9 +60,21 @@ record GcpConfig(
       "secretmanager.{location}.rep.googleapis.com:443";
   static final Duration DEFAULT_PINNED_REFRESH_INTERVAL = Duration.ofHours(24);
   static final Duration DEFAULT_IMPERSONATION_LIFETIME = Duration.ofHours(1);
+  // the IAM Credentials API accepts 1 s to 12 h (12 h needs an org policy exception)
+  static final Duration MAX_IMPERSONATION_LIFETIME = Duration.ofHours(12);
 
   private static final Pattern HOST_PORT =
       Pattern.compile("[A-Za-z0-9.{}\\-]+:[0-9]{1,5}|\\[[0-9A-Fa-f:]+\\]:[0-9]{1,5}");
+  private static final Pattern WORKLOAD_IDENTITY_POOL_PROVIDER =
+      Pattern.compile(
+          "//iam\\.googleapis\\.com/projects/[^/\\s]+/locations/[^/\\s]+/workloadIdentityPools/"
+              + "[^/\\s]+/providers/[^/\\s]+");
+  static final Pattern GKE_IDENTITY_NAMESPACE =
+      Pattern.compile("identitynamespace:([^:\\s]+):\\S+");
+  private static final Pattern SERVICE_ACCOUNT_ID =
+      Pattern.compile("[A-Za-z0-9._%+\\-]+@[A-Za-z0-9.\\-]+|[0-9]+");
+  private static final Pattern DELEGATE_RESOURCE =
+      Pattern.compile("projects/-/serviceAccounts/([^/\\s]+)");
 
   /** Volume settings that may come from the plugin config or from a volume's attributes. */
   record VolumeDefaults(
@@ -116,47 +111,28 @@ record GcpConfig(
    * @throws BackendException of kind INVALID_ARGUMENT naming the first unknown or invalid key
    */
   static GcpConfig parse(Map<String, String> config) throws BackendException {
-    try {
-      return parseUnchecked(config);
-    } catch (VolumeSettings.IllegalAttributeException e) {
-      throw e.toBackendException();
-    }
-  }
-
-  private static GcpConfig parseUnchecked(Map<String, String> config) throws BackendException {
-    Set<String> unknown = new TreeSet<>(config.keySet());
-    unknown.removeAll(KEYS);
-    if (!unknown.isEmpty()) {
-      throw invalid(
-          "unknown key(s) " + unknown + " in gcp.properties; known keys are " + new TreeSet<>(KEYS));
-    }
+    Settings settings = Settings.config(FILE, config);
+    // unknown keys are refused before any value is judged
+    settings.known(AUDIENCE, WORKLOAD_IDENTITY_PROVIDER, SERVICE_ACCOUNT, DELEGATES,
+        ALLOW_PROVIDER_ADC, STS_TOKEN_URL, IAM_CREDENTIALS_URL, SECRET_MANAGER_ENDPOINT,
+        REGIONAL_ENDPOINT_TEMPLATE, CA_BUNDLE, PINNED_REFRESH_INTERVAL, IMPERSONATION_LIFETIME)
+        .rejectUnknown();
     VolumeDefaults defaults =
         new VolumeDefaults(
-            value(config, AUDIENCE).map(v -> VolumeSettings.checkAudience(v, "gcp.properties")),
-            value(config, WORKLOAD_IDENTITY_PROVIDER),
-            value(config, SERVICE_ACCOUNT),
-            value(config, DELEGATES).isPresent()
-                ? VolumeSettings.parseDelegates(
-                    config.get(DELEGATES), "gcp.properties key " + DELEGATES)
-                : List.of());
-    if (defaults.workloadIdentityProvider().isPresent()) {
-      VolumeSettings.checkWorkloadIdentityProvider(
-          defaults.workloadIdentityProvider().get(), "gcp.properties key " + WORKLOAD_IDENTITY_PROVIDER);
-    }
-    if (defaults.serviceAccount().isPresent()) {
-      VolumeSettings.checkServiceAccount(
-          defaults.serviceAccount().get(), "gcp.properties key " + SERVICE_ACCOUNT);
-    }
+            audience(settings),
+            workloadIdentityProvider(settings),
+            serviceAccount(settings),
+            settings.has(DELEGATES) ? delegates(settings) : List.of());
     return new GcpConfig(
         defaults,
-        parseBoolean(config, ALLOW_PROVIDER_ADC, false),
-        httpsUrl(config, STS_TOKEN_URL, DEFAULT_STS_TOKEN_URL),
-        stripTrailingSlash(httpsUrl(config, IAM_CREDENTIALS_URL, DEFAULT_IAM_CREDENTIALS_URL)),
-        hostPort(config, SECRET_MANAGER_ENDPOINT, DEFAULT_SECRET_MANAGER_ENDPOINT),
-        hostPort(config, REGIONAL_ENDPOINT_TEMPLATE, DEFAULT_REGIONAL_ENDPOINT_TEMPLATE),
-        caBundle(config),
-        duration(config, PINNED_REFRESH_INTERVAL, DEFAULT_PINNED_REFRESH_INTERVAL),
-        impersonationLifetime(config));
+        settings.bool(ALLOW_PROVIDER_ADC, false),
+        httpsUrl(settings, STS_TOKEN_URL, DEFAULT_STS_TOKEN_URL),
+        stripTrailingSlash(httpsUrl(settings, IAM_CREDENTIALS_URL, DEFAULT_IAM_CREDENTIALS_URL)),
+        hostPort(settings, SECRET_MANAGER_ENDPOINT, DEFAULT_SECRET_MANAGER_ENDPOINT),
+        hostPort(settings, REGIONAL_ENDPOINT_TEMPLATE, DEFAULT_REGIONAL_ENDPOINT_TEMPLATE),
+        caBundle(settings),
+        settings.positiveDuration(PINNED_REFRESH_INTERVAL, DEFAULT_PINNED_REFRESH_INTERVAL),
+        impersonationLifetime(settings));
   }
 
   /** The endpoint serving secrets of {@code location}, or the global one when empty. */
@@ -171,39 +147,103 @@ record GcpConfig(
         + ":generateAccessToken";
   }
 
-  private static Optional<String> value(Map<String, String> config, String key) {
-    String value = config.get(key);
-    return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+  // The four identity keys mean the same in gcp.properties and in volume attributes, so both
+  // read them through these.
+
+  /** The value of {@code key} without surrounding blanks, if set. */
+  static Optional<String> stripped(Settings settings, String key) {
+    return settings.optional(key).map(String::strip);
   }
 
-  private static boolean parseBoolean(Map<String, String> config, String key, boolean fallback)
-      throws BackendException {
-    Optional<String> value = value(config, key);
-    if (value.isEmpty()) {
-      return fallback;
+  static Optional<String> audience(Settings settings) throws BackendException {
+    Optional<String> audience = stripped(settings, AUDIENCE);
+    if (audience.isPresent() && audience.get().chars().anyMatch(Character::isWhitespace)) {
+      throw settings.invalid(AUDIENCE, audience.get(), "an audience must not contain spaces");
     }
-    return switch (value.get().toLowerCase(Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw invalid(
-          "gcp.properties key " + key + " is \"" + value.get() + "\"; use true or false");
-    };
+    return audience;
   }
 
-  private static String httpsUrl(Map<String, String> config, String key, String fallback)
+  static Optional<String> workloadIdentityProvider(Settings settings) throws BackendException {
+    Optional<String> provider = stripped(settings, WORKLOAD_IDENTITY_PROVIDER);
+    if (provider.isPresent()
+        && !WORKLOAD_IDENTITY_POOL_PROVIDER.matcher(provider.get()).matches()
+        && !GKE_IDENTITY_NAMESPACE.matcher(provider.get()).matches()) {
+      throw settings.invalid(WORKLOAD_IDENTITY_PROVIDER, provider.get(),
+          "use //iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/"
+              + "<pool>/providers/<provider> or identitynamespace:<project>.svc.id.goog:"
+              + "<cluster URL>");
+    }
+    return provider;
+  }
+
+  static Optional<String> serviceAccount(Settings settings) throws BackendException {
+    Optional<String> serviceAccount = stripped(settings, SERVICE_ACCOUNT);
+    if (serviceAccount.isPresent()) {
+      checkServiceAccount(settings, SERVICE_ACCOUNT, serviceAccount.get());
+    }
+    return serviceAccount;
+  }
+
+  /**
+   * The delegation chain: a comma-separated list or a YAML flow list of service account emails or
+   * {@code projects/-/serviceAccounts/<email>} names, returned in the latter form, which is what
+   * the IAM Credentials API expects.
+   */
+  static List<String> delegates(Settings settings) throws BackendException {
+    String value = stripped(settings, DELEGATES).orElse("");
+    List<String> raw = new ArrayList<>();
+    if (value.startsWith("[")) {
+      Object parsed;
+      try {
+        parsed = SecretsAttribute.yaml().load(value);
+      } catch (YAMLException e) {
+        throw settings.invalid(DELEGATES, value,
+            "write a YAML list of service account emails: " + SecretsAttribute.firstLine(e));
+      }
+      if (!(parsed instanceof List<?> list)) {
+        throw settings.invalid(DELEGATES, value, "write a list of service account emails");
+      }
+      for (Object item : list) {
+        if (!(item instanceof String s)) {
+          throw settings.invalid(DELEGATES, value,
+              "write a list of service account emails; found " + item);
+        }
+        raw.add(s.strip());
+      }
+    } else {
+      raw.addAll(settings.list(DELEGATES));
+    }
+    List<String> delegates = new ArrayList<>();
+    for (String item : raw) {
+      var resource = DELEGATE_RESOURCE.matcher(item);
+      String email = resource.matches() ? resource.group(1) : item;
+      checkServiceAccount(settings, DELEGATES, email);
+      delegates.add("projects/-/serviceAccounts/" + email);
+    }
+    return delegates;
+  }
+
+  private static void checkServiceAccount(Settings settings, String key, String serviceAccount)
       throws BackendException {
-    String value = value(config, key).orElse(fallback);
+    if (!SERVICE_ACCOUNT_ID.matcher(serviceAccount).matches()) {
+      throw settings.invalid(key, serviceAccount,
+          "give a Google service account email such as reader@<project>.iam.gserviceaccount.com");
+    }
+  }
+
+  private static String httpsUrl(Settings settings, String key, String fallback)
+      throws BackendException {
+    String value = stripped(settings, key).orElse(fallback);
     URI uri;
     try {
       uri = URI.create(value);
     } catch (IllegalArgumentException e) {
-      throw invalid("gcp.properties key " + key + " is not a URL: \"" + value + "\"");
+      throw settings.invalid(key, value, "write an https URL, e.g. " + fallback);
     }
     // google-auth-library refuses anything but https for token and impersonation URLs
     if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-      throw invalid(
-          "gcp.properties key " + key + " must be an https URL with a host, e.g. " + fallback
-              + "; got \"" + value + "\"");
+      throw BackendException.invalid(settings.describe(key) + " must be an https URL with a host,"
+          + " e.g. " + fallback + "; got \"" + value + "\"");
     }
     return value;
   }
@@ -212,63 +252,36 @@ record GcpConfig(
     return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
-  private static String hostPort(Map<String, String> config, String key, String fallback)
+  private static String hostPort(Settings settings, String key, String fallback)
       throws BackendException {
-    String value = value(config, key).orElse(fallback);
+    String value = stripped(settings, key).orElse(fallback);
     if (!HOST_PORT.matcher(value).matches()) {
-      throw invalid(
-          "gcp.properties key " + key + " must be host:port without a scheme, e.g. " + fallback
-              + "; got \"" + value + "\"");
+      throw settings.invalid(key, value, "write host:port without a scheme, e.g. " + fallback);
     }
     return value;
   }
 
-  private static Optional<Path> caBundle(Map<String, String> config) throws BackendException {
-    Optional<String> value = value(config, CA_BUNDLE);
+  private static Optional<Path> caBundle(Settings settings) throws BackendException {
+    Optional<String> value = stripped(settings, CA_BUNDLE);
     if (value.isEmpty()) {
       return Optional.empty();
     }
     Path path = Path.of(value.get());
     if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-      throw invalid(
-          "gcp.properties key " + CA_BUNDLE + " names " + path
-              + ", which is not a readable file; give a PEM file of CA certificates");
+      throw settings.invalid(CA_BUNDLE, value.get(),
+          "not a readable file; give a PEM file of CA certificates");
     }
     return Optional.of(path);
   }
 
-  private static Duration duration(Map<String, String> config, String key, Duration fallback)
-      throws BackendException {
-    Optional<String> value = value(config, key);
-    if (value.isEmpty()) {
-      return fallback;
-    }
-    try {
-      Duration duration = Duration.parse(value.get());
-      if (duration.isNegative() || duration.isZero()) {
-        throw invalid("gcp.properties key " + key + " must be positive; got " + value.get());
-      }
-      return duration;
-    } catch (DateTimeParseException e) {
-      throw invalid(
-          "gcp.properties key " + key + " is \"" + value.get()
-              + "\"; use an ISO-8601 duration such as PT24H");
-    }
-  }
-
-  private static Duration impersonationLifetime(Map<String, String> config)
-      throws BackendException {
-    Duration lifetime = duration(config, IMPERSONATION_LIFETIME, DEFAULT_IMPERSONATION_LIFETIME);
-    // the IAM Credentials API accepts 1 s to 12 h (12 h needs an org policy exception)
-    if (lifetime.compareTo(Duration.ofHours(12)) > 0 || lifetime.toSeconds() < 1) {
-      throw invalid(
-          "gcp.properties key " + IMPERSONATION_LIFETIME + " must be between PT1S and PT12H; got "
-              + lifetime);
+  private static Duration impersonationLifetime(Settings settings) throws BackendException {
+    Duration lifetime =
+        settings.positiveDuration(IMPERSONATION_LIFETIME, DEFAULT_IMPERSONATION_LIFETIME);
+    if (lifetime.compareTo(MAX_IMPERSONATION_LIFETIME) > 0 || lifetime.toSeconds() < 1) {
+      throw settings.invalid(IMPERSONATION_LIFETIME,
+          settings.optional(IMPERSONATION_LIFETIME).orElse(""),
+          "the IAM Credentials API accepts 1s to 12h");
     }
     return lifetime;
-  }
-
-  private static BackendException invalid(String message) {
-    return new BackendException(INVALID_ARGUMENT, message);
   }
 }

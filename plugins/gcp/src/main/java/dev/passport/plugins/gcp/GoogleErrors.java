@@ -6,6 +6,7 @@ import static dev.passport.api.BackendException.Kind.INTERNAL;
 import static dev.passport.api.BackendException.Kind.INVALID_ARGUMENT;
 import static dev.passport.api.BackendException.Kind.NOT_FOUND;
 import static dev.passport.api.BackendException.Kind.PERMISSION_DENIED;
+import static dev.passport.api.BackendException.Kind.RESOURCE_EXHAUSTED;
 import static dev.passport.api.BackendException.Kind.UNAUTHENTICATED;
 import static dev.passport.api.BackendException.Kind.UNAVAILABLE;
 
@@ -48,7 +49,7 @@ final class GoogleErrors {
    * A failure to obtain an access token: the STS exchange of the pod token, or the IAM
    * Credentials impersonation of {@code serviceAccount}.
    */
-  static BackendException auth(IOException failure, VolumeSettings settings) {
+  static BackendException auth(IOException failure, GcpVolume settings) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (OAUTH_EXCEPTION.equals(t.getClass().getName())) {
         return sts(t, settings);
@@ -68,7 +69,7 @@ final class GoogleErrors {
         UNAVAILABLE, "could not obtain a Google access token: " + describe(failure), failure);
   }
 
-  private static BackendException sts(Throwable oauth, VolumeSettings settings) {
+  private static BackendException sts(Throwable oauth, GcpVolume settings) {
     Matcher m = OAUTH_MESSAGE.matcher(String.valueOf(oauth.getMessage()));
     String error = m.matches() ? m.group(1) : "unknown";
     String description = m.matches() && m.group(2) != null ? m.group(2) : "no description";
@@ -91,13 +92,14 @@ final class GoogleErrors {
         oauth);
   }
 
-  private static BackendException iam(HttpResponseException http, VolumeSettings settings) {
+  private static BackendException iam(HttpResponseException http, GcpVolume settings) {
     int status = http.getStatusCode();
     Kind kind =
         switch (status) {
           case 400, 401 -> UNAUTHENTICATED;
           case 403 -> PERMISSION_DENIED;
           case 404 -> NOT_FOUND;
+          case 429 -> RESOURCE_EXHAUSTED;
           default -> UNAVAILABLE;
         };
     String serviceAccount = settings.serviceAccount().orElse("?");
@@ -107,6 +109,8 @@ final class GoogleErrors {
               + " (iam.serviceAccounts.getAccessToken) on " + serviceAccount;
           case NOT_FOUND -> "check the serviceAccount attribute";
           case UNAVAILABLE -> "retrying";
+          case RESOURCE_EXHAUSTED -> "a quota or rate limit of the IAM Credentials API was hit;"
+              + " retrying later";
           default -> "check the serviceAccount and delegates attributes";
         };
     return new BackendException(
@@ -139,7 +143,11 @@ final class GoogleErrors {
       case DEADLINE_EXCEEDED -> new BackendException(
           DEADLINE_EXCEEDED, name + ": Secret Manager did not answer in time: " + message,
           failure);
-      case UNAVAILABLE, RESOURCE_EXHAUSTED, ABORTED, CANCELLED, UNKNOWN, INTERNAL -> new BackendException(
+      case RESOURCE_EXHAUSTED -> new BackendException(
+          RESOURCE_EXHAUSTED,
+          name + ": Secret Manager quota or rate limit exceeded: " + message + "; retrying later",
+          failure);
+      case UNAVAILABLE, ABORTED, CANCELLED, UNKNOWN, INTERNAL -> new BackendException(
           UNAVAILABLE, name + ": Secret Manager unavailable: " + message, failure);
       default -> new BackendException(INTERNAL, name + ": " + message, failure);
     };
@@ -209,9 +217,5 @@ final class GoogleErrors {
       }
     }
     return retryable == null ? INTERNAL : retryable;
-  }
-
-  static BackendException invalid(String message) {
-    return new BackendException(INVALID_ARGUMENT, message);
   }
 }

@@ -54,7 +54,7 @@ final class PayloadExtractor {
       throws BackendException {
     Object root;
     try {
-      root = VolumeSettings.yaml().load(text);
+      root = SecretsAttribute.yaml().load(text);
     } catch (YAMLException e) {
       throw failed(resource, "its payload is not valid YAML, so extractYAMLKey cannot apply");
     }

@@ -52,7 +52,7 @@ final class PodCredentials {
   }
 
   /** The credentials for a pod-adc volume: cached, or built for this token. */
-  GoogleCredentials forPod(Pod pod, ServiceAccountToken token, VolumeSettings settings) {
+  GoogleCredentials forPod(Pod pod, ServiceAccountToken token, GcpVolume settings) {
     Key key =
         new Key(
             pod.uid(),
@@ -102,7 +102,7 @@ final class PodCredentials {
     entries.keySet().removeIf(key -> !key.tokenExpiresAt().isAfter(now));
   }
 
-  private GoogleCredentials build(String subjectToken, VolumeSettings settings) {
+  private GoogleCredentials build(String subjectToken, GcpVolume settings) {
     // the supplier hands the library the pod's token; the library never sees it any other way
     IdentityPoolCredentials federated =
         IdentityPoolCredentials.newBuilder()

@@ -6,6 +6,7 @@ import dev.passport.api.BackendFactory;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
+import dev.passport.api.PreparedVolume;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -22,19 +23,26 @@ public final class EchoBackendFactory implements BackendFactory {
     return "echo";
   }
 
+  /** The one attribute, {@code text}, parsed once. */
+  record EchoVolume(String text) implements PreparedVolume {
+    @Override
+    public Set<String> audiences() {
+      return Set.of();
+    }
+  }
+
   @Override
-  public Backend create(Map<String, String> config, BackendContext context) {
-    return new Backend() {
+  public Backend<EchoVolume> create(Map<String, String> config, BackendContext context) {
+    return new Backend<>() {
       @Override
-      public Set<String> requiredAudiences(Map<String, String> attributes) {
-        return Set.of();
+      public EchoVolume prepare(Map<String, String> attributes) {
+        return new EchoVolume(attributes.getOrDefault("text", ""));
       }
 
       @Override
-      public Material fetch(FetchRequest request) {
-        String text = request.attribute("text").orElse("");
+      public Material fetch(EchoVolume volume, FetchRequest request) {
         return Material.of(List.of(
-            MaterialFile.of("text", text.getBytes(StandardCharsets.UTF_8)),
+            MaterialFile.of("text", volume.text().getBytes(StandardCharsets.UTF_8)),
             MaterialFile.of("protobuf", visibleProtobuf().getBytes(StandardCharsets.UTF_8))));
       }
 

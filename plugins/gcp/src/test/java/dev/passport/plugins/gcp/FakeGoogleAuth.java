@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
 
 /**
  * Google's Security Token Service ({@code POST /v1/token}, RFC 8693) and IAM Credentials
@@ -80,14 +81,14 @@ final class FakeGoogleAuth implements AutoCloseable {
   private volatile Failure stsFailure;
   private volatile Failure iamFailure;
 
-  private FakeGoogleAuth(TestPki pki, ServiceAccountTokens tokens, Clock clock,
+  private FakeGoogleAuth(SSLContext tls, ServiceAccountTokens tokens, Clock clock,
       String podTokenAudience, String workloadIdentityProvider) throws IOException {
     this.tokens = tokens;
     this.clock = clock;
     this.podTokenAudience = podTokenAudience;
     this.workloadIdentityProvider = workloadIdentityProvider;
     this.server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    this.server.setHttpsConfigurator(new HttpsConfigurator(pki.serverSslContext()));
+    this.server.setHttpsConfigurator(new HttpsConfigurator(tls));
     this.executor = Executors.newFixedThreadPool(4, runnable -> {
       Thread thread = new Thread(runnable, "fake-google-auth");
       thread.setDaemon(true);
@@ -99,12 +100,12 @@ final class FakeGoogleAuth implements AutoCloseable {
   }
 
   /**
-   * Starts the fake. STS accepts pod tokens minted by {@code tokens} for {@code podTokenAudience},
+   * Starts the fake, serving TLS with {@code tls}. STS accepts pod tokens minted by {@code tokens} for {@code podTokenAudience},
    * exchanged for {@code workloadIdentityProvider}.
    */
-  static FakeGoogleAuth start(TestPki pki, ServiceAccountTokens tokens, Clock clock,
+  static FakeGoogleAuth start(SSLContext tls, ServiceAccountTokens tokens, Clock clock,
       String podTokenAudience, String workloadIdentityProvider) throws IOException {
-    return new FakeGoogleAuth(pki, tokens, clock, podTokenAudience, workloadIdentityProvider);
+    return new FakeGoogleAuth(tls, tokens, clock, podTokenAudience, workloadIdentityProvider);
   }
 
   /** {@code https://127.0.0.1:<port>}: the IAM Credentials base URL; STS is at /v1/token. */

@@ -4,6 +4,7 @@ import com.google.cloud.secretmanager.v1.AccessSecretVersionRequest;
 import com.google.cloud.secretmanager.v1.AccessSecretVersionResponse;
 import com.google.cloud.secretmanager.v1.SecretPayload;
 import com.google.protobuf.ByteString;
+import dev.passport.testkit.TestPki;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -70,7 +71,8 @@ final class FakeSecretManager implements AutoCloseable {
   private final AtomicInteger rejected = new AtomicInteger();
   private volatile boolean stall;
 
-  private FakeSecretManager(TestPki pki, Supplier<Set<String>> acceptedTokens) throws IOException {
+  private FakeSecretManager(TestPki.Leaf certificate, Supplier<Set<String>> acceptedTokens)
+      throws IOException {
     this.acceptedTokens = acceptedTokens;
     ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
         .addMethod(ACCESS, ServerCalls.asyncUnaryCall(this::access))
@@ -78,16 +80,19 @@ final class FakeSecretManager implements AutoCloseable {
     this.server = NettyServerBuilder
         .forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .sslContext(GrpcSslContexts.configure(
-            SslContextBuilder.forServer(pki.serverKey(), pki.serverCertificate())).build())
+            SslContextBuilder.forServer(certificate.privateKey(), certificate.certificate())).build())
         .addService(ServerInterceptors.intercept(service, new BearerCheck()))
         .build()
         .start();
   }
 
-  /** Starts a fake that accepts the bearer tokens {@code acceptedTokens} returns at call time. */
-  static FakeSecretManager start(TestPki pki, Supplier<Set<String>> acceptedTokens)
+  /**
+   * Starts a fake serving TLS with {@code certificate} that accepts the bearer tokens
+   * {@code acceptedTokens} returns at call time.
+   */
+  static FakeSecretManager start(TestPki.Leaf certificate, Supplier<Set<String>> acceptedTokens)
       throws IOException {
-    return new FakeSecretManager(pki, acceptedTokens);
+    return new FakeSecretManager(certificate, acceptedTokens);
   }
 
   /** {@code 127.0.0.1:<port>}, as the plugin's endpoint settings take it. */

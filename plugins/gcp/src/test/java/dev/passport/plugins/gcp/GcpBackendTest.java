@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.passport.api.Backend;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendException.Kind;
 import dev.passport.api.FetchRequest;
@@ -27,7 +26,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +46,7 @@ class GcpBackendTest {
 
   @TempDir Path tempDir;
   GcpTestbed bed;
-  Backend backend;
+  GcpBackend backend;
 
   @RegisterExtension
   final LogCapture logs = LogCapture.checkingFor(() -> bed == null ? List.of() : bed.secrets());
@@ -75,11 +73,11 @@ class GcpBackendTest {
   @Test
   void fetch_globalSecret_exchangesPodTokenAndWritesPayloadWithDefaultMode() throws Exception {
     Pod pod = bed.pod();
-    Material material = backend.fetch(
-        bed.request(pod, bed.token(pod), secretsAttribute(DB_PASSWORD, "db/password")));
+    Material material =
+        fetch(secretsAttribute(DB_PASSWORD, "db/password"), bed.request(pod, bed.token(pod)));
 
     assertThat(material.files())
-        .containsExactly(new MaterialFile("db/password", "s3cret-db".getBytes(UTF_8), 0440));
+        .containsExactly(MaterialFile.of("db/password", "s3cret-db".getBytes(UTF_8), 0440));
     assertThat(material.version()).contains(DB_PASSWORD);
     assertThat(bed.auth.exchanges()).singleElement().satisfies(exchange -> {
       assertThat(exchange.audience()).isEqualTo(PROVIDER);
@@ -91,16 +89,16 @@ class GcpBackendTest {
   }
 
   @Test
-  void requiredAudiences_podAdc_isTheAudienceDerivedFromTheGkeProvider() throws Exception {
-    assertThat(backend.requiredAudiences(secretsAttribute(DB_PASSWORD, "a"))).containsExactly(
+  void prepare_podAdc_audienceIsTheOneDerivedFromTheGkeProvider() throws Exception {
+    assertThat(backend.prepare(secretsAttribute(DB_PASSWORD, "a")).audiences()).containsExactly(
         AUDIENCE);
   }
 
   @Test
   void fetch_globalAndRegionalSecrets_routesEachToItsEndpointWithOneClientPerEndpoint()
       throws Exception {
-    Material material = backend.fetch(bed.request(secretsAttribute(
-        DB_PASSWORD, "global", REGIONAL, "eu", REGIONAL_OTHER, "us")));
+    Material material = fetch(secretsAttribute(
+        DB_PASSWORD, "global", REGIONAL, "eu", REGIONAL_OTHER, "us"), bed.request());
 
     assertThat(contents(material)).containsExactlyInAnyOrderEntriesOf(
         Map.of("global", "s3cret-db", "eu", "eu-value", "us", "us-value"));
@@ -108,7 +106,7 @@ class GcpBackendTest {
     assertThat(bed.global.calls(REGIONAL)).isZero();
     assertThat(bed.regional.calls(REGIONAL)).isEqualTo(1);
     assertThat(bed.regional.calls(REGIONAL_OTHER)).isEqualTo(1);
-    assertThat(((GcpBackend) backend).clientEndpoints())
+    assertThat(backend.clientEndpoints())
         .containsExactlyInAnyOrder(bed.global.endpoint(), bed.regional.endpoint());
   }
 
@@ -119,7 +117,7 @@ class GcpBackendTest {
     attributes.put(GcpConfig.SERVICE_ACCOUNT, SERVICE_ACCOUNT);
     attributes.put(GcpConfig.DELEGATES, "hop@test-project.iam.gserviceaccount.com");
 
-    backend.fetch(bed.request(attributes));
+    fetch(attributes, bed.request());
 
     assertThat(bed.auth.exchanges()).hasSize(1);
     assertThat(bed.auth.impersonations()).singleElement().satisfies(call -> {
@@ -137,7 +135,7 @@ class GcpBackendTest {
     backend.close();
     backend = bed.backend(bed.config(GcpConfig.SERVICE_ACCOUNT, SERVICE_ACCOUNT));
 
-    backend.fetch(bed.request(secretsAttribute(DB_PASSWORD, "db")));
+    fetch(secretsAttribute(DB_PASSWORD, "db"), bed.request());
 
     assertThat(bed.auth.impersonations()).singleElement()
         .satisfies(call -> assertThat(call.delegates()).isEmpty());
@@ -155,24 +153,24 @@ class GcpBackendTest {
 
     for (int i = 0; i < 20; i++) {
       bed.clock.advance(Duration.ofSeconds(60));
-      backend.fetch(bed.request(pod, token, attributes));
+      fetch(attributes, bed.request(pod, token));
     }
 
     assertThat(bed.auth.exchanges()).hasSize(1);
     assertThat(bed.auth.impersonations()).hasSize(1);
     assertThat(bed.global.calls(DB_PASSWORD)).isEqualTo(20);
     assertThat(bed.regional.calls(REGIONAL)).isEqualTo(20);
-    assertThat(((GcpBackend) backend).cachedIdentities()).isEqualTo(1);
+    assertThat(backend.cachedIdentities()).isEqualTo(1);
   }
 
   @Test
   void fetch_afterKubeletRotatesTheToken_exchangesTheNewToken() throws Exception {
     Pod pod = bed.pod();
     Map<String, String> attributes = secretsAttribute(DB_PASSWORD, "db");
-    backend.fetch(bed.request(pod, bed.token(pod), attributes));
+    fetch(attributes, bed.request(pod, bed.token(pod)));
 
     bed.clock.advance(Duration.ofMinutes(50));
-    backend.fetch(bed.request(pod, bed.token(pod), attributes));
+    fetch(attributes, bed.request(pod, bed.token(pod)));
 
     assertThat(bed.auth.exchanges()).hasSize(2);
   }
@@ -183,8 +181,8 @@ class GcpBackendTest {
     Pod second = Pods.pod("shop", "web-1", "web");
     Map<String, String> attributes = secretsAttribute(DB_PASSWORD, "db");
 
-    backend.fetch(bed.request(first, bed.token(first), attributes));
-    backend.fetch(bed.request(second, bed.token(second), attributes));
+    fetch(attributes, bed.request(first, bed.token(first)));
+    fetch(attributes, bed.request(second, bed.token(second)));
 
     assertThat(bed.auth.exchanges()).extracting(FakeGoogleAuth.Exchange::podUid)
         .containsExactly(first.uid(), second.uid());
@@ -193,15 +191,15 @@ class GcpBackendTest {
 
   @Test
   void fetch_onlyPinnedVersions_refreshesAfterTheLongPinnedInterval() throws Exception {
-    Material material = backend.fetch(bed.request(secretsAttribute(DB_PASSWORD, "db")));
+    Material material = fetch(secretsAttribute(DB_PASSWORD, "db"), bed.request());
 
     assertThat(material.refreshAt()).contains(bed.clock.instant().plus(Duration.ofHours(24)));
   }
 
   @Test
   void fetch_latestVersion_leavesRefreshToTheHostAndRecordsTheResolvedVersion() throws Exception {
-    Material material = backend.fetch(bed.request(secretsAttribute(
-        DB_PASSWORD, "db", API_KEY_LATEST, "api-key")));
+    Material material = fetch(secretsAttribute(
+        DB_PASSWORD, "db", API_KEY_LATEST, "api-key"), bed.request());
 
     assertThat(material.refreshAt()).isEmpty();
     assertThat(material.version()).contains(DB_PASSWORD + "," + API_KEY_RESOLVED);
@@ -213,7 +211,7 @@ class GcpBackendTest {
     String yaml = "projects/test-project/secrets/yaml/versions/1";
     bed.global.put(json, "{\"user\":\"alice\",\"password\":\"pw-json\"}".getBytes(UTF_8));
     bed.global.put(yaml, "user: bob\npassword: pw-yaml\n".getBytes(UTF_8));
-    Map<String, String> attributes = Map.of(VolumeSettings.SECRETS, String.join("\n",
+    Map<String, String> attributes = Map.of(GcpVolume.SECRETS, String.join("\n",
         "- resourceName: " + json,
         "  path: from-json",
         "  extractJSONKey: password",
@@ -221,7 +219,7 @@ class GcpBackendTest {
         "  fileName: from-yaml",
         "  extractYAMLKey: user"));
 
-    Material material = backend.fetch(bed.request(attributes));
+    Material material = fetch(attributes, bed.request());
 
     assertThat(contents(material)).containsExactlyInAnyOrderEntriesOf(
         Map.of("from-json", "pw-json", "from-yaml", "bob"));
@@ -231,7 +229,7 @@ class GcpBackendTest {
   void fetch_extractKeyMissingFromPayload_failsPreconditionWithoutQuotingContent() {
     String json = "projects/test-project/secrets/json/versions/1";
     bed.global.put(json, "{\"user\":\"alice\"}".getBytes(UTF_8));
-    Map<String, String> attributes = Map.of(VolumeSettings.SECRETS,
+    Map<String, String> attributes = Map.of(GcpVolume.SECRETS,
         "- resourceName: " + json + "\n  path: p\n  extractJSONKey: password\n");
 
     BackendException e = fetchFailure(attributes);
@@ -242,7 +240,7 @@ class GcpBackendTest {
 
   @Test
   void fetch_modePerFile_setsEachFilesMode() throws Exception {
-    Map<String, String> attributes = Map.of(VolumeSettings.SECRETS, String.join("\n",
+    Map<String, String> attributes = Map.of(GcpVolume.SECRETS, String.join("\n",
         "- resourceName: " + DB_PASSWORD,
         "  path: owner-only",
         "  mode: 0400",
@@ -252,7 +250,7 @@ class GcpBackendTest {
         "- resourceName: " + REGIONAL,
         "  path: default"));
 
-    Material material = backend.fetch(bed.request(attributes));
+    Material material = fetch(attributes, bed.request());
 
     assertThat(material.file("owner-only")).map(MaterialFile::mode).contains(0400);
     assertThat(material.file("world-readable")).map(MaterialFile::mode).contains(0644);
@@ -305,15 +303,40 @@ class GcpBackendTest {
   }
 
   @Test
+  void fetch_secretManagerQuotaExhausted_isRetryableResourceExhausted() {
+    bed.global.fail(DB_PASSWORD, Status.RESOURCE_EXHAUSTED.withDescription(
+        "Quota exceeded for quota metric 'Access requests' of service secretmanager.googleapis.com"));
+
+    BackendException e = fetchFailure(secretsAttribute(DB_PASSWORD, "db"));
+
+    assertThat(e.kind()).isEqualTo(Kind.RESOURCE_EXHAUSTED);
+    assertThat(e.isRetryable()).isTrue();
+    assertThat(e.getMessage()).contains(DB_PASSWORD, "Quota exceeded for quota metric");
+  }
+
+  @Test
+  void fetch_iamRateLimitsImpersonation_isResourceExhausted() {
+    bed.auth.failIam(429, "RESOURCE_EXHAUSTED",
+        "Quota exceeded for quota metric 'Generate credentials requests'.");
+    Map<String, String> attributes = new HashMap<>(secretsAttribute(DB_PASSWORD, "db"));
+    attributes.put(GcpConfig.SERVICE_ACCOUNT, SERVICE_ACCOUNT);
+
+    BackendException e = fetchFailure(attributes);
+
+    assertThat(e.kind()).isEqualTo(Kind.RESOURCE_EXHAUSTED);
+    assertThat(e.getMessage()).contains(SERVICE_ACCOUNT, "HTTP 429",
+        "Quota exceeded for quota metric 'Generate credentials requests'.");
+  }
+
+  @Test
   void fetch_secretManagerStalls_failsWithDeadlineExceededAtTheRequestDeadline() {
     bed.global.stall();
     Pod pod = bed.pod();
-    FetchRequest request = new FetchRequest("v", pod, Map.of(AUDIENCE, bed.token(pod)),
-        secretsAttribute(DB_PASSWORD, "db"), Optional.empty(),
-        bed.clock.instant().plus(Duration.ofMillis(1500)));
+    FetchRequest request =
+        bed.request(pod, Map.of(AUDIENCE, bed.token(pod)), Duration.ofMillis(1500));
 
     BackendException e = catchThrowableOfType(BackendException.class,
-        () -> backend.fetch(request));
+        () -> fetch(secretsAttribute(DB_PASSWORD, "db"), request));
 
     assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
     assertThat(e.getMessage()).contains(DB_PASSWORD);
@@ -324,15 +347,15 @@ class GcpBackendTest {
     Pod cached = bed.pod();
     ServiceAccountToken cachedToken = bed.token(cached);
     Map<String, String> attributes = secretsAttribute(DB_PASSWORD, "db");
-    backend.fetch(bed.request(cached, cachedToken, attributes));
+    fetch(attributes, bed.request(cached, cachedToken));
     bed.auth.stallSts();
     Pod fresh = Pods.pod("shop", "web-9", "web");
-    FetchRequest stalled = new FetchRequest("v", fresh, Map.of(AUDIENCE, bed.token(fresh)),
-        attributes, Optional.empty(), bed.clock.instant().plus(Duration.ofSeconds(1)));
+    FetchRequest stalled =
+        bed.request(fresh, Map.of(AUDIENCE, bed.token(fresh)), Duration.ofSeconds(1));
 
     BackendException e = catchThrowableOfType(BackendException.class,
-        () -> backend.fetch(stalled));
-    Material material = backend.fetch(bed.request(cached, cachedToken, attributes));
+        () -> fetch(attributes, stalled));
+    Material material = fetch(attributes, bed.request(cached, cachedToken));
 
     assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
     assertThat(e.getMessage()).contains("access token");
@@ -342,11 +365,10 @@ class GcpBackendTest {
   @Test
   void fetch_deadlineAlreadyPassed_failsWithoutCallingGoogle() {
     Pod pod = bed.pod();
-    FetchRequest request = new FetchRequest("v", pod, Map.of(AUDIENCE, bed.token(pod)),
-        secretsAttribute(DB_PASSWORD, "db"), Optional.empty(), bed.clock.instant());
+    FetchRequest request = bed.request(pod, Map.of(AUDIENCE, bed.token(pod)), Duration.ZERO);
 
     BackendException e = catchThrowableOfType(BackendException.class,
-        () -> backend.fetch(request));
+        () -> fetch(secretsAttribute(DB_PASSWORD, "db"), request));
 
     assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
     assertThat(bed.auth.exchanges()).isEmpty();
@@ -358,14 +380,14 @@ class GcpBackendTest {
     Pod pod = bed.pod();
     ServiceAccountToken token = bed.token(pod);
     Map<String, String> attributes = secretsAttribute(DB_PASSWORD, "db");
-    backend.fetch(bed.request(pod, token, attributes));
+    fetch(attributes, bed.request(pod, token));
     bed.global.fail(DB_PASSWORD, Status.UNAUTHENTICATED.withDescription(
         "Request had invalid authentication credentials."));
 
     BackendException e = catchThrowableOfType(BackendException.class,
-        () -> backend.fetch(bed.request(pod, token, attributes)));
+        () -> fetch(attributes, bed.request(pod, token)));
     bed.global.recover();
-    backend.fetch(bed.request(pod, token, attributes));
+    fetch(attributes, bed.request(pod, token));
 
     assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
     assertThat(bed.auth.exchanges()).hasSize(2);
@@ -398,8 +420,8 @@ class GcpBackendTest {
     ServiceAccountToken wrongAudience =
         bed.tokens.token(pod, "vault", bed.clock.instant(), Duration.ofHours(1));
 
-    BackendException e = catchThrowableOfType(BackendException.class, () -> backend.fetch(
-        bed.request(pod, wrongAudience, secretsAttribute(DB_PASSWORD, "db"))));
+    BackendException e = catchThrowableOfType(BackendException.class,
+        () -> fetch(secretsAttribute(DB_PASSWORD, "db"), bed.request(pod, wrongAudience)));
 
     assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
     assertThat(e.getMessage()).contains("invalid_grant");
@@ -431,11 +453,10 @@ class GcpBackendTest {
   @Test
   void fetch_noTokenForTheAudience_isUnauthenticatedNamingTheAudience() {
     Pod pod = bed.pod();
-    FetchRequest request = new FetchRequest("v", pod, Map.of(), secretsAttribute(DB_PASSWORD,
-        "db"), Optional.empty(), bed.clock.instant().plusSeconds(30));
+    FetchRequest request = bed.request(pod, Map.of(), Duration.ofSeconds(30));
 
     BackendException e = catchThrowableOfType(BackendException.class,
-        () -> backend.fetch(request));
+        () -> fetch(secretsAttribute(DB_PASSWORD, "db"), request));
 
     assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
     assertThat(e.getMessage()).contains(AUDIENCE);
@@ -444,9 +465,9 @@ class GcpBackendTest {
   @Test
   void fetch_providerAdcNotAllowed_isInvalidArgumentBeforeAnyCall() {
     Map<String, String> attributes = new HashMap<>(secretsAttribute(DB_PASSWORD, "db"));
-    attributes.put(VolumeSettings.AUTH, "provider-adc");
+    attributes.put(GcpVolume.AUTH, "provider-adc");
 
-    assertThatThrownBy(() -> backend.requiredAudiences(attributes))
+    assertThatThrownBy(() -> backend.prepare(attributes))
         .isInstanceOfSatisfying(BackendException.class,
             e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
         .hasMessageContaining("provider-adc", "allowProviderAdc");
@@ -470,9 +491,9 @@ class GcpBackendTest {
       List<Future<Material>> results = new ArrayList<>();
       for (int i = 0; i < pods; i++) {
         Pod pod = Pods.pod("shop", "web-" + i, "web");
-        FetchRequest request =
-            bed.request(pod, bed.token(pod), secretsAttribute(DB_PASSWORD, "db", REGIONAL, "eu"));
-        results.add(executor.submit(() -> backend.fetch(request)));
+        FetchRequest request = bed.request(pod, bed.token(pod));
+        results.add(executor.submit(
+            () -> fetch(secretsAttribute(DB_PASSWORD, "db", REGIONAL, "eu"), request)));
       }
       for (var result : results) {
         assertThat(contents(result.get(30, TimeUnit.SECONDS)))
@@ -482,7 +503,7 @@ class GcpBackendTest {
       executor.shutdownNow();
     }
     assertThat(bed.auth.exchanges()).hasSize(pods);
-    assertThat(((GcpBackend) backend).clientEndpoints()).hasSize(2);
+    assertThat(backend.clientEndpoints()).hasSize(2);
   }
 
   @Test
@@ -499,15 +520,22 @@ class GcpBackendTest {
 
   private Material fetchOrFail(Map<String, String> attributes) {
     try {
-      return backend.fetch(bed.request(attributes));
+      return fetch(attributes, bed.request());
     } catch (BackendException e) {
       throw new AssertionError("fetch failed: " + e.getMessage(), e);
     }
   }
 
+  /** Prepares {@code attributes} and fetches them, as the host does for a new volume. */
+  private Material fetch(Map<String, String> attributes, FetchRequest request)
+      throws BackendException {
+    return backend.fetch(backend.prepare(attributes), request);
+  }
+
   private BackendException fetchFailure(Map<String, String> attributes) {
-    FetchRequest request = bed.request(attributes);
-    BackendException e = catchThrowableOfType(BackendException.class, () -> backend.fetch(request));
+    FetchRequest request = bed.request();
+    BackendException e =
+        catchThrowableOfType(BackendException.class, () -> fetch(attributes, request));
     assertThat(e).as("fetch should have failed").isNotNull();
     return e;
   }

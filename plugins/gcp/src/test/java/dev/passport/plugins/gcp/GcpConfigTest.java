@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class GcpConfigTest {
 
@@ -51,7 +53,7 @@ class GcpConfigTest {
         Map.entry("regionalEndpointTemplate", "sm-{location}.internal:8443"),
         Map.entry("caBundle", ca.toString()),
         Map.entry("pinnedRefreshInterval", "PT6H"),
-        Map.entry("impersonationLifetime", "PT30M")));
+        Map.entry("impersonationLifetime", "30m")));
 
     assertThat(config.defaults().audience()).contains("p.svc.id.goog");
     assertThat(config.defaults().delegates())
@@ -64,6 +66,16 @@ class GcpConfigTest {
     assertThat(config.impersonationLifetime()).isEqualTo(Duration.ofMinutes(30));
   }
 
+  /** The one duration syntax of Passport: Go-style and ISO-8601, as the CLI reads it. */
+  @ParameterizedTest
+  @CsvSource({"1h30m, PT1H30M", "90s, PT90S", "PT1H30M, PT1H30M"})
+  void parse_pinnedRefreshInterval_acceptsGoAndIsoDurations(String written, String expected)
+      throws Exception {
+    GcpConfig config = GcpConfig.parse(Map.of("pinnedRefreshInterval", written));
+
+    assertThat(config.pinnedRefreshInterval()).isEqualTo(Duration.parse(expected));
+  }
+
   @Test
   void parse_unknownKey_isInvalidArgumentNamingIt() {
     assertInvalid(Map.of("stsUrl", "https://x"), "stsUrl");
@@ -71,7 +83,7 @@ class GcpConfigTest {
 
   @Test
   void parse_plainHttpTokenUrl_isRefusedBecauseTheLibraryRefusesIt() {
-    assertInvalid(Map.of("stsTokenUrl", "http://127.0.0.1:8080/v1/token"), "stsTokenUrl must be an https URL");
+    assertInvalid(Map.of("stsTokenUrl", "http://127.0.0.1:8080/v1/token"), "\"stsTokenUrl\" must be an https URL");
     assertInvalid(Map.of("iamCredentialsUrl", "iam.internal"), "iamCredentialsUrl");
   }
 
@@ -85,8 +97,11 @@ class GcpConfigTest {
   void parse_badValues_areRefusedNamingTheKey() {
     assertInvalid(Map.of("allowProviderAdc", "yes"), "allowProviderAdc");
     assertInvalid(Map.of("caBundle", tempDir.resolve("missing.pem").toString()), "caBundle");
-    assertInvalid(Map.of("pinnedRefreshInterval", "24h"), "pinnedRefreshInterval");
+    assertInvalid(Map.of("pinnedRefreshInterval", "24 hours"), "pinnedRefreshInterval");
+    assertInvalid(Map.of("pinnedRefreshInterval", "PT0S"), "pinnedRefreshInterval");
+    assertInvalid(Map.of("pinnedRefreshInterval", "-1h"), "pinnedRefreshInterval");
     assertInvalid(Map.of("impersonationLifetime", "PT13H"), "impersonationLifetime");
+    assertInvalid(Map.of("impersonationLifetime", "500ms"), "impersonationLifetime");
     assertInvalid(Map.of("workloadIdentityProvider", "pool"), "workloadIdentityProvider");
     assertInvalid(Map.of("serviceAccount", "sa"), "serviceAccount");
     assertInvalid(Map.of("audience", "two words"), "audience");

@@ -15,10 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * The testkit's conformance suite for the gcp plugin, against the fake STS and Secret Manager.
- * Runs in the {@code with-host} Surefire execution (the host's gRPC and protobuf; see the pom).
- */
+/** plugin-conformance's suite for the gcp plugin, against the fake STS and Secret Manager. */
 class GcpConformanceTest extends BackendConformance {
 
   static final String PINNED = "projects/test-project/secrets/db-password/versions/3";
@@ -96,7 +93,11 @@ class GcpConformanceTest extends BackendConformance {
           "The service is currently unavailable."));
       case DEADLINE_EXCEEDED -> bed.global.fail(LATEST, Status.DEADLINE_EXCEEDED.withDescription(
           "Deadline exceeded in the Secret Manager front end."));
+      case RESOURCE_EXHAUSTED -> bed.global.fail(LATEST, Status.RESOURCE_EXHAUSTED.withDescription(
+          "Quota exceeded for quota metric 'Access requests' of service"
+              + " secretmanager.googleapis.com."));
       case INTERNAL -> bed.global.putCorrupted(PINNED, "s3cret-db".getBytes(UTF_8));
+      default -> throw new IllegalArgumentException("no gcp failure for kind " + kind);
     }
   }
 

@@ -5,7 +5,7 @@ import static dev.passport.plugins.gcp.GcpTestbed.SERVICE_ACCOUNT;
 import static dev.passport.plugins.gcp.GcpTestbed.secretsAttribute;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.passport.api.Pod;
 import dev.passport.host.PassportHost;
@@ -13,8 +13,6 @@ import dev.passport.host.volume.MountMode;
 import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -27,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The gcp backend inside the real host, driven over the CSI socket by a fake kubelet: what
- * kubelet's republish cadence costs Google. Runs in the {@code with-host} Surefire execution, whose
- * class path carries the host's gRPC and protobuf (see the pom).
+ * kubelet's republish cadence costs Google. The CSI answers are asserted by their text
+ * ({@code CODE: description}), not through gRPC types: the host's gRPC is its own, not the
+ * plugin's.
  */
 class GcpHostTest {
 
@@ -111,20 +110,19 @@ class GcpHostTest {
   void mount_missingSecret_answersNotFoundNamingIt() {
     String missing = "projects/test-project/secrets/missing/versions/1";
 
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+    Throwable e = catchThrowable(
         () -> kubelet.mount(volume(bed.pod(), gcpVolume(secretsAttribute(missing, "m")))));
 
-    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(e.getStatus().getDescription()).contains(missing);
+    assertThat(e).hasMessageStartingWith("NOT_FOUND: ").hasMessageContaining(missing);
   }
 
   @Test
   void mount_badResourceName_answersInvalidArgument() {
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+    Throwable e = catchThrowable(
         () -> kubelet.mount(volume(bed.pod(), gcpVolume(secretsAttribute("projects/p/x", "m")))));
 
-    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(e.getStatus().getDescription()).contains("secrets[0].resourceName");
+    assertThat(e).hasMessageStartingWith("INVALID_ARGUMENT: ")
+        .hasMessageContaining("secrets[0].resourceName");
   }
 
   private PodVolume volume(Pod pod, Map<String, String> attributes) {

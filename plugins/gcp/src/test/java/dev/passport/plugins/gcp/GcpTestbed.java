@@ -1,6 +1,5 @@
 package dev.passport.plugins.gcp;
 
-import dev.passport.api.Backend;
 import dev.passport.api.BackendException;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Pod;
@@ -9,7 +8,9 @@ import dev.passport.testkit.FakeClock;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
 import dev.passport.testkit.TestBackendContext;
+import dev.passport.testkit.TestPki;
 import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +18,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -37,27 +37,34 @@ final class GcpTestbed implements AutoCloseable {
   final ServiceAccountTokens tokens;
   final FakeClock clock;
   final TestBackendContext context;
-  final TestPki pki = TestPki.create();
+  final TestPki pki;
+  final TestPki.Leaf serverCertificate;
   final FakeGoogleAuth auth;
   final FakeSecretManager global;
   final FakeSecretManager regional;
   final Path caBundle;
 
-  GcpTestbed(Path tempDir) throws IOException {
+  GcpTestbed(Path tempDir) throws IOException, GeneralSecurityException {
     this(tempDir, ServiceAccountTokens.create(), FakeClock.at(Instant.now().truncatedTo(
         ChronoUnit.SECONDS)));
   }
 
   /** A testbed whose fakes verify pod tokens minted by {@code tokens} at {@code clock}'s time. */
-  GcpTestbed(Path tempDir, ServiceAccountTokens tokens, FakeClock clock) throws IOException {
+  GcpTestbed(Path tempDir, ServiceAccountTokens tokens, FakeClock clock)
+      throws IOException, GeneralSecurityException {
     this.tokens = tokens;
     this.clock = clock;
     this.context = TestBackendContext.builder().clock(clock).loggerName(
         "dev.passport.plugins.gcp").build();
-    this.caBundle = pki.writeCaBundle(tempDir);
-    this.auth = FakeGoogleAuth.start(pki, tokens, clock, AUDIENCE, PROVIDER);
-    this.global = FakeSecretManager.start(pki, auth::issuedTokens);
-    this.regional = FakeSecretManager.start(pki, auth::issuedTokens);
+    this.pki = TestPki.create("Passport test CA");
+    // Google's libraries only talk TLS: the loopback fakes serve this certificate, and the plugin
+    // trusts the CA through its caBundle setting
+    this.serverCertificate = pki.issue("localhost", "localhost", "127.0.0.1");
+    this.caBundle = pki.writeCa(tempDir.resolve("test-ca.pem"));
+    this.auth = FakeGoogleAuth.start(pki.serverContext(serverCertificate), tokens, clock, AUDIENCE,
+        PROVIDER);
+    this.global = FakeSecretManager.start(serverCertificate, auth::issuedTokens);
+    this.regional = FakeSecretManager.start(serverCertificate, auth::issuedTokens);
   }
 
   /**
@@ -81,12 +88,12 @@ final class GcpTestbed implements AutoCloseable {
     return config;
   }
 
-  Backend backend() throws BackendException {
+  GcpBackend backend() throws BackendException {
     return backend(config());
   }
 
-  Backend backend(Map<String, String> config) throws BackendException {
-    return new GcpBackendFactory().create(config, context);
+  GcpBackend backend(Map<String, String> config) throws BackendException {
+    return (GcpBackend) new GcpBackendFactory().create(config, context);
   }
 
   Pod pod() {
@@ -97,14 +104,25 @@ final class GcpTestbed implements AutoCloseable {
     return tokens.token(pod, AUDIENCE, clock.instant(), TOKEN_TTL);
   }
 
-  FetchRequest request(Pod pod, ServiceAccountToken token, Map<String, String> attributes) {
-    return new FetchRequest("csi-" + pod.uid(), pod, Map.of(AUDIENCE, token), attributes,
-        Optional.empty(), clock.instant().plus(Duration.ofSeconds(30)));
+  /** A fetch for {@code pod} with its {@code token}, due in 30 seconds. */
+  FetchRequest request(Pod pod, ServiceAccountToken token) {
+    return request(pod, Map.of(AUDIENCE, token), Duration.ofSeconds(30));
   }
 
-  FetchRequest request(Map<String, String> attributes) {
+  /** A fetch for {@code pod} with {@code tokens} by audience, due in {@code timeout}. */
+  FetchRequest request(Pod pod, Map<String, ServiceAccountToken> tokens, Duration timeout) {
+    return FetchRequest.builder()
+        .volumeId("csi-" + pod.uid())
+        .pod(pod)
+        .tokens(tokens)
+        .deadline(clock.instant().plus(timeout))
+        .build();
+  }
+
+  /** A fetch for {@link #pod()} with a fresh token. */
+  FetchRequest request() {
     Pod pod = pod();
-    return request(pod, token(pod), attributes);
+    return request(pod, token(pod));
   }
 
   /** Every secret a test must never find in a log line or exception: tokens of all kinds. */
@@ -121,7 +139,7 @@ final class GcpTestbed implements AutoCloseable {
       yaml.append("- resourceName: ").append(namesAndPaths[i]).append('\n')
           .append("  path: ").append(namesAndPaths[i + 1]).append('\n');
     }
-    return Map.of(VolumeSettings.SECRETS, yaml.toString());
+    return Map.of(GcpVolume.SECRETS, yaml.toString());
   }
 
   @Override

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendException.Kind;
 import dev.passport.plugins.gcp.SecretObject.Format;
-import dev.passport.plugins.gcp.VolumeSettings.Auth;
+import dev.passport.plugins.gcp.GcpVolume.Auth;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class VolumeSettingsTest {
+class GcpVolumeTest {
 
   static final String PROVIDER =
       "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/providers/k8s";
@@ -26,7 +26,7 @@ class VolumeSettingsTest {
 
   @Test
   void parse_providerGcpParameters_keepsOrderPathsModesAndExtraction() throws Exception {
-    VolumeSettings settings = VolumeSettings.parse(Map.of("secrets", String.join("\n",
+    GcpVolume settings = GcpVolume.parse(Map.of("secrets", String.join("\n",
         "- resourceName: \"projects/p/secrets/db/versions/latest\"",
         "  path: \"db/password\"",
         "  mode: 0400",
@@ -54,7 +54,7 @@ class VolumeSettingsTest {
 
   @Test
   void parse_poolProviderWithoutAudience_defaultsToTheProvidersHttpsName() throws Exception {
-    VolumeSettings settings = VolumeSettings.parse(secrets(NAME), config);
+    GcpVolume settings = GcpVolume.parse(secrets(NAME), config);
 
     assertThat(settings.audience()).contains("https:" + PROVIDER);
   }
@@ -64,7 +64,7 @@ class VolumeSettingsTest {
     Map<String, String> attributes = new HashMap<>(secrets(NAME));
     attributes.put("workloadIdentityProvider", GKE_PROVIDER);
 
-    assertThat(VolumeSettings.parse(attributes, config).audience())
+    assertThat(GcpVolume.parse(attributes, config).audience())
         .contains("my-project.svc.id.goog");
   }
 
@@ -80,14 +80,14 @@ class VolumeSettingsTest {
     attributes.put("delegates", "[a@p.iam.gserviceaccount.com, "
         + "projects/-/serviceAccounts/b@p.iam.gserviceaccount.com]");
 
-    VolumeSettings settings = VolumeSettings.parse(attributes, withDefaults);
+    GcpVolume settings = GcpVolume.parse(attributes, withDefaults);
 
     assertThat(settings.audience()).contains("volume-audience");
     assertThat(settings.serviceAccount()).contains("volume@p.iam.gserviceaccount.com");
     assertThat(settings.delegates()).containsExactly(
         "projects/-/serviceAccounts/a@p.iam.gserviceaccount.com",
         "projects/-/serviceAccounts/b@p.iam.gserviceaccount.com");
-    assertThat(VolumeSettings.parse(secrets(NAME), withDefaults).audience())
+    assertThat(GcpVolume.parse(secrets(NAME), withDefaults).audience())
         .contains("config-audience");
   }
 
@@ -121,7 +121,7 @@ class VolumeSettingsTest {
 
   @Test
   void parse_missingSecrets_isInvalidArgument() {
-    assertInvalid(Map.of(), "secrets is missing");
+    assertInvalid(Map.of(), "volume attribute \"secrets\" is required");
     assertInvalid(Map.of("secrets", "[]"), "non-empty YAML list");
     assertInvalid(Map.of("secrets", "resourceName: " + NAME), "non-empty YAML list");
     assertInvalid(Map.of("secrets", "- [unclosed"), "not valid YAML");
@@ -160,7 +160,7 @@ class VolumeSettingsTest {
 
   @Test
   void parse_modeAsQuotedOctal_isAccepted() throws Exception {
-    VolumeSettings settings = VolumeSettings.parse(Map.of("secrets",
+    GcpVolume settings = GcpVolume.parse(Map.of("secrets",
         "- resourceName: " + NAME + "\n  path: a\n  mode: \"0o640\""), config);
 
     assertThat(settings.secrets().get(0).mode()).hasValue(0640);
@@ -172,10 +172,11 @@ class VolumeSettingsTest {
     attributes.put("auth", "provider-adc");
 
     assertInvalid(attributes, "allowProviderAdc=true");
-    VolumeSettings allowed = VolumeSettings.parse(attributes,
+    GcpVolume allowed = GcpVolume.parse(attributes,
         config(Map.of(GcpConfig.ALLOW_PROVIDER_ADC, "true")));
     assertThat(allowed.auth()).isEqualTo(Auth.PROVIDER_ADC);
     assertThat(allowed.audience()).isEmpty();
+    assertThat(allowed.audiences()).isEmpty();
   }
 
   @Test
@@ -183,15 +184,15 @@ class VolumeSettingsTest {
     Map<String, String> attributes = new HashMap<>(secrets(NAME));
     attributes.put("auth", "node-adc");
 
-    assertInvalid(attributes, "auth is \"node-adc\"");
+    assertInvalid(attributes, "\"auth\" is \"node-adc\"");
   }
 
   @Test
   void parse_noWorkloadIdentityProviderAnywhere_isInvalidArgumentExplainingTheForms() {
-    assertThatThrownBy(() -> VolumeSettings.parse(secrets(NAME), GcpConfig.googleDefaults()))
+    assertThatThrownBy(() -> GcpVolume.parse(secrets(NAME), GcpConfig.googleDefaults()))
         .isInstanceOfSatisfying(BackendException.class,
             e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
-        .hasMessageContaining("workloadIdentityProvider is missing")
+        .hasMessageContaining("\"workloadIdentityProvider\" is missing")
         .hasMessageContaining("identitynamespace:");
   }
 
@@ -212,7 +213,7 @@ class VolumeSettingsTest {
 
   @Test
   void parse_allNumericVersions_isAllPinned() throws Exception {
-    VolumeSettings settings = VolumeSettings.parse(Map.of("secrets", String.join("\n",
+    GcpVolume settings = GcpVolume.parse(Map.of("secrets", String.join("\n",
         "- resourceName: " + NAME, "  path: a",
         "- resourceName: projects/p/locations/l1/secrets/t/versions/12", "  path: b")), config);
 
@@ -233,14 +234,14 @@ class VolumeSettingsTest {
   @Test
   void parse_tooManySecrets_isInvalidArgument() {
     StringBuilder yaml = new StringBuilder();
-    for (int i = 0; i <= VolumeSettings.MAX_SECRETS; i++) {
+    for (int i = 0; i <= SecretsAttribute.MAX_SECRETS; i++) {
       yaml.append("- {resourceName: ").append(NAME).append(", path: f").append(i).append("}\n");
     }
-    assertInvalid(Map.of("secrets", yaml.toString()), "at most " + VolumeSettings.MAX_SECRETS);
+    assertInvalid(Map.of("secrets", yaml.toString()), "at most " + SecretsAttribute.MAX_SECRETS);
   }
 
   private void assertInvalid(Map<String, String> attributes, String messagePart) {
-    assertThatThrownBy(() -> VolumeSettings.parse(attributes, config))
+    assertThatThrownBy(() -> GcpVolume.parse(attributes, config))
         .isInstanceOfSatisfying(BackendException.class,
             e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
         .hasMessageContaining(messagePart);

@@ -1,0 +1,154 @@
+package dev.passport.plugins.gcp;
+
+import static dev.passport.plugins.gcp.GcpConfig.AUDIENCE;
+import static dev.passport.plugins.gcp.GcpConfig.DELEGATES;
+import static dev.passport.plugins.gcp.GcpConfig.SERVICE_ACCOUNT;
+import static dev.passport.plugins.gcp.GcpConfig.WORKLOAD_IDENTITY_PROVIDER;
+
+import dev.passport.api.BackendException;
+import dev.passport.api.PreparedVolume;
+import dev.passport.support.Settings;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A volume's attributes, validated once and merged with the plugin defaults. The attribute names
+ * are those of secrets-store-csi-driver-provider-gcp's SecretProviderClass parameters, so that its
+ * users can move their {@code parameters} into {@code volumeAttributes} unchanged.
+ *
+ * @param secrets what to read, in the order given
+ * @param auth whose identity reads it
+ * @param audience the audience of the pod token handed to STS (empty with provider-adc)
+ * @param workloadIdentityProvider the STS audience (empty with provider-adc)
+ * @param serviceAccount a Google service account to impersonate
+ * @param delegates the delegation chain for impersonation, as IAM resource names
+ */
+record GcpVolume(
+    List<SecretObject> secrets,
+    Auth auth,
+    Optional<String> audience,
+    Optional<String> workloadIdentityProvider,
+    Optional<String> serviceAccount,
+    List<String> delegates) implements PreparedVolume {
+
+  /** Whose identity fetches the secrets. */
+  enum Auth {
+    /** The pod's own identity through Workload Identity Federation: the default. */
+    POD_ADC("pod-adc"),
+    /** The driver's application default credentials; only when the plugin config allows it. */
+    PROVIDER_ADC("provider-adc");
+
+    final String attributeValue;
+
+    Auth(String attributeValue) {
+      this.attributeValue = attributeValue;
+    }
+  }
+
+  static final String SECRETS = "secrets";
+  static final String AUTH = "auth";
+
+  GcpVolume {
+    secrets = List.copyOf(secrets);
+    delegates = List.copyOf(delegates);
+  }
+
+  /** The pod token audience STS needs; none with provider-adc. */
+  @Override
+  public Set<String> audiences() {
+    return audience.map(Set::of).orElse(Set.of());
+  }
+
+  /** Whether every secret names a numeric version, whose content never changes. */
+  boolean allPinned() {
+    return secrets.stream().allMatch(s -> s.resource().pinned());
+  }
+
+  /**
+   * Validates {@code attributes} and fills what they leave out from {@code config}.
+   *
+   * @throws BackendException of kind INVALID_ARGUMENT naming the bad attribute or field
+   */
+  static GcpVolume parse(Map<String, String> attributes, GcpConfig config)
+      throws BackendException {
+    Settings settings = Settings.attributes(attributes);
+    // unknown attributes are refused before any value is judged, as provider-gcp's users expect
+    // a typo to be named rather than a later, unrelated error
+    settings.known(SECRETS, AUTH, AUDIENCE, WORKLOAD_IDENTITY_PROVIDER, SERVICE_ACCOUNT, DELEGATES)
+        .rejectUnknown();
+    List<SecretObject> secrets = SecretsAttribute.parse(settings.required(SECRETS,
+        "give a YAML list such as '- resourceName: projects/<project>/secrets/<secret>/versions/"
+            + "latest\\n  path: <file>'"));
+    Auth auth = auth(settings);
+    if (auth == Auth.PROVIDER_ADC) {
+      if (!config.allowProviderAdc()) {
+        throw BackendException.invalid(
+            "volume attribute auth: provider-adc is refused: it would read secrets as the driver"
+                + " instead of as the pod; use auth: pod-adc (the default), or ask the cluster"
+                + " admin to set allowProviderAdc=true in gcp.properties");
+      }
+      for (String podOnly : List.of(AUDIENCE, WORKLOAD_IDENTITY_PROVIDER, SERVICE_ACCOUNT,
+          DELEGATES)) {
+        if (settings.has(podOnly)) {
+          throw BackendException.invalid(
+              settings.describe(podOnly) + " has no effect with auth: provider-adc; remove it");
+        }
+      }
+      return new GcpVolume(
+          secrets, auth, Optional.empty(), Optional.empty(), Optional.empty(), List.of());
+    }
+
+    GcpConfig.VolumeDefaults defaults = config.defaults();
+    Optional<String> provider = GcpConfig.workloadIdentityProvider(settings)
+        .or(defaults::workloadIdentityProvider);
+    if (provider.isEmpty()) {
+      throw BackendException.invalid(
+          settings.describe(WORKLOAD_IDENTITY_PROVIDER) + " is missing and gcp.properties sets no"
+              + " default; give the STS audience, e.g."
+              + " //iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/"
+              + "<pool>/providers/<provider> or, on GKE, identitynamespace:<project>.svc.id.goog:"
+              + "https://container.googleapis.com/v1/projects/<project>/locations/<location>/"
+              + "clusters/<cluster>");
+    }
+    Optional<String> audience = GcpConfig.audience(settings)
+        .or(defaults::audience)
+        .or(() -> Optional.of(defaultAudience(provider.get())));
+    Optional<String> serviceAccount = GcpConfig.serviceAccount(settings)
+        .or(defaults::serviceAccount);
+    List<String> delegates =
+        settings.has(DELEGATES) ? GcpConfig.delegates(settings) : defaults.delegates();
+    if (!delegates.isEmpty() && serviceAccount.isEmpty()) {
+      throw BackendException.invalid(
+          "delegates are set but no serviceAccount to impersonate; set the volume attribute "
+              + SERVICE_ACCOUNT + " or remove " + DELEGATES);
+    }
+    return new GcpVolume(secrets, auth, audience, provider, serviceAccount, delegates);
+  }
+
+  /**
+   * The pod token audience a provider expects when none is configured: the identity namespace for
+   * GKE's form, and the provider's https resource URL, Workload Identity Federation's default
+   * allowed audience, for a pool provider.
+   */
+  static String defaultAudience(String workloadIdentityProvider) {
+    var gke = GcpConfig.GKE_IDENTITY_NAMESPACE.matcher(workloadIdentityProvider);
+    return gke.matches() ? gke.group(1) : "https:" + workloadIdentityProvider;
+  }
+
+  private static Auth auth(Settings settings) throws BackendException {
+    Optional<String> value = GcpConfig.stripped(settings, AUTH);
+    if (value.isEmpty()) {
+      return Auth.POD_ADC;
+    }
+    String auth = value.get().toLowerCase(Locale.ROOT);
+    for (Auth candidate : Auth.values()) {
+      if (candidate.attributeValue.equals(auth)) {
+        return candidate;
+      }
+    }
+    throw settings.invalid(AUTH, value.get(), "use pod-adc (the default) or provider-adc");
+  }
+}
