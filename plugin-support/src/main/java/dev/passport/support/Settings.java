@@ -174,6 +174,28 @@ public final class Settings {
     return integer(key, min, max).orElse(defaultValue);
   }
 
+  /**
+   * A decimal integer within {@code [min, max]} for ranges beyond {@code int}, e.g. a Linux group
+   * id (1 to 4294967294).
+   */
+  public Optional<Long> longInteger(String key, long min, long max) throws BackendException {
+    Optional<String> value = optional(key);
+    if (value.isEmpty()) {
+      return Optional.empty();
+    }
+    String rule = "write a whole number from " + min + " to " + max;
+    long parsed;
+    try {
+      parsed = Long.parseLong(value.get().strip());
+    } catch (NumberFormatException e) {
+      throw invalid(key, value.get(), rule);
+    }
+    if (parsed < min || parsed > max) {
+      throw invalid(key, value.get(), rule);
+    }
+    return Optional.of(parsed);
+  }
+
   /** POSIX permission bits in octal, {@code 0000} to {@code 0777} (the leading 0 optional). */
   public Optional<Integer> mode(String key) throws BackendException {
     Optional<String> value = optional(key);

@@ -63,6 +63,18 @@ class SettingsTest {
   }
 
   @Test
+  void longInteger_beyondInt_isBoundWithinItsRange() throws BackendException {
+    Settings s = Settings.attributes(Map.of("gid", "4294967294", "big", "4294967295",
+        "word", "staff"));
+    assertThat(s.longInteger("gid", 1, 0xFFFF_FFFEL)).contains(4_294_967_294L);
+    assertThat(s.longInteger("unset", 1, 10)).isEmpty();
+    assertThatThrownBy(() -> s.longInteger("big", 1, 0xFFFF_FFFEL))
+        .hasMessage("volume attribute \"big\" is \"4294967295\"; write a whole number from 1 to"
+            + " 4294967294");
+    assertThatThrownBy(() -> s.longInteger("word", 1, 10)).hasMessageContaining("from 1 to 10");
+  }
+
+  @Test
   void required_missing_saysWhatToWrite() {
     Settings s = Settings.config("vault.properties", Map.of());
     assertThatThrownBy(() -> s.required("vaultAddress", "the Vault URL, e.g. https://vault:8200"))

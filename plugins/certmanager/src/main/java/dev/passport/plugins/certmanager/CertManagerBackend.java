@@ -8,6 +8,7 @@ import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
 import dev.passport.api.Pod;
+import dev.passport.support.Durations;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -27,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * the private key behind it, so that a fetch that timed out resumes the same request instead of
  * piling up new ones.
  */
-final class CertManagerBackend implements Backend {
+final class CertManagerBackend implements Backend<CertificateAttributes> {
 
   /** The audience of the token the Kubernetes API server accepts: its own. */
   static final String AUDIENCE = "";
@@ -60,7 +60,7 @@ final class CertManagerBackend implements Backend {
   private final Map<String, VolumeState> volumes = new ConcurrentHashMap<>();
 
   /** A CertificateRequest created for a volume and not yet decided, with its key. */
-  private record Pending(String name, KeyPair key, Map<String, String> attributes, String podUid) {}
+  private record Pending(String name, KeyPair key, CertificateAttributes volume, String podUid) {}
 
   private static final class VolumeState {
     Pending pending;
@@ -74,14 +74,13 @@ final class CertManagerBackend implements Backend {
   }
 
   @Override
-  public Set<String> requiredAudiences(Map<String, String> attributes) throws BackendException {
-    CertificateAttributes.parse(attributes);
-    return Set.of(AUDIENCE);
+  public CertificateAttributes prepare(Map<String, String> attributes) throws BackendException {
+    return CertificateAttributes.parse(attributes);
   }
 
   @Override
-  public Material fetch(FetchRequest request) throws BackendException {
-    CertificateAttributes attributes = CertificateAttributes.parse(request.attributes());
+  public Material fetch(CertificateAttributes attributes, FetchRequest request)
+      throws BackendException {
     Instant now = context.clock().instant();
 
     Optional<Material> current = stillValid(attributes, request, now);
@@ -103,7 +102,7 @@ final class CertManagerBackend implements Backend {
     synchronized (state) {
       Pod pod = request.pod();
       Pending pending = state.pending;
-      if (pending != null && (!pending.attributes().equals(request.attributes())
+      if (pending != null && (!pending.volume().equals(attributes)
           || !pending.podUid().equals(pod.uid()))) {
         pending = null;
       }
@@ -160,9 +159,10 @@ final class CertManagerBackend implements Backend {
     if (!now.isBefore(renewal)) {
       return Optional.empty();
     }
-    return Optional.of(new Material(previous.files(), Optional.of(renewal),
-        Optional.of(certificate.get().notAfter()),
-        Optional.of(previous.version().orElse(certificate.get().serialHex()))));
+    return Optional.of(Material.of(previous.files())
+        .withRefreshAt(renewal)
+        .withExpiresAt(certificate.get().notAfter())
+        .withVersion(previous.version().orElse(certificate.get().serialHex())));
   }
 
   private Pending create(CertificateRequests requests, CertificateAttributes attributes,
@@ -172,17 +172,6 @@ final class CertManagerBackend implements Backend {
     byte[] csr = CertificateSigningRequests.build(attributes, pod, key);
     String volumeLabel = labelValue(request.volumeId());
     String name = "passport-" + HexFormat.of().formatHex(randomBytes(8));
-
-    Map<String, Object> issuerRef = new LinkedHashMap<>();
-    issuerRef.put("name", attributes.issuerName());
-    issuerRef.put("kind", attributes.issuerKind());
-    issuerRef.put("group", attributes.issuerGroup());
-    Map<String, Object> spec = new LinkedHashMap<>();
-    spec.put("request", Base64.getEncoder().encodeToString(csr));
-    spec.put("issuerRef", issuerRef);
-    spec.put("duration", GoDuration.format(attributes.duration()));
-    spec.put("usages", attributes.usages());
-    spec.put("isCA", attributes.isCa());
 
     Map<String, String> annotations = new LinkedHashMap<>(attributes.annotations());
     annotations.put(VOLUME_ID_ANNOTATION, request.volumeId());
@@ -205,13 +194,29 @@ final class CertManagerBackend implements Backend {
                 .build())
         .endMetadata()
         .build();
-    resource.setAdditionalProperty("spec", spec);
+    resource.setAdditionalProperty("spec", spec(attributes, csr));
 
     requests.create(resource);
     log.info("volume {}: created CertificateRequest {}/{} for issuer {} {}", request.volumeId(),
         pod.namespace(), name, attributes.issuerKind(), attributes.issuerName());
     deleteOthers(requests, request.volumeId(), volumeLabel, name);
-    return new Pending(name, key, request.attributes(), pod.uid());
+    return new Pending(name, key, attributes, pod.uid());
+  }
+
+  /** The CertificateRequest's {@code spec}: the CSR, the issuer and what the volume asks for. */
+  static Map<String, Object> spec(CertificateAttributes attributes, byte[] csr) {
+    Map<String, Object> issuerRef = new LinkedHashMap<>();
+    issuerRef.put("name", attributes.issuerName());
+    issuerRef.put("kind", attributes.issuerKind());
+    issuerRef.put("group", attributes.issuerGroup());
+    Map<String, Object> spec = new LinkedHashMap<>();
+    spec.put("request", Base64.getEncoder().encodeToString(csr));
+    spec.put("issuerRef", issuerRef);
+    // The API's metav1.Duration is Go's String() form, whichever syntax the attribute used.
+    spec.put("duration", Durations.formatGo(attributes.duration()));
+    spec.put("usages", attributes.usages());
+    spec.put("isCA", attributes.isCa());
+    return spec;
   }
 
   private KeyPair key(CertificateAttributes attributes, FetchRequest request) throws BackendException {

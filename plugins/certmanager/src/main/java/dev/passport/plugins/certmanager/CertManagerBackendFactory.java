@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  *       {@code KUBERNETES_SERVICE_HOST}/{@code KUBERNETES_SERVICE_PORT} in a pod;
  *   <li>{@code caFile}: the CA bundle of the API server; default the pod's service-account
  *       {@code ca.crt} when {@code apiServer} is not set;
- *   <li>{@code timeout}: how long one publish waits for issuance, Go syntax, default {@code 60s}.
+ *   <li>{@code timeout}: how long one publish waits for issuance, default {@code 60s}
+ *       ({@code 60s}, {@code 2m} or ISO-8601 {@code PT2M}).
  * </ul>
  */
 public final class CertManagerBackendFactory implements BackendFactory {
@@ -34,7 +35,7 @@ public final class CertManagerBackendFactory implements BackendFactory {
   }
 
   @Override
-  public Backend create(Map<String, String> config, BackendContext context) throws BackendException {
+  public Backend<CertificateAttributes> create(Map<String, String> config, BackendContext context) throws BackendException {
     requireNonNull(config, "config is null");
     requireNonNull(context, "context is null");
     CertManagerConfig bound =

@@ -1,15 +1,14 @@
 package dev.passport.plugins.certmanager;
 
 import dev.passport.api.BackendException;
-import dev.passport.api.BackendException.Kind;
+import dev.passport.support.Settings;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The plugin's configuration ({@code certmanager.properties}).
@@ -20,55 +19,40 @@ import java.util.TreeSet;
  */
 record CertManagerConfig(Optional<URI> apiServer, Optional<Path> caFile, Duration timeout) {
 
+  static final String FILE = "certmanager.properties";
   static final String API_SERVER = "apiServer";
   static final String CA_FILE = "caFile";
   static final String TIMEOUT = "timeout";
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
   static final Path IN_CLUSTER_CA = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt");
 
-  private static final Set<String> KEYS = Set.of(API_SERVER, CA_FILE, TIMEOUT);
-
   /**
-   * Binds the configuration, defaulting the API server and CA to the in-cluster ones.
+   * Binds the configuration, defaulting the API server and CA to the in-cluster ones. Unknown keys
+   * are refused.
    *
    * @param environment the process environment ({@code KUBERNETES_SERVICE_HOST/PORT})
    * @param inClusterCa where a pod finds its cluster CA
    */
   static CertManagerConfig from(Map<String, String> config, Map<String, String> environment,
       Path inClusterCa) throws BackendException {
-    for (String key : new TreeSet<>(config.keySet())) {
-      if (!KEYS.contains(key)) {
-        throw new BackendException(Kind.INVALID_ARGUMENT, "certmanager: unknown configuration key "
-            + key + " (known: " + String.join(", ", new TreeSet<>(KEYS)) + ")");
-      }
-    }
-    Optional<String> apiServerValue = Optional.ofNullable(config.get(API_SERVER))
-        .filter(s -> !s.isBlank())
-        .or(() -> inClusterApiServer(environment));
+    Settings settings = Settings.config(FILE, config);
+    Optional<String> configuredApiServer = settings.optional(API_SERVER);
+    Optional<String> apiServerValue = configuredApiServer.or(() -> inClusterApiServer(environment));
     Optional<URI> apiServer = Optional.empty();
     if (apiServerValue.isPresent()) {
-      URI parsed = parseUrl(apiServerValue.get());
-      if (parsed == null) {
-        throw new BackendException(Kind.INVALID_ARGUMENT, "certmanager: " + API_SERVER + " \""
-            + apiServerValue.get() + "\" is not an http(s) URL such as https://10.0.0.1:6443");
-      }
-      apiServer = Optional.of(parsed);
+      apiServer = Optional.of(httpUrl(apiServerValue.get()).orElseThrow(() -> settings.invalid(
+          API_SERVER, apiServerValue.get(), "write an http(s) URL such as https://10.0.0.1:6443")));
     }
-    Optional<Path> caFile = Optional.ofNullable(config.get(CA_FILE)).filter(s -> !s.isBlank()).map(Path::of);
+    Optional<Path> caFile = settings.optional(CA_FILE).map(Path::of);
     if (caFile.isPresent() && !Files.isReadable(caFile.get())) {
-      throw new BackendException(Kind.INVALID_ARGUMENT, "certmanager: " + CA_FILE + " "
-          + caFile.get() + " is not a readable file");
+      throw settings.invalid(CA_FILE, caFile.get().toString(), "not a readable file");
     }
-    if (caFile.isEmpty() && config.get(API_SERVER) == null && Files.isReadable(inClusterCa)) {
+    // The pod's CA signs the in-cluster API server only, not one configured explicitly.
+    if (caFile.isEmpty() && configuredApiServer.isEmpty() && Files.isReadable(inClusterCa)) {
       caFile = Optional.of(inClusterCa);
     }
-    Duration timeout = DEFAULT_TIMEOUT;
-    String timeoutValue = config.get(TIMEOUT);
-    if (timeoutValue != null && !timeoutValue.isBlank()) {
-      timeout = GoDuration.parse(timeoutValue.trim()).filter(d -> !d.isNegative() && !d.isZero())
-          .orElseThrow(() -> new BackendException(Kind.INVALID_ARGUMENT, "certmanager: " + TIMEOUT
-              + " \"" + timeoutValue + "\" is not a positive duration such as 60s or 2m"));
-    }
+    Duration timeout = settings.positiveDuration(TIMEOUT, DEFAULT_TIMEOUT);
+    settings.rejectUnknown();
     return new CertManagerConfig(apiServer, caFile, timeout);
   }
 
@@ -81,14 +65,13 @@ record CertManagerConfig(Optional<URI> apiServer, Optional<Path> caFile, Duratio
     return Optional.of("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port);
   }
 
-  /** The URL, or null when malformed. */
-  private static URI parseUrl(String value) {
+  private static Optional<URI> httpUrl(String value) {
     try {
-      URI uri = new URI(value.trim());
+      URI uri = new URI(value.strip());
       boolean http = "https".equals(uri.getScheme()) || "http".equals(uri.getScheme());
-      return http && uri.getHost() != null ? uri : null;
-    } catch (java.net.URISyntaxException e) {
-      return null;
+      return http && uri.getHost() != null ? Optional.of(uri) : Optional.empty();
+    } catch (URISyntaxException e) {
+      return Optional.empty();
     }
   }
 }

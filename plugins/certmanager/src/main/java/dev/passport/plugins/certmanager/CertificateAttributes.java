@@ -1,11 +1,14 @@
 package dev.passport.plugins.certmanager;
 
 import dev.passport.api.BackendException;
-import dev.passport.api.BackendException.Kind;
+import dev.passport.api.PreparedVolume;
+import dev.passport.support.Durations;
+import dev.passport.support.Settings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +21,8 @@ import org.bouncycastle.util.IPAddress;
 
 /**
  * A volume's certificate, from cert-manager csi-driver's attributes ({@code csi.cert-manager.io/*},
- * verbatim), with csi-driver's defaults and validation rules.
+ * verbatim), with csi-driver's defaults and validation rules: the certmanager backend's prepared
+ * volume, parsed once per distinct attribute set.
  *
  * <p>Deviations from csi-driver, each deliberate: the key algorithm defaults to ECDSA P-256 (not
  * RSA 2048) as issue 7 asks; {@code literal-subject} is refused rather than half-supported; plain
@@ -44,7 +48,7 @@ record CertificateAttributes(
     String privateKeyFile,
     OptionalLong fsGroup,
     Optional<Pkcs12> pkcs12,
-    Map<String, String> annotations) {
+    Map<String, String> annotations) implements PreparedVolume {
 
   static final String PREFIX = "csi.cert-manager.io/";
   static final String ISSUER_NAME = PREFIX + "issuer-name";
@@ -87,13 +91,6 @@ record CertificateAttributes(
       COUNTRIES, PROVINCES, LOCALITIES, STREET_ADDRESSES, POSTAL_CODES, ORGANIZATIONS,
       ORGANIZATIONAL_UNITS);
 
-  private static final Set<String> KNOWN = Set.of(
-      ISSUER_NAME, ISSUER_KIND, ISSUER_GROUP, COMMON_NAME, ORGANIZATIONS, ORGANIZATIONAL_UNITS,
-      COUNTRIES, PROVINCES, LOCALITIES, STREET_ADDRESSES, POSTAL_CODES, SERIAL_NUMBER,
-      LITERAL_SUBJECT, DNS_NAMES, IP_SANS, URI_SANS, DURATION, RENEW_BEFORE, IS_CA, KEY_USAGES,
-      KEY_ALGORITHM, KEY_SIZE, KEY_ENCODING, REUSE_PRIVATE_KEY, CERTIFICATE_FILE, CA_FILE,
-      PRIVATE_KEY_FILE, FS_GROUP, PKCS12_ENABLE, PKCS12_FILENAME, PKCS12_PASSWORD);
-
   /** cert-manager's key usages ({@code pkg/api/util/usages.go}): key usages then extended ones. */
   static final Set<String> KEY_USAGE_NAMES = Set.of(
       "signing", "digital signature", "content commitment", "key encipherment", "key agreement",
@@ -104,6 +101,8 @@ record CertificateAttributes(
 
   private static final int MIN_RSA_KEY_SIZE = 2048;
   private static final int MAX_RSA_KEY_SIZE = 8192;
+  /** The largest Linux group id; 4294967295 is (gid_t) -1. */
+  private static final long MAX_GID = 0xFFFF_FFFEL;
 
   /**
    * The subject and SANs as the user wrote them, variables unexpanded.
@@ -126,56 +125,66 @@ record CertificateAttributes(
   }
 
   /**
-   * Applies csi-driver's defaults and validates every attribute.
+   * Applies csi-driver's defaults and validates every attribute. Pod variables are only checked
+   * here: their values come with the pod, in {@link CertificateSigningRequests#build}.
    *
    * @throws BackendException of kind INVALID_ARGUMENT listing every problem, each naming its
    *     attribute
    */
   static CertificateAttributes parse(Map<String, String> attributes) throws BackendException {
-    Parser p = new Parser(attributes);
+    Parser p = new Parser(Settings.attributes(attributes));
     CertificateAttributes parsed = p.parse();
     if (!p.errors.isEmpty()) {
-      throw new BackendException(Kind.INVALID_ARGUMENT, "invalid certmanager volume attributes: "
+      throw BackendException.invalid("invalid certmanager volume attributes: "
           + String.join("; ", p.errors));
     }
     return parsed;
   }
 
+  /** The token audiences a fetch needs: the API server's own. */
+  @Override
+  public Set<String> audiences() {
+    return Set.of(CertManagerBackend.AUDIENCE);
+  }
+
   /** Collects every error, as csi-driver does, so one pod event lists all there is to fix. */
   private static final class Parser {
-    private final Map<String, String> attributes;
+    private static final List<String> TRUE_FALSE = List.of("true", "false");
+
+    private final Settings settings;
     private final List<String> errors = new ArrayList<>();
 
-    Parser(Map<String, String> attributes) {
-      this.attributes = attributes;
+    Parser(Settings settings) {
+      this.settings = settings;
+    }
+
+    /** A value the binder reads and checks; on a bad value, its message is collected. */
+    private interface Binding<T> {
+      T bind() throws BackendException;
+    }
+
+    private <T> T collect(Binding<T> binding, T fallback) {
+      try {
+        return binding.bind();
+      } catch (BackendException e) {
+        errors.add(e.getMessage());
+        return fallback;
+      }
+    }
+
+    private void invalid(String key, String value, String rule) {
+      errors.add(settings.invalid(key, value, rule).getMessage());
     }
 
     CertificateAttributes parse() {
-      Map<String, String> annotations = new TreeMap<>();
-      for (String key : new TreeMap<>(attributes).keySet()) {
-        if (key.startsWith(PREFIX)) {
-          if (!KNOWN.contains(key)) {
-            errors.add(key + " is not a csi.cert-manager.io attribute Passport knows");
-          }
-        } else if (key.contains("/")) {
-          // csi-driver copies other prefixed attributes onto the CertificateRequest as annotations,
-          // e.g. for approver-policy; so do we.
-          annotations.put(key, attributes.get(key));
-        } else {
-          errors.add("unknown attribute " + key + " (certmanager attributes start with " + PREFIX + ")");
-        }
+      if (settings.has(LITERAL_SUBJECT)) {
+        errors.add(settings.describe(LITERAL_SUBJECT) + " is not supported by Passport; use "
+            + COMMON_NAME + " and the subject list attributes");
       }
-      if (!value(LITERAL_SUBJECT).isEmpty()) {
-        errors.add(LITERAL_SUBJECT + " is not supported by Passport; use " + COMMON_NAME
-            + " and the subject list attributes");
-      }
-
-      String issuerName = value(ISSUER_NAME);
-      if (issuerName.isEmpty()) {
-        errors.add(ISSUER_NAME + " is required: name the cert-manager Issuer or ClusterIssuer");
-      }
-      String issuerKind = valueOr(ISSUER_KIND, "Issuer");
-      String issuerGroup = valueOr(ISSUER_GROUP, "cert-manager.io");
+      String issuerName = collect(() -> settings.required(ISSUER_NAME,
+          "name the cert-manager Issuer or ClusterIssuer"), "");
+      String issuerKind = settings.string(ISSUER_KIND, "Issuer");
+      String issuerGroup = settings.string(ISSUER_GROUP, "cert-manager.io");
 
       Templates templates = templates();
       List<String> ipSans = ipSans();
@@ -187,44 +196,54 @@ record CertificateAttributes(
       KeySpec key = key();
       boolean reuse = bool(REUSE_PRIVATE_KEY);
 
-      String certificateFile = valueOr(CERTIFICATE_FILE, "tls.crt");
-      String caFile = valueOr(CA_FILE, "ca.crt");
-      String privateKeyFile = valueOr(PRIVATE_KEY_FILE, "tls.key");
-      OptionalLong fsGroup = fsGroup();
+      String certificateFile = settings.string(CERTIFICATE_FILE, "tls.crt");
+      String caFile = settings.string(CA_FILE, "ca.crt");
+      String privateKeyFile = settings.string(PRIVATE_KEY_FILE, "tls.key");
+      OptionalLong fsGroup = collect(() -> settings.longInteger(FS_GROUP, 1, MAX_GID)
+          .map(OptionalLong::of).orElse(OptionalLong.empty()), OptionalLong.empty());
       Optional<Pkcs12> pkcs12 = pkcs12();
 
       Map<String, String> files = new LinkedHashMap<>();
       files.put(CERTIFICATE_FILE, certificateFile);
       files.put(CA_FILE, caFile);
       files.put(PRIVATE_KEY_FILE, privateKeyFile);
-      if (attributes.containsKey(PKCS12_ENABLE) && !value(PKCS12_ENABLE).isEmpty()) {
-        files.put(PKCS12_FILENAME, valueOr(PKCS12_FILENAME, "keystore.p12"));
+      if (settings.has(PKCS12_ENABLE)) {
+        files.put(PKCS12_FILENAME, settings.string(PKCS12_FILENAME, "keystore.p12"));
       }
       files.forEach(this::filename);
       uniqueFiles(files);
 
+      // Last: only now does the binder know every attribute asked for.
+      Map<String, String> annotations = annotations();
       return new CertificateAttributes(issuerName, issuerKind, issuerGroup, templates, ipSans,
           duration, renewBefore, isCa, usages, key == null ? new KeySpec(KeySpec.Algorithm.ECDSA, 256,
               KeySpec.Encoding.PKCS8) : key, reuse, certificateFile, caFile, privateKeyFile,
           fsGroup, pkcs12, Map.copyOf(annotations));
     }
 
-    private String value(String key) {
-      String value = attributes.get(key);
-      return value == null ? "" : value;
-    }
-
-    private String valueOr(String key, String defaultValue) {
-      String value = value(key);
-      return value.isEmpty() ? defaultValue : value;
-    }
-
-    private void invalid(String key, String value, String rule) {
-      errors.add(key + ": \"" + value + "\" " + rule);
+    /**
+     * csi-driver copies attributes with a {@code /} outside its prefix onto the CertificateRequest
+     * as annotations (e.g. for approver-policy); so do we. Anything else unknown is refused.
+     */
+    private Map<String, String> annotations() {
+      Map<String, String> raw = settings.asMap();
+      Map<String, String> annotations = new TreeMap<>();
+      for (String key : settings.unknownKeys()) {
+        if (key.startsWith(PREFIX)) {
+          errors.add(settings.describe(key) + " is not a csi.cert-manager.io attribute Passport"
+              + " knows");
+        } else if (key.contains("/")) {
+          annotations.put(key, raw.get(key));
+        } else {
+          errors.add("unknown volume attribute \"" + key + "\" (certmanager attributes start with "
+              + PREFIX + ")");
+        }
+      }
+      return annotations;
     }
 
     private Templates templates() {
-      Optional<String> commonName = Optional.of(value(COMMON_NAME)).filter(s -> !s.isEmpty());
+      Optional<String> commonName = settings.optional(COMMON_NAME);
       commonName.ifPresent(cn -> checkTemplate(COMMON_NAME, cn));
       List<String> dnsNames = list(DNS_NAMES);
       dnsNames.forEach(name -> checkTemplate(DNS_NAMES, name));
@@ -232,80 +251,74 @@ record CertificateAttributes(
       for (String uri : uriSans) {
         if (checkTemplate(URI_SANS, uri)) {
           // Check the shape with placeholder values; the real ones only arrive with the pod.
-          checkUri(URI_SANS, uri.replaceAll("\\$\\{?[A-Z_]+}?", "x"));
+          String shape = uri.replaceAll("\\$\\{?[A-Z_]+}?", "x");
+          uriProblem(shape).ifPresent(problem -> invalid(URI_SANS, shape, problem));
         }
       }
       Map<String, String> subjectLists = new LinkedHashMap<>();
       for (String key : SUBJECT_LISTS) {
-        String value = value(key);
-        if (!value.isEmpty() && checkTemplate(key, value)) {
-          subjectLists.put(key, value);
+        Optional<String> value = settings.optional(key);
+        if (value.isPresent() && checkTemplate(key, value.get())) {
+          subjectLists.put(key, value.get());
         }
       }
-      Optional<String> serial = Optional.of(value(SERIAL_NUMBER)).filter(s -> !s.isEmpty());
+      Optional<String> serial = settings.optional(SERIAL_NUMBER);
       return new Templates(commonName, dnsNames, uriSans, Map.copyOf(subjectLists), serial);
     }
 
     private boolean checkTemplate(String key, String template) {
       List<String> problems = PodVariables.problems(template);
-      problems.forEach(problem -> errors.add(key + ": " + problem));
+      problems.forEach(problem -> errors.add(settings.describe(key) + ": " + problem));
       return problems.isEmpty();
-    }
-
-    private void checkUri(String key, String uri) {
-      uriProblem(uri).ifPresent(problem -> invalid(key, uri, problem));
     }
 
     private List<String> ipSans() {
       List<String> ips = list(IP_SANS);
       for (String ip : ips) {
         if (!IPAddress.isValid(ip)) {
-          invalid(IP_SANS, ip, "is not an IP address");
+          invalid(IP_SANS, ip, "not an IP address");
         }
       }
       return ips;
     }
 
-    /** csi-driver's splitList: split on commas, trim each element. */
+    /**
+     * csi-driver's splitList: split on commas and trim each element, keeping empty ones (which
+     * then fail their own check, as in csi-driver), so not {@link Settings#list}.
+     */
     private List<String> list(String key) {
-      String value = value(key);
-      if (value.isEmpty()) {
-        return List.of();
-      }
-      List<String> items = new ArrayList<>();
-      for (String item : value.split(",", -1)) {
-        items.add(item.trim());
-      }
-      return List.copyOf(items);
+      return settings.optional(key)
+          .map(value -> Arrays.stream(value.split(",", -1)).map(String::trim).toList())
+          .orElse(List.of());
     }
 
+    /**
+     * A duration in Go's syntax, as csi-driver reads it, or ISO-8601. Negative values pass, as in
+     * csi-driver (cert-manager judges the duration; a negative renew-before means the default), so
+     * not {@link Settings#duration}, which refuses them.
+     */
     private Optional<Duration> duration(String key) {
-      String value = value(key);
-      if (value.isEmpty()) {
-        return Optional.empty();
-      }
-      Optional<Duration> parsed = GoDuration.parse(value);
-      if (parsed.isEmpty()) {
-        invalid(key, value, "must be a valid duration string such as 720h or 1h30m");
+      Optional<String> value = settings.optional(key);
+      Optional<Duration> parsed = value.flatMap(Durations::tryParse);
+      if (value.isPresent() && parsed.isEmpty()) {
+        invalid(key, value.get(), "must be a valid duration string such as 720h or 1h30m"
+            + " (or ISO-8601 PT720H)");
       }
       return parsed;
     }
 
+    /** csi-driver's booleans: exactly {@code true} or {@code false}. */
     private boolean bool(String key) {
-      String value = value(key);
-      if (!value.isEmpty() && !value.equals("true") && !value.equals("false")) {
-        invalid(key, value, "may only accept values of \"true\" or \"false\"");
-      }
-      return value.equals("true");
+      return collect(() -> settings.oneOf(key, "false", TRUE_FALSE), "false").equals("true");
     }
 
     private List<String> usages() {
-      String value = valueOr(KEY_USAGES, "digital signature,key encipherment");
+      String value = settings.string(KEY_USAGES, "digital signature,key encipherment");
       List<String> usages = new ArrayList<>();
       for (String usage : value.split(",", -1)) {
         String trimmed = usage.trim();
         if (!KEY_USAGE_NAMES.contains(trimmed)) {
-          invalid(KEY_USAGES, trimmed, "is not a valid key usage (valid: "
+          invalid(KEY_USAGES, trimmed, "not a cert-manager key usage (valid: "
               + String.join(", ", new TreeSet<>(KEY_USAGE_NAMES)) + ")");
         }
         usages.add(trimmed);
@@ -314,68 +327,65 @@ record CertificateAttributes(
     }
 
     private KeySpec key() {
-      String algorithmValue = valueOr(KEY_ALGORITHM, "ECDSA");
+      settings.known(KEY_SIZE); // read below only for a valid algorithm and encoding
+      String algorithmValue = settings.string(KEY_ALGORITHM, "ECDSA");
       KeySpec.Algorithm algorithm = null;
       for (KeySpec.Algorithm candidate : KeySpec.Algorithm.values()) {
         if (candidate.name().equalsIgnoreCase(algorithmValue)) {
           algorithm = candidate;
         }
       }
-      String encodingValue = value(KEY_ENCODING);
+      Optional<String> encodingValue = settings.optional(KEY_ENCODING);
       KeySpec.Encoding encoding = null;
       if (encodingValue.isEmpty()) {
         encoding = algorithm == KeySpec.Algorithm.RSA ? KeySpec.Encoding.PKCS1 : KeySpec.Encoding.PKCS8;
       } else {
         for (KeySpec.Encoding candidate : KeySpec.Encoding.values()) {
-          if (candidate.name().equalsIgnoreCase(encodingValue)) {
+          if (candidate.name().equalsIgnoreCase(encodingValue.get())) {
             encoding = candidate;
           }
         }
         if (encoding == null) {
-          invalid(KEY_ENCODING, encodingValue, "is not supported: use PKCS1 or PKCS8");
+          invalid(KEY_ENCODING, encodingValue.get(), "not supported: use PKCS1 or PKCS8");
           return null;
         }
       }
       if (algorithm == null) {
-        invalid(KEY_ALGORITHM, algorithmValue, "is not supported: use RSA, ECDSA or Ed25519");
+        invalid(KEY_ALGORITHM, algorithmValue, "not supported: use RSA, ECDSA or Ed25519");
         return null;
       }
-      String sizeValue = value(KEY_SIZE);
+      String encodingText = encodingValue.orElse("");
       switch (algorithm) {
         case RSA -> {
-          Integer size = integer(KEY_SIZE, sizeValue.isEmpty() ? "2048" : sizeValue);
-          if (size == null) {
-            return null;
-          }
-          if (size < MIN_RSA_KEY_SIZE || size > MAX_RSA_KEY_SIZE) {
-            invalid(KEY_SIZE, sizeValue, "must be within " + MIN_RSA_KEY_SIZE + ".." + MAX_RSA_KEY_SIZE
-                + " when using the RSA key algorithm");
-            return null;
-          }
-          return new KeySpec(algorithm, size, encoding);
+          Integer size = collect(() -> settings.integer(KEY_SIZE, MIN_RSA_KEY_SIZE,
+              MAX_RSA_KEY_SIZE).orElse(MIN_RSA_KEY_SIZE), null);
+          return size == null ? null : new KeySpec(algorithm, size, encoding);
         }
         case ECDSA -> {
           if (encoding == KeySpec.Encoding.PKCS1) {
-            invalid(KEY_ENCODING, encodingValue, "cannot be used with ECDSA: use PKCS8");
+            invalid(KEY_ENCODING, encodingText, "cannot be used with ECDSA: use PKCS8");
             return null;
           }
-          Integer size = integer(KEY_SIZE, sizeValue.isEmpty() ? "256" : sizeValue);
-          if (size == null) {
-            return null;
+          String rule = "not supported for ECDSA: use 256, 384 or 521";
+          try {
+            int size = settings.integer(KEY_SIZE, 256, 521).orElse(256);
+            if (size == 256 || size == 384 || size == 521) {
+              return new KeySpec(algorithm, size, encoding);
+            }
+          } catch (BackendException e) {
+            // not a number in range: the binder's rule would hide the three sizes there are
           }
-          if (size != 256 && size != 384 && size != 521) {
-            invalid(KEY_SIZE, sizeValue, "is not supported for ECDSA: use 256, 384 or 521");
-            return null;
-          }
-          return new KeySpec(algorithm, size, encoding);
+          invalid(KEY_SIZE, settings.string(KEY_SIZE, ""), rule);
+          return null;
         }
         default -> {
           if (encoding == KeySpec.Encoding.PKCS1) {
-            invalid(KEY_ENCODING, encodingValue, "cannot be used with Ed25519: use PKCS8");
+            invalid(KEY_ENCODING, encodingText, "cannot be used with Ed25519: use PKCS8");
             return null;
           }
-          if (!sizeValue.isEmpty()) {
-            invalid(KEY_SIZE, sizeValue, "must be empty when using Ed25519 as the key algorithm");
+          if (settings.has(KEY_SIZE)) {
+            invalid(KEY_SIZE, settings.string(KEY_SIZE, ""),
+                "must be empty when using Ed25519 as the key algorithm");
             return null;
           }
           return new KeySpec(algorithm, 0, encoding);
@@ -383,54 +393,29 @@ record CertificateAttributes(
       }
     }
 
-    private Integer integer(String key, String value) {
-      try {
-        return Integer.parseInt(value);
-      } catch (NumberFormatException e) {
-        invalid(key, value, "is not an integer");
-        return null;
-      }
-    }
-
-    private OptionalLong fsGroup() {
-      String value = value(FS_GROUP);
-      if (value.isEmpty()) {
-        return OptionalLong.empty();
-      }
-      try {
-        long gid = Long.parseLong(value);
-        if (gid <= 0 || gid > 0xFFFF_FFFEL) {
-          invalid(FS_GROUP, value, "must be a group id greater than 0");
-          return OptionalLong.empty();
-        }
-        return OptionalLong.of(gid);
-      } catch (NumberFormatException e) {
-        invalid(FS_GROUP, value, "is not an integer group id");
-        return OptionalLong.empty();
-      }
-    }
-
     private Optional<Pkcs12> pkcs12() {
-      String enable = value(PKCS12_ENABLE);
+      Optional<String> enable = settings.optional(PKCS12_ENABLE);
       if (enable.isEmpty()) {
         // No PKCS#12 attributes without pkcs12-enable: a password with no keystore is a mistake.
+        Map<String, String> raw = settings.asMap();
         for (String key : List.of(PKCS12_FILENAME, PKCS12_PASSWORD)) {
-          if (attributes.containsKey(key)) {
-            errors.add(key + " cannot be used without " + PKCS12_ENABLE + " set to \"true\" or \"false\"");
+          settings.known(key);
+          if (raw.containsKey(key)) {
+            errors.add(settings.describe(key) + " cannot be used without " + PKCS12_ENABLE
+                + " set to \"true\" or \"false\"");
           }
         }
         return Optional.empty();
       }
-      String password = value(PKCS12_PASSWORD);
+      Optional<String> password = settings.secret(PKCS12_PASSWORD);
       if (password.isEmpty()) {
-        errors.add(PKCS12_PASSWORD + " is required when " + PKCS12_ENABLE + " is set");
+        errors.add(settings.describe(PKCS12_PASSWORD) + " is required when " + PKCS12_ENABLE
+            + " is set");
       }
-      if (!enable.equals("true") && !enable.equals("false")) {
-        invalid(PKCS12_ENABLE, enable, "is not supported: use \"true\" or \"false\"");
-        return Optional.empty();
-      }
-      return enable.equals("true")
-          ? Optional.of(new Pkcs12(valueOr(PKCS12_FILENAME, "keystore.p12"), password))
+      String enabled = collect(() -> settings.oneOf(PKCS12_ENABLE, "false", TRUE_FALSE), null);
+      return "true".equals(enabled)
+          ? Optional.of(new Pkcs12(settings.string(PKCS12_FILENAME, "keystore.p12"),
+              password.orElse("")))
           : Optional.empty();
     }
 
@@ -452,7 +437,7 @@ record CertificateAttributes(
         invalid(key, name, "must not include leading or trailing spaces");
       }
       if (name.equals(".") || name.contains("\0")) {
-        invalid(key, name, "is not a file name");
+        invalid(key, name, "not a file name");
       }
     }
 
@@ -461,8 +446,7 @@ record CertificateAttributes(
       files.forEach((key, name) -> {
         String other = seen.putIfAbsent(name, key);
         if (other != null) {
-          errors.add(key + ": \"" + name + "\" is also the file name of " + other
-              + "; every file needs its own name");
+          invalid(key, name, "also the file name of " + other + "; every file needs its own name");
         }
       });
     }
@@ -476,9 +460,9 @@ record CertificateAttributes(
     try {
       URI parsed = new URI(uri);
       return parsed.isAbsolute() || uri.startsWith("/")
-          ? Optional.empty() : Optional.of("is not an absolute URI");
+          ? Optional.empty() : Optional.of("not an absolute URI");
     } catch (URISyntaxException e) {
-      return Optional.of("is not a valid URI: " + e.getReason());
+      return Optional.of("not a valid URI: " + e.getReason());
     }
   }
 

@@ -222,6 +222,9 @@ final class CertificateRequests implements AutoCloseable {
           + what + ", check the volume's csi.cert-manager.io attributes: " + detail, e);
       case 504 -> new BackendException(Kind.DEADLINE_EXCEEDED, "the API server timed out trying to "
           + what + ": " + detail, e);
+      // API Priority and Fairness (or a webhook) is shedding load: retry later, not at once.
+      case 429 -> new BackendException(Kind.RESOURCE_EXHAUSTED, "the API server is rate-limiting"
+          + " requests to " + what + "; Passport retries later: " + detail, e);
       case 409 -> new BackendException(Kind.UNAVAILABLE, "conflict trying to " + what + ": " + detail, e);
       default -> new BackendException(Kind.UNAVAILABLE, "could not " + what + ": "
           + (e.getCode() > 0 ? "HTTP " + e.getCode() + " " : "") + detail, e);

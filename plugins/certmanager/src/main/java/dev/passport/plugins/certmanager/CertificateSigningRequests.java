@@ -74,8 +74,8 @@ final class CertificateSigningRequests {
       String expanded = expand(CertificateAttributes.URI_SANS, uri, pod);
       Optional<String> problem = CertificateAttributes.uriProblem(expanded);
       if (problem.isPresent()) {
-        throw new BackendException(Kind.INVALID_ARGUMENT, CertificateAttributes.URI_SANS + ": \""
-            + expanded + "\" (after expanding the pod variables) " + problem.get());
+        throw BackendException.invalid("volume attribute \"" + CertificateAttributes.URI_SANS
+            + "\" is \"" + expanded + "\" after expanding the pod variables; " + problem.get());
       }
       sans.add(new GeneralName(GeneralName.uniformResourceIdentifier, expanded));
     }
@@ -110,7 +110,7 @@ final class CertificateSigningRequests {
     try {
       return PodVariables.expand(template, pod);
     } catch (IllegalArgumentException e) {
-      throw new BackendException(Kind.INVALID_ARGUMENT, key + ": " + e.getMessage());
+      throw BackendException.invalid("volume attribute \"" + key + "\": " + e.getMessage());
     }
   }
 }

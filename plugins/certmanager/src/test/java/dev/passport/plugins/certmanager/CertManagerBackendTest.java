@@ -68,7 +68,7 @@ class CertManagerBackendTest {
   private ServiceAccountToken token;
   private FakeCertManager certManager;
   private TestBackendContext context;
-  private Backend backend;
+  private Backend<CertificateAttributes> backend;
 
   @BeforeEach
   void start() throws Exception {
@@ -85,7 +85,7 @@ class CertManagerBackendTest {
     certManager.close();
   }
 
-  private Backend newBackend(String timeout) throws BackendException {
+  private Backend<CertificateAttributes> newBackend(String timeout) throws BackendException {
     return new CertManagerBackendFactory().create(
         Map.of("apiServer", certManager.url(), "timeout", timeout), context);
   }
@@ -99,13 +99,20 @@ class CertManagerBackendTest {
     return attributes;
   }
 
-  private FetchRequest request(Map<String, String> attributes, Optional<Material> previous) {
-    return new FetchRequest(VOLUME_ID, pod, Map.of("", token), attributes, previous,
-        clock.instant().plus(Duration.ofMinutes(2)));
+  private FetchRequest.Builder request(Instant deadline) {
+    return FetchRequest.builder().volumeId(VOLUME_ID).pod(pod).tokens(Map.of("", token))
+        .deadline(deadline);
+  }
+
+  /** Prepares the volume and fetches it, as the host does on a publish. */
+  private Material fetch(Map<String, String> attributes, Optional<Material> previous)
+      throws BackendException {
+    return backend.fetch(backend.prepare(attributes),
+        request(clock.instant().plus(Duration.ofMinutes(2))).previous(previous).build());
   }
 
   private Material fetch(Map<String, String> attributes) throws BackendException {
-    return backend.fetch(request(attributes, Optional.empty()));
+    return fetch(attributes, Optional.empty());
   }
 
   private static X509Certificate certificate(Material material, String file) {
@@ -198,7 +205,7 @@ class CertManagerBackendTest {
     Material first = fetch(attributes);
     clock.set(first.refreshAt().orElseThrow());
 
-    backend.fetch(request(attributes, Optional.of(first)));
+    fetch(attributes, Optional.of(first));
 
     List<String> pluginAuthorizations = certManager.takeRequests().stream()
         .map(r -> r.getHeader("Authorization"))
@@ -279,7 +286,7 @@ class CertManagerBackendTest {
   }
 
   @Test
-  void fetch_unknownVariable_isInvalidArgumentBeforeAnyRequest() {
+  void prepare_unknownVariable_isInvalidArgumentBeforeAnyRequest() {
     assertThatThrownBy(() -> fetch(attributes(DNS_NAMES, "${POD_IP}.example.com")))
         .isInstanceOf(BackendException.class)
         .hasMessageContaining(DNS_NAMES)
@@ -415,33 +422,32 @@ class CertManagerBackendTest {
   }
 
   @Test
-  void fetch_deadlineSoonerThanTimeout_boundsTheWait() {
+  void fetch_deadlineSoonerThanTimeout_boundsTheWait() throws Exception {
     certManager.mode(FakeCertManager.Mode.STALL);
-    FetchRequest request = new FetchRequest(VOLUME_ID, pod, Map.of("", token),
-        attributes(DNS_NAMES, "web.example.com"), Optional.empty(),
-        clock.instant().plusMillis(200));
+    CertificateAttributes volume = backend.prepare(attributes(DNS_NAMES, "web.example.com"));
+    FetchRequest request = request(clock.instant().plusMillis(200)).build();
 
-    assertThatThrownBy(() -> backend.fetch(request))
+    assertThatThrownBy(() -> backend.fetch(volume, request))
         .isInstanceOf(BackendException.class)
         .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
   }
 
   @Test
-  void fetch_deadlinePassed_failsWithoutCreatingARequest() {
-    FetchRequest request = new FetchRequest(VOLUME_ID, pod, Map.of("", token),
-        attributes(DNS_NAMES, "web.example.com"), Optional.empty(), clock.instant());
+  void fetch_deadlinePassed_failsWithoutCreatingARequest() throws Exception {
+    CertificateAttributes volume = backend.prepare(attributes(DNS_NAMES, "web.example.com"));
+    FetchRequest request = request(clock.instant()).build();
 
-    assertThatThrownBy(() -> backend.fetch(request))
+    assertThatThrownBy(() -> backend.fetch(volume, request))
         .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
     assertThat(certManager.created()).isEmpty();
   }
 
   @Test
-  void fetch_noTokenForTheApiServerAudience_isUnauthenticated() {
-    FetchRequest request = new FetchRequest(VOLUME_ID, pod, Map.of(), attributes(DNS_NAMES, "a.b"),
-        Optional.empty(), clock.instant().plusSeconds(60));
+  void fetch_noTokenForTheApiServerAudience_isUnauthenticated() throws Exception {
+    CertificateAttributes volume = backend.prepare(attributes(DNS_NAMES, "a.b"));
+    FetchRequest request = request(clock.instant().plusSeconds(60)).tokens(Map.of()).build();
 
-    assertThatThrownBy(() -> backend.fetch(request))
+    assertThatThrownBy(() -> backend.fetch(volume, request))
         .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.UNAUTHENTICATED);
   }
 
@@ -456,7 +462,7 @@ class CertManagerBackendTest {
     // As after a host restart: the material read back from the volume, without timing.
     Material readBack = Material.of(first.files());
 
-    Material again = backend.fetch(request(attributes, Optional.of(readBack)));
+    Material again = fetch(attributes, Optional.of(readBack));
 
     assertThat(again.files()).isEqualTo(first.files());
     assertThat(again.refreshAt()).isEqualTo(first.refreshAt());
@@ -470,7 +476,7 @@ class CertManagerBackendTest {
     Material first = fetch(attributes);
     clock.set(first.refreshAt().orElseThrow());
 
-    Material renewed = backend.fetch(request(attributes, Optional.of(Material.of(first.files()))));
+    Material renewed = fetch(attributes, Optional.of(Material.of(first.files())));
 
     assertThat(certManager.created()).hasSize(2);
     assertThat(renewed.version()).isNotEqualTo(first.version());
@@ -482,7 +488,7 @@ class CertManagerBackendTest {
     Material first = fetch(attributes);
     clock.set(first.refreshAt().orElseThrow().minus(Duration.ofDays(2)));
 
-    backend.fetch(request(attributes, Optional.of(first)));
+    fetch(attributes, Optional.of(first));
 
     assertThat(certManager.created()).hasSize(2);
   }
@@ -494,7 +500,7 @@ class CertManagerBackendTest {
     assertThat(first.refreshAt()).contains(START.plus(Duration.ofHours(16)));
     clock.set(first.refreshAt().orElseThrow());
 
-    Material renewed = backend.fetch(request(attributes, Optional.of(first)));
+    Material renewed = fetch(attributes, Optional.of(first));
 
     X509Certificate newLeaf = certificate(renewed, "tls.crt");
     assertThat(newLeaf).isNotEqualTo(certificate(first, "tls.crt"));
@@ -531,7 +537,7 @@ class CertManagerBackendTest {
     Material first = fetch(attributes);
     clock.set(first.refreshAt().orElseThrow());
 
-    Material renewed = backend.fetch(request(attributes, Optional.of(Material.of(first.files()))));
+    Material renewed = fetch(attributes, Optional.of(Material.of(first.files())));
 
     assertThat(certificate(renewed, "tls.crt")).isNotEqualTo(certificate(first, "tls.crt"));
     assertThat(renewed.file("tls.key")).isEqualTo(first.file("tls.key"));
@@ -544,7 +550,7 @@ class CertManagerBackendTest {
     clock.set(first.refreshAt().orElseThrow());
     Map<String, String> ecdsa = attributes(DNS_NAMES, "web.example.com", REUSE_PRIVATE_KEY, "true");
 
-    Material renewed = backend.fetch(request(ecdsa, Optional.of(first)));
+    Material renewed = fetch(ecdsa, Optional.of(first));
 
     assertThat(key(renewed, "tls.key").getPublic()).isInstanceOf(ECPublicKey.class);
   }
@@ -586,9 +592,10 @@ class CertManagerBackendTest {
   }
 
   @Test
-  void requiredAudiences_isTheApiServerAudience_andValidatesAttributes() throws Exception {
-    assertThat(backend.requiredAudiences(attributes(DNS_NAMES, "a.example.com"))).containsExactly("");
-    assertThatThrownBy(() -> backend.requiredAudiences(Map.of(DNS_NAMES, "a.example.com")))
+  void prepare_needsTheApiServerAudience_andValidatesAttributes() throws Exception {
+    assertThat(backend.prepare(attributes(DNS_NAMES, "a.example.com")).audiences())
+        .containsExactly("");
+    assertThatThrownBy(() -> backend.prepare(Map.of(DNS_NAMES, "a.example.com")))
         .hasMessageContaining(ISSUER_NAME);
   }
 }

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class CertManagerConfigTest {
 
@@ -60,7 +62,15 @@ class CertManagerConfigTest {
   void from_unknownKey_failsNamingIt() {
     assertThatThrownBy(() -> CertManagerConfig.from(Map.of("apiserver", "x"), Map.of(), dir))
         .isInstanceOf(BackendException.class)
-        .hasMessageContaining("unknown configuration key apiserver");
+        .hasMessageContaining("certmanager.properties: unknown key \"apiserver\"")
+        .hasMessageContaining("apiServer, caFile, timeout");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"1h30m, PT1H30M", "90s, PT1M30S", "PT1H30M, PT1H30M"})
+  void from_timeoutInGoOrIsoSyntax_isAccepted(String text, String iso) throws Exception {
+    assertThat(CertManagerConfig.from(Map.of("timeout", text), Map.of(), dir).timeout())
+        .isEqualTo(Duration.parse(iso));
   }
 
   @Test
@@ -70,6 +80,10 @@ class CertManagerConfigTest {
     assertThatThrownBy(() -> CertManagerConfig.from(Map.of("caFile", dir.resolve("x").toString()),
         Map.of(), dir)).hasMessageContaining("caFile");
     assertThatThrownBy(() -> CertManagerConfig.from(Map.of("timeout", "0s"), Map.of(), dir))
-        .hasMessageContaining("timeout");
+        .hasMessageContaining("timeout").hasMessageContaining("greater than zero");
+    assertThatThrownBy(() -> CertManagerConfig.from(Map.of("timeout", "-1m"), Map.of(), dir))
+        .hasMessageContaining("timeout").hasMessageContaining("negative");
+    assertThatThrownBy(() -> CertManagerConfig.from(Map.of("timeout", "soon"), Map.of(), dir))
+        .hasMessageContaining("timeout").hasMessageContaining("1h30m");
   }
 }

@@ -70,6 +70,7 @@ class CertManagerConformanceTest extends BackendConformance {
       case FAILED_PRECONDITION -> certManager.mode(FakeCertManager.Mode.FAIL, "issuer not ready");
       case UNAVAILABLE -> certManager.failApi(503);
       case DEADLINE_EXCEEDED -> certManager.mode(FakeCertManager.Mode.STALL);
+      case RESOURCE_EXHAUSTED -> certManager.failApi(429);
       case INTERNAL -> certManager.mode(FakeCertManager.Mode.GARBAGE);
       default -> Assumptions.abort("the fake cert-manager cannot produce " + kind);
     }

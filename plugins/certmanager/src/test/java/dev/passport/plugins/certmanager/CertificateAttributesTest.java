@@ -29,6 +29,11 @@ class CertificateAttributesTest {
     return attributes;
   }
 
+  /** How messages name an attribute. */
+  private static String named(String key) {
+    return "volume attribute \"" + key + "\"";
+  }
+
   private static AbstractThrowableAssert<?, ? extends Throwable> assertInvalid(Map<String, String> attributes) {
     return assertThatThrownBy(() -> CertificateAttributes.parse(attributes))
         .isInstanceOfSatisfying(BackendException.class,
@@ -102,25 +107,27 @@ class CertificateAttributesTest {
 
   @Test
   void parse_missingIssuerName_isInvalidNamingIt() {
-    assertInvalid(Map.of(DNS_NAMES, "a.example.com")).hasMessageContaining(ISSUER_NAME + " is required");
+    assertInvalid(Map.of(DNS_NAMES, "a.example.com")).hasMessageContaining(named(ISSUER_NAME) + " is required");
   }
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "csi.cert-manager.io/is-ca|yes|may only accept values of \"true\" or \"false\"",
-      "csi.cert-manager.io/reuse-private-key|1|may only accept values",
+      "csi.cert-manager.io/is-ca|yes|use one of [false, true]",
+      "csi.cert-manager.io/reuse-private-key|1|use one of [false, true]",
       "csi.cert-manager.io/duration|30d|must be a valid duration",
       "csi.cert-manager.io/renew-before|soon|must be a valid duration",
-      "csi.cert-manager.io/key-usages|server auth,teleport|\"teleport\" is not a valid key usage",
+      "csi.cert-manager.io/key-usages|server auth,teleport|is \"teleport\"; not a cert-manager key usage",
       "csi.cert-manager.io/key-algorithm|DSA|use RSA, ECDSA or Ed25519",
       "csi.cert-manager.io/key-encoding|PEM|use PKCS1 or PKCS8",
-      "csi.cert-manager.io/ip-sans|10.0.0.300|is not an IP address",
-      "csi.cert-manager.io/uri-sans|not a uri|is not",
-      "csi.cert-manager.io/fs-group|staff|is not an integer group id",
-      "csi.cert-manager.io/fs-group|0|greater than 0",
+      "csi.cert-manager.io/ip-sans|10.0.0.300|is \"10.0.0.300\"; not an IP address",
+      "csi.cert-manager.io/uri-sans|not a uri|not a valid URI",
+      "csi.cert-manager.io/uri-sans|relative/path|not an absolute URI",
+      "csi.cert-manager.io/fs-group|staff|write a whole number from 1 to 4294967294",
+      "csi.cert-manager.io/fs-group|0|write a whole number from 1 to 4294967294",
+      "csi.cert-manager.io/fs-group|4294967295|write a whole number from 1 to 4294967294",
       "csi.cert-manager.io/literal-subject|CN=x|not supported",
       "csi.cert-manager.io/colour|blue|not a csi.cert-manager.io attribute",
-      "colour|blue|unknown attribute colour",
+      "colour|blue|unknown volume attribute \"colour\"",
   })
   void parse_badValue_isInvalidNamingAttributeAndRule(String key, String value, String rule) {
     assertInvalid(attributes(key, value)).hasMessageContaining(key).hasMessageContaining(rule);
@@ -128,9 +135,10 @@ class CertificateAttributesTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "RSA|1024||must be within 2048..8192",
-      "RSA|9000||must be within 2048..8192",
-      "RSA|big||is not an integer",
+      "RSA|1024||write a whole number from 2048 to 8192",
+      "RSA|9000||write a whole number from 2048 to 8192",
+      "RSA|big||write a whole number from 2048 to 8192",
+      "ECDSA|big||use 256, 384 or 521",
       "ECDSA|224||use 256, 384 or 521",
       "ECDSA|256|PKCS1|cannot be used with ECDSA",
       "Ed25519|256||must be empty when using Ed25519",
@@ -174,13 +182,13 @@ class CertificateAttributesTest {
 
   @Test
   void parse_pkcs12WithoutPassword_isInvalid() {
-    assertInvalid(attributes(PKCS12_ENABLE, "true")).hasMessageContaining(PKCS12_PASSWORD + " is required");
+    assertInvalid(attributes(PKCS12_ENABLE, "true")).hasMessageContaining(named(PKCS12_PASSWORD) + " is required");
   }
 
   @Test
   void parse_pkcs12AttributesWithoutEnable_isInvalid() {
     assertInvalid(attributes(PKCS12_PASSWORD, "pw"))
-        .hasMessageContaining(PKCS12_PASSWORD + " cannot be used without " + PKCS12_ENABLE);
+        .hasMessageContaining(named(PKCS12_PASSWORD) + " cannot be used without " + PKCS12_ENABLE);
   }
 
   @Test
@@ -228,5 +236,65 @@ class CertificateAttributesTest {
     CertificateAttributes parsed = CertificateAttributes.parse(attributes(DURATION, "", KEY_USAGES, ""));
     assertThat(parsed.duration()).isEqualTo(DEFAULT_DURATION);
     assertThat(parsed.renewBefore()).isEqualTo(Optional.empty());
+  }
+
+  @Test
+  void parse_fsGroupAboveTheIntRange_isAccepted() throws Exception {
+    assertThat(CertificateAttributes.parse(attributes(FS_GROUP, "4294967294")).fsGroup())
+        .isEqualTo(OptionalLong.of(4_294_967_294L));
+  }
+
+  @Test
+  void parse_ecdsaSizeWithSign_isAcceptedAsGosAtoiDoes() throws Exception {
+    assertThat(CertificateAttributes.parse(attributes(KEY_SIZE, "+384")).key())
+        .isEqualTo(new KeySpec(KeySpec.Algorithm.ECDSA, 384, KeySpec.Encoding.PKCS8));
+  }
+
+  @Test
+  void parse_prefixedAttributeOutsideCsiDriver_isAnAnnotationEvenWhenEmpty() throws Exception {
+    assertThat(CertificateAttributes.parse(attributes("approver.example.org/team", "")).annotations())
+        .containsExactly(Map.entry("approver.example.org/team", ""));
+  }
+
+  @Test
+  void parse_sameAttributesTwice_givesEqualVolumesThatNeedTheApiServerAudience() throws Exception {
+    Map<String, String> attributes = attributes(DNS_NAMES, "${POD_NAME}.svc", PKCS12_ENABLE, "true",
+        PKCS12_PASSWORD, "pw", "approver.example.org/team", "a");
+
+    CertificateAttributes first = CertificateAttributes.parse(attributes);
+
+    assertThat(CertificateAttributes.parse(attributes)).isEqualTo(first);
+    assertThat(first.audiences()).containsExactly("");
+  }
+
+  // --- durations: Go's syntax as csi-driver reads duration and renew-before, ISO-8601 too ------
+  // (the cases the plugin's own Go-duration test had beyond plugin-support's DurationsTest)
+
+  @ParameterizedTest
+  @CsvSource({
+      "2h45m30.5s, PT2H45M30.5S, 2h45m30.5s",
+      "-1m, PT-1M, -1m0s",
+      "10ns, PT0.00000001S, 10ns",
+      "1h30m, PT1H30M, 1h30m0s",
+      "45s, PT45S, 45s",
+      "PT1H30M, PT1H30M, 1h30m0s",
+      "P1D, PT24H, 24h0m0s",
+  })
+  void parse_durationInGoOrIsoSyntax_isBoundAndRequestedInGosForm(String text, String iso,
+      String go) throws Exception {
+    CertificateAttributes parsed = CertificateAttributes.parse(attributes(
+        DURATION, text, RENEW_BEFORE, text));
+
+    assertThat(parsed.duration()).isEqualTo(Duration.parse(iso));
+    assertThat(parsed.renewBefore()).contains(Duration.parse(iso));
+    assertThat(CertManagerBackend.spec(parsed, new byte[0]).get("duration")).isEqualTo(go);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h", "30", "30d", "1h30", "1..5h", "1 h", "-"})
+  void parse_durationInNeitherSyntax_isInvalidNamingTheAttribute(String text) {
+    assertInvalid(attributes(DURATION, text, RENEW_BEFORE, text))
+        .hasMessageContaining(named(DURATION) + " is \"" + text + "\"; must be a valid duration")
+        .hasMessageContaining(named(RENEW_BEFORE) + " is \"" + text + "\"; must be a valid duration");
   }
 }

@@ -18,7 +18,6 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,7 +36,7 @@ class CertificateRequestsErrorTest {
   private final Pod pod = Pods.pod("team-a", "web-0", "web");
   private KubernetesMockServer server;
   private TestBackendContext context;
-  private Backend backend;
+  private Backend<CertificateAttributes> backend;
 
   @BeforeEach
   void start() throws Exception {
@@ -63,19 +62,22 @@ class CertificateRequestsErrorTest {
       "422|INVALID_ARGUMENT|the API server refused to create",
       "504|DEADLINE_EXCEEDED|the API server timed out",
       "503|UNAVAILABLE|could not create",
+      "429|RESOURCE_EXHAUSTED|the API server is rate-limiting requests to create",
   })
-  void fetch_apiServerRefusesTheCreate_mapsToAKindAndSaysWhatToFix(int code, Kind kind, String text) {
+  void fetch_apiServerRefusesTheCreate_mapsToAKindAndSaysWhatToFix(int code, Kind kind, String text)
+      throws Exception {
     server.expect().post().withPath(CREATE_PATH)
         .andReturn(code, Map.of("kind", "Status", "apiVersion", "v1", "status", "Failure",
             "code", code, "message", "refused by the test"))
         .always();
     Instant now = context.clock().instant();
-    FetchRequest request = new FetchRequest("csi-1", pod,
-        Map.of("", tokens.token(pod, "", now, Duration.ofHours(1))),
-        Map.of(CertificateAttributes.ISSUER_NAME, "ca", CertificateAttributes.DNS_NAMES, "a.example.com"),
-        Optional.empty(), now.plusSeconds(60));
+    CertificateAttributes volume = backend.prepare(Map.of(
+        CertificateAttributes.ISSUER_NAME, "ca", CertificateAttributes.DNS_NAMES, "a.example.com"));
+    FetchRequest request = FetchRequest.builder().volumeId("csi-1").pod(pod)
+        .tokens(Map.of("", tokens.token(pod, "", now, Duration.ofHours(1))))
+        .deadline(now.plusSeconds(60)).build();
 
-    assertThatThrownBy(() -> backend.fetch(request))
+    assertThatThrownBy(() -> backend.fetch(volume, request))
         .isInstanceOfSatisfying(BackendException.class, e -> {
           assertThat(e.kind()).isEqualTo(kind);
           assertThat(e.getMessage()).contains(text);

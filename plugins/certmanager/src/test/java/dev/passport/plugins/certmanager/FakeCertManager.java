@@ -1,5 +1,6 @@
 package dev.passport.plugins.certmanager;
 
+import dev.passport.support.Durations;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -248,7 +249,7 @@ final class FakeCertManager implements AutoCloseable {
         return;
       }
       csrs.put(resource.getMetadata().getName(), csr);
-      Duration duration = GoDuration.parse((String) spec.get("duration")).orElseThrow();
+      Duration duration = Durations.parse((String) spec.get("duration"));
       Extensions requested = csr.getRequestedExtensions();
       PublicKey subjectKey = new JcaPKCS10CertificationRequest(csr).setProvider(KeySpec.BC).getPublicKey();
       String keyId = Base64.getEncoder().encodeToString(subjectKey.getEncoded());

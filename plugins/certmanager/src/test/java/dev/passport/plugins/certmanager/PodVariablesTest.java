@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class PodVariablesTest {
 
-  private final Pod pod = new Pod("ns", "web-0", "uid-1", "sa");
+  private final Pod pod = Pod.of("ns", "web-0", "uid-1", "sa");
 
   @Test
   void expand_bothForms_substitute() {
