@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import dev.passport.testkit.ServiceAccountTokens;
 
 /**
  * The "remote" side of the example plugin: verifies the pod's token like a real service would and

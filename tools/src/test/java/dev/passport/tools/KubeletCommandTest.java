@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import dev.passport.testkit.LogCapture;
+import dev.passport.testkit.ServiceAccountTokens;
 
 class KubeletCommandTest {
 
