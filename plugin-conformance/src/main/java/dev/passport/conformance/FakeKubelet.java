@@ -36,6 +36,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.testkit.FakeClock;
 
 /**
  * Plays kubelet against a running Passport host, over its real Unix socket and the real CSI wire
