@@ -9,6 +9,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -31,8 +32,18 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** A throwaway CA issuing EC P-256 server and client certificates for TLS tests. */
-final class TestPki {
+/**
+ * A throwaway CA issuing EC P-256 server and client certificates for TLS tests of a backend's fake
+ * server (BouncyCastle builds the certificates).
+ *
+ * <pre>{@code
+ * TestPki pki = TestPki.create("Test CA");
+ * TestPki.Leaf server = pki.issue("localhost", "localhost", "127.0.0.1");
+ * SSLContext tls = pki.serverContext(server);   // for the fake
+ * Path ca = pki.writeCa(dir.resolve("ca.pem"));  // for the plugin's config
+ * }</pre>
+ */
+public final class TestPki {
 
   private static final char[] PASSWORD = "test".toCharArray();
   private static final AtomicLong SERIAL = new AtomicLong(1);
@@ -45,7 +56,8 @@ final class TestPki {
     this.caCertificate = caCertificate;
   }
 
-  static TestPki create(String name) throws GeneralSecurityException {
+  /** A new CA named {@code CN=name}. */
+  public static TestPki create(String name) throws GeneralSecurityException {
     KeyPair keys = ecKeys();
     X500Name subject = new X500Name("CN=" + name);
     X509Certificate ca = sign(keys, subject, keys, subject, true, List.of());
@@ -53,7 +65,8 @@ final class TestPki {
   }
 
   /** A leaf certificate with these SANs: IP literals become iPAddress entries, others dNSName. */
-  Leaf issue(String commonName, String... subjectAltNames) throws GeneralSecurityException {
+  /** A leaf certificate for {@code commonName} with these DNS names or IP addresses. */
+  public Leaf issue(String commonName, String... subjectAltNames) throws GeneralSecurityException {
     KeyPair keys = ecKeys();
     List<GeneralName> names = Arrays.stream(subjectAltNames)
         .map(n -> new GeneralName(n.matches("[0-9.]+") ? GeneralName.iPAddress : GeneralName.dNSName, n))
@@ -63,16 +76,19 @@ final class TestPki {
     return new Leaf(keys, cert, caCertificate);
   }
 
-  String caPem() throws GeneralSecurityException {
+  /** The CA certificate, PEM. */
+  public String caPem() throws GeneralSecurityException {
     return pem("CERTIFICATE", caCertificate.getEncoded());
   }
 
-  Path writeCa(Path file) throws IOException, GeneralSecurityException {
+  /** Writes the CA certificate as PEM to {@code file} and returns it. */
+  public Path writeCa(Path file) throws IOException, GeneralSecurityException {
     return Files.writeString(file, caPem(), StandardCharsets.US_ASCII);
   }
 
   /** An SSLContext serving {@code leaf} and trusting this CA's client certificates. */
-  SSLContext serverContext(Leaf leaf) throws GeneralSecurityException, IOException {
+  /** A TLS server context presenting {@code leaf}, trusting this CA for client certificates. */
+  public SSLContext serverContext(Leaf leaf) throws GeneralSecurityException, IOException {
     KeyStore keys = KeyStore.getInstance("PKCS12");
     keys.load(null, null);
     keys.setKeyEntry("server", leaf.keys.getPrivate(), PASSWORD,
@@ -90,10 +106,10 @@ final class TestPki {
   }
 
   /** A certificate and its key. */
-  static final class Leaf {
-    final KeyPair keys;
-    final X509Certificate certificate;
-    final X509Certificate ca;
+  public static final class Leaf {
+    private final KeyPair keys;
+    private final X509Certificate certificate;
+    private final X509Certificate ca;
 
     Leaf(KeyPair keys, X509Certificate certificate, X509Certificate ca) {
       this.keys = keys;
@@ -101,12 +117,33 @@ final class TestPki {
       this.ca = ca;
     }
 
-    Path writeCertificate(Path file) throws IOException, GeneralSecurityException {
+    /** The key pair. */
+    public KeyPair keys() {
+      return keys;
+    }
+
+    /** The private key. */
+    public PrivateKey privateKey() {
+      return keys.getPrivate();
+    }
+
+    /** The certificate. */
+    public X509Certificate certificate() {
+      return certificate;
+    }
+
+    /** The issuing CA's certificate. */
+    public X509Certificate ca() {
+      return ca;
+    }
+
+    /** Writes the certificate as PEM to {@code file} and returns it. */
+    public Path writeCertificate(Path file) throws IOException, GeneralSecurityException {
       return Files.writeString(file, pem("CERTIFICATE", certificate.getEncoded()), StandardCharsets.US_ASCII);
     }
 
     /** The key as unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}). */
-    Path writeKey(Path file) throws IOException {
+    public Path writeKey(Path file) throws IOException {
       return Files.writeString(file, pem("PRIVATE KEY", keys.getPrivate().getEncoded()), StandardCharsets.US_ASCII);
     }
   }
