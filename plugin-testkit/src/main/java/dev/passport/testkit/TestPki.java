@@ -32,17 +32,7 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/**
- * A throwaway CA issuing EC P-256 server and client certificates for TLS tests of a backend's fake
- * server (BouncyCastle builds the certificates).
- *
- * <pre>{@code
- * TestPki pki = TestPki.create("Test CA");
- * TestPki.Leaf server = pki.issue("localhost", "localhost", "127.0.0.1");
- * SSLContext tls = pki.serverContext(server);   // for the fake
- * Path ca = pki.writeCa(dir.resolve("ca.pem"));  // for the plugin's config
- * }</pre>
- */
+/** A throwaway CA issuing EC P-256 server and client certificates for TLS tests. */
 public final class TestPki {
 
   private static final char[] PASSWORD = "test".toCharArray();
@@ -56,7 +46,6 @@ public final class TestPki {
     this.caCertificate = caCertificate;
   }
 
-  /** A new CA named {@code CN=name}. */
   public static TestPki create(String name) throws GeneralSecurityException {
     KeyPair keys = ecKeys();
     X500Name subject = new X500Name("CN=" + name);
@@ -65,7 +54,6 @@ public final class TestPki {
   }
 
   /** A leaf certificate with these SANs: IP literals become iPAddress entries, others dNSName. */
-  /** A leaf certificate for {@code commonName} with these DNS names or IP addresses. */
   public Leaf issue(String commonName, String... subjectAltNames) throws GeneralSecurityException {
     KeyPair keys = ecKeys();
     List<GeneralName> names = Arrays.stream(subjectAltNames)
@@ -76,18 +64,15 @@ public final class TestPki {
     return new Leaf(keys, cert, caCertificate);
   }
 
-  /** The CA certificate, PEM. */
   public String caPem() throws GeneralSecurityException {
     return pem("CERTIFICATE", caCertificate.getEncoded());
   }
 
-  /** Writes the CA certificate as PEM to {@code file} and returns it. */
   public Path writeCa(Path file) throws IOException, GeneralSecurityException {
     return Files.writeString(file, caPem(), StandardCharsets.US_ASCII);
   }
 
   /** An SSLContext serving {@code leaf} and trusting this CA's client certificates. */
-  /** A TLS server context presenting {@code leaf}, trusting this CA for client certificates. */
   public SSLContext serverContext(Leaf leaf) throws GeneralSecurityException, IOException {
     KeyStore keys = KeyStore.getInstance("PKCS12");
     keys.load(null, null);
@@ -107,9 +92,9 @@ public final class TestPki {
 
   /** A certificate and its key. */
   public static final class Leaf {
-    private final KeyPair keys;
-    private final X509Certificate certificate;
-    private final X509Certificate ca;
+    final KeyPair keys;
+    final X509Certificate certificate;
+    final X509Certificate ca;
 
     Leaf(KeyPair keys, X509Certificate certificate, X509Certificate ca) {
       this.keys = keys;
@@ -117,27 +102,16 @@ public final class TestPki {
       this.ca = ca;
     }
 
-    /** The key pair. */
-    public KeyPair keys() {
-      return keys;
-    }
-
-    /** The private key. */
+    /** The leaf's private key, e.g. for a gRPC or Netty server's key manager. */
     public PrivateKey privateKey() {
       return keys.getPrivate();
     }
 
-    /** The certificate. */
+    /** The leaf certificate. */
     public X509Certificate certificate() {
       return certificate;
     }
 
-    /** The issuing CA's certificate. */
-    public X509Certificate ca() {
-      return ca;
-    }
-
-    /** Writes the certificate as PEM to {@code file} and returns it. */
     public Path writeCertificate(Path file) throws IOException, GeneralSecurityException {
       return Files.writeString(file, pem("CERTIFICATE", certificate.getEncoded()), StandardCharsets.US_ASCII);
     }
