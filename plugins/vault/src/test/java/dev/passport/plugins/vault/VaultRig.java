@@ -1,11 +1,11 @@
 package dev.passport.plugins.vault;
 
 import dev.passport.api.BackendException;
-import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
 import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.FetchRequests;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
 import dev.passport.testkit.TestBackendContext;
@@ -97,8 +97,8 @@ final class VaultRig implements AutoCloseable {
   private Material fetch(String volumeId, Map<String, String> attributes,
       Map<String, ServiceAccountToken> podTokens, Instant deadline) throws BackendException {
     VaultAttributes volume = backend.prepare(attributes);
-    return backend.fetch(volume, FetchRequest.builder()
-        .volumeId(volumeId).pod(pod).tokens(podTokens).deadline(deadline).build());
+    return backend.fetch(volume, FetchRequests.forPod(pod)
+        .volumeId(volumeId).tokens(podTokens).deadline(deadline).build());
   }
 
   /** Attributes with role {@code web} and these {@code objects}. */
