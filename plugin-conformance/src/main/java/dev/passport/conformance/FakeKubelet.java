@@ -8,7 +8,7 @@ import csi.v1.IdentityGrpc;
 import csi.v1.NodeGrpc;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
-import dev.passport.host.csi.FrameLogGuard;
+import dev.passport.host.logging.FrameLogGuard;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -36,6 +36,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.testkit.FakeClock;
 
 /**
  * Plays kubelet against a running Passport host, over its real Unix socket and the real CSI wire

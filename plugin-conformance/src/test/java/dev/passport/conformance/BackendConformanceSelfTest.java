@@ -67,7 +67,7 @@ class BackendConformanceSelfTest {
 
     assertThat(failed).containsExactlyInAnyOrder("INVALID_ARGUMENT", "UNAUTHENTICATED",
         "PERMISSION_DENIED", "NOT_FOUND", "FAILED_PRECONDITION", "UNAVAILABLE",
-        "DEADLINE_EXCEEDED");
+        "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED");
   }
 
   @Test

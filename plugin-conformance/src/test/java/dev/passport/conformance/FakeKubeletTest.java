@@ -31,7 +31,7 @@ class FakeKubeletTest {
 
   private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
   private final FakeClock clock = FakeClock.at(T0);
-  private final Pod pod = new Pod("shop", "web-0", "0b6c4c8e-8f6e-4d3c-9d55-4f0f6f1f2a10", "web");
+  private final Pod pod = Pod.of("shop", "web-0", "0b6c4c8e-8f6e-4d3c-9d55-4f0f6f1f2a10", "web");
   private RecordingCsiServer server;
   private FakeKubelet kubelet;
 

@@ -1,6 +1,6 @@
 package dev.passport.plugins.vault;
 
-import static dev.passport.plugins.vault.VaultPluginConfig.invalid;
+import static dev.passport.api.BackendException.invalid;
 
 import dev.passport.api.BackendException;
 import java.io.ByteArrayInputStream;

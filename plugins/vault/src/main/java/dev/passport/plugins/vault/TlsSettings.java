@@ -1,9 +1,12 @@
 package dev.passport.plugins.vault;
 
+import dev.passport.api.BackendException;
+import dev.passport.support.Settings;
 import java.util.Optional;
 
 /**
- * How to speak TLS to Vault: the names of vault-csi-provider's parameters.
+ * How to speak TLS to Vault: the names of vault-csi-provider's parameters, which
+ * {@code vault.properties} uses too.
  *
  * @param caCertPath a PEM file of CA certificates to trust ({@code vaultCACertPath})
  * @param caDirectory a directory of PEM CA certificates to trust ({@code vaultCADirectory})
@@ -21,6 +24,39 @@ record TlsSettings(
     Optional<String> clientCertPath,
     Optional<String> clientKeyPath,
     boolean skipVerify) {
+
+  static final String CA_CERT_PATH = "vaultCACertPath";
+  static final String CA_DIRECTORY = "vaultCADirectory";
+  static final String TLS_SERVER_NAME = "vaultTLSServerName";
+  static final String CLIENT_CERT_PATH = "vaultTLSClientCertPath";
+  static final String CLIENT_KEY_PATH = "vaultTLSClientKeyPath";
+
+  /** Reads the file path a key names, e.g. after checking it against an allow-list. */
+  @FunctionalInterface
+  interface PathReader {
+    Optional<String> read(String key) throws BackendException;
+  }
+
+  /**
+   * Binds the TLS keys of {@code settings}; file paths are read by {@code paths}. A client
+   * certificate without its key (or the reverse) is invalid.
+   */
+  static TlsSettings bind(Settings settings, PathReader paths, boolean skipVerify)
+      throws BackendException {
+    TlsSettings tls = new TlsSettings(
+        paths.read(CA_CERT_PATH),
+        paths.read(CA_DIRECTORY),
+        VaultPluginConfig.trimmed(settings, TLS_SERVER_NAME),
+        paths.read(CLIENT_CERT_PATH),
+        paths.read(CLIENT_KEY_PATH),
+        skipVerify);
+    if (tls.clientCertPath().isPresent() != tls.clientKeyPath().isPresent()) {
+      throw BackendException.invalid(settings.describe(CLIENT_CERT_PATH) + " and "
+          + settings.describe(CLIENT_KEY_PATH) + " must be set together: a client certificate"
+          + " needs both");
+    }
+    return tls;
+  }
 
   /** These settings, each unset field taken from {@code defaults}. */
   TlsSettings orElse(TlsSettings defaults) {

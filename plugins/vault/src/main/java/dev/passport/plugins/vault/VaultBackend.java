@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Per volume, the same path + method + arguments is requested once.
  * </ul>
  */
-final class VaultBackend implements Backend {
+final class VaultBackend implements Backend<VaultAttributes> {
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
@@ -83,13 +83,12 @@ final class VaultBackend implements Backend {
   }
 
   @Override
-  public Set<String> requiredAudiences(Map<String, String> attributes) throws BackendException {
-    return Set.of(VaultAttributes.parse(attributes, config).audience());
+  public VaultAttributes prepare(Map<String, String> attributes) throws BackendException {
+    return VaultAttributes.parse(attributes, config);
   }
 
   @Override
-  public Material fetch(FetchRequest request) throws BackendException {
-    VaultAttributes attributes = VaultAttributes.parse(request.attributes(), config);
+  public Material fetch(VaultAttributes attributes, FetchRequest request) throws BackendException {
     if (!clock.instant().isBefore(request.deadline())) {
       throw new BackendException(DEADLINE_EXCEEDED, "the fetch from Vault started after its deadline");
     }
@@ -174,7 +173,7 @@ final class VaultBackend implements Backend {
     for (int i = 0; i < attributes.objects().size(); i++) {
       SecretObject object = attributes.objects().get(i);
       Secret secret = secrets.get(RequestKey.of(object));
-      files.add(new MaterialFile(object.objectName(), content(object, i, secret.answer.body()), object.mode()));
+      files.add(MaterialFile.of(object.objectName(), content(object, i, secret.answer.body()), object.mode()));
       JsonNode version = secret.answer.body().path("data").path("metadata").path("version");
       if (version.isIntegralNumber()) {
         versions.add(route(object.apiPath()) + "@" + version.asLong());
@@ -282,10 +281,12 @@ final class VaultBackend implements Backend {
         }
       }
       if (!failures.isEmpty()) {
-        throw new BackendException(failures.get(0).isRetryable() ? UNAVAILABLE : failures.get(0).kind(),
+        BackendException first = failures.get(0);
+        // a quota keeps its kind; a timeout on one revocation is Vault being unavailable
+        throw new BackendException(first.kind() == DEADLINE_EXCEEDED ? UNAVAILABLE : first.kind(),
             "revoked " + (leased.size() - failures.size()) + " of " + leased.size()
                 + " Vault lease(s) of volume " + volumeId + "; first failure: "
-                + failures.get(0).getMessage());
+                + first.getMessage());
       }
       log.info("revoked {} Vault lease(s) of volume {}", leased.size(), volumeId);
     }

@@ -35,7 +35,7 @@ public final class VaultBackendFactory implements BackendFactory {
   }
 
   @Override
-  public Backend create(Map<String, String> config, BackendContext context) throws BackendException {
+  public Backend<?> create(Map<String, String> config, BackendContext context) throws BackendException {
     requireNonNull(config, "config is null");
     requireNonNull(context, "context is null");
     return new VaultBackend(VaultPluginConfig.parse(config), context);

@@ -5,6 +5,7 @@ import static dev.passport.api.BackendException.Kind.FAILED_PRECONDITION;
 import static dev.passport.api.BackendException.Kind.INTERNAL;
 import static dev.passport.api.BackendException.Kind.NOT_FOUND;
 import static dev.passport.api.BackendException.Kind.PERMISSION_DENIED;
+import static dev.passport.api.BackendException.Kind.RESOURCE_EXHAUSTED;
 import static dev.passport.api.BackendException.Kind.UNAUTHENTICATED;
 import static dev.passport.api.BackendException.Kind.UNAVAILABLE;
 
@@ -93,7 +94,12 @@ final class VaultErrors {
       return new BackendException(UNAVAILABLE, "Vault is sealed; " + what + " failed (HTTP 503)"
           + quoted + "; retrying when Vault is unsealed");
     }
-    if (status == 412 || status == 429 || status >= 500) {
+    if (status == 429) {
+      // a rate limit quota (sys/quotas/rate-limit): Vault asks to come back later
+      return new BackendException(RESOURCE_EXHAUSTED, "Vault's rate limit quota was exceeded: "
+          + what + " failed (HTTP 429)" + quoted + "; retrying later");
+    }
+    if (status == 412 || status >= 500) {
       return new BackendException(UNAVAILABLE, "Vault is unavailable: " + what + " failed (HTTP "
           + status + ")" + quoted + "; retrying");
     }

@@ -105,6 +105,15 @@ class VaultAttributesTest {
   }
 
   @Test
+  void misspeltRequiredAttribute_isReportedAsUnknownNotAsMissing() {
+    Map<String, String> attributes = attributes();
+    attributes.put("rolename", attributes.remove("roleName"));
+
+    BackendException e = assertInvalid(attributes, config(), "\"rolename\"");
+    assertThat(e.getMessage()).contains("unknown", "roleName");
+  }
+
+  @Test
   void missingRoleName_isInvalidNamingIt() {
     Map<String, String> attributes = attributes();
     attributes.remove("roleName");
@@ -255,16 +264,28 @@ class VaultAttributesTest {
 
   @Test
   void config_badValues_areInvalidNamingTheKey() {
-    for (Map.Entry<String, String> bad : Map.of(
-        "connectTimeout", "soon",
-        "requestTimeout", "-5s",
-        "allowSkipTLSVerify", "yes",
-        "allowedCertDirectories", "relative/dir",
-        "vaultAddress", "ftp://vault",
-        "revokeOnUnpublish", "1").entrySet()) {
+    for (Map.Entry<String, String> bad : List.of(
+        Map.entry("connectTimeout", "soon"),
+        Map.entry("connectTimeout", "0s"),
+        Map.entry("requestTimeout", "-5s"),
+        Map.entry("allowSkipTLSVerify", "yes"),
+        Map.entry("allowedCertDirectories", "relative/dir"),
+        Map.entry("vaultAddress", "ftp://vault"),
+        Map.entry("revokeOnUnpublish", "1"))) {
       BackendException e = failure(() -> VaultPluginConfig.parse(Map.of(bad.getKey(), bad.getValue())));
       assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT);
       assertThat(e.getMessage()).contains(bad.getKey());
+    }
+  }
+
+  @Test
+  void config_connectTimeout_acceptsGoAndIsoDurations() throws Exception {
+    for (Map.Entry<String, Duration> accepted : List.of(
+        Map.entry("1h30m", Duration.ofMinutes(90)),
+        Map.entry("90s", Duration.ofSeconds(90)),
+        Map.entry("PT1H30M", Duration.ofMinutes(90)))) {
+      assertThat(VaultPluginConfig.parse(Map.of("connectTimeout", accepted.getKey())).connectTimeout())
+          .as(accepted.getKey()).isEqualTo(accepted.getValue());
     }
   }
 

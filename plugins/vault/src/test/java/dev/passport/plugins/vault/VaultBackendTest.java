@@ -617,20 +617,20 @@ class VaultBackendTest {
           secretKey: password
         """), "audience", "vault.example.com"), "roleName", "sts");
 
-    assertThat(rig.backend.requiredAudiences(attributes)).containsExactly("vault.example.com");
+    assertThat(rig.backend.prepare(attributes).audiences()).containsExactly("vault.example.com");
     var token = rig.tokens.token(rig.pod, "vault.example.com", rig.clock.instant(), Duration.ofHours(1));
-    Material material = rig.backend.fetch(
-        rig.request(Map.of("vault.example.com", token), attributes, rig.clock.instant().plusSeconds(30)));
+    Material material = rig.fetch(
+        attributes, Map.of("vault.example.com", token), rig.clock.instant().plusSeconds(30));
 
     assertThat(text(material, "password")).isEqualTo("kv2-secret");
   }
 
   @Test
-  void requiredAudiences_defaultsToVault() throws Exception {
-    assertThat(rig.backend.requiredAudiences(attributes("""
+  void preparedAudiences_defaultToVault() throws Exception {
+    assertThat(rig.backend.prepare(attributes("""
         - objectName: password
           secretPath: secret/data/shop/db
-        """))).containsExactly("vault");
+        """)).audiences()).containsExactly("vault");
   }
 
   @Test
@@ -719,6 +719,21 @@ class VaultBackendTest {
   }
 
   @Test
+  void rateLimitQuota429_isResourceExhaustedAndRetryable() {
+    rig.vault.failPath("secret/data/shop/db", 429);
+
+    BackendException e = failure(() -> rig.fetch(attributes("""
+        - objectName: password
+          secretPath: secret/data/shop/db
+          secretKey: password
+        """)));
+
+    assertThat(e.kind()).isEqualTo(Kind.RESOURCE_EXHAUSTED);
+    assertThat(e.isRetryable()).isTrue();
+    assertThat(e.getMessage()).contains("secret/data/shop/db", "HTTP 429", "rate limit");
+  }
+
+  @Test
   void injected403_isPermissionDenied_and404_isNotFound() {
     rig.vault.failNext(1, 403);
     assertThat(failure(() -> rig.fetch(attributes("""
@@ -751,22 +766,20 @@ class VaultBackendTest {
   void vaultStallsPastTheDeadline_isDeadlineExceeded() {
     rig.vault.stallNext(1, Duration.ofSeconds(20));
 
-    BackendException e = failure(() -> rig.backend.fetch(rig.request(
-        Map.of("vault", rig.podToken()), attributes("""
-            - objectName: password
-              secretPath: secret/data/shop/db
-            """), rig.clock.instant().plusMillis(500))));
+    BackendException e = failure(() -> rig.fetch(attributes("""
+        - objectName: password
+          secretPath: secret/data/shop/db
+        """), Map.of("vault", rig.podToken()), rig.clock.instant().plusMillis(500)));
 
     assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
   }
 
   @Test
   void deadlineAlreadyPassed_isDeadlineExceededWithoutAVaultCall() {
-    BackendException e = failure(() -> rig.backend.fetch(rig.request(
-        Map.of("vault", rig.podToken()), attributes("""
-            - objectName: password
-              secretPath: secret/data/shop/db
-            """), rig.clock.instant())));
+    BackendException e = failure(() -> rig.fetch(attributes("""
+        - objectName: password
+          secretPath: secret/data/shop/db
+        """), Map.of("vault", rig.podToken()), rig.clock.instant()));
 
     assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
     assertThat(rig.vault.requests()).isEmpty();
@@ -774,11 +787,10 @@ class VaultBackendTest {
 
   @Test
   void noTokenForTheAudience_isUnauthenticatedNamingTheAudience() {
-    BackendException e = failure(() -> rig.backend.fetch(rig.request(
-        Map.of(), attributes("""
-            - objectName: password
-              secretPath: secret/data/shop/db
-            """), rig.clock.instant().plusSeconds(30))));
+    BackendException e = failure(() -> rig.fetch(attributes("""
+        - objectName: password
+          secretPath: secret/data/shop/db
+        """), Map.of(), rig.clock.instant().plusSeconds(30)));
 
     assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
     assertThat(e.getMessage()).contains("\"vault\"");
@@ -826,14 +838,15 @@ class VaultBackendTest {
   }
 
   @Test
-  void badAttributes_failFetchAndRequiredAudiencesWithInvalidArgument() {
+  void badAttributes_failPrepareWithInvalidArgumentNamingThem() {
     Map<String, String> attributes = with(attributes("""
         - objectName: password
           secretPath: secret/data/shop/db
         """), "vaultAddr", "http://typo");
 
-    assertThat(failure(() -> rig.fetch(attributes)).kind()).isEqualTo(Kind.INVALID_ARGUMENT);
-    assertThat(failure(() -> rig.backend.requiredAudiences(attributes)).getMessage()).contains("vaultAddr");
+    BackendException e = failure(() -> rig.backend.prepare(attributes));
+    assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(e.getMessage()).contains("vaultAddr");
     assertThat(rig.vault.requests()).isEmpty();
   }
 

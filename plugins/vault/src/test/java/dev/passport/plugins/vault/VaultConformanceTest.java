@@ -87,8 +87,11 @@ class VaultConformanceTest extends BackendConformance {
       case FAILED_PRECONDITION -> vault.failPath(KV_PATH, 400);
       case UNAVAILABLE -> vault.seal();
       case DEADLINE_EXCEEDED -> vault.stallNext(100, Duration.ofMinutes(1));
+      // what Vault answers when a rate limit quota is exceeded
+      case RESOURCE_EXHAUSTED -> vault.failPath(KV_PATH, 429);
       // an answer Vault never gives: the plugin cannot make sense of it
       case INTERNAL -> vault.failPath(KV_PATH, 418);
+      default -> throw new IllegalArgumentException("no way to make Vault fail with " + kind);
     }
   }
 

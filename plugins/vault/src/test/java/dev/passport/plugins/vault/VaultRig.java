@@ -1,12 +1,11 @@
 package dev.passport.plugins.vault;
 
-import dev.passport.api.Backend;
 import dev.passport.api.BackendException;
-import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
 import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.FetchRequests;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
 import dev.passport.testkit.TestBackendContext;
@@ -20,7 +19,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -41,7 +39,7 @@ final class VaultRig implements AutoCloseable {
   final Pod pod = Pods.pod("shop", "web-0", "web");
   final VaultDevServer vault;
   final TestBackendContext context;
-  final Backend backend;
+  final VaultBackend backend;
   private ServiceAccountToken podToken;
 
   private VaultRig(UnaryOperator<VaultDevServer.Builder> server,
@@ -52,7 +50,7 @@ final class VaultRig implements AutoCloseable {
     context = TestBackendContext.builder().clock(clock).loggerName("dev.passport.plugins.vault").build();
     Map<String, String> pluginConfig = new HashMap<>();
     pluginConfig.put("vaultAddress", vault.address());
-    backend = new VaultBackendFactory().create(config.apply(pluginConfig), context);
+    backend = (VaultBackend) new VaultBackendFactory().create(config.apply(pluginConfig), context);
     rotatePodToken();
   }
 
@@ -80,22 +78,27 @@ final class VaultRig implements AutoCloseable {
     return podToken;
   }
 
+  /** A fetch of {@link #VOLUME} with these attributes, the pod's current token and 30 s. */
   Material fetch(Map<String, String> attributes) throws BackendException {
-    return backend.fetch(request(VOLUME, attributes));
+    return fetch(VOLUME, attributes);
   }
 
   Material fetch(String volumeId, Map<String, String> attributes) throws BackendException {
-    return backend.fetch(request(volumeId, attributes));
-  }
-
-  FetchRequest request(String volumeId, Map<String, String> attributes) {
-    return request(Map.of("vault", podToken), attributes, clock.instant().plusSeconds(30));
+    return fetch(volumeId, attributes, Map.of("vault", podToken), clock.instant().plusSeconds(30));
   }
 
   /** A fetch of {@link #VOLUME} with these pod tokens and this deadline. */
-  FetchRequest request(Map<String, ServiceAccountToken> podTokens, Map<String, String> attributes,
-      Instant deadline) {
-    return new FetchRequest(VOLUME, pod, podTokens, attributes, Optional.empty(), deadline);
+  Material fetch(Map<String, String> attributes, Map<String, ServiceAccountToken> podTokens,
+      Instant deadline) throws BackendException {
+    return fetch(VOLUME, attributes, podTokens, deadline);
+  }
+
+  /** What the host does: prepare the attributes, then fetch with the prepared volume. */
+  private Material fetch(String volumeId, Map<String, String> attributes,
+      Map<String, ServiceAccountToken> podTokens, Instant deadline) throws BackendException {
+    VaultAttributes volume = backend.prepare(attributes);
+    return backend.fetch(volume, FetchRequests.forPod(pod)
+        .volumeId(volumeId).tokens(podTokens).deadline(deadline).build());
   }
 
   /** Attributes with role {@code web} and these {@code objects}. */

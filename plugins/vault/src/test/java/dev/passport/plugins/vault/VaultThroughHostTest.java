@@ -4,21 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.passport.api.Pod;
+import dev.passport.conformance.CsiCallException;
+import dev.passport.conformance.FakeKubelet;
+import dev.passport.conformance.MountedVolume;
+import dev.passport.conformance.PodVolume;
 import dev.passport.host.PassportHost;
 import dev.passport.host.volume.MountMode;
 import dev.passport.testkit.FakeClock;
-import dev.passport.conformance.FakeKubelet;
 import dev.passport.testkit.LogCapture;
 import dev.passport.testkit.LogHygiene;
-import dev.passport.conformance.MountedVolume;
-import dev.passport.conformance.PodVolume;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
 import dev.passport.tools.vault.VaultDevServer;
 import dev.passport.tools.vault.VaultLease;
 import dev.passport.tools.vault.VaultRole;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -160,11 +159,11 @@ class VaultThroughHostTest {
     vault.addRole("kubernetes", VaultRole.of("admin", "shop", "admin"));
     attributes.put("roleName", "admin");
 
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+    CsiCallException e = catchThrowableOfType(CsiCallException.class,
         () -> kubelet.mount(volume(KV_OBJECTS).withAttributes(attributes)));
 
-    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
-    assertThat(e.getStatus().getDescription()).contains("service account name not authorized");
+    assertThat(e.code()).isEqualTo(CsiCallException.Code.PERMISSION_DENIED);
+    assertThat(e.description()).contains("service account name not authorized");
   }
 
   private PodVolume volume(String objects) {

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendException.Kind;
 import dev.passport.api.Material;
+import dev.passport.testkit.TestPki;
 import dev.passport.tools.vault.VaultDevServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
