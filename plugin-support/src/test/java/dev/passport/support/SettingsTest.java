@@ -77,4 +77,17 @@ class SettingsTest {
     assertThat(s.goBool("b", true)).isFalse();
     assertThat(s.goBool("c", false)).isTrue();
   }
+
+  @Test
+  void blanksAreValues_blankValueIsJudgedNotDefaulted() throws BackendException {
+    Settings s = Settings.attributes(Map.of("mode", "", "file", " ", "keys", ""))
+        .blanksAreValues();
+    assertThat(s.has("file")).isTrue();
+    assertThat(s.string("file", "body")).isEqualTo(" ");
+    assertThat(s.list("keys")).isEmpty();
+    assertThat(s.has("absent")).isFalse();
+    assertThatThrownBy(() -> s.mode("mode", 0440))
+        .hasMessageStartingWith("volume attribute \"mode\" is \"\"; use octal");
+    s.rejectUnknown();
+  }
 }

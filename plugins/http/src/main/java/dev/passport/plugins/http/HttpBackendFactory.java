@@ -4,8 +4,7 @@ import dev.passport.api.Backend;
 import dev.passport.api.BackendContext;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
-import java.net.URI;
-import java.util.ArrayList;
+import dev.passport.support.Settings;
 import java.util.List;
 import java.util.Map;
 
@@ -25,29 +24,18 @@ import java.util.Map;
  */
 public final class HttpBackendFactory implements BackendFactory {
 
-  private static final String ALLOWED_URL_PREFIXES = "allowedUrlPrefixes";
-
   @Override
   public String name() {
     return "http";
   }
 
   @Override
-  public Backend create(Map<String, String> config, BackendContext context)
+  public Backend<?> create(Map<String, String> config, BackendContext context)
       throws BackendException {
-    for (String key : config.keySet()) {
-      if (!key.equals(ALLOWED_URL_PREFIXES)) {
-        throw new BackendException(BackendException.Kind.INVALID_ARGUMENT, "http.properties:"
-            + " unknown key \"" + key + "\"; the only key is " + ALLOWED_URL_PREFIXES);
-      }
-    }
-    List<URI> allowed = new ArrayList<>();
-    for (String prefix : config.getOrDefault(ALLOWED_URL_PREFIXES, "").split(",")) {
-      if (!prefix.isBlank()) {
-        allowed.add(HttpAttributes.checkedUrl(prefix.strip(), "http.properties: "
-            + ALLOWED_URL_PREFIXES + " entry " + prefix.strip()));
-      }
-    }
-    return new HttpBackend(allowed, context.clock());
+    Settings settings = Settings.config("http.properties", config);
+    List<String> prefixes = settings.list("allowedUrlPrefixes");
+    settings.rejectUnknown();
+    return new HttpBackend(
+        AllowedUrls.of(prefixes, settings.describe("allowedUrlPrefixes")), context.clock());
   }
 }
