@@ -157,6 +157,15 @@ public final class Settings {
     return duration(key).orElse(defaultValue);
   }
 
+  /** A duration that must be greater than zero, if set. */
+  public Optional<Duration> positiveDuration(String key) throws BackendException {
+    Optional<Duration> value = duration(key);
+    if (value.filter(Duration::isZero).isPresent()) {
+      throw invalid(key, values.get(key), "the duration must be greater than zero");
+    }
+    return value;
+  }
+
   /** A duration that must be greater than zero. */
   public Duration positiveDuration(String key, Duration defaultValue) throws BackendException {
     Duration value = duration(key, defaultValue);

@@ -79,6 +79,15 @@ class SettingsTest {
   }
 
   @Test
+  void positiveDuration_unsetIsEmptyAndZeroIsRefused() throws BackendException {
+    Settings s = Settings.config("http.properties", Map.of("a", "90s", "zero", "0s"));
+    assertThat(s.positiveDuration("a")).contains(Duration.ofSeconds(90));
+    assertThat(s.positiveDuration("unset")).isEmpty();
+    assertThatThrownBy(() -> s.positiveDuration("zero"))
+        .hasMessage("http.properties: \"zero\" is \"0s\"; the duration must be greater than zero");
+  }
+
+  @Test
   void blanksAreValues_blankValueIsJudgedNotDefaulted() throws BackendException {
     Settings s = Settings.attributes(Map.of("mode", "", "file", " ", "keys", ""))
         .blanksAreValues();

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -34,14 +35,16 @@ final class HttpBackend implements Backend<HttpVolume> {
   private static final Pattern MAX_AGE = Pattern.compile("(?:^|[,\\s])max-age=(\\d{1,9})");
 
   private final AllowedUrls allowed;
+  private final Optional<Duration> refreshInterval;
   private final Clock clock;
   // never follow redirects: the target could lie outside allowedUrlPrefixes
   private final HttpClient client =
       HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
   private final ObjectMapper json = new ObjectMapper();
 
-  HttpBackend(AllowedUrls allowed, Clock clock) {
+  HttpBackend(AllowedUrls allowed, Optional<Duration> refreshInterval, Clock clock) {
     this.allowed = allowed;
+    this.refreshInterval = refreshInterval;
     this.clock = clock;
   }
 
@@ -94,9 +97,15 @@ final class HttpBackend implements Backend<HttpVolume> {
         ? List.of(MaterialFile.of(volume.file(), response.body(), volume.mode()))
         : jsonFiles(response.body(), volume, url);
     Material material = Material.of(files);
+    Optional<Duration> stale = maxAge(response).or(() -> refreshInterval);
+    return stale.isPresent() ? material.withRefreshAt(now.plus(stale.get())) : material;
+  }
+
+  /** {@code Cache-Control: max-age=N} with N > 0: how long the answer stays fresh. */
+  private static Optional<Duration> maxAge(HttpResponse<?> response) {
     Matcher maxAge = MAX_AGE.matcher(response.headers().firstValue("Cache-Control").orElse(""));
     return maxAge.find() && Long.parseLong(maxAge.group(1)) > 0
-        ? material.withRefreshAt(now.plusSeconds(Long.parseLong(maxAge.group(1)))) : material;
+        ? Optional.of(Duration.ofSeconds(Long.parseLong(maxAge.group(1)))) : Optional.empty();
   }
 
   static Kind kindOf(int status) {

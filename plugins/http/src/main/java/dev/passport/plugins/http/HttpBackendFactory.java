@@ -5,8 +5,10 @@ import dev.passport.api.BackendContext;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
 import dev.passport.support.Settings;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code http} backend: GETs a URL with the pod's token as {@code Authorization: Bearer} and
@@ -15,6 +17,8 @@ import java.util.Map;
  * <p>Configuration ({@code http.properties}): {@code allowedUrlPrefixes}, a comma-separated list
  * of URL prefixes volumes may name, e.g. {@code https://secrets.internal/v1/}. Without it every
  * URL is refused: a pod must not make the driver call any URL it likes in the cluster network.
+ * {@code refreshInterval} (optional, e.g. {@code 1h30m}): when to fetch an answer without
+ * {@code Cache-Control: max-age} again; default the host's refresh interval.
  *
  * <p>Volume attributes: {@code url} (required), {@code audience} of the token (default
  * {@code http}), either {@code file} to write the body to (default {@code body}) or {@code
@@ -34,8 +38,9 @@ public final class HttpBackendFactory implements BackendFactory {
       throws BackendException {
     Settings settings = Settings.config("http.properties", config);
     List<String> prefixes = settings.list("allowedUrlPrefixes");
+    Optional<Duration> refreshInterval = settings.positiveDuration("refreshInterval");
     settings.rejectUnknown();
-    return new HttpBackend(
-        AllowedUrls.of(prefixes, settings.describe("allowedUrlPrefixes")), context.clock());
+    return new HttpBackend(AllowedUrls.of(prefixes, settings.describe("allowedUrlPrefixes")),
+        refreshInterval, context.clock());
   }
 }

@@ -238,6 +238,26 @@ class HttpBackendTest {
     assertThat(fetch(Map.of()).refreshAt()).isEmpty();
   }
 
+  @ParameterizedTest(name = "refreshInterval={0}")
+  @CsvSource({"1h30m, 5400", "90s, 90", "PT1H30M, 5400"})
+  void fetch_refreshIntervalInGoOrIsoSyntaxAndNoMaxAge_refreshesAfterThatInterval(String interval,
+      long seconds) throws BackendException {
+    backend = new HttpBackendFactory().create(Map.of("allowedUrlPrefixes", service.url("/v1/"),
+        "refreshInterval", interval), context);
+    service.answer(200, "v1");
+
+    assertThat(fetch(Map.of()).refreshAt()).contains(clock.instant().plusSeconds(seconds));
+  }
+
+  @Test
+  void fetch_maxAgeAndRefreshInterval_maxAgeWins() throws BackendException {
+    backend = new HttpBackendFactory().create(Map.of("allowedUrlPrefixes", service.url("/v1/"),
+        "refreshInterval", "1h"), context);
+    service.answer(200, "v1", Map.of("Cache-Control", "max-age=60"));
+
+    assertThat(fetch(Map.of()).refreshAt()).contains(clock.instant().plusSeconds(60));
+  }
+
   /** Prepares a volume with the url, the audience and {@code extraAttributes}, and fetches it. */
   private Material fetch(Map<String, String> extraAttributes) throws BackendException {
     return fetch(backend, attributes(extraAttributes),

@@ -145,6 +145,16 @@ class HttpVolumeTest {
         .hasMessageContaining("entry secrets.example.com is not an absolute http");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"0s", "5 minutes", "-1m", "300"})
+  void create_refreshIntervalNotAPositiveDuration_isInvalidNamingTheKeyAndValue(String interval) {
+    assertThatThrownBy(() -> new HttpBackendFactory().create(
+        Map.of("allowedUrlPrefixes", PREFIX, "refreshInterval", interval), context))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
+        .hasMessageContaining("http.properties: \"refreshInterval\" is \"" + interval + "\"");
+  }
+
   @Test
   void create_severalPrefixes_acceptsUrlsUnderEach() throws BackendException {
     Backend<?> backend = new HttpBackendFactory().create(Map.of("allowedUrlPrefixes",
