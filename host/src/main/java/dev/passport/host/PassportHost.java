@@ -33,7 +33,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,23 +51,20 @@ public final class PassportHost implements AutoCloseable {
 
   private final CsiServer server;
   private final LoadedPlugins plugins;
-  private final Map<String, Backend> inProcess;
+  private final Map<String, Backend<?>> inProcess;
   private final RefreshEngine engine;
   private final CountingMetrics counters;
   private final ExecutorService fetchExecutor;
-  private final ScheduledExecutorService pluginExecutor;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private PassportHost(CsiServer server, LoadedPlugins plugins, Map<String, Backend> inProcess,
-      RefreshEngine engine, CountingMetrics counters, ExecutorService fetchExecutor,
-      ScheduledExecutorService pluginExecutor) {
+  private PassportHost(CsiServer server, LoadedPlugins plugins, Map<String, Backend<?>> inProcess,
+      RefreshEngine engine, CountingMetrics counters, ExecutorService fetchExecutor) {
     this.server = server;
     this.plugins = plugins;
     this.inProcess = inProcess;
     this.engine = engine;
     this.counters = counters;
     this.fetchExecutor = fetchExecutor;
-    this.pluginExecutor = pluginExecutor;
   }
 
   public static Builder builder() {
@@ -112,7 +108,7 @@ public final class PassportHost implements AutoCloseable {
     LOG.info("shutting down");
     server.shutdown(Duration.ofSeconds(10));
     fetchExecutor.shutdownNow();
-    for (Map.Entry<String, Backend> backend : inProcess.entrySet()) {
+    for (Map.Entry<String, Backend<?>> backend : inProcess.entrySet()) {
       try {
         backend.getValue().close();
       } catch (RuntimeException e) {
@@ -122,7 +118,6 @@ public final class PassportHost implements AutoCloseable {
     if (plugins != null) {
       plugins.close();
     }
-    pluginExecutor.shutdownNow();
     LOG.info("stopped");
   }
 
@@ -256,22 +251,20 @@ public final class PassportHost implements AutoCloseable {
       List<HostMetrics> all = new ArrayList<>(exporters);
       all.add(0, counters);
       HostMetrics metrics = new CompositeMetrics(all);
-      ScheduledExecutorService pluginExecutor =
-          Executors.newScheduledThreadPool(2, DaemonThreads.named("plugin-scheduler"));
       ExecutorService fetchExecutor = Executors.newCachedThreadPool(DaemonThreads.named("fetch"));
       LoadedPlugins plugins = null;
-      Map<String, Backend> inProcess = new LinkedHashMap<>();
+      Map<String, Backend<?>> inProcess = new LinkedHashMap<>();
       try {
         if (pluginsDir != null) {
           plugins = PluginLoader.load(pluginsDir, Optional.ofNullable(configDir),
-              id -> context(id, pluginExecutor), environment);
+              this::context, environment);
         }
         for (BackendFactory factory : factories.values()) {
           if (plugins != null && plugins.backendNames().contains(factory.name())) {
             throw new PluginLoadException("backend " + factory.name()
                 + " is both loaded from " + pluginsDir + " and registered in-process");
           }
-          inProcess.put(factory.name(), create(factory, pluginExecutor));
+          inProcess.put(factory.name(), create(factory));
         }
         RefreshEngine engine = RefreshEngine.builder()
             .clock(clock)
@@ -287,8 +280,8 @@ public final class PassportHost implements AutoCloseable {
         LoadedPlugins loaded = plugins;
         Publisher.Backends backends = new Publisher.Backends() {
           @Override
-          public Optional<Backend> backend(String name) {
-            Backend local = inProcess.get(name);
+          public Optional<Backend<?>> backend(String name) {
+            Backend<?> local = inProcess.get(name);
             if (local != null) {
               return Optional.of(local);
             }
@@ -311,7 +304,7 @@ public final class PassportHost implements AutoCloseable {
             new NodeService(publisher, nodeId),
             new ControllerService()), threads);
         PassportHost host = new PassportHost(server, plugins, inProcess, engine, counters,
-            fetchExecutor, pluginExecutor);
+            fetchExecutor);
         ready.set(true);
         LOG.info("{} {} ready on node {} with backends {}", driverName, VERSION, nodeId,
             host.backendNames());
@@ -322,16 +315,14 @@ public final class PassportHost implements AutoCloseable {
           plugins.close();
         }
         fetchExecutor.shutdownNow();
-        pluginExecutor.shutdownNow();
         throw e;
       }
     }
 
-    private Backend create(BackendFactory factory, ScheduledExecutorService executor)
-        throws PluginLoadException {
+    private Backend<?> create(BackendFactory factory) throws PluginLoadException {
       try {
         return requireNonNull(
-            factory.create(factoryConfigs.get(factory.name()), context(factory.name(), executor)),
+            factory.create(factoryConfigs.get(factory.name()), context(factory.name())),
             "factory " + factory.name() + " returned null");
       } catch (BackendException e) {
         throw new PluginLoadException("backend " + factory.name() + " rejected its configuration: "
@@ -339,9 +330,8 @@ public final class PassportHost implements AutoCloseable {
       }
     }
 
-    private BackendContext context(String id, ScheduledExecutorService executor) {
-      return new HostBackendContext(clock, "dev.passport.plugins." + id, executor, refreshInterval,
-          nodeId);
+    private BackendContext context(String id) {
+      return new HostBackendContext(clock, "dev.passport.plugins." + id, refreshInterval, nodeId);
     }
   }
 

@@ -56,7 +56,9 @@ public final class PublishException extends Exception {
       case FAILED_PRECONDITION -> Code.FAILED_PRECONDITION;
       case UNAVAILABLE -> Code.UNAVAILABLE;
       case DEADLINE_EXCEEDED -> Code.DEADLINE_EXCEEDED;
-      case INTERNAL -> Code.INTERNAL;
+      case RESOURCE_EXHAUSTED -> Code.RESOURCE_EXHAUSTED;
+      // Kinds added to the plugin API later: a failure the host does not know how to explain.
+      default -> Code.INTERNAL;
     };
   }
 

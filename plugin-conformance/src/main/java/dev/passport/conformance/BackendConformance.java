@@ -11,8 +11,7 @@ import dev.passport.api.MaterialFile;
 import dev.passport.api.Pod;
 import dev.passport.host.PassportHost;
 import dev.passport.host.volume.MountMode;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
+import dev.passport.conformance.CsiCallException.Code;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -38,6 +37,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.LogCapture;
+import dev.passport.testkit.LogHygiene;
+import dev.passport.testkit.Pods;
+import dev.passport.testkit.ServiceAccountTokens;
 
 /**
  * The conformance suite every backend plugin runs: extend it, say how to build the plugin and how
@@ -105,9 +109,9 @@ public abstract class BackendConformance {
   public static final Duration SHORT_FETCH_TIMEOUT = Duration.ofSeconds(1);
 
   /** kubelet's codes that are not final: it keeps the volume and retries (csi_client.go). */
-  private static final Set<Status.Code> RETRYABLE = Set.of(Status.Code.CANCELLED,
-      Status.Code.DEADLINE_EXCEEDED, Status.Code.UNAVAILABLE, Status.Code.RESOURCE_EXHAUSTED,
-      Status.Code.ABORTED);
+  private static final Set<Code> RETRYABLE = Set.of(Code.CANCELLED,
+      Code.DEADLINE_EXCEEDED, Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED,
+      Code.ABORTED);
   private static final Duration KUBELET_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration BOUNDED_WAIT = Duration.ofSeconds(30);
   /** How long threads get, in all, to finish after close(): exiting pool threads need millis. */
@@ -202,12 +206,12 @@ public abstract class BackendConformance {
       others.remove(audience);
       PodVolume withheld = volume().withAudiences(others);
 
-      StatusRuntimeException e = expectFailure(() -> kubelet.mount(withheld));
+      CsiCallException e = expectFailure(() -> kubelet.mount(withheld));
 
-      assertThat(e.getStatus().getCode())
+      assertThat(e.code())
           .as("code when the token for audience \"%s\" is missing", audience)
-          .isIn(Status.Code.UNAUTHENTICATED, Status.Code.INVALID_ARGUMENT);
-      assertThat(e.getStatus().getDescription())
+          .isIn(Code.UNAUTHENTICATED, Code.INVALID_ARGUMENT);
+      assertThat(e.description())
           .as("the message must name the missing audience")
           .contains("\"" + audience + "\"");
       assertNoContent(withheld);
@@ -222,7 +226,7 @@ public abstract class BackendConformance {
 
     MountedVolume volume = kubelet.mount(volume());
 
-    assertThat(observed.declaredAudiences()).as("what requiredAudiences(attributes()) returned")
+    assertThat(observed.declaredAudiences()).as("the audiences of what prepare(attributes()) returned")
         .containsOnly(audiences());
     Material material = lastReturned();
     assertThat(material.files()).as("files the plugin returned").isNotEmpty();
@@ -264,11 +268,11 @@ public abstract class BackendConformance {
     startHost(FETCH_TIMEOUT);
     PodVolume spec = volume();
 
-    StatusRuntimeException e = expectFailure(() -> kubelet.mount(spec));
+    CsiCallException e = expectFailure(() -> kubelet.mount(spec));
 
-    assertThat(e.getStatus().getCode()).as("gRPC code for a backend failing with %s", kind)
-        .isEqualTo(Status.Code.valueOf(kind.name()));
-    assertThat(e.getStatus().getDescription()).as("a message the user can act on").isNotBlank();
+    assertThat(e.code()).as("gRPC code for a backend failing with %s", kind)
+        .isEqualTo(Code.valueOf(kind.name()));
+    assertThat(e.description()).as("a message the user can act on").isNotBlank();
     assertNoContent(spec);
   }
 
@@ -281,9 +285,9 @@ public abstract class BackendConformance {
 
     backendFails(BackendException.Kind.UNAVAILABLE);
     moveClockPastRefresh(lastReturned());
-    StatusRuntimeException e = expectFailure(() -> kubelet.republish(volume));
+    CsiCallException e = expectFailure(() -> kubelet.republish(volume));
 
-    assertThat(e.getStatus().getCode())
+    assertThat(e.code())
         .as("a failed republish must not be final, or kubelet may remove the volume")
         .isIn(RETRYABLE);
     assertThat(contentOf(volume)).containsExactlyInAnyOrderEntriesOf(published);
@@ -296,10 +300,10 @@ public abstract class BackendConformance {
     startHost(SHORT_FETCH_TIMEOUT);
     PodVolume spec = volume();
 
-    StatusRuntimeException e = expectFailure(() -> kubelet.mount(spec));
+    CsiCallException e = expectFailure(() -> kubelet.mount(spec));
 
-    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-    assertThat(String.valueOf(e.getStatus().getDescription()))
+    assertThat(e.code()).isEqualTo(Code.DEADLINE_EXCEEDED);
+    assertThat(String.valueOf(e.description()))
         .as("the host must answer, not the fake kubelet's own %s deadline", KUBELET_TIMEOUT)
         .doesNotStartWith("deadline exceeded after")
         .doesNotStartWith("ClientCall started after");
@@ -404,10 +408,10 @@ public abstract class BackendConformance {
     return workDir.resolve("kubelet");
   }
 
-  private StatusRuntimeException expectFailure(Runnable call) {
+  private CsiCallException expectFailure(Runnable call) {
     try {
       call.run();
-    } catch (StatusRuntimeException e) {
+    } catch (CsiCallException e) {
       LogHygiene.assertNoSecrets(SHARED_TOKENS.minted(), e);
       return e;
     }

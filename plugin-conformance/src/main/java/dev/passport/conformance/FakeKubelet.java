@@ -10,6 +10,7 @@ import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
 import dev.passport.host.csi.FrameLogGuard;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
@@ -29,10 +30,13 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.testkit.FakeClock;
 
 /**
  * Plays kubelet against a running Passport host, over its real Unix socket and the real CSI wire
@@ -51,7 +55,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * shared by the pod's volumes, reused on every republish until 80 % of its lifetime has passed on
  * the clock (or 24 h), then replaced by a fresh one. Move a {@link FakeClock} to rotate them.
  *
- * <p>Errors surface as {@link io.grpc.StatusRuntimeException}; tests assert on its status code.
+ * <p>Errors surface as {@link CsiCallException}; tests assert on its status code.
  * Thread-safe; close it to release its connection and event loop thread.
  */
 public final class FakeKubelet implements AutoCloseable {
@@ -150,34 +154,38 @@ public final class FakeKubelet implements AutoCloseable {
 
   /** Identity.Probe, as the livenessprobe sidecar calls it. */
   public Csi.ProbeResponse probe() {
-    return identity().probe(Csi.ProbeRequest.getDefaultInstance());
+    return call("Probe", () -> identity().probe(Csi.ProbeRequest.getDefaultInstance()));
   }
 
   /** Identity.GetPluginInfo, as node-driver-registrar calls it. */
   public Csi.GetPluginInfoResponse pluginInfo() {
-    return identity().getPluginInfo(Csi.GetPluginInfoRequest.getDefaultInstance());
+    return call("GetPluginInfo",
+        () -> identity().getPluginInfo(Csi.GetPluginInfoRequest.getDefaultInstance()));
   }
 
   /** Identity.GetPluginCapabilities. */
   public Csi.GetPluginCapabilitiesResponse pluginCapabilities() {
-    return identity().getPluginCapabilities(Csi.GetPluginCapabilitiesRequest.getDefaultInstance());
+    return call("GetPluginCapabilities", () -> identity().getPluginCapabilities(
+        Csi.GetPluginCapabilitiesRequest.getDefaultInstance()));
   }
 
   /** Node.NodeGetInfo, as kubelet calls it when it registers the driver. */
   public Csi.NodeGetInfoResponse nodeInfo() {
-    return node().nodeGetInfo(Csi.NodeGetInfoRequest.getDefaultInstance());
+    return call("NodeGetInfo",
+        () -> node().nodeGetInfo(Csi.NodeGetInfoRequest.getDefaultInstance()));
   }
 
   /** Node.NodeGetCapabilities. */
   public Csi.NodeGetCapabilitiesResponse nodeCapabilities() {
-    return node().nodeGetCapabilities(Csi.NodeGetCapabilitiesRequest.getDefaultInstance());
+    return call("NodeGetCapabilities",
+        () -> node().nodeGetCapabilities(Csi.NodeGetCapabilitiesRequest.getDefaultInstance()));
   }
 
   /**
    * Publishes the volume as kubelet does when the pod starts: creates the target's parent, mints
    * (or reuses) the pod's tokens, and calls NodePublishVolume.
    *
-   * @throws io.grpc.StatusRuntimeException with the host's status when it refuses
+   * @throws CsiCallException with the host's status when it refuses
    */
   public MountedVolume mount(PodVolume spec) {
     requireNonNull(spec, "spec is null");
@@ -187,7 +195,7 @@ public final class FakeKubelet implements AutoCloseable {
       throw new UncheckedIOException("cannot create the parent of " + spec.targetPath(), e);
     }
     Map<String, ServiceAccountToken> current = currentTokens(spec);
-    node().nodePublishVolume(publishRequest(spec, current));
+    publish(publishRequest(spec, current));
     return new MountedVolume(spec, current);
   }
 
@@ -196,13 +204,13 @@ public final class FakeKubelet implements AutoCloseable {
    * {@code requiresRepublish}: the same request, with the pod's current tokens (rotated once 80 %
    * of their TTL has passed on the clock).
    *
-   * @throws io.grpc.StatusRuntimeException with the host's status when it refuses
+   * @throws CsiCallException with the host's status when it refuses
    */
   public void republish(MountedVolume volume) {
     requireNonNull(volume, "volume is null");
     Map<String, ServiceAccountToken> current = currentTokens(volume.spec());
     volume.tokens(current);
-    node().nodePublishVolume(publishRequest(volume.spec(), current));
+    publish(publishRequest(volume.spec(), current));
   }
 
   /**
@@ -216,10 +224,11 @@ public final class FakeKubelet implements AutoCloseable {
 
   /** NodeUnpublishVolume for any id and path, e.g. an unknown volume (must answer OK). */
   public void unpublish(String volumeId, Path targetPath) {
-    node().nodeUnpublishVolume(Csi.NodeUnpublishVolumeRequest.newBuilder()
+    Csi.NodeUnpublishVolumeRequest request = Csi.NodeUnpublishVolumeRequest.newBuilder()
         .setVolumeId(requireNonNull(volumeId, "volumeId is null"))
         .setTargetPath(requireNonNull(targetPath, "targetPath is null").toString())
-        .build());
+        .build();
+    call("NodeUnpublishVolume", () -> node().nodeUnpublishVolume(request));
   }
 
   /**
@@ -230,9 +239,14 @@ public final class FakeKubelet implements AutoCloseable {
     return publishRequest(spec, currentTokens(requireNonNull(spec, "spec is null")));
   }
 
-  /** Sends any NodePublishVolume request as is. */
+  /**
+   * Sends any NodePublishVolume request as is.
+   *
+   * @throws CsiCallException with the host's status when it refuses
+   */
   public Csi.NodePublishVolumeResponse publish(Csi.NodePublishVolumeRequest request) {
-    return node().nodePublishVolume(requireNonNull(request, "request is null"));
+    requireNonNull(request, "request is null");
+    return call("NodePublishVolume", () -> node().nodePublishVolume(request));
   }
 
   /**
@@ -305,6 +319,17 @@ public final class FakeKubelet implements AutoCloseable {
       }
     }
     return request.putAllVolumeContext(context).build();
+  }
+
+  /** gRPC's exception becomes ours: callers need no gRPC of the host's version. */
+  private static <T> T call(String method, Supplier<T> rpc) {
+    try {
+      return rpc.get();
+    } catch (StatusRuntimeException e) {
+      throw new CsiCallException(method,
+          CsiCallException.Code.valueOf(e.getStatus().getCode().name()),
+          e.getStatus().getDescription(), e);
+    }
   }
 
   private IdentityGrpc.IdentityBlockingStub identity() {

@@ -32,6 +32,14 @@ public final class MountedVolume {
     this.tokens = Map.copyOf(tokens);
   }
 
+  /**
+   * A volume published by hand ({@link FakeKubelet#publish} of a {@link FakeKubelet#publishRequest}),
+   * to read what the host wrote there.
+   */
+  public static MountedVolume of(PodVolume spec, Map<String, ServiceAccountToken> tokens) {
+    return new MountedVolume(spec, requireNonNull(tokens, "tokens is null"));
+  }
+
   /** The volume as the pod spec declares it. */
   public PodVolume spec() {
     return spec;

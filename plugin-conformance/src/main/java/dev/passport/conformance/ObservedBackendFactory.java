@@ -8,6 +8,7 @@ import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
+import dev.passport.api.PreparedVolume;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,29 +37,33 @@ final class ObservedBackendFactory implements BackendFactory {
   }
 
   @Override
-  public Backend create(Map<String, String> config, BackendContext context)
+  public Backend<?> create(Map<String, String> config, BackendContext context)
       throws BackendException {
-    Backend backend = requireNonNull(delegate.create(config, context),
+    Backend<?> backend = requireNonNull(delegate.create(config, context),
         "factory " + delegate.name() + " returned a null backend");
-    return new Backend() {
+    return observe(backend);
+  }
+
+  /** The same backend, recording what crosses the SPI; generic so that V stays the plugin's. */
+  private <V extends PreparedVolume> Backend<V> observe(Backend<V> backend) {
+    return new Backend<V>() {
       @Override
-      public Set<String> requiredAudiences(Map<String, String> attributes)
-          throws BackendException {
-        Set<String> audiences = backend.requiredAudiences(attributes);
-        if (audiences != null) {
-          declaredAudiences.add(Set.copyOf(audiences));
+      public V prepare(Map<String, String> attributes) throws BackendException {
+        V volume = backend.prepare(attributes);
+        if (volume != null && volume.audiences() != null) {
+          declaredAudiences.add(Set.copyOf(volume.audiences()));
         }
-        return audiences;
+        return volume;
       }
 
       @Override
-      public Material fetch(FetchRequest request) throws BackendException {
+      public Material fetch(V volume, FetchRequest request) throws BackendException {
         requests.add(request);
         synchronized (inFlightLock) {
           inFlight++;
         }
         try {
-          Material material = backend.fetch(request);
+          Material material = backend.fetch(volume, request);
           if (material != null) {
             returned.add(material);
           }
@@ -111,7 +116,7 @@ final class ObservedBackendFactory implements BackendFactory {
     return List.copyOf(requests);
   }
 
-  /** What {@code requiredAudiences} returned so far, in order. */
+  /** The audiences of what {@code prepare} returned so far, in order. */
   List<Set<String>> declaredAudiences() {
     return List.copyOf(declaredAudiences);
   }

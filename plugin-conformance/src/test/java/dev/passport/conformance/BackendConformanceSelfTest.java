@@ -3,7 +3,7 @@ package dev.passport.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
-import dev.passport.testkit.ExampleBackendFactory.Flaw;
+import dev.passport.conformance.ExampleBackendFactory.Flaw;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -67,7 +67,7 @@ class BackendConformanceSelfTest {
 
     assertThat(failed).containsExactlyInAnyOrder("INVALID_ARGUMENT", "UNAUTHENTICATED",
         "PERMISSION_DENIED", "NOT_FOUND", "FAILED_PRECONDITION", "UNAVAILABLE",
-        "DEADLINE_EXCEEDED");
+        "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED");
   }
 
   @Test

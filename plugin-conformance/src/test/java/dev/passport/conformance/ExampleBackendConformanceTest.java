@@ -2,7 +2,7 @@ package dev.passport.conformance;
 
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
-import dev.passport.testkit.ExampleBackendFactory.Flaw;
+import dev.passport.conformance.ExampleBackendFactory.Flaw;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;

@@ -7,6 +7,7 @@ import dev.passport.api.BackendFactory;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
+import dev.passport.api.PreparedVolume;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -22,10 +23,10 @@ import org.slf4j.LoggerFactory;
  * secret named by attribute {@code key}, as the pod. With a {@link Flaw} it breaks one promise the
  * suite checks, so the suite's own tests can prove it notices.
  */
-final class ExampleBackendFactory implements BackendFactory {
+public final class ExampleBackendFactory implements BackendFactory {
 
   /** One broken promise each; {@link #NONE} is a well-behaved plugin. */
-  enum Flaw {
+  public enum Flaw {
     NONE,
     LOGS_TOKEN,
     TOKEN_IN_ERROR_MESSAGE,
@@ -41,7 +42,7 @@ final class ExampleBackendFactory implements BackendFactory {
   private final ExampleSecretService service;
   private final Flaw flaw;
 
-  ExampleBackendFactory(ExampleSecretService service, Flaw flaw) {
+  public ExampleBackendFactory(ExampleSecretService service, Flaw flaw) {
     this.service = service;
     this.flaw = flaw;
   }
@@ -51,8 +52,11 @@ final class ExampleBackendFactory implements BackendFactory {
     return "example";
   }
 
+  /** The prepared volume: the secret's key and the audience its token is for. */
+  record ExampleVolume(String key, Set<String> audiences) implements PreparedVolume {}
+
   @Override
-  public Backend create(Map<String, String> config, BackendContext context)
+  public Backend<?> create(Map<String, String> config, BackendContext context)
       throws BackendException {
     for (String key : config.keySet()) {
       if (!key.equals("audience")) {
@@ -72,19 +76,19 @@ final class ExampleBackendFactory implements BackendFactory {
       }, "example-refresher");
       leaked.start();
     }
-    return new Backend() {
+    return new Backend<ExampleVolume>() {
       @Override
-      public Set<String> requiredAudiences(Map<String, String> attributes)
-          throws BackendException {
+      public ExampleVolume prepare(Map<String, String> attributes) throws BackendException {
         if (!attributes.containsKey("key")) {
           throw new BackendException(BackendException.Kind.INVALID_ARGUMENT,
               "volume attribute \"key\" is required");
         }
-        return Set.of(audience);
+        return new ExampleVolume(attributes.get("key"), Set.of(audience));
       }
 
       @Override
-      public Material fetch(FetchRequest request) throws BackendException {
+      public Material fetch(ExampleVolume volume, FetchRequest request)
+          throws BackendException {
         String token = request.token(audience).token();
         if (flaw == Flaw.LOGS_TOKEN) {
           log.debug("calling the example service with token {}", token);
@@ -92,7 +96,7 @@ final class ExampleBackendFactory implements BackendFactory {
         Duration budget = Duration.between(context.clock().instant(), request.deadline());
         String secret;
         try {
-          secret = service.read(token, audience, request.attribute("key").orElseThrow(), budget);
+          secret = service.read(token, audience, volume.key(), budget);
         } catch (BackendException e) {
           throw flawed(e, token);
         }

@@ -5,12 +5,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.testkit.InvalidTokenException;
 
 /**
  * The "remote" side of the example plugin: verifies the pod's token like a real service would and
  * can be told to fail or stall. In-process, since the suite under test is the subject here.
  */
-final class ExampleSecretService {
+public final class ExampleSecretService {
 
   private final ServiceAccountTokens tokens;
   private final Clock clock;
@@ -18,26 +20,26 @@ final class ExampleSecretService {
   private volatile BackendException.Kind failure;
   private volatile Duration stall = Duration.ZERO;
 
-  ExampleSecretService(ServiceAccountTokens tokens, Clock clock) {
+  public ExampleSecretService(ServiceAccountTokens tokens, Clock clock) {
     this.tokens = tokens;
     this.clock = clock;
   }
 
-  void succeed() {
+  public void succeed() {
     failure = null;
     stall = Duration.ZERO;
   }
 
-  void fail(BackendException.Kind kind) {
+  public void fail(BackendException.Kind kind) {
     failure = kind;
   }
 
-  void stall(Duration duration) {
+  public void stall(Duration duration) {
     stall = duration;
   }
 
   /** Wakes stalled calls, e.g. when the test ends. */
-  void close() {
+  public void close() {
     closed.countDown();
   }
 

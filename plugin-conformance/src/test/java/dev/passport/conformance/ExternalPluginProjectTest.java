@@ -33,6 +33,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.testkit.InvalidTokenException;
+import dev.passport.testkit.Pods;
 
 /**
  * Issue 4's "done when": a plugin written in a separate Maven project

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import csi.v1.Csi;
 import dev.passport.api.Pod;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +18,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.testkit.TokenClaims;
 
 class FakeKubeletTest {
 
@@ -29,7 +31,7 @@ class FakeKubeletTest {
 
   private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
   private final FakeClock clock = FakeClock.at(T0);
-  private final Pod pod = new Pod("shop", "web-0", "0b6c4c8e-8f6e-4d3c-9d55-4f0f6f1f2a10", "web");
+  private final Pod pod = Pod.of("shop", "web-0", "0b6c4c8e-8f6e-4d3c-9d55-4f0f6f1f2a10", "web");
   private RecordingCsiServer server;
   private FakeKubelet kubelet;
 
@@ -190,8 +192,8 @@ class FakeKubeletTest {
     server.failWith(Status.PERMISSION_DENIED.withDescription("role web may not read kv/app"));
 
     assertThatThrownBy(() -> kubelet.mount(volume(Map.of("backend", "x"), Set.of("vault"))))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED))
+        .isInstanceOfSatisfying(CsiCallException.class, e ->
+            assertThat(e.code()).isEqualTo(CsiCallException.Code.PERMISSION_DENIED))
         .hasMessageContaining("role web may not read kv/app");
   }
 

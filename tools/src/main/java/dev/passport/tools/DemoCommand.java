@@ -132,7 +132,7 @@ public final class DemoCommand implements CliExtension, Callable<Integer> {
 
   private void run(VaultDevServer vault, CountingMetrics counters, FakeKubelet kubelet,
       FakeClock clock, Path work) throws IOException {
-    Pod pod = new Pod(NAMESPACE, "web-0", UUID.randomUUID().toString(), SERVICE_ACCOUNT);
+    Pod pod = Pod.of(NAMESPACE, "web-0", UUID.randomUUID().toString(), SERVICE_ACCOUNT);
     Map<String, String> attributes = Map.of(
         "backend", "vault",
         "roleName", ROLE,

@@ -7,8 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
+import dev.passport.conformance.CsiCallException;
+import dev.passport.conformance.FakeKubelet;
+import dev.passport.conformance.MountedVolume;
+import dev.passport.conformance.PodVolume;
+import dev.passport.conformance.TokenPlacement;
 import dev.passport.host.cli.CliExtension;
-import io.grpc.StatusRuntimeException;
+import dev.passport.testkit.ServiceAccountTokens;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -165,7 +170,7 @@ public final class KubeletCommand implements CliExtension, Runnable {
       PrintWriter err = spec.commandLine().getErr();
       Set<String> allAudiences = new LinkedHashSet<>(audiences);
       allAudiences.addAll(tokenFiles.keySet());
-      Pod pod = new Pod(target.namespace, target.pod, target.uid(), serviceAccount);
+      Pod pod = Pod.of(target.namespace, target.pod, target.uid(), serviceAccount);
       PodVolume volume = new PodVolume(pod, target.volumeName, target.target(), attributes,
           allAudiences, tokenTtl, placement,
           fsGroup == null ? OptionalLong.empty() : OptionalLong.of(fsGroup));
@@ -187,13 +192,13 @@ public final class KubeletCommand implements CliExtension, Runnable {
       try (FakeKubelet kubelet = FakeKubelet.connect(target.socket(), minter, Clock.systemUTC(),
           target.timeout)) {
         kubelet.publish(kubelet.publishRequest(volume, tokens));
-      } catch (StatusRuntimeException e) {
-        err.println("NodePublishVolume failed: " + e.getStatus().getCode() + ": "
-            + e.getStatus().getDescription());
+      } catch (CsiCallException e) {
+        err.println("NodePublishVolume failed: " + e.code() + ": "
+            + e.description());
         return 1;
       }
       out.println(verb() + " volume " + volume.volumeId() + " at " + target.target());
-      for (String file : new MountedVolume(volume, tokens).readAll().keySet()) {
+      for (String file : MountedVolume.of(volume, tokens).readAll().keySet()) {
         out.println("  " + file);
       }
       return 0;
@@ -233,9 +238,9 @@ public final class KubeletCommand implements CliExtension, Runnable {
       try (FakeKubelet kubelet = FakeKubelet.connect(target.socket(),
           ServiceAccountTokens.create(), Clock.systemUTC(), target.timeout)) {
         kubelet.unpublish(volumeId, target.target());
-      } catch (StatusRuntimeException e) {
+      } catch (CsiCallException e) {
         spec.commandLine().getErr().println("NodeUnpublishVolume failed: "
-            + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+            + e.code() + ": " + e.description());
         return 1;
       }
       spec.commandLine().getOut().println("unpublished volume " + volumeId + " at "
@@ -259,7 +264,7 @@ public final class KubeletCommand implements CliExtension, Runnable {
         // not a JWT we can read: send it as is, the backend will judge it
       }
     }
-    return new ServiceAccountToken(jwt, expiresAt);
+    return ServiceAccountToken.of(jwt, expiresAt);
   }
 
   /** Reads a PKCS#8 PEM RSA key, or creates one (0600) with its JWKS beside it. */

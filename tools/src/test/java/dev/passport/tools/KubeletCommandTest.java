@@ -6,7 +6,9 @@ import dev.passport.api.Pod;
 import dev.passport.host.PassportHost;
 import dev.passport.host.cli.Main;
 import dev.passport.host.volume.MountMode;
-import dev.passport.testkit.ExampleBackendFactory.Flaw;
+import dev.passport.conformance.ExampleBackendFactory;
+import dev.passport.conformance.ExampleBackendFactory.Flaw;
+import dev.passport.conformance.ExampleSecretService;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -23,6 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import dev.passport.testkit.LogCapture;
+import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.conformance.FakeKubelet;
 
 class KubeletCommandTest {
 
@@ -61,7 +66,7 @@ class KubeletCommandTest {
   void publishRepublishUnpublish_withATokenFile_managesTheVolume() throws Exception {
     Path target = dir.resolve("pod/volumes/secrets/mount");
     Path tokenFile = dir.resolve("token");
-    Pod pod = new Pod("shop", "web-0", UUID.nameUUIDFromBytes("shop/web-0".getBytes()).toString(),
+    Pod pod = Pod.of("shop", "web-0", UUID.nameUUIDFromBytes("shop/web-0".getBytes()).toString(),
         "default");
     Files.writeString(tokenFile, tokens.mint(pod, "example", Instant.now(), Duration.ofHours(1)));
 

@@ -11,6 +11,7 @@ import dev.passport.api.BackendException;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
+import dev.passport.api.PreparedVolume;
 import dev.passport.host.PublishException;
 import dev.passport.host.PublishException.Code;
 import dev.passport.host.metrics.HostMetrics;
@@ -128,7 +129,8 @@ public final class RefreshEngine {
   }
 
   /** Publishes or republishes a volume. */
-  public Outcome publish(VolumeSpec spec, Backend backend) throws PublishException {
+  public <V extends PreparedVolume> Outcome publish(VolumeSpec spec, Backend<V> backend, V prepared)
+      throws PublishException {
     Instant now = clock.instant();
     CacheKey key = spec.cacheKey();
     VolumeState state = states.get(spec.volumeId());
@@ -155,7 +157,7 @@ public final class RefreshEngine {
     Optional<Material> previous = previousMaterial(state, key, writer, hasContent);
     try {
       cache.invalidate(key);
-      CachedMaterial fetched = fetchCoalesced(key, spec, backend, previous, now);
+      CachedMaterial fetched = fetchCoalesced(key, spec, backend, prepared, previous, now);
       mounter.mount(spec.target(), volumeSizeLimit);
       WriteResult written = writer.write(fetched.material().files(), spec.fsGroup());
       if (!written.written()) {
@@ -186,7 +188,8 @@ public final class RefreshEngine {
    * Removes a volume: unmounts and deletes the target, forgets its state and cached material, and
    * lets the backend release what it holds. Unknown volumes and missing targets are fine.
    */
-  public void unpublish(String volumeId, Path target, Function<String, Optional<Backend>> backends)
+  public void unpublish(String volumeId, Path target,
+      Function<String, Optional<Backend<?>>> backends)
       throws PublishException {
     try {
       mounter.unmountAndRemove(target);
@@ -319,14 +322,14 @@ public final class RefreshEngine {
    * Concurrent misses for one key share one backend call: the first caller fetches on its own
    * thread, later ones wait for its future. A failed fetch is not cached.
    */
-  private CachedMaterial fetchCoalesced(
-      CacheKey key, VolumeSpec spec, Backend backend, Optional<Material> previous, Instant now)
+  private <V extends PreparedVolume> CachedMaterial fetchCoalesced(CacheKey key, VolumeSpec spec,
+      Backend<V> backend, V prepared, Optional<Material> previous, Instant now)
       throws PublishException {
     CompletableFuture<CachedMaterial> mine = new CompletableFuture<>();
     CompletableFuture<CachedMaterial> running = loads.asMap().putIfAbsent(key, mine);
     if (running == null) {
       try {
-        CachedMaterial fetched = fetchAndValidate(spec, backend, previous, now);
+        CachedMaterial fetched = fetchAndValidate(spec, backend, prepared, previous, now);
         mine.complete(fetched);
         return fetched;
       } catch (PublishException | RuntimeException e) {
@@ -350,16 +353,21 @@ public final class RefreshEngine {
     }
   }
 
-  private CachedMaterial fetchAndValidate(
-      VolumeSpec spec, Backend backend, Optional<Material> previous, Instant now)
+  private <V extends PreparedVolume> CachedMaterial fetchAndValidate(VolumeSpec spec,
+      Backend<V> backend, V prepared, Optional<Material> previous, Instant now)
       throws PublishException {
     Instant deadline = now.plus(fetchTimeout);
-    FetchRequest request = new FetchRequest(spec.volumeId(), spec.pod(), spec.tokens(),
-        spec.attributes(), previous, deadline);
+    FetchRequest request = FetchRequest.builder()
+        .volumeId(spec.volumeId())
+        .pod(spec.pod())
+        .tokens(spec.tokens())
+        .previous(previous)
+        .deadline(deadline)
+        .build();
     long started = System.nanoTime();
     String result = "ok";
     try {
-      Material material = callWithDeadline(spec, backend, request);
+      Material material = callWithDeadline(spec, backend, prepared, request);
       limits.validate(material.files());
       String hash = dev.passport.host.volume.ContentHash.of(material.files());
       return new CachedMaterial(material, hash, now, refreshPolicy.refreshAt(material, now));
@@ -376,7 +384,8 @@ public final class RefreshEngine {
     }
   }
 
-  private Material callWithDeadline(VolumeSpec spec, Backend backend, FetchRequest request)
+  private <V extends PreparedVolume> Material callWithDeadline(VolumeSpec spec,
+      Backend<V> backend, V prepared, FetchRequest request)
       throws BackendException, PublishException {
     // The call's log fields (volume, pod, backend) follow the fetch onto the executor's thread.
     Map<String, String> logContext = MDC.getCopyOfContextMap();
@@ -385,7 +394,7 @@ public final class RefreshEngine {
         MDC.setContextMap(logContext);
       }
       try {
-        return backend.fetch(request);
+        return backend.fetch(prepared, request);
       } finally {
         MDC.clear();
       }

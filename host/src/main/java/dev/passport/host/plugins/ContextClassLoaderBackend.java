@@ -6,8 +6,8 @@ import dev.passport.api.Backend;
 import dev.passport.api.BackendException;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
+import dev.passport.api.PreparedVolume;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Runs every call into a plugin's backend with the thread context class loader set to the plugin's
@@ -17,22 +17,28 @@ import java.util.Set;
  * the context class loader; on a host thread that would be the host's loader, which cannot see the
  * plugin's jars. Doing it here, once, means no plugin has to remember it.
  */
-public final class ContextClassLoaderBackend implements Backend {
+public final class ContextClassLoaderBackend<V extends PreparedVolume> implements Backend<V> {
 
-  private final Backend delegate;
+  private final Backend<V> delegate;
   private final ClassLoader loader;
 
   /**
    * @param delegate the plugin's backend
    * @param loader the class loader of the plugin that created it
    */
-  public ContextClassLoaderBackend(Backend delegate, ClassLoader loader) {
+  public ContextClassLoaderBackend(Backend<V> delegate, ClassLoader loader) {
     this.delegate = requireNonNull(delegate, "delegate is null");
     this.loader = requireNonNull(loader, "loader is null");
   }
 
   /** The plugin's own backend, e.g. to check which class loader defined it. */
-  public Backend delegate() {
+  /** Wraps a backend of any prepared-volume type. */
+  public static <V extends PreparedVolume> ContextClassLoaderBackend<V> wrap(
+      Backend<V> delegate, ClassLoader loader) {
+    return new ContextClassLoaderBackend<>(delegate, loader);
+  }
+
+  public Backend<V> delegate() {
     return delegate;
   }
 
@@ -42,13 +48,13 @@ public final class ContextClassLoaderBackend implements Backend {
   }
 
   @Override
-  public Set<String> requiredAudiences(Map<String, String> attributes) throws BackendException {
-    return inPluginContext(() -> delegate.requiredAudiences(attributes));
+  public V prepare(Map<String, String> attributes) throws BackendException {
+    return inPluginContext(() -> delegate.prepare(attributes));
   }
 
   @Override
-  public Material fetch(FetchRequest request) throws BackendException {
-    return inPluginContext(() -> delegate.fetch(request));
+  public Material fetch(V volume, FetchRequest request) throws BackendException {
+    return inPluginContext(() -> delegate.fetch(volume, request));
   }
 
   @Override

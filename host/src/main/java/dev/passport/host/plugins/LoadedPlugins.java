@@ -23,13 +23,13 @@ public final class LoadedPlugins implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LoadedPlugins.class);
 
   private final PluginManager pluginManager;
-  private final Map<String, ContextClassLoaderBackend> backends;
+  private final Map<String, ContextClassLoaderBackend<?>> backends;
   private final List<PluginInfo> plugins;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   LoadedPlugins(
       PluginManager pluginManager,
-      Map<String, ContextClassLoaderBackend> backends,
+      Map<String, ContextClassLoaderBackend<?>> backends,
       List<PluginInfo> plugins) {
     this.pluginManager = requireNonNull(pluginManager, "pluginManager is null");
     this.backends = Collections.unmodifiableMap(new TreeMap<>(backends));
@@ -40,7 +40,7 @@ public final class LoadedPlugins implements AutoCloseable {
    * The backend volumes select with {@code backend: <name>}, already wrapped so that every call
    * runs under the plugin's context class loader.
    */
-  public Optional<Backend> backend(String name) {
+  public Optional<Backend<?>> backend(String name) {
     return Optional.ofNullable(backends.get(requireNonNull(name, "name is null")));
   }
 
@@ -68,7 +68,7 @@ public final class LoadedPlugins implements AutoCloseable {
     unload(pluginManager);
   }
 
-  static void closeBackends(Map<String, ContextClassLoaderBackend> backends) {
+  static void closeBackends(Map<String, ContextClassLoaderBackend<?>> backends) {
     backends.forEach(
         (name, backend) -> {
           try {

@@ -70,13 +70,13 @@ public final class PluginLoader {
     warnAboutStrayFiles(pluginsDir);
 
     PassportPluginManager pluginManager = new PassportPluginManager(pluginsDir);
-    Map<String, ContextClassLoaderBackend> backends = new LinkedHashMap<>();
+    Map<String, ContextClassLoaderBackend<?>> backends = new LinkedHashMap<>();
     Map<String, Path> owners = new LinkedHashMap<>();
     List<PluginInfo> plugins = new ArrayList<>();
     try {
       for (Path directory : pluginManager.pluginDirectories()) {
         PluginWrapper plugin = loadPlugin(pluginManager, directory);
-        Map<String, ContextClassLoaderBackend> created =
+        Map<String, ContextClassLoaderBackend<?>> created =
             createBackends(plugin, directory, owners, configDir, contextForPlugin, env);
         backends.putAll(created);
         created.keySet().forEach(name -> owners.put(name, directory));
@@ -143,7 +143,7 @@ public final class PluginLoader {
     }
   }
 
-  private static Map<String, ContextClassLoaderBackend> createBackends(
+  private static Map<String, ContextClassLoaderBackend<?>> createBackends(
       PluginWrapper plugin,
       Path directory,
       Map<String, Path> owners,
@@ -188,12 +188,12 @@ public final class PluginLoader {
     BackendContext context =
         requireNonNull(
             contextForPlugin.apply(pluginId), "context for plugin " + pluginId + " is null");
-    Map<String, ContextClassLoaderBackend> created = new LinkedHashMap<>();
+    Map<String, ContextClassLoaderBackend<?>> created = new LinkedHashMap<>();
     try {
       for (Map.Entry<String, BackendFactory> entry : factoriesByName.entrySet()) {
         created.put(
             entry.getKey(),
-            new ContextClassLoaderBackend(
+            ContextClassLoaderBackend.wrap(
                 create(directory, loader, entry.getKey(), entry.getValue(), config, context),
                 loader));
       }
@@ -241,7 +241,7 @@ public final class PluginLoader {
     return name;
   }
 
-  private static Backend create(
+  private static Backend<?> create(
       Path directory,
       ClassLoader loader,
       String name,

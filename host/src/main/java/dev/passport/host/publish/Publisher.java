@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.passport.api.Backend;
 import dev.passport.api.BackendException;
 import dev.passport.api.Pod;
+import dev.passport.api.PreparedVolume;
 import dev.passport.api.ServiceAccountToken;
 import dev.passport.host.PublishException;
 import dev.passport.host.PublishException.Code;
@@ -42,13 +43,13 @@ public final class Publisher {
   private final String driverName;
   private final HostMetrics metrics;
   private final VolumeLocks locks = new VolumeLocks();
-  /** Audiences by backend + attributes: plugins parse their attributes once, not on every republish. */
-  private final Cache<AudienceKey, Set<String>> audiences =
+  /** Prepared volumes by backend + attributes: plugins parse their attributes once, not on every republish. */
+  private final Cache<PreparedKey, Prepared<?>> prepared =
       Caffeine.newBuilder().maximumSize(10_000).build();
 
   /** The backends the host serves, by name. */
   public interface Backends {
-    Optional<Backend> backend(String name);
+    Optional<Backend<?>> backend(String name);
 
     Set<String> names();
   }
@@ -142,11 +143,12 @@ public final class Publisher {
       throw PublishException.invalid("volume attribute \"backend\" is required; one of "
           + new TreeSet<>(backends.names()));
     }
-    Backend backend = backends.backend(backendName).orElseThrow(() -> PublishException.invalid(
+    Backend<?> backend = backends.backend(backendName).orElseThrow(() -> PublishException.invalid(
         "unknown backend \"" + backendName + "\" in volume attribute \"backend\"; this node serves "
             + new TreeSet<>(backends.names())));
     Map<String, String> attributes = backendAttributes(request.volumeContext());
-    Set<String> needed = requiredAudiences(backendName, backend, attributes);
+    Prepared<?> volume = prepared(backendName, backend, attributes);
+    Set<String> needed = volume.audiences();
     Map<String, ServiceAccountToken> tokens = TokenParser.tokens(request);
     for (String audience : new TreeSet<>(needed)) {
       if (!tokens.containsKey(audience)) {
@@ -157,20 +159,20 @@ public final class Publisher {
     }
     VolumeSpec spec = new VolumeSpec(request.volumeId(), target, pod, backendName, attributes,
         tokens, needed, fsGroup(request.capability().volumeMountGroup()));
-    return engine.publish(spec, backend);
+    return volume.publish(engine, spec);
   }
 
-  private Set<String> requiredAudiences(String name, Backend backend, Map<String, String> attributes)
+  private Prepared<?> prepared(String name, Backend<?> backend, Map<String, String> attributes)
       throws PublishException {
-    AudienceKey key = new AudienceKey(name, attributes);
-    Set<String> known = audiences.getIfPresent(key);
-    if (known != null) {
+    PreparedKey key = new PreparedKey(name, attributes);
+    Prepared<?> known = prepared.getIfPresent(key);
+    if (known != null && known.backend() == backend) {
       return known;
     }
     try {
-      Set<String> needed = Set.copyOf(backend.requiredAudiences(attributes));
-      audiences.put(key, needed);
-      return needed;
+      Prepared<?> fresh = Prepared.of(backend, attributes);
+      prepared.put(key, fresh);
+      return fresh;
     } catch (BackendException e) {
       throw new PublishException(PublishException.codeOf(e.kind()),
           "backend " + name + ": " + e.getMessage(), e);
@@ -182,7 +184,7 @@ public final class Publisher {
   }
 
   private Pod pod(Map<String, String> context) throws PublishException {
-    return new Pod(podKey(context, KubeletKeys.POD_NAMESPACE), podKey(context, KubeletKeys.POD_NAME),
+    return Pod.of(podKey(context, KubeletKeys.POD_NAMESPACE), podKey(context, KubeletKeys.POD_NAME),
         podKey(context, KubeletKeys.POD_UID), podKey(context, KubeletKeys.SERVICE_ACCOUNT_NAME));
   }
 
@@ -255,5 +257,26 @@ public final class Publisher {
     }
   }
 
-  private record AudienceKey(String backend, Map<String, String> attributes) {}
+  private record PreparedKey(String backend, Map<String, String> attributes) {}
+
+  /** A backend with the volume it prepared, typed together so that fetch gets its own kind. */
+  private record Prepared<V extends PreparedVolume>(Backend<V> backend, V volume) {
+
+    static <V extends PreparedVolume> Prepared<V> of(Backend<V> backend,
+        Map<String, String> attributes) throws BackendException {
+      V volume = backend.prepare(attributes);
+      if (volume == null) {
+        throw new BackendException(BackendException.Kind.INTERNAL, "prepare returned null");
+      }
+      return new Prepared<>(backend, volume);
+    }
+
+    Set<String> audiences() {
+      return Set.copyOf(volume.audiences());
+    }
+
+    Outcome publish(RefreshEngine engine, VolumeSpec spec) throws PublishException {
+      return engine.publish(spec, backend, volume);
+    }
+  }
 }

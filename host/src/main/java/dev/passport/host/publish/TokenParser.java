@@ -95,7 +95,7 @@ final class TokenParser {
       throw PublishException.invalid(at + ": \"expirationTimestamp\" is missing or not a string");
     }
     try {
-      return new ServiceAccountToken(token, Instant.parse(expiry));
+      return ServiceAccountToken.of(token, Instant.parse(expiry));
     } catch (DateTimeParseException e) {
       throw PublishException.invalid(at + ": \"expirationTimestamp\" is not an RFC 3339 instant: "
           + expiry);

@@ -359,7 +359,7 @@ public final class AtomicWriter {
         String path = dataDir.relativize(file).toString().replace(file.getFileSystem()
             .getSeparator(), "/");
         int mode = modeOf(Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS));
-        files.add(new MaterialFile(path, Files.readAllBytes(file), mode));
+        files.add(MaterialFile.of(path, Files.readAllBytes(file), mode));
         return FileVisitResult.CONTINUE;
       }
     });

@@ -50,6 +50,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import dev.passport.testkit.LogHygiene;
 
 /**
  * An in-memory development server that speaks Vault's HTTP API for tests and the demo — not
