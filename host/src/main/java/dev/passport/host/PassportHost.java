@@ -2,12 +2,10 @@ package dev.passport.host;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.passport.api.Backend;
 import dev.passport.api.BackendContext;
-import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
-import dev.passport.host.cache.RefreshEngine;
 import dev.passport.host.cache.StateStore;
+import dev.passport.host.cache.VolumeStates;
 import dev.passport.host.csi.ControllerService;
 import dev.passport.host.csi.CsiServer;
 import dev.passport.host.csi.IdentityService;
@@ -15,10 +13,12 @@ import dev.passport.host.csi.NodeService;
 import dev.passport.host.metrics.CompositeMetrics;
 import dev.passport.host.metrics.CountingMetrics;
 import dev.passport.host.metrics.HostMetrics;
+import dev.passport.host.plugins.BackendRegistry;
 import dev.passport.host.plugins.LoadedPlugins;
 import dev.passport.host.plugins.PluginLoadException;
 import dev.passport.host.plugins.PluginLoader;
 import dev.passport.host.publish.Publisher;
+import dev.passport.host.publish.VolumeReconciler;
 import dev.passport.host.volume.MountMode;
 import dev.passport.host.volume.Mounter;
 import java.io.IOException;
@@ -31,14 +31,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Passport host process as a library: plugins, refresh engine and CSI server on a Unix socket.
+ * The Passport host process as a library: plugins, reconciler and CSI server on a Unix socket.
  * {@code passport serve} runs one; tests, benchmarks and the demo embed one.
  *
  * <p>Close order follows grpc-java's examples: stop accepting calls, drain, then close plugins.
@@ -50,21 +48,17 @@ public final class PassportHost implements AutoCloseable {
   public static final String VERSION = versionOf();
 
   private final CsiServer server;
-  private final LoadedPlugins plugins;
-  private final Map<String, Backend<?>> inProcess;
-  private final RefreshEngine engine;
+  private final BackendRegistry backends;
+  private final VolumeStates volumes;
   private final CountingMetrics counters;
-  private final ExecutorService fetchExecutor;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private PassportHost(CsiServer server, LoadedPlugins plugins, Map<String, Backend<?>> inProcess,
-      RefreshEngine engine, CountingMetrics counters, ExecutorService fetchExecutor) {
+  private PassportHost(CsiServer server, BackendRegistry backends, VolumeStates volumes,
+      CountingMetrics counters) {
     this.server = server;
-    this.plugins = plugins;
-    this.inProcess = inProcess;
-    this.engine = engine;
+    this.backends = backends;
+    this.volumes = volumes;
     this.counters = counters;
-    this.fetchExecutor = fetchExecutor;
   }
 
   public static Builder builder() {
@@ -81,18 +75,14 @@ public final class PassportHost implements AutoCloseable {
     return counters;
   }
 
-  /** The refresh engine (volume states), for diagnostics and tests. */
-  public RefreshEngine engine() {
-    return engine;
+  /** The volumes the host manages (their states), for diagnostics and tests. */
+  public VolumeStates volumes() {
+    return volumes;
   }
 
-  /** The names of the backends this host serves. */
+  /** The names of the backends this host serves, sorted. */
   public Set<String> backendNames() {
-    Set<String> names = new java.util.TreeSet<>(inProcess.keySet());
-    if (plugins != null) {
-      names.addAll(plugins.backendNames());
-    }
-    return names;
+    return backends.names();
   }
 
   /** Whether the host answers Probe with ready. */
@@ -107,17 +97,7 @@ public final class PassportHost implements AutoCloseable {
     }
     LOG.info("shutting down");
     server.shutdown(Duration.ofSeconds(10));
-    fetchExecutor.shutdownNow();
-    for (Map.Entry<String, Backend<?>> backend : inProcess.entrySet()) {
-      try {
-        backend.getValue().close();
-      } catch (RuntimeException e) {
-        LOG.warn("backend {} failed to close: {}", backend.getKey(), e.getMessage());
-      }
-    }
-    if (plugins != null) {
-      plugins.close();
-    }
+    backends.close();
     LOG.info("stopped");
   }
 
@@ -251,22 +231,18 @@ public final class PassportHost implements AutoCloseable {
       List<HostMetrics> all = new ArrayList<>(exporters);
       all.add(0, counters);
       HostMetrics metrics = new CompositeMetrics(all);
-      ExecutorService fetchExecutor = Executors.newCachedThreadPool(DaemonThreads.named("fetch"));
-      LoadedPlugins plugins = null;
-      Map<String, Backend<?>> inProcess = new LinkedHashMap<>();
+      LoadedPlugins plugins = pluginsDir == null ? null
+          : PluginLoader.load(pluginsDir, Optional.ofNullable(configDir), this::context, environment);
+      BackendRegistry.Builder registry = BackendRegistry.builder()
+          .plugins(plugins)
+          .contexts(this::context)
+          .fetchThreads(threads)
+          .fetchTimeout(fetchTimeout)
+          .metrics(metrics);
+      factories.forEach((name, factory) -> registry.factory(factory, factoryConfigs.get(name)));
+      BackendRegistry backends = registry.build();
       try {
-        if (pluginsDir != null) {
-          plugins = PluginLoader.load(pluginsDir, Optional.ofNullable(configDir),
-              this::context, environment);
-        }
-        for (BackendFactory factory : factories.values()) {
-          if (plugins != null && plugins.backendNames().contains(factory.name())) {
-            throw new PluginLoadException("backend " + factory.name()
-                + " is both loaded from " + pluginsDir + " and registered in-process");
-          }
-          inProcess.put(factory.name(), create(factory));
-        }
-        RefreshEngine engine = RefreshEngine.builder()
+        VolumeReconciler reconciler = VolumeReconciler.builder()
             .clock(clock)
             .mounter(Mounter.forMode(mountMode))
             .volumeSizeLimit(volumeSizeLimit)
@@ -274,59 +250,22 @@ public final class PassportHost implements AutoCloseable {
             .metrics(metrics)
             .refreshInterval(refreshInterval)
             .fetchTimeout(fetchTimeout)
-            .fetchExecutor(fetchExecutor)
             .cacheMaxBytes(cacheMaxBytes)
             .build();
-        LoadedPlugins loaded = plugins;
-        Publisher.Backends backends = new Publisher.Backends() {
-          @Override
-          public Optional<Backend<?>> backend(String name) {
-            Backend<?> local = inProcess.get(name);
-            if (local != null) {
-              return Optional.of(local);
-            }
-            return loaded == null ? Optional.empty() : loaded.backend(name);
-          }
-
-          @Override
-          public Set<String> names() {
-            Set<String> names = new java.util.HashSet<>(inProcess.keySet());
-            if (loaded != null) {
-              names.addAll(loaded.backendNames());
-            }
-            return names;
-          }
-        };
-        Publisher publisher = new Publisher(backends, engine, driverName, metrics);
+        Publisher publisher = new Publisher(backends, reconciler, driverName, metrics);
         AtomicBoolean ready = new AtomicBoolean();
         CsiServer server = CsiServer.start(socket, List.of(
             new IdentityService(driverName, VERSION, ready::get),
             new NodeService(publisher, nodeId),
             new ControllerService()), threads);
-        PassportHost host = new PassportHost(server, plugins, inProcess, engine, counters,
-            fetchExecutor);
+        PassportHost host = new PassportHost(server, backends, reconciler.volumes(), counters);
         ready.set(true);
         LOG.info("{} {} ready on node {} with backends {}", driverName, VERSION, nodeId,
             host.backendNames());
         return host;
-      } catch (IOException | PluginLoadException | RuntimeException e) {
-        inProcess.values().forEach(Backend::close);
-        if (plugins != null) {
-          plugins.close();
-        }
-        fetchExecutor.shutdownNow();
+      } catch (IOException | RuntimeException e) {
+        backends.close();
         throw e;
-      }
-    }
-
-    private Backend<?> create(BackendFactory factory) throws PluginLoadException {
-      try {
-        return requireNonNull(
-            factory.create(factoryConfigs.get(factory.name()), context(factory.name())),
-            "factory " + factory.name() + " returned null");
-      } catch (BackendException e) {
-        throw new PluginLoadException("backend " + factory.name() + " rejected its configuration: "
-            + e.getMessage(), e);
       }
     }
 
@@ -334,6 +273,4 @@ public final class PassportHost implements AutoCloseable {
       return new HostBackendContext(clock, "dev.passport.plugins." + id, refreshInterval, nodeId);
     }
   }
-
-
 }

@@ -12,7 +12,7 @@ import java.time.Instant;
  * @param fetchedAt when it was fetched
  * @param refreshAt when it is due again, jitter applied
  */
-record CachedMaterial(Material material, String contentHash, Instant fetchedAt, Instant refreshAt) {
+public record CachedMaterial(Material material, String contentHash, Instant fetchedAt, Instant refreshAt) {
 
   /** The weight for the cache's byte bound: the content plus a fixed overhead per file. */
   int weight() {

@@ -50,7 +50,7 @@ public record VolumeState(
     String lastError) {
 
   /** The cache key this state was fetched under. */
-  CacheKey cacheKey() {
+  public CacheKey cacheKey() {
     return new CacheKey(volumeId, podUid, backend, attributesHash, tokenExpiries);
   }
 
@@ -69,7 +69,7 @@ public record VolumeState(
   }
 
   /** "namespace/name" for log lines. */
-  String pod() {
+  public String pod() {
     return podNamespace + "/" + podName;
   }
 }

@@ -2,6 +2,7 @@ package dev.passport.host.cli;
 
 import dev.passport.host.PassportHost;
 import dev.passport.host.http.ListenAddress;
+import dev.passport.host.logging.LogFormat;
 import dev.passport.host.http.MetricsServer;
 import dev.passport.host.metrics.PrometheusMetrics;
 import dev.passport.host.plugins.PluginLoadException;

@@ -2,7 +2,7 @@ package dev.passport.host.csi;
 
 import csi.v1.Csi;
 import csi.v1.NodeGrpc;
-import dev.passport.host.PublishException;
+import dev.passport.host.publish.PublishException;
 import dev.passport.host.publish.PublishRequest;
 import dev.passport.host.publish.Publisher;
 import io.grpc.stub.StreamObserver;

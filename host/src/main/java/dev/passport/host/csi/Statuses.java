@@ -1,6 +1,6 @@
 package dev.passport.host.csi;
 
-import dev.passport.host.PublishException;
+import dev.passport.host.publish.PublishException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 

@@ -1,6 +1,7 @@
 package dev.passport.host.csi;
 
-import dev.passport.host.DaemonThreads;
+import dev.passport.host.logging.FrameLogGuard;
+import dev.passport.host.threads.DaemonThreads;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.passport.host.DaemonThreads;
+import dev.passport.host.threads.DaemonThreads;
 import dev.passport.host.metrics.PrometheusMetrics;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -44,6 +44,17 @@ public final class LoadedPlugins implements AutoCloseable {
     return Optional.ofNullable(backends.get(requireNonNull(name, "name is null")));
   }
 
+  /** The plugin directory a backend was loaded from. */
+  java.nio.file.Path directoryOf(String name) {
+    return plugins.stream().filter(p -> p.backendNames().contains(name)).findFirst()
+        .map(PluginInfo::directory).orElseThrow();
+  }
+
+  /** A loaded backend with its plugin's class loader, for the registry's chain. */
+  ContextClassLoaderBackend<?> loaded(String name) {
+    return requireNonNull(backends.get(name), "no backend " + name);
+  }
+
   /** The names of all backends, sorted. */
   public Set<String> backendNames() {
     return backends.keySet();

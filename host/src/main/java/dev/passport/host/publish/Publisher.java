@@ -4,18 +4,15 @@ import static java.util.Objects.requireNonNull;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.passport.api.Backend;
 import dev.passport.api.BackendException;
 import dev.passport.api.Pod;
-import dev.passport.api.PreparedVolume;
 import dev.passport.api.ServiceAccountToken;
-import dev.passport.host.PublishException;
-import dev.passport.host.PublishException.Code;
-import dev.passport.host.cache.RefreshEngine;
-import dev.passport.host.cache.RefreshEngine.Outcome;
-import dev.passport.host.cache.VolumeSpec;
+import dev.passport.host.logging.RpcLogContext;
 import dev.passport.host.metrics.HostMetrics;
-import dev.passport.host.metrics.RpcLogContext;
+import dev.passport.host.plugins.BackendRegistry;
+import dev.passport.host.plugins.RegisteredBackend;
+import dev.passport.host.publish.PublishException.Code;
+import dev.passport.host.publish.VolumeReconciler.Outcome;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,31 +29,25 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns NodePublishVolume and NodeUnpublishVolume calls into work: validates in the order
  * csi-sanity expects, reads the pod and its tokens, picks the backend, and hands the volume to the
- * {@link RefreshEngine}. One operation per volume at a time.
+ * {@link VolumeReconciler}. One operation per volume at a time.
  */
 public final class Publisher {
 
   private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
 
-  private final Backends backends;
-  private final RefreshEngine engine;
+  private final BackendRegistry backends;
+  private final VolumeReconciler reconciler;
   private final String driverName;
   private final HostMetrics metrics;
   private final VolumeLocks locks = new VolumeLocks();
-  /** Prepared volumes by backend + attributes: plugins parse their attributes once, not on every republish. */
-  private final Cache<PreparedKey, Prepared<?>> prepared =
+  /** Prepared volumes by backend + attributes. */
+  private final Cache<PreparedKey, RegisteredBackend.Bound> prepared =
       Caffeine.newBuilder().maximumSize(10_000).build();
 
-  /** The backends the host serves, by name. */
-  public interface Backends {
-    Optional<Backend<?>> backend(String name);
-
-    Set<String> names();
-  }
-
-  public Publisher(Backends backends, RefreshEngine engine, String driverName, HostMetrics metrics) {
+  public Publisher(BackendRegistry backends, VolumeReconciler reconciler, String driverName,
+      HostMetrics metrics) {
     this.backends = requireNonNull(backends, "backends is null");
-    this.engine = requireNonNull(engine, "engine is null");
+    this.reconciler = requireNonNull(reconciler, "reconciler is null");
     this.driverName = requireNonNull(driverName, "driverName is null");
     this.metrics = requireNonNull(metrics, "metrics is null");
   }
@@ -65,7 +56,7 @@ public final class Publisher {
   public Outcome publish(PublishRequest request) throws PublishException {
     long started = System.nanoTime();
     String backendName = request.volumeContext().getOrDefault(KubeletKeys.BACKEND, "");
-    boolean republish = engine.state(request.volumeId()).isPresent();
+    boolean republish = reconciler.volumes().state(request.volumeId()).isPresent();
     try (RpcLogContext rpc = RpcLogContext.start("NodePublishVolume", request.volumeId())
         .volumeContext(request.volumeContext())) {
       String code = Code.INTERNAL.name();
@@ -101,7 +92,7 @@ public final class Publisher {
   /** Unpublishes a volume; unknown volumes and missing targets are OK (kubelet retries NOT_FOUND forever). */
   public void unpublish(String volumeId, String targetPath) throws PublishException {
     long started = System.nanoTime();
-    String backend = engine.state(volumeId).map(s -> s.backend()).orElse("");
+    String backend = reconciler.volumes().state(volumeId).map(s -> s.backend()).orElse("");
     try (RpcLogContext rpc = RpcLogContext.start("NodeUnpublishVolume", volumeId).backend(backend)) {
       String code = Code.INTERNAL.name();
       PublishException failure = null;
@@ -110,7 +101,7 @@ public final class Publisher {
         requirePresent(targetPath, "target_path");
         Path target = targetPath(targetPath);
         locks.withLock(volumeId, () -> {
-          engine.unpublish(volumeId, target, backends::backend);
+          reconciler.unpublish(volumeId, target, backends::backend);
           return null;
         });
         code = "OK";
@@ -143,11 +134,11 @@ public final class Publisher {
       throw PublishException.invalid("volume attribute \"backend\" is required; one of "
           + new TreeSet<>(backends.names()));
     }
-    Backend<?> backend = backends.backend(backendName).orElseThrow(() -> PublishException.invalid(
+    RegisteredBackend backend = backends.backend(backendName).orElseThrow(() -> PublishException.invalid(
         "unknown backend \"" + backendName + "\" in volume attribute \"backend\"; this node serves "
             + new TreeSet<>(backends.names())));
     Map<String, String> attributes = backendAttributes(request.volumeContext());
-    Prepared<?> volume = prepared(backendName, backend, attributes);
+    RegisteredBackend.Bound volume = prepared(backend, attributes);
     Set<String> needed = volume.audiences();
     Map<String, ServiceAccountToken> tokens = TokenParser.tokens(request);
     for (String audience : new TreeSet<>(needed)) {
@@ -159,23 +150,24 @@ public final class Publisher {
     }
     VolumeSpec spec = new VolumeSpec(request.volumeId(), target, pod, backendName, attributes,
         tokens, needed, fsGroup(request.capability().volumeMountGroup()));
-    return volume.publish(engine, spec);
+    return reconciler.publish(spec, volume);
   }
 
-  private Prepared<?> prepared(String name, Backend<?> backend, Map<String, String> attributes)
-      throws PublishException {
+  /** Prepares once per backend and attributes: plugins parse their attributes once, not on every republish. */
+  private RegisteredBackend.Bound prepared(RegisteredBackend backend,
+      Map<String, String> attributes) throws PublishException {
+    String name = backend.name();
     PreparedKey key = new PreparedKey(name, attributes);
-    Prepared<?> known = prepared.getIfPresent(key);
-    if (known != null && known.backend() == backend) {
+    RegisteredBackend.Bound known = prepared.getIfPresent(key);
+    if (known != null) {
       return known;
     }
     try {
-      Prepared<?> fresh = Prepared.of(backend, attributes);
+      RegisteredBackend.Bound fresh = backend.prepare(attributes);
       prepared.put(key, fresh);
       return fresh;
     } catch (BackendException e) {
-      throw new PublishException(PublishException.codeOf(e.kind()),
-          "backend " + name + ": " + e.getMessage(), e);
+      throw PublishException.fromBackend(name, e);
     } catch (RuntimeException e) {
       LOG.error("backend {} failed to validate attributes", name, e);
       throw new PublishException(Code.INTERNAL, "backend " + name + " failed to validate the volume"
@@ -258,25 +250,4 @@ public final class Publisher {
   }
 
   private record PreparedKey(String backend, Map<String, String> attributes) {}
-
-  /** A backend with the volume it prepared, typed together so that fetch gets its own kind. */
-  private record Prepared<V extends PreparedVolume>(Backend<V> backend, V volume) {
-
-    static <V extends PreparedVolume> Prepared<V> of(Backend<V> backend,
-        Map<String, String> attributes) throws BackendException {
-      V volume = backend.prepare(attributes);
-      if (volume == null) {
-        throw new BackendException(BackendException.Kind.INTERNAL, "prepare returned null");
-      }
-      return new Prepared<>(backend, volume);
-    }
-
-    Set<String> audiences() {
-      return Set.copyOf(volume.audiences());
-    }
-
-    Outcome publish(RefreshEngine engine, VolumeSpec spec) throws PublishException {
-      return engine.publish(spec, backend, volume);
-    }
-  }
 }

@@ -1,6 +1,6 @@
 package dev.passport.host.publish;
 
-import dev.passport.host.PublishException;
+import dev.passport.host.publish.PublishException;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

@@ -1,6 +1,6 @@
 package dev.passport.host.publish;
 
-import dev.passport.host.PublishException;
+import dev.passport.host.publish.PublishException;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;

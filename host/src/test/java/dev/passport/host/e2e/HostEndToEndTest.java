@@ -7,10 +7,10 @@ import com.google.common.util.concurrent.ListenableFuture;
 import csi.v1.Csi;
 import dev.passport.host.PassportHost;
 import dev.passport.host.e2e.fixture.ScriptedBackendFactory;
+import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.LogCapture;
 import dev.passport.testkit.PluginDirectoryBuilder;
-import dev.passport.host.testing.CapturedLogs;
 import dev.passport.host.testing.CsiClient;
-import dev.passport.host.testing.MutableClock;
 import dev.passport.host.testing.Requests;
 import dev.passport.host.volume.MountMode;
 import io.grpc.Status;
@@ -38,7 +38,7 @@ class HostEndToEndTest {
   private static final String TOKEN = "pod-token-" + System.nanoTime();
 
   @TempDir Path dir;
-  private final MutableClock clock = new MutableClock(START);
+  private final FakeClock clock = FakeClock.at(START);
   private Path control;
   private Path pods;
   private PassportHost host;
@@ -170,7 +170,7 @@ class HostEndToEndTest {
     Files.writeString(control.resolve("fail"), "UNAVAILABLE");
     assertCode(request("f", target).build(), Status.Code.UNAVAILABLE, "scripted failure");
     assertThat(target).doesNotExist();
-    assertThat(host.engine().state("f")).isEmpty();
+    assertThat(host.volumes().state("f")).isEmpty();
   }
 
   @Test
@@ -213,15 +213,19 @@ class HostEndToEndTest {
 
   @Test
   void tokens_neverAppearInLogs_evenAtDebug() {
-    try (CapturedLogs logs = new CapturedLogs()) {
+    LogCapture logs = new LogCapture();
+    logs.start();
+    try {
       Path target = pods.resolve("t");
       client.node().nodePublishVolume(request("t", target)
           .putVolumeContext("csi.storage.k8s.io/serviceAccount.tokens", tokens()).build());
       assertCode(request("t2", pods.resolve("t2")).putVolumeContext("backend", "nope").build(),
           Status.Code.INVALID_ARGUMENT, "nope");
-      assertThat(logs.lines()).isNotEmpty().noneMatch(line -> line.contains(TOKEN));
-      assertThat(logs.lines()).anyMatch(line -> line.contains("NodePublishVolume request"));
+    } finally {
+      logs.stop();
     }
+    assertThat(logs.lines()).isNotEmpty().noneMatch(line -> line.contains(TOKEN));
+    assertThat(logs.lines()).anyMatch(line -> line.contains("NodePublishVolume request"));
   }
 
   @Test

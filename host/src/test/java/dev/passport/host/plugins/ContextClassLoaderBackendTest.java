@@ -8,6 +8,7 @@ import dev.passport.api.Backend;
 import dev.passport.api.BackendException;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
+import dev.passport.api.PreparedVolume;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.ArrayList;
@@ -23,7 +24,9 @@ class ContextClassLoaderBackendTest {
   private final ClassLoader pluginLoader = new URLClassLoader("plugin:test", new URL[0], null);
   private final ClassLoader callersLoader = new URLClassLoader("callers", new URL[0], null);
   private final RecordingBackend recording = new RecordingBackend();
-  private final Backend backend = new ContextClassLoaderBackend(recording, pluginLoader);
+  private final Backend<PreparedVolume> backend =
+      new ContextClassLoaderBackend<>(recording, pluginLoader);
+  private final PreparedVolume volume = Set::of;
 
   @BeforeEach
   void setCallersLoader() {
@@ -38,8 +41,8 @@ class ContextClassLoaderBackendTest {
 
   @Test
   void everyCall_seesThePluginLoader_andTheCallersLoaderIsRestored() throws Exception {
-    backend.requiredAudiences(Map.of());
-    backend.fetch(fetchRequest(Map.of()));
+    backend.prepare(Map.of());
+    backend.fetch(volume, fetchRequest());
     backend.release("csi-volume-1");
     backend.close();
 
@@ -52,7 +55,7 @@ class ContextClassLoaderBackendTest {
   void fetch_backendThrows_callersLoaderIsRestoredAndExceptionPropagates() {
     recording.failWith = new BackendException(BackendException.Kind.UNAVAILABLE, "vault is down");
 
-    assertThatThrownBy(() -> backend.fetch(fetchRequest(Map.of()))).isSameAs(recording.failWith);
+    assertThatThrownBy(() -> backend.fetch(volume, fetchRequest())).isSameAs(recording.failWith);
     assertThatThrownBy(() -> backend.release("csi-volume-1")).isSameAs(recording.failWith);
     assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(callersLoader);
   }
@@ -66,7 +69,7 @@ class ContextClassLoaderBackendTest {
   }
 
   /** A plugin backend that notes the context class loader of each call. */
-  private static final class RecordingBackend implements Backend {
+  private static final class RecordingBackend implements Backend<PreparedVolume> {
     final List<ClassLoader> contextLoaders = new ArrayList<>();
     BackendException failWith;
     RuntimeException failCloseWith;
@@ -79,13 +82,13 @@ class ContextClassLoaderBackendTest {
     }
 
     @Override
-    public Set<String> requiredAudiences(Map<String, String> attributes) throws BackendException {
+    public PreparedVolume prepare(Map<String, String> attributes) throws BackendException {
       record();
-      return Set.of();
+      return Set::of;
     }
 
     @Override
-    public Material fetch(FetchRequest request) throws BackendException {
+    public Material fetch(PreparedVolume volume, FetchRequest request) throws BackendException {
       record();
       return Material.of(List.of());
     }

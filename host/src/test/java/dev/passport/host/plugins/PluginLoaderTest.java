@@ -1,5 +1,6 @@
 package dev.passport.host.plugins;
 
+import static dev.passport.host.plugins.TestContexts.fetch;
 import static dev.passport.host.plugins.TestContexts.fetchRequest;
 import static dev.passport.host.plugins.TestContexts.text;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -46,12 +47,12 @@ class PluginLoaderTest {
     return loaded;
   }
 
-  private Backend backend(String name) {
+  private Backend<?> backend(String name) {
     return loaded.backend(name).orElseThrow(() -> new AssertionError("no backend " + name));
   }
 
-  private static Backend pluginsOwn(Backend backend) {
-    return ((ContextClassLoaderBackend) backend).delegate();
+  private static Backend<?> pluginsOwn(Backend<?> backend) {
+    return ((ContextClassLoaderBackend<?>) backend).delegate();
   }
 
   @Test
@@ -61,9 +62,9 @@ class PluginLoaderTest {
 
     load();
 
-    assertThat(text(backend("version-alpha").fetch(fetchRequest(Map.of())), "value"))
+    assertThat(text(fetch(backend("version-alpha"), Map.of()), "value"))
         .isEqualTo("1");
-    assertThat(text(backend("version-beta").fetch(fetchRequest(Map.of())), "value")).isEqualTo("2");
+    assertThat(text(fetch(backend("version-beta"), Map.of()), "value")).isEqualTo("2");
   }
 
   /** Same factory class name in both plugins too: the two copies must not meet either. */
@@ -88,7 +89,7 @@ class PluginLoaderTest {
 
     load();
 
-    Backend own = pluginsOwn(backend(ProbeBackendFactory.NAME));
+    Backend<?> own = pluginsOwn(backend(ProbeBackendFactory.NAME));
     assertThat(own.getClass().getClassLoader())
         .isNotSameAs(PluginLoaderTest.class.getClassLoader());
     assertThat(own.getClass().getName()).startsWith(ProbeBackendFactory.class.getName());
@@ -103,9 +104,8 @@ class PluginLoaderTest {
     String grpc = "io.grpc.Server";
 
     var material =
-        backend(ProbeBackendFactory.NAME)
-            .fetch(
-                fetchRequest(
+        fetch(
+            backend(ProbeBackendFactory.NAME),
                     Map.of(
                         "classes",
                         String.join(
@@ -115,7 +115,7 @@ class PluginLoaderTest {
                             grpc,
                             Logger.class.getName(),
                             BackendFactory.class.getName(),
-                            ProbeBackendFactory.class.getName()))));
+                            ProbeBackendFactory.class.getName())));
 
     assertThat(text(material, "classes/" + caffeine)).isEqualTo("ClassNotFoundException");
     assertThat(text(material, "classes/" + hostLoader)).isEqualTo("ClassNotFoundException");
@@ -130,7 +130,7 @@ class PluginLoaderTest {
   void load_sharedPackages_resolveToTheHostsClassObjects() throws Exception {
     PluginDirectoryBuilder.plugin(pluginsDir, "probe").factory(ProbeBackendFactory.class).build();
     load();
-    ClassLoader pluginLoader = ((ContextClassLoaderBackend) backend("probe")).classLoader();
+    ClassLoader pluginLoader = ((ContextClassLoaderBackend<?>) backend("probe")).classLoader();
 
     assertThat(pluginLoader.loadClass(Logger.class.getName())).isSameAs(Logger.class);
     assertThat(pluginLoader.loadClass(BackendFactory.class.getName()))
@@ -143,7 +143,7 @@ class PluginLoaderTest {
   void load_hostsServiceFiles_areInvisibleToThePlugin() throws Exception {
     PluginDirectoryBuilder.plugin(pluginsDir, "probe").factory(ProbeBackendFactory.class).build();
     load();
-    ClassLoader pluginLoader = ((ContextClassLoaderBackend) backend("probe")).classLoader();
+    ClassLoader pluginLoader = ((ContextClassLoaderBackend<?>) backend("probe")).classLoader();
     String slf4jProviders = "META-INF/services/org.slf4j.spi.SLF4JServiceProvider";
     String factories = "META-INF/services/" + BackendFactory.class.getName();
 
@@ -165,11 +165,11 @@ class PluginLoaderTest {
         .build();
     load();
 
-    var material = backend("probe").fetch(fetchRequest(Map.of("classes", Logger.class.getName())));
+    var material = fetch(backend("probe"), Map.of("classes", Logger.class.getName()));
 
     assertThat(text(material, "classes/" + Logger.class.getName())).isEqualTo("other");
     assertThat(
-            ((ContextClassLoaderBackend) backend("probe"))
+            ((ContextClassLoaderBackend<?>) backend("probe"))
                 .classLoader()
                 .loadClass(Logger.class.getName()))
         .isSameAs(Logger.class);
@@ -187,27 +187,35 @@ class PluginLoaderTest {
     Files.writeString(configDir.resolve("probe.properties"), "close-log=" + closeLog + "\n", UTF_8);
     PluginDirectoryBuilder.plugin(pluginsDir, "probe").factory(ProbeBackendFactory.class).build();
     load();
-    Backend probe = backend("probe");
+    Backend<?> probe = backend("probe");
 
     ClassLoader callers = new URLClassLoader("callers", new URL[0], null);
     Thread.currentThread().setContextClassLoader(callers);
     try {
-      probe.requiredAudiences(Map.of());
-      assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(callers);
-      probe.release("csi-volume-1");
-      assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(callers);
-      var material = probe.fetch(fetchRequest(Map.of()));
+      var material = prepareReleaseFetch(probe, callers);
       assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(callers);
       loaded.close();
       assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(callers);
 
       assertThat(text(material, "observations").lines())
           .containsExactly(
-              "create=plugin", "requiredAudiences=plugin", "release=plugin", "fetch=plugin");
+              "create=plugin", "prepare=plugin", "release=plugin", "fetch=plugin");
       assertThat(Files.readAllLines(closeLog, UTF_8)).containsExactly("close=plugin");
     } finally {
       Thread.currentThread().setContextClassLoader(PluginLoaderTest.class.getClassLoader());
     }
+  }
+
+  /** prepare, release, fetch, each checked to restore the caller's context loader. */
+  private static <V extends dev.passport.api.PreparedVolume> dev.passport.api.Material
+      prepareReleaseFetch(Backend<V> probe, ClassLoader callers) throws Exception {
+    V volume = probe.prepare(Map.of());
+    assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(callers);
+    probe.release("csi-volume-1");
+    assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(callers);
+    var material = probe.fetch(volume, fetchRequest());
+    assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(callers);
+    return material;
   }
 
   @Test
@@ -236,7 +244,7 @@ class PluginLoaderTest {
             TestContexts::contextFor,
             Map.of("VAULT_HOST", "vault.internal"));
 
-    assertThat(text(backend("probe").fetch(fetchRequest(Map.of())), "config/address"))
+    assertThat(text(fetch(backend("probe"), Map.of()), "config/address"))
         .isEqualTo("https://vault.internal:8200");
   }
 
@@ -309,8 +317,8 @@ class PluginLoaderTest {
     assertThat(loaded.plugins().get(0).backendNames()).containsExactly("first", "second");
     assertThat(
             List.of(
-                text(backend("first").fetch(fetchRequest(Map.of())), "value"),
-                text(backend("second").fetch(fetchRequest(Map.of())), "value")))
+                text(fetch(backend("first"), Map.of()), "value"),
+                text(fetch(backend("second"), Map.of()), "value")))
         .containsExactly("1st", "2nd");
   }
 }

@@ -44,6 +44,7 @@ final class PluginSources {
     import dev.passport.api.FetchRequest;
     import dev.passport.api.Material;
     import dev.passport.api.MaterialFile;
+    import dev.passport.api.PreparedVolume;
     import java.nio.charset.StandardCharsets;
     import java.util.List;
     import java.util.Map;
@@ -58,15 +59,15 @@ final class PluginSources {
       }
 
       @Override
-      public Backend create(Map<String, String> config, BackendContext context) {
-        return new Backend() {
+      public Backend<?> create(Map<String, String> config, BackendContext context) {
+        return new Backend<PreparedVolume>() {
           @Override
-          public Set<String> requiredAudiences(Map<String, String> attributes) {
-            return Set.of();
+          public PreparedVolume prepare(Map<String, String> attributes) {
+            return Set::of;
           }
 
           @Override
-          public Material fetch(FetchRequest request) {
+          public Material fetch(PreparedVolume volume, FetchRequest request) {
             String value = %s;
             return Material.of(
                 List.of(MaterialFile.of("value", value.getBytes(StandardCharsets.UTF_8))));

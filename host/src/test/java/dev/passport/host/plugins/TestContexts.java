@@ -1,17 +1,18 @@
 package dev.passport.host.plugins;
 
+import dev.passport.api.Backend;
 import dev.passport.api.BackendContext;
+import dev.passport.api.BackendException;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.Pod;
+import dev.passport.api.PreparedVolume;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
 
 /** What the loader tests hand to plugins and backends. */
 final class TestContexts {
@@ -20,7 +21,7 @@ final class TestContexts {
 
   private TestContexts() {}
 
-  /** The context for any plugin id; the fixtures schedule nothing, so there is no executor. */
+  /** The context for any plugin id. */
   static BackendContext contextFor(String pluginId) {
     return new BackendContext() {
       @Override
@@ -31,11 +32,6 @@ final class TestContexts {
       @Override
       public String loggerName() {
         return "dev.passport.plugins." + pluginId;
-      }
-
-      @Override
-      public ScheduledExecutorService executor() {
-        throw new UnsupportedOperationException("the loader test fixtures schedule nothing");
       }
 
       @Override
@@ -50,14 +46,23 @@ final class TestContexts {
     };
   }
 
-  static FetchRequest fetchRequest(Map<String, String> attributes) {
-    return new FetchRequest(
-        "csi-volume-1",
-        new Pod("default", "app", "uid-1", "app-sa"),
-        Map.of(),
-        attributes,
-        Optional.empty(),
-        NOW.plusSeconds(30));
+  static FetchRequest fetchRequest() {
+    return FetchRequest.builder()
+        .volumeId("csi-volume-1")
+        .pod(Pod.of("default", "app", "uid-1", "app-sa"))
+        .deadline(NOW.plusSeconds(30))
+        .build();
+  }
+
+  /** Prepares {@code attributes} and fetches, as the host does, whatever the backend's volume type. */
+  static Material fetch(Backend<?> backend, Map<String, String> attributes)
+      throws BackendException {
+    return prepareAndFetch(backend, attributes);
+  }
+
+  private static <V extends PreparedVolume> Material prepareAndFetch(
+      Backend<V> backend, Map<String, String> attributes) throws BackendException {
+    return backend.fetch(backend.prepare(attributes), fetchRequest());
   }
 
   static String text(Material material, String path) {

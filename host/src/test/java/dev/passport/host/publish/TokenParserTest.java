@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.passport.api.ServiceAccountToken;
-import dev.passport.host.PublishException;
+import dev.passport.host.publish.PublishException;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

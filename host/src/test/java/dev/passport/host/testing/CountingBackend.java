@@ -7,6 +7,7 @@ import dev.passport.api.BackendFactory;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
+import dev.passport.api.PreparedVolume;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,16 +40,16 @@ public final class CountingBackend implements BackendFactory {
   }
 
   @Override
-  public Backend create(Map<String, String> config, BackendContext context) {
+  public Backend<?> create(Map<String, String> config, BackendContext context) {
     clock = context.clock();
-    return new Backend() {
+    return new Backend<PreparedVolume>() {
       @Override
-      public Set<String> requiredAudiences(Map<String, String> attributes) {
-        return Set.of(AUDIENCE);
+      public PreparedVolume prepare(Map<String, String> attributes) {
+        return () -> Set.of(AUDIENCE);
       }
 
       @Override
-      public Material fetch(FetchRequest request) throws BackendException {
+      public Material fetch(PreparedVolume volume, FetchRequest request) throws BackendException {
         request.token(AUDIENCE);
         calls.incrementAndGet();
         callsByVolume.computeIfAbsent(request.volumeId(), k -> new AtomicInteger()).incrementAndGet();

@@ -118,8 +118,8 @@ class AtomicWriterTest {
 
   @Test
   void modes_filesKeepTheirModeAndDirectoriesAreReadOnlyWithoutFsGroup() throws IOException {
-    WriteResult result = write(new MaterialFile("key", bytes("k"), 0400), file("db/password", "pw"),
-        new MaterialFile("script", bytes("s"), 0555));
+    WriteResult result = write(MaterialFile.of("key", bytes("k"), 0400), file("db/password", "pw"),
+        MaterialFile.of("script", bytes("s"), 0555));
     Path dataDir = target.resolve(result.dataDirName());
 
     assertThat(mode(dataDir.resolve("key"))).isEqualTo("r--------");
@@ -286,8 +286,8 @@ class AtomicWriterTest {
 
   @Test
   void read_roundTripsPathsBytesAndModes() throws IOException {
-    List<MaterialFile> files = List.of(new MaterialFile("tls.key", new byte[] {0, 1, 2, (byte) 255}, 0400),
-        file("ca/root.pem", "root"), new MaterialFile("ca/sub/inter.pem", bytes("inter"), 0444));
+    List<MaterialFile> files = List.of(MaterialFile.of("tls.key", new byte[] {0, 1, 2, (byte) 255}, 0400),
+        file("ca/root.pem", "root"), MaterialFile.of("ca/sub/inter.pem", bytes("inter"), 0444));
     WriteResult result = writer.write(files, OptionalInt.of(FS_GROUP));
 
     assertThat(writer.read()).hasValueSatisfying(read -> {

@@ -33,6 +33,6 @@ class ContentHashTest {
   }
 
   private static MaterialFile file(String path, String content, int mode) {
-    return new MaterialFile(path, content.getBytes(UTF_8), mode);
+    return MaterialFile.of(path, content.getBytes(UTF_8), mode);
   }
 }

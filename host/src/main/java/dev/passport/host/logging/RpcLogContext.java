@@ -1,4 +1,4 @@
-package dev.passport.host.metrics;
+package dev.passport.host.logging;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,4 +1,4 @@
-package dev.passport.host;
+package dev.passport.host.threads;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;

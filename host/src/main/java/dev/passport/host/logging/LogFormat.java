@@ -1,4 +1,4 @@
-package dev.passport.host.cli;
+package dev.passport.host.logging;
 
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;

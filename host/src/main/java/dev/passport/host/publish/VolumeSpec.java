@@ -1,9 +1,10 @@
-package dev.passport.host.cache;
+package dev.passport.host.publish;
 
 import static java.util.Objects.requireNonNull;
 
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
+import dev.passport.host.cache.CacheKey;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ import java.util.TreeMap;
  * @param audiences the audiences the backend needs for these attributes
  * @param fsGroup the pod's fsGroup, if any
  */
-public record VolumeSpec(
+record VolumeSpec(
     String volumeId,
     Path target,
     Pod pod,
@@ -37,7 +38,7 @@ public record VolumeSpec(
     Set<String> audiences,
     OptionalInt fsGroup) {
 
-  public VolumeSpec {
+  VolumeSpec {
     requireNonNull(volumeId, "volumeId is null");
     requireNonNull(target, "target is null");
     requireNonNull(pod, "pod is null");
@@ -52,7 +53,7 @@ public record VolumeSpec(
    * The cache key: a rotated token (a new expiry for an audience the backend uses) is a new key,
    * so the next republish authenticates again.
    */
-  public CacheKey cacheKey() {
+  CacheKey cacheKey() {
     return new CacheKey(volumeId, pod.uid(), backend, attributesHash(attributes), tokenExpiries());
   }
 

@@ -1,4 +1,4 @@
-package dev.passport.host;
+package dev.passport.host.publish;
 
 import static java.util.Objects.requireNonNull;
 
@@ -60,6 +60,11 @@ public final class PublishException extends Exception {
       // Kinds added to the plugin API later: a failure the host does not know how to explain.
       default -> Code.INTERNAL;
     };
+  }
+
+  /** A backend's failure as the publish path reports it: the code of its kind, the backend named. */
+  public static PublishException fromBackend(String backend, BackendException e) {
+    return new PublishException(codeOf(e.kind()), "backend " + backend + ": " + e.getMessage(), e);
   }
 
   public static PublishException invalid(String message) {

@@ -1,4 +1,4 @@
-package dev.passport.host.csi;
+package dev.passport.host.logging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.passport.host.cache;
+package dev.passport.host.publish;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,11 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import csi.v1.Csi;
 import dev.passport.api.BackendException;
 import dev.passport.host.PassportHost;
+import dev.passport.host.cache.RefreshRule;
 import dev.passport.host.testing.CountingBackend;
 import dev.passport.host.testing.CsiClient;
-import dev.passport.host.testing.MutableClock;
 import dev.passport.host.testing.Requests;
 import dev.passport.host.volume.MountMode;
+import dev.passport.testkit.FakeClock;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -28,17 +29,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The republish engine through the real host and socket, with simulated time: kubelet's cadence
+ * The reconciler through the real host and socket, with simulated time: kubelet's cadence
  * (75 s), its token rotation (80 % of a 1 h TTL), backend outages and host restarts.
  */
-class RepublishEngineTest {
+class ReconcilerSimulationTest {
 
   private static final Instant START = Instant.parse("2026-11-26T10:00:00Z");
   private static final Duration CADENCE = Duration.ofSeconds(75);
   private static final Duration TOKEN_TTL = Duration.ofHours(1);
 
   @TempDir Path dir;
-  private final MutableClock clock = new MutableClock(START);
+  private final FakeClock clock = FakeClock.at(START);
   private final CountingBackend backend = new CountingBackend();
   private PassportHost host;
   private CsiClient client;
@@ -137,14 +138,14 @@ class RepublishEngineTest {
     backend.fail(null);
     backend.secret("v2");
     for (SimulatedPod pod : pods) {
-      Instant retryAt = host.engine().state(pod.volumeId).orElseThrow().nextAttemptAt();
+      Instant retryAt = host.volumes().state(pod.volumeId).orElseThrow().nextAttemptAt();
       assertThat(retryAt).isAfter(clock.instant().minus(Duration.ofMinutes(6)));
     }
-    clock.advance(Backoff.MAX.multipliedBy(2)); // past any backoff window
+    clock.advance(RefreshRule.MAX_BACKOFF.multipliedBy(2)); // past any backoff window
     for (SimulatedPod pod : pods) {
       publish(pod);
       assertThat(Files.readString(pod.target.resolve("secret"))).isEqualTo("v2");
-      assertThat(host.engine().state(pod.volumeId).orElseThrow().failures()).isZero();
+      assertThat(host.volumes().state(pod.volumeId).orElseThrow().failures()).isZero();
     }
   }
 
@@ -180,7 +181,7 @@ class RepublishEngineTest {
     deleteTree(pod.target);
 
     startHost(Duration.ofMinutes(5));
-    assertThat(host.engine().volumeCount()).isZero();
+    assertThat(host.volumes().count()).isZero();
     try (Stream<Path> states = Files.list(dir.resolve("state"))) {
       assertThat(states).isEmpty();
     }

@@ -1,4 +1,4 @@
-package dev.passport.host.csi;
+package dev.passport.host.logging;
 
 import java.util.List;
 import org.slf4j.LoggerFactory;

@@ -1,0 +1,459 @@
+package dev.passport.host.publish;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.passport.api.BackendException;
+import dev.passport.api.FetchRequest;
+import dev.passport.api.Material;
+import dev.passport.api.MaterialFile;
+import dev.passport.host.cache.CacheKey;
+import dev.passport.host.cache.CachedMaterial;
+import dev.passport.host.cache.MaterialCache;
+import dev.passport.host.cache.RefreshDecision;
+import dev.passport.host.cache.RefreshRule;
+import dev.passport.host.cache.StateStore;
+import dev.passport.host.cache.VolumeContent;
+import dev.passport.host.cache.VolumeState;
+import dev.passport.host.cache.VolumeStates;
+import dev.passport.host.metrics.HostMetrics;
+import dev.passport.host.plugins.FetchInterruptedException;
+import dev.passport.host.plugins.RegisteredBackend;
+import dev.passport.host.plugins.UnusableMaterialException;
+import dev.passport.host.publish.PublishException.Code;
+import dev.passport.host.volume.AtomicWriter;
+import dev.passport.host.volume.ContentHash;
+import dev.passport.host.volume.Mounter;
+import dev.passport.host.volume.ProvenContent;
+import dev.passport.host.volume.WriteResult;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one volume from decision to write: decide (the {@link RefreshRule}) → fetch (through the
+ * backend's decorator chain, which also checks the material limits) → write → record. It keeps
+ * volumes whole whatever happens:
+ *
+ * <ul>
+ *   <li>Not due and intact: no backend call, no write. A lost or tampered volume is rewritten from
+ *       the cache.
+ *   <li>Due, token rotated, or nothing known: fetch, then write only if the content changed.
+ *   <li>A failed refresh keeps the content and answers UNAVAILABLE; the volume backs off, and
+ *       republishes inside the window do not reach the backend.
+ *   <li>A failed first publish leaves nothing behind.
+ * </ul>
+ *
+ * <p>Callers serialise calls per volume (the publisher's volume locks); different volumes run
+ * concurrently.
+ */
+public final class VolumeReconciler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(VolumeReconciler.class);
+
+  private final Clock clock;
+  private final Mounter mounter;
+  private final long volumeSizeLimit;
+  private final HostMetrics metrics;
+  private final RefreshRule rule;
+  private final Duration fetchTimeout;
+  private final MaterialCache cache;
+  private final VolumeStates states;
+  private final ProvenContent proven = new ProvenContent();
+
+  private VolumeReconciler(Builder b) throws IOException {
+    this.clock = requireNonNull(b.clock, "clock is null");
+    this.mounter = requireNonNull(b.mounter, "mounter is null");
+    this.volumeSizeLimit = b.volumeSizeLimit;
+    this.metrics = requireNonNull(b.metrics, "metrics is null");
+    this.rule = new RefreshRule(b.refreshInterval, b.random);
+    this.fetchTimeout = requireNonNull(b.fetchTimeout, "fetchTimeout is null");
+    this.cache = new MaterialCache(b.cacheMaxBytes, clock);
+    this.states = VolumeStates.load(requireNonNull(b.store, "store is null"), metrics);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** What a publish did. */
+  public enum Outcome {
+    /** Nothing was due and the volume was intact: no backend call, no write. */
+    CACHED,
+    /** Nothing was due, but the volume was lost or tampered with: rewritten from the cache. */
+    REWRITTEN,
+    /** The backend was called and the content changed (or the volume is new). */
+    FETCHED_AND_WRITTEN,
+    /** The backend was called and returned what the volume already holds. */
+    FETCHED_UNCHANGED
+  }
+
+  /** The volumes the host manages. */
+  public VolumeStates volumes() {
+    return states;
+  }
+
+  /** Publishes or republishes a volume from its prepared backend volume. */
+  Outcome publish(VolumeSpec spec, RegisteredBackend.Bound volume) throws PublishException {
+    Instant now = clock.instant();
+    CacheKey key = spec.cacheKey();
+    VolumeState state = states.state(spec.volumeId()).orElse(null);
+    AtomicWriter writer = new AtomicWriter(spec.target());
+    boolean hasContent = writer.hasContent();
+
+    Optional<CachedMaterial> cached = cache.get(key);
+    VolumeContent content = hasContent ? VolumeContent.PRESENT : VolumeContent.ABSENT;
+    RefreshDecision decision = RefreshRule.decide(state, key, now, content, cached.isPresent());
+    if (decision == RefreshDecision.VERIFY) {
+      content = verify(spec, state, writer);
+      decision = RefreshRule.decide(state, key, now, content, cached.isPresent());
+    }
+    switch (decision) {
+      case SERVE -> {
+        metrics.cacheHit(spec.backend());
+        return Outcome.CACHED;
+      }
+      case RESTORE -> {
+        restore(spec, state, cached.orElseThrow(), writer);
+        metrics.cacheHit(spec.backend());
+        return Outcome.REWRITTEN;
+      }
+      case BACK_OFF -> {
+        warnIfLost(spec, state, key, now);
+        throw backingOff(spec, state, now);
+      }
+      default -> {
+        warnIfLost(spec, state, key, now);
+        return fetchAndWrite(spec, volume, state, key, writer, hasContent, now);
+      }
+    }
+  }
+
+  /**
+   * Removes a volume: unmounts and deletes the target, forgets its state and cached material, and
+   * lets the backend release what it holds. Unknown volumes and missing targets are fine.
+   */
+  void unpublish(String volumeId, Path target,
+      Function<String, Optional<RegisteredBackend>> backends) throws PublishException {
+    try {
+      mounter.unmountAndRemove(target);
+    } catch (IOException e) {
+      throw new PublishException(Code.INTERNAL,
+          "cannot unmount or remove " + target + ": " + e.getMessage(), e);
+    }
+    proven.forget(volumeId);
+    Optional<VolumeState> removed = states.remove(volumeId);
+    cache.forgetVolume(volumeId);
+    removed.ifPresent(state -> backends.apply(state.backend()).ifPresent(backend -> {
+      try {
+        backend.release(volumeId);
+      } catch (BackendException | RuntimeException e) {
+        LOG.warn("backend {} could not release volume {} of pod {}: {}", state.backend(), volumeId,
+            state.pod(), e.getMessage());
+      }
+    }));
+  }
+
+  /** A volume not due was lost or modified, and nothing is cached to rewrite it from. */
+  private static void warnIfLost(VolumeSpec spec, VolumeState state, CacheKey key, Instant now) {
+    if (RefreshRule.notDue(state, key, now)) {
+      LOG.warn("volume {} of pod {} lost its content and nothing is cached; fetching again",
+          spec.volumeId(), state.pod());
+    }
+  }
+
+  private VolumeContent verify(VolumeSpec spec, VolumeState state, AtomicWriter writer)
+      throws PublishException {
+    try {
+      return proven.holds(spec.volumeId(), writer, state.dataDir(), state.contentHash())
+          ? VolumeContent.INTACT : VolumeContent.DAMAGED;
+    } catch (IOException e) {
+      throw cannotVerify(spec, e);
+    }
+  }
+
+  private void restore(VolumeSpec spec, VolumeState state, CachedMaterial cached,
+      AtomicWriter writer) throws PublishException {
+    LOG.warn("volume {} of pod {} was lost or modified; rewriting it from the cache",
+        spec.volumeId(), state.pod());
+    try {
+      mounter.mount(spec.target(), volumeSizeLimit);
+      WriteResult written = writer.write(cached.material().files(), spec.fsGroup());
+      states.restored(state, written.dataDirName());
+      proven.written(spec.volumeId(), writer);
+    } catch (IOException e) {
+      throw cannotVerify(spec, e);
+    }
+  }
+
+  private PublishException backingOff(VolumeSpec spec, VolumeState state, Instant now) {
+    metrics.refreshFailure(spec.backend());
+    warnIfExpired(state, now);
+    return new PublishException(Code.UNAVAILABLE, "refresh of volume " + spec.volumeId()
+        + " is backing off until " + state.nextAttemptAt() + " after " + state.failures()
+        + " failure(s); the volume keeps its current content. Last error: " + state.lastError());
+  }
+
+  private Outcome fetchAndWrite(VolumeSpec spec, RegisteredBackend.Bound volume,
+      VolumeState state, CacheKey key, AtomicWriter writer, boolean hasContent, Instant now)
+      throws PublishException {
+    metrics.cacheMiss(spec.backend());
+    Optional<Material> previous = previousMaterial(state, key, writer, hasContent);
+    try {
+      cache.invalidate(key);
+      CachedMaterial fetched = fetchOnce(key, spec, volume, previous, now);
+      mounter.mount(spec.target(), volumeSizeLimit);
+      WriteResult written = writer.write(fetched.material().files(), spec.fsGroup());
+      if (!written.written()) {
+        metrics.writeSkipped(spec.backend());
+      }
+      if (state != null && !state.cacheKey().equals(key)) {
+        cache.invalidate(state.cacheKey());
+      }
+      states.fetched(stateOf(spec, key, fetched, written.dataDirName()));
+      proven.written(spec.volumeId(), writer);
+      return written.written() ? Outcome.FETCHED_AND_WRITTEN : Outcome.FETCHED_UNCHANGED;
+    } catch (PublishException | IOException | RuntimeException e) {
+      PublishException failure = asPublishException(spec, e);
+      if (hasContent) {
+        throw refreshFailed(spec, state, failure, now);
+      }
+      cleanUpFirstPublish(spec);
+      throw failure;
+    }
+  }
+
+  private Optional<Material> previousMaterial(
+      VolumeState state, CacheKey key, AtomicWriter writer, boolean hasContent) {
+    if (state != null) {
+      Optional<CachedMaterial> cached = cache.get(state.cacheKey()).or(() -> cache.get(key));
+      if (cached.isPresent()) {
+        return Optional.of(cached.get().material());
+      }
+    }
+    if (!hasContent) {
+      return Optional.empty();
+    }
+    // After a restart or an eviction the volume itself is the record of what was written.
+    try {
+      Optional<List<MaterialFile>> files = writer.read();
+      if (files.isEmpty()) {
+        return Optional.empty();
+      }
+      Material material = Material.of(files.get());
+      if (state != null) {
+        material = material.withRefreshAt(state.refreshAt());
+        if (state.expiresAt() != null) {
+          material = material.withExpiresAt(state.expiresAt());
+        }
+        if (state.version() != null) {
+          material = material.withVersion(state.version());
+        }
+      }
+      return Optional.of(material);
+    } catch (IOException e) {
+      LOG.warn("cannot read back the current content of {}: {}", writer, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Concurrent misses for one key share one backend call: the first caller fetches on its own
+   * thread, later ones wait for its future. A failed fetch is not cached.
+   */
+  private CachedMaterial fetchOnce(CacheKey key, VolumeSpec spec, RegisteredBackend.Bound volume,
+      Optional<Material> previous, Instant now) throws PublishException {
+    CompletableFuture<CachedMaterial> mine = new CompletableFuture<>();
+    Optional<CompletableFuture<CachedMaterial>> running = cache.joinOrStart(key, mine);
+    if (running.isEmpty()) {
+      try {
+        CachedMaterial fetched = fetch(spec, volume, previous, now);
+        mine.complete(fetched);
+        return fetched;
+      } catch (PublishException | RuntimeException e) {
+        cache.failed(key, mine, e);
+        throw e;
+      }
+    }
+    try {
+      return running.get().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PublishException(Code.ABORTED, "interrupted while waiting for a fetch of volume "
+          + spec.volumeId() + "; kubelet will retry");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof PublishException p) {
+        throw p;
+      }
+      throw new PublishException(Code.INTERNAL, "fetch of volume " + spec.volumeId() + " failed: "
+          + e.getCause().getClass().getSimpleName(), e.getCause());
+    }
+  }
+
+  private CachedMaterial fetch(VolumeSpec spec, RegisteredBackend.Bound volume,
+      Optional<Material> previous, Instant now) throws PublishException {
+    FetchRequest request = FetchRequest.builder()
+        .volumeId(spec.volumeId())
+        .pod(spec.pod())
+        .tokens(spec.tokens())
+        .previous(previous)
+        .deadline(now.plus(fetchTimeout))
+        .build();
+    try {
+      Material material = volume.fetch(request);
+      String hash = ContentHash.of(material.files());
+      return new CachedMaterial(material, hash, now, rule.refreshAt(material, now));
+    } catch (FetchInterruptedException e) {
+      throw new PublishException(Code.ABORTED, "interrupted while fetching volume "
+          + spec.volumeId() + "; kubelet will retry");
+    } catch (UnusableMaterialException e) {
+      throw new PublishException(Code.INTERNAL,
+          "backend " + spec.backend() + " returned unusable material: " + e.getMessage(), e);
+    } catch (BackendException e) {
+      throw PublishException.fromBackend(spec.backend(), e);
+    }
+  }
+
+  private PublishException refreshFailed(
+      VolumeSpec spec, VolumeState state, PublishException failure, Instant now) {
+    metrics.refreshFailure(spec.backend());
+    if (state != null) {
+      VolumeState failed = states.failed(state, failure.getMessage(),
+          rule.retryAt(state.failures() + 1, now));
+      warnIfExpired(failed, now);
+      LOG.warn("refresh of volume {} of pod {} failed ({}), keeping its content; next attempt after {}",
+          spec.volumeId(), failed.pod(), failure.getMessage(), failed.nextAttemptAt());
+    }
+    // Never a final code here: a final error may make kubelet remove a running pod's mount.
+    return new PublishException(Code.UNAVAILABLE,
+        "could not refresh volume " + spec.volumeId() + "; it keeps its current content: "
+            + failure.getMessage(), failure);
+  }
+
+  private void warnIfExpired(VolumeState state, Instant now) {
+    if (state.expiresAt() != null && now.isAfter(state.expiresAt())) {
+      metrics.expiredContentServed(state.backend());
+      LOG.warn("volume {} of pod {} holds content that expired at {} and cannot be refreshed",
+          state.volumeId(), state.pod(), state.expiresAt());
+    }
+  }
+
+  private void cleanUpFirstPublish(VolumeSpec spec) {
+    try {
+      mounter.unmountAndRemove(spec.target());
+    } catch (IOException | RuntimeException e) {
+      LOG.error("cannot clean up {} after a failed publish: {}", spec.target(), e.getMessage());
+    }
+    proven.forget(spec.volumeId());
+    states.discard(spec.volumeId());
+  }
+
+  private static PublishException cannotVerify(VolumeSpec spec, IOException e) {
+    return new PublishException(Code.UNAVAILABLE, "cannot verify or restore volume "
+        + spec.volumeId() + " at " + spec.target() + ": " + e.getMessage(), e);
+  }
+
+  private static PublishException asPublishException(VolumeSpec spec, Exception e) {
+    if (e instanceof PublishException p) {
+      return p;
+    }
+    if (e instanceof IOException) {
+      return new PublishException(Code.INTERNAL,
+          "cannot write volume " + spec.volumeId() + " at " + spec.target() + ": " + e.getMessage(), e);
+    }
+    LOG.error("unexpected failure publishing volume {}", spec.volumeId(), e);
+    return new PublishException(Code.INTERNAL, "unexpected " + e.getClass().getSimpleName()
+        + " publishing volume " + spec.volumeId() + "; see the driver's log", e);
+  }
+
+  private static VolumeState stateOf(VolumeSpec spec, CacheKey key, CachedMaterial fetched,
+      String dataDir) {
+    Material material = fetched.material();
+    OptionalInt fsGroup = spec.fsGroup();
+    return new VolumeState(spec.volumeId(), spec.target().toString(), spec.backend(),
+        spec.pod().namespace(), spec.pod().name(), spec.pod().uid(), key.attributesHash(),
+        key.tokenExpiries(), fsGroup.isPresent() ? fsGroup.getAsInt() : null, fetched.contentHash(),
+        dataDir, material.version().orElse(null), fetched.fetchedAt(), fetched.refreshAt(),
+        material.expiresAt().orElse(null), 0, null, null);
+  }
+
+  /** Builds a {@link VolumeReconciler}. */
+  public static final class Builder {
+    private Clock clock = Clock.systemUTC();
+    private Mounter mounter;
+    private long volumeSizeLimit = 16L * 1024 * 1024;
+    private StateStore store;
+    private HostMetrics metrics = HostMetrics.none();
+    private Duration refreshInterval = Duration.ofMinutes(5);
+    private Duration fetchTimeout = Duration.ofSeconds(100);
+    private long cacheMaxBytes = 32L * 1024 * 1024;
+    private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+
+    private Builder() {}
+
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    public Builder mounter(Mounter mounter) {
+      this.mounter = mounter;
+      return this;
+    }
+
+    /** The tmpfs size of each volume. */
+    public Builder volumeSizeLimit(long bytes) {
+      this.volumeSizeLimit = bytes;
+      return this;
+    }
+
+    public Builder store(StateStore store) {
+      this.store = store;
+      return this;
+    }
+
+    public Builder metrics(HostMetrics metrics) {
+      this.metrics = metrics;
+      return this;
+    }
+
+    /** {@code --refresh-interval}: when static material is fetched again. */
+    public Builder refreshInterval(Duration interval) {
+      this.refreshInterval = interval;
+      return this;
+    }
+
+    /** The deadline the backend is told (the registry's chain enforces it). */
+    public Builder fetchTimeout(Duration timeout) {
+      this.fetchTimeout = timeout;
+      return this;
+    }
+
+    /** The byte bound of cached material. */
+    public Builder cacheMaxBytes(long bytes) {
+      this.cacheMaxBytes = bytes;
+      return this;
+    }
+
+    /** The jitter source, uniform in [0, 1); tests fix it. */
+    public Builder random(DoubleSupplier random) {
+      this.random = random;
+      return this;
+    }
+
+    public VolumeReconciler build() throws IOException {
+      return new VolumeReconciler(this);
+    }
+  }
+}
