@@ -8,7 +8,7 @@ import csi.v1.IdentityGrpc;
 import csi.v1.NodeGrpc;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
-import dev.passport.host.csi.FrameLogGuard;
+import dev.passport.host.logging.FrameLogGuard;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;

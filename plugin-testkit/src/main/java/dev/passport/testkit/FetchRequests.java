@@ -1,0 +1,130 @@
+package dev.passport.testkit;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.passport.api.FetchRequest;
+import dev.passport.api.Material;
+import dev.passport.api.Pod;
+import dev.passport.api.ServiceAccountToken;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@link FetchRequest}s for unit tests of a backend, as the host would build them, without a host.
+ *
+ * <p>Only the pod is required. Defaults: volume id {@code csi-<pod uid>}, no tokens, no previous
+ * material, and a deadline {@link #DEFAULT_DEADLINE} after the clock's current instant (the
+ * system clock unless {@link Builder#clock} says otherwise; give it the backend's
+ * {@link FakeClock}).
+ *
+ * <pre>{@code
+ * FetchRequest request = FetchRequests.forPod(pod)
+ *     .clock(clock)
+ *     .mintedToken(tokens, "vault", Duration.ofHours(1))   // or .token("vault", token)
+ *     .deadlineIn(Duration.ofSeconds(30))
+ *     .build();
+ * Material material = backend.fetch(backend.prepare(attributes), request);
+ * }</pre>
+ */
+public final class FetchRequests {
+
+  /** How far ahead of the clock the deadline lies when the test sets none. */
+  public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
+
+  private FetchRequests() {}
+
+  /** A builder of a request for {@code pod}'s volume. */
+  public static Builder forPod(Pod pod) {
+    return new Builder(requireNonNull(pod, "pod is null"));
+  }
+
+  /** Builds a {@link FetchRequest}; each setter returns the builder. */
+  public static final class Builder {
+
+    private final Pod pod;
+    private final Map<String, ServiceAccountToken> tokens = new LinkedHashMap<>();
+    private String volumeId;
+    private Clock clock = Clock.systemUTC();
+    private Optional<Material> previous = Optional.empty();
+    private Instant deadline;
+    private Duration deadlineIn = DEFAULT_DEADLINE;
+
+    private Builder(Pod pod) {
+      this.pod = pod;
+      this.volumeId = "csi-" + pod.uid();
+    }
+
+    /** The CSI volume id; default {@code csi-<pod uid>}. */
+    public Builder volumeId(String volumeId) {
+      this.volumeId = requireNonNull(volumeId, "volumeId is null");
+      return this;
+    }
+
+    /**
+     * The clock that {@link #deadlineIn} and {@link #mintedToken} count from; use the one the
+     * backend under test runs on.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock is null");
+      return this;
+    }
+
+    /** Adds (or replaces) the pod's token for {@code audience}. */
+    public Builder token(String audience, ServiceAccountToken token) {
+      tokens.put(requireNonNull(audience, "audience is null"),
+          requireNonNull(token, "token is null"));
+      return this;
+    }
+
+    /**
+     * Adds a token for {@code audience} that {@code minter} mints for the pod now (on the clock),
+     * valid for {@code ttl}, as kubelet would.
+     */
+    public Builder mintedToken(ServiceAccountTokens minter, String audience, Duration ttl) {
+      requireNonNull(minter, "minter is null");
+      return token(audience, minter.token(pod, audience, clock.instant(), ttl));
+    }
+
+    /** Replaces every token with these, by audience; an empty map sends none. */
+    public Builder tokens(Map<String, ServiceAccountToken> byAudience) {
+      requireNonNull(byAudience, "byAudience is null");
+      tokens.clear();
+      byAudience.forEach(this::token);
+      return this;
+    }
+
+    /** The material currently in the volume (a renewal that may reuse a key). */
+    public Builder previous(Material material) {
+      this.previous = Optional.of(requireNonNull(material, "material is null"));
+      return this;
+    }
+
+    /** The deadline, an absolute instant (e.g. {@code clock.instant()} for one already passed). */
+    public Builder deadline(Instant deadline) {
+      this.deadline = requireNonNull(deadline, "deadline is null");
+      return this;
+    }
+
+    /** The deadline, {@code budget} after the clock's instant when {@link #build} runs. */
+    public Builder deadlineIn(Duration budget) {
+      this.deadlineIn = requireNonNull(budget, "budget is null");
+      this.deadline = null;
+      return this;
+    }
+
+    /** The request. */
+    public FetchRequest build() {
+      return FetchRequest.builder()
+          .volumeId(volumeId)
+          .pod(pod)
+          .tokens(tokens)
+          .previous(previous)
+          .deadline(deadline != null ? deadline : clock.instant().plus(deadlineIn))
+          .build();
+    }
+  }
+}
