@@ -12,8 +12,8 @@ import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
 import dev.passport.api.Pod;
 import dev.passport.api.PreparedVolume;
-import dev.passport.api.ServiceAccountToken;
 import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.FetchRequests;
 import dev.passport.testkit.LogHygiene;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
@@ -21,7 +21,6 @@ import dev.passport.testkit.TestBackendContext;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -150,9 +149,8 @@ class HttpBackendTest {
   @Test
   void fetch_tokenNotAcceptedByTheService_isUnauthenticatedWithoutTheToken() {
     ServiceAccountTokens otherCluster = ServiceAccountTokens.create();
-    FetchRequest request = request(
-        Map.of(AUDIENCE, otherCluster.token(pod, AUDIENCE, clock.instant(), Duration.ofHours(1))),
-        clock.instant().plusSeconds(30));
+    FetchRequest request =
+        request().mintedToken(otherCluster, AUDIENCE, Duration.ofHours(1)).build();
 
     assertThatThrownBy(() -> fetch(backend, attributes(Map.of()), request))
         .isInstanceOfSatisfying(BackendException.class, e -> {
@@ -164,7 +162,7 @@ class HttpBackendTest {
 
   @Test
   void fetch_noTokenForTheAudience_isUnauthenticatedNamingTheAudience() {
-    FetchRequest request = request(Map.of(), clock.instant().plusSeconds(30));
+    FetchRequest request = request().tokens(Map.of()).build();
 
     assertThatThrownBy(() -> fetch(backend, attributes(Map.of()), request))
         .isInstanceOfSatisfying(BackendException.class,
@@ -182,7 +180,7 @@ class HttpBackendTest {
     Backend<?> closed = new HttpBackendFactory().create(Map.of("allowedUrlPrefixes", url), context);
 
     assertThatThrownBy(() -> fetch(closed, attributes(Map.of("url", url)),
-        request(tokens(), clock.instant().plusSeconds(30))))
+        request().build()))
         .isInstanceOfSatisfying(BackendException.class,
             e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
         .hasMessageContaining("cannot reach " + url);
@@ -192,7 +190,7 @@ class HttpBackendTest {
   void fetch_serviceSlowerThanTheDeadline_isDeadlineExceeded() {
     service.answer(200, "late");
     service.stall(Duration.ofMinutes(5));
-    FetchRequest request = request(tokens(), clock.instant().plusMillis(300));
+    FetchRequest request = request().deadlineIn(Duration.ofMillis(300)).build();
 
     assertThatThrownBy(() -> fetch(backend, attributes(Map.of()), request))
         .isInstanceOfSatisfying(BackendException.class,
@@ -204,7 +202,7 @@ class HttpBackendTest {
   void fetch_bodySlowerThanTheDeadline_isDeadlineExceeded() {
     service.answer(200, "a body that never ends");
     service.stallBody(Duration.ofMinutes(5));
-    FetchRequest request = request(tokens(), clock.instant().plusMillis(500));
+    FetchRequest request = request().deadlineIn(Duration.ofMillis(500)).build();
 
     assertThatThrownBy(() -> fetch(backend, attributes(Map.of()), request))
         .isInstanceOfSatisfying(BackendException.class,
@@ -214,7 +212,7 @@ class HttpBackendTest {
 
   @Test
   void fetch_deadlineAlreadyPassed_isDeadlineExceededWithoutACall() {
-    FetchRequest request = request(tokens(), clock.instant());
+    FetchRequest request = request().deadline(clock.instant()).build();
 
     assertThatThrownBy(() -> fetch(backend, attributes(Map.of()), request))
         .isInstanceOfSatisfying(BackendException.class,
@@ -260,8 +258,7 @@ class HttpBackendTest {
 
   /** Prepares a volume with the url, the audience and {@code extraAttributes}, and fetches it. */
   private Material fetch(Map<String, String> extraAttributes) throws BackendException {
-    return fetch(backend, attributes(extraAttributes),
-        request(tokens(), clock.instant().plusSeconds(30)));
+    return fetch(backend, attributes(extraAttributes), request().build());
   }
 
   private static <V extends PreparedVolume> Material fetch(Backend<V> backend,
@@ -269,14 +266,11 @@ class HttpBackendTest {
     return backend.fetch(backend.prepare(attributes), request);
   }
 
-  private FetchRequest request(Map<String, ServiceAccountToken> tokens, Instant deadline) {
-    return FetchRequest.builder().volumeId("csi-1").pod(pod).tokens(tokens).deadline(deadline)
-        .build();
-  }
-
-  private Map<String, ServiceAccountToken> tokens() {
-    return Map.of(AUDIENCE, tokens.token(pod, AUDIENCE, clock.instant(), Duration.ofHours(1)),
-        "vault", tokens.token(pod, "vault", clock.instant(), Duration.ofHours(1)));
+  /** The pod's request with its tokens for the service's audience and another, due in 30 s. */
+  private FetchRequests.Builder request() {
+    return FetchRequests.forPod(pod).clock(clock)
+        .mintedToken(tokens, AUDIENCE, Duration.ofHours(1))
+        .mintedToken(tokens, "vault", Duration.ofHours(1));
   }
 
   private Map<String, String> attributes(Map<String, String> extra) {
