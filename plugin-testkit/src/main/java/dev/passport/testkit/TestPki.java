@@ -9,6 +9,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -32,7 +33,7 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A throwaway CA issuing EC P-256 server and client certificates for TLS tests. */
-final class TestPki {
+public final class TestPki {
 
   private static final char[] PASSWORD = "test".toCharArray();
   private static final AtomicLong SERIAL = new AtomicLong(1);
@@ -45,7 +46,7 @@ final class TestPki {
     this.caCertificate = caCertificate;
   }
 
-  static TestPki create(String name) throws GeneralSecurityException {
+  public static TestPki create(String name) throws GeneralSecurityException {
     KeyPair keys = ecKeys();
     X500Name subject = new X500Name("CN=" + name);
     X509Certificate ca = sign(keys, subject, keys, subject, true, List.of());
@@ -53,7 +54,7 @@ final class TestPki {
   }
 
   /** A leaf certificate with these SANs: IP literals become iPAddress entries, others dNSName. */
-  Leaf issue(String commonName, String... subjectAltNames) throws GeneralSecurityException {
+  public Leaf issue(String commonName, String... subjectAltNames) throws GeneralSecurityException {
     KeyPair keys = ecKeys();
     List<GeneralName> names = Arrays.stream(subjectAltNames)
         .map(n -> new GeneralName(n.matches("[0-9.]+") ? GeneralName.iPAddress : GeneralName.dNSName, n))
@@ -63,16 +64,16 @@ final class TestPki {
     return new Leaf(keys, cert, caCertificate);
   }
 
-  String caPem() throws GeneralSecurityException {
+  public String caPem() throws GeneralSecurityException {
     return pem("CERTIFICATE", caCertificate.getEncoded());
   }
 
-  Path writeCa(Path file) throws IOException, GeneralSecurityException {
+  public Path writeCa(Path file) throws IOException, GeneralSecurityException {
     return Files.writeString(file, caPem(), StandardCharsets.US_ASCII);
   }
 
   /** An SSLContext serving {@code leaf} and trusting this CA's client certificates. */
-  SSLContext serverContext(Leaf leaf) throws GeneralSecurityException, IOException {
+  public SSLContext serverContext(Leaf leaf) throws GeneralSecurityException, IOException {
     KeyStore keys = KeyStore.getInstance("PKCS12");
     keys.load(null, null);
     keys.setKeyEntry("server", leaf.keys.getPrivate(), PASSWORD,
@@ -90,7 +91,7 @@ final class TestPki {
   }
 
   /** A certificate and its key. */
-  static final class Leaf {
+  public static final class Leaf {
     final KeyPair keys;
     final X509Certificate certificate;
     final X509Certificate ca;
@@ -101,12 +102,22 @@ final class TestPki {
       this.ca = ca;
     }
 
-    Path writeCertificate(Path file) throws IOException, GeneralSecurityException {
+    /** The leaf's private key, e.g. for a gRPC or Netty server's key manager. */
+    public PrivateKey privateKey() {
+      return keys.getPrivate();
+    }
+
+    /** The leaf certificate. */
+    public X509Certificate certificate() {
+      return certificate;
+    }
+
+    public Path writeCertificate(Path file) throws IOException, GeneralSecurityException {
       return Files.writeString(file, pem("CERTIFICATE", certificate.getEncoded()), StandardCharsets.US_ASCII);
     }
 
     /** The key as unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}). */
-    Path writeKey(Path file) throws IOException {
+    public Path writeKey(Path file) throws IOException {
       return Files.writeString(file, pem("PRIVATE KEY", keys.getPrivate().getEncoded()), StandardCharsets.US_ASCII);
     }
   }
