@@ -22,7 +22,8 @@ import java.util.TreeSet;
  * <p>Every accessor records its key as known; {@link #rejectUnknown()} (strict) or
  * {@link #unknownKeys()} (lenient, for a WARN) then reports what nobody asked for, naming the known
  * keys. A bad value is an {@link BackendException.Kind#INVALID_ARGUMENT} whose message names the
- * key, the value (never for {@link #secret} keys) and the rule. Blank values count as absent.
+ * key, the value (never for {@link #secret} keys) and the rule. Blank values count as absent
+ * unless {@link #blanksAreValues()} says otherwise.
  *
  * <pre>{@code
  * Settings config = Settings.config("vault.properties", map);
@@ -36,22 +37,36 @@ public final class Settings {
   private final Map<String, String> values;
   private final String source;
   private final boolean attributes;
+  private final boolean blanksAreValues;
   private final Set<String> known = new LinkedHashSet<>();
 
-  private Settings(Map<String, String> values, String source, boolean attributes) {
+  private Settings(Map<String, String> values, String source, boolean attributes,
+      boolean blanksAreValues) {
     this.values = Map.copyOf(requireNonNull(values, "values is null"));
     this.source = source;
     this.attributes = attributes;
+    this.blanksAreValues = blanksAreValues;
   }
 
   /** Settings from a plugin's properties file; messages name the file, e.g. {@code vault.properties}. */
   public static Settings config(String fileName, Map<String, String> values) {
-    return new Settings(values, requireNonNull(fileName, "fileName is null"), false);
+    return new Settings(values, requireNonNull(fileName, "fileName is null"), false, false);
   }
 
   /** A volume's attributes; messages say {@code volume attribute "name"}. */
   public static Settings attributes(Map<String, String> values) {
-    return new Settings(values, "volume attributes", true);
+    return new Settings(values, "volume attributes", true, false);
+  }
+
+  /**
+   * A copy in which a blank value counts as set, so that every accessor judges it (an empty
+   * {@code mode} is not a mode) instead of falling back to its default: for strict sources where
+   * writing a key with an empty value is a mistake to report, not a way to ask for the default.
+   */
+  public Settings blanksAreValues() {
+    Settings copy = new Settings(values, source, attributes, true);
+    copy.known.addAll(known);
+    return copy;
   }
 
   /** How messages name {@code key}: {@code volume attribute "x"} or {@code vault.properties: "x"}. */
@@ -59,16 +74,17 @@ public final class Settings {
     return attributes ? "volume attribute \"" + key + "\"" : source + ": \"" + key + "\"";
   }
 
-  /** Whether {@code key} is set (blank counts as unset). Marks it known. */
+  /** Whether {@code key} is set (blank counts as unset, unless {@link #blanksAreValues()}). */
   public boolean has(String key) {
     return optional(key).isPresent();
   }
 
-  /** The raw value as written, if set and not blank. Marks {@code key} known. */
+  /** The raw value as written, if set and not blank (unless {@link #blanksAreValues()}). */
   public Optional<String> optional(String key) {
     known.add(requireNonNull(key, "key is null"));
     String value = values.get(key);
-    return value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
+    return value == null || (value.isBlank() && !blanksAreValues)
+        ? Optional.empty() : Optional.of(value);
   }
 
   /** The value, or {@code defaultValue} when unset. */
@@ -139,6 +155,15 @@ public final class Settings {
   /** A duration, or {@code defaultValue} when unset. */
   public Duration duration(String key, Duration defaultValue) throws BackendException {
     return duration(key).orElse(defaultValue);
+  }
+
+  /** A duration that must be greater than zero, if set. */
+  public Optional<Duration> positiveDuration(String key) throws BackendException {
+    Optional<Duration> value = duration(key);
+    if (value.filter(Duration::isZero).isPresent()) {
+      throw invalid(key, values.get(key), "the duration must be greater than zero");
+    }
+    return value;
   }
 
   /** A duration that must be greater than zero. */

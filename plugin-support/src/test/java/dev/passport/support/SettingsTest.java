@@ -89,4 +89,26 @@ class SettingsTest {
     assertThat(s.goBool("b", true)).isFalse();
     assertThat(s.goBool("c", false)).isTrue();
   }
+
+  @Test
+  void positiveDuration_unsetIsEmptyAndZeroIsRefused() throws BackendException {
+    Settings s = Settings.config("http.properties", Map.of("a", "90s", "zero", "0s"));
+    assertThat(s.positiveDuration("a")).contains(Duration.ofSeconds(90));
+    assertThat(s.positiveDuration("unset")).isEmpty();
+    assertThatThrownBy(() -> s.positiveDuration("zero"))
+        .hasMessage("http.properties: \"zero\" is \"0s\"; the duration must be greater than zero");
+  }
+
+  @Test
+  void blanksAreValues_blankValueIsJudgedNotDefaulted() throws BackendException {
+    Settings s = Settings.attributes(Map.of("mode", "", "file", " ", "keys", ""))
+        .blanksAreValues();
+    assertThat(s.has("file")).isTrue();
+    assertThat(s.string("file", "body")).isEqualTo(" ");
+    assertThat(s.list("keys")).isEmpty();
+    assertThat(s.has("absent")).isFalse();
+    assertThatThrownBy(() -> s.mode("mode", 0440))
+        .hasMessageStartingWith("volume attribute \"mode\" is \"\"; use octal");
+    s.rejectUnknown();
+  }
 }

@@ -10,6 +10,7 @@ import dev.passport.api.BackendException.Kind;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
+import dev.passport.support.Settings;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -22,16 +23,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 
 /** One token exchange per fetch; the endpoint judges the pod's token, so no state is kept here. */
-final class TokenExchangeBackend implements Backend {
+final class TokenExchangeBackend implements Backend<ExchangeVolume> {
 
-  private static final Set<String> ATTRIBUTES = Set.of("scope", "file");
+  private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*");
 
   private final URI tokenUrl;
   private final String audience;
@@ -45,24 +47,21 @@ final class TokenExchangeBackend implements Backend {
     this.clock = clock;
   }
 
+  /** Parses the attributes once per distinct set; a typo in a pod spec must not go unnoticed. */
   @Override
-  public Set<String> requiredAudiences(Map<String, String> attributes) throws BackendException {
-    for (String key : attributes.keySet()) {
-      if (!ATTRIBUTES.contains(key)) {
-        throw new BackendException(Kind.INVALID_ARGUMENT, "unknown volume attribute \"" + key
-            + "\"; the token-exchange backend knows scope and file");
-      }
+  public ExchangeVolume prepare(Map<String, String> attributes) throws BackendException {
+    Settings settings = Settings.attributes(attributes);
+    Optional<String> scope = settings.optional("scope");
+    String file = settings.string("file", "token");
+    settings.rejectUnknown();
+    if (!FILE_NAME.matcher(file).matches()) {
+      throw settings.invalid("file", file, "write a plain file name such as token");
     }
-    if (!attributes.getOrDefault("file", "token").matches("[A-Za-z0-9_][A-Za-z0-9._-]*")) {
-      throw new BackendException(Kind.INVALID_ARGUMENT,
-          "volume attribute \"file\" must be a plain file name such as token");
-    }
-    return Set.of(audience);
+    return new ExchangeVolume(scope, file, audience);
   }
 
   @Override
-  public Material fetch(FetchRequest request) throws BackendException {
-    requiredAudiences(request.attributes());
+  public Material fetch(ExchangeVolume volume, FetchRequest request) throws BackendException {
     Instant now = clock.instant();
     Duration budget = Duration.between(now, request.deadline());
     if (budget.isNegative() || budget.isZero()) {
@@ -71,8 +70,8 @@ final class TokenExchangeBackend implements Backend {
     String form = "grant_type=urn:ietf:params:oauth:grant-type:token-exchange"
         + "&subject_token_type=urn:ietf:params:oauth:token-type:jwt"
         + "&requested_token_type=urn:ietf:params:oauth:token-type:access_token"
-        + request.attribute("scope").map(s -> "&scope=" + URLEncoder.encode(s, UTF_8)).orElse("")
-        + "&subject_token=" + URLEncoder.encode(request.token(audience).token(), UTF_8);
+        + volume.scope().map(s -> "&scope=" + URLEncoder.encode(s, UTF_8)).orElse("")
+        + "&subject_token=" + URLEncoder.encode(request.token(volume.audience()).token(), UTF_8);
     HttpRequest post = HttpRequest.newBuilder(tokenUrl).timeout(budget)
         .header("Content-Type", "application/x-www-form-urlencoded")
         .POST(HttpRequest.BodyPublishers.ofString(form)).build();
@@ -109,8 +108,7 @@ final class TokenExchangeBackend implements Backend {
       throw new BackendException(Kind.INTERNAL, tokenUrl + " answered 200 without an"
           + " access_token and a positive expires_in");
     }
-    String file = request.attribute("file").orElse("token");
-    return Material.of(List.of(MaterialFile.of(file, accessToken.getBytes(UTF_8))))
+    return Material.of(List.of(MaterialFile.of(volume.file(), accessToken.getBytes(UTF_8))))
         .withRefreshAt(now.plusSeconds(lifetime * 2 / 3))
         .withExpiresAt(now.plusSeconds(lifetime));
   }
@@ -127,8 +125,9 @@ final class TokenExchangeBackend implements Backend {
       case 403 -> Kind.PERMISSION_DENIED;
       case 404 -> Kind.NOT_FOUND;
       case 409, 412 -> Kind.FAILED_PRECONDITION;
+      case 429 -> Kind.RESOURCE_EXHAUSTED;
       case 504 -> Kind.DEADLINE_EXCEEDED;
-      default -> status == 429 || status >= 500 ? Kind.UNAVAILABLE : Kind.INTERNAL;
+      default -> status >= 500 ? Kind.UNAVAILABLE : Kind.INTERNAL;
     };
   }
 

@@ -4,10 +4,9 @@ import dev.passport.api.Backend;
 import dev.passport.api.BackendContext;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
+import dev.passport.support.Settings;
 import java.net.URI;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The {@code token-exchange} backend: trades the pod's service-account token for an access token
@@ -20,32 +19,23 @@ import java.util.TreeSet;
  */
 public final class TokenExchangeBackendFactory implements BackendFactory {
 
-  private static final Set<String> KEYS = Set.of("tokenUrl", "audience");
-
   @Override
   public String name() {
     return "token-exchange";
   }
 
   @Override
-  public Backend create(Map<String, String> config, BackendContext context)
+  public Backend<?> create(Map<String, String> config, BackendContext context)
       throws BackendException {
-    Set<String> unknown = new TreeSet<>(config.keySet());
-    unknown.removeAll(KEYS);
-    if (!unknown.isEmpty()) {
-      throw invalid("unknown keys " + unknown + "; known: " + new TreeSet<>(KEYS));
-    }
-    String tokenUrl = config.getOrDefault("tokenUrl", "");
+    Settings settings = Settings.config("token-exchange.properties", config);
+    String tokenUrl = settings.required("tokenUrl",
+        "the endpoint's http(s) URL, e.g. https://sts.example.com/token");
+    String audience = settings.string("audience", "token-exchange");
+    settings.rejectUnknown();
     if (!tokenUrl.startsWith("https://") && !tokenUrl.startsWith("http://")) {
-      throw invalid(
-          "tokenUrl must be the endpoint's http(s) URL, e.g. https://sts.example.com/token");
+      throw settings.invalid("tokenUrl", tokenUrl,
+          "write the endpoint's http(s) URL, e.g. https://sts.example.com/token");
     }
-    return new TokenExchangeBackend(URI.create(tokenUrl),
-        config.getOrDefault("audience", "token-exchange"), context.clock());
-  }
-
-  private static BackendException invalid(String message) {
-    return new BackendException(BackendException.Kind.INVALID_ARGUMENT,
-        "token-exchange.properties: " + message);
+    return new TokenExchangeBackend(URI.create(tokenUrl), audience, context.clock());
   }
 }

@@ -11,7 +11,6 @@ import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,7 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,39 +30,40 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** GETs the volume's URL as the pod and turns the answer into files. */
-final class HttpBackend implements Backend {
+final class HttpBackend implements Backend<HttpVolume> {
 
   private static final Pattern MAX_AGE = Pattern.compile("(?:^|[,\\s])max-age=(\\d{1,9})");
 
-  private final List<URI> allowed;
+  private final AllowedUrls allowed;
+  private final Optional<Duration> refreshInterval;
   private final Clock clock;
   // never follow redirects: the target could lie outside allowedUrlPrefixes
   private final HttpClient client =
       HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
   private final ObjectMapper json = new ObjectMapper();
 
-  HttpBackend(List<URI> allowed, Clock clock) {
-    this.allowed = List.copyOf(allowed);
+  HttpBackend(AllowedUrls allowed, Optional<Duration> refreshInterval, Clock clock) {
+    this.allowed = allowed;
+    this.refreshInterval = refreshInterval;
     this.clock = clock;
   }
 
   @Override
-  public Set<String> requiredAudiences(Map<String, String> attributes) throws BackendException {
-    return Set.of(HttpAttributes.parse(attributes, allowed).audience());
+  public HttpVolume prepare(Map<String, String> attributes) throws BackendException {
+    return HttpVolume.parse(attributes, allowed);
   }
 
   @Override
-  public Material fetch(FetchRequest request) throws BackendException {
-    HttpAttributes attributes = HttpAttributes.parse(request.attributes(), allowed);
-    String url = HttpAttributes.display(attributes.url());
+  public Material fetch(HttpVolume volume, FetchRequest request) throws BackendException {
+    String url = volume.displayUrl();
     Instant now = clock.instant();
     Duration budget = Duration.between(now, request.deadline());
     if (budget.isNegative() || budget.isZero()) {
       throw new BackendException(Kind.DEADLINE_EXCEEDED, "no time left to call " + url);
     }
-    HttpRequest get = HttpRequest.newBuilder(attributes.url()).timeout(budget)
-        .header("Authorization", "Bearer " + request.token(attributes.audience()).token())
-        .header("Accept", attributes.jsonKeys().isEmpty() ? "*/*" : "application/json")
+    HttpRequest get = HttpRequest.newBuilder(volume.url()).timeout(budget)
+        .header("Authorization", "Bearer " + request.token(volume.audience()).token())
+        .header("Accept", volume.jsonKeys().isEmpty() ? "*/*" : "application/json")
         .build();
     // the request timeout ends when the headers arrive; the future's covers a slow body too
     CompletableFuture<HttpResponse<byte[]>> call =
@@ -90,16 +90,22 @@ final class HttpBackend implements Backend {
     if (status / 100 != 2) {
       throw new BackendException(kindOf(status), url + " answered HTTP " + status + " to "
           + request.pod().serviceAccountUser() + " with a token for audience \""
-          + attributes.audience() + "\""
+          + volume.audience() + "\""
           + (status / 100 == 3 ? "; redirects are not followed" : ""));
     }
-    List<MaterialFile> files = attributes.jsonKeys().isEmpty()
-        ? List.of(new MaterialFile(attributes.file(), response.body(), attributes.mode()))
-        : jsonFiles(response.body(), attributes, url);
+    List<MaterialFile> files = volume.jsonKeys().isEmpty()
+        ? List.of(MaterialFile.of(volume.file(), response.body(), volume.mode()))
+        : jsonFiles(response.body(), volume, url);
     Material material = Material.of(files);
+    Optional<Duration> stale = maxAge(response).or(() -> refreshInterval);
+    return stale.isPresent() ? material.withRefreshAt(now.plus(stale.get())) : material;
+  }
+
+  /** {@code Cache-Control: max-age=N} with N > 0: how long the answer stays fresh. */
+  private static Optional<Duration> maxAge(HttpResponse<?> response) {
     Matcher maxAge = MAX_AGE.matcher(response.headers().firstValue("Cache-Control").orElse(""));
     return maxAge.find() && Long.parseLong(maxAge.group(1)) > 0
-        ? material.withRefreshAt(now.plusSeconds(Long.parseLong(maxAge.group(1)))) : material;
+        ? Optional.of(Duration.ofSeconds(Long.parseLong(maxAge.group(1)))) : Optional.empty();
   }
 
   static Kind kindOf(int status) {
@@ -109,12 +115,13 @@ final class HttpBackend implements Backend {
       case 403 -> Kind.PERMISSION_DENIED;
       case 404, 410 -> Kind.NOT_FOUND;
       case 504 -> Kind.DEADLINE_EXCEEDED;
-      case 408, 429 -> Kind.UNAVAILABLE;
+      case 408 -> Kind.UNAVAILABLE;
+      case 429 -> Kind.RESOURCE_EXHAUSTED;
       default -> status >= 500 ? Kind.UNAVAILABLE : Kind.FAILED_PRECONDITION;
     };
   }
 
-  private List<MaterialFile> jsonFiles(byte[] body, HttpAttributes attributes, String url)
+  private List<MaterialFile> jsonFiles(byte[] body, HttpVolume volume, String url)
       throws BackendException {
     JsonNode root;
     try {
@@ -128,14 +135,14 @@ final class HttpBackend implements Backend {
           + " remove volume attribute \"jsonKeys\" to write the body as it is");
     }
     List<MaterialFile> files = new ArrayList<>();
-    for (String key : attributes.jsonKeys()) {
+    for (String key : volume.jsonKeys()) {
       JsonNode value = root.get(key);
       if (value == null) {
         throw new BackendException(Kind.NOT_FOUND, "the JSON answer of " + url + " has no key \""
             + key + "\"; check volume attribute \"jsonKeys\"");
       }
       String text = value.isTextual() ? value.textValue() : value.toString();
-      files.add(new MaterialFile(key, text.getBytes(UTF_8), attributes.mode()));
+      files.add(MaterialFile.of(key, text.getBytes(UTF_8), volume.mode()));
     }
     return files;
   }

@@ -4,10 +4,11 @@ import dev.passport.api.Backend;
 import dev.passport.api.BackendContext;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
-import java.net.URI;
-import java.util.ArrayList;
+import dev.passport.support.Settings;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code http} backend: GETs a URL with the pod's token as {@code Authorization: Bearer} and
@@ -16,6 +17,8 @@ import java.util.Map;
  * <p>Configuration ({@code http.properties}): {@code allowedUrlPrefixes}, a comma-separated list
  * of URL prefixes volumes may name, e.g. {@code https://secrets.internal/v1/}. Without it every
  * URL is refused: a pod must not make the driver call any URL it likes in the cluster network.
+ * {@code refreshInterval} (optional, e.g. {@code 1h30m}): when to fetch an answer without
+ * {@code Cache-Control: max-age} again; default the host's refresh interval.
  *
  * <p>Volume attributes: {@code url} (required), {@code audience} of the token (default
  * {@code http}), either {@code file} to write the body to (default {@code body}) or {@code
@@ -25,29 +28,19 @@ import java.util.Map;
  */
 public final class HttpBackendFactory implements BackendFactory {
 
-  private static final String ALLOWED_URL_PREFIXES = "allowedUrlPrefixes";
-
   @Override
   public String name() {
     return "http";
   }
 
   @Override
-  public Backend create(Map<String, String> config, BackendContext context)
+  public Backend<?> create(Map<String, String> config, BackendContext context)
       throws BackendException {
-    for (String key : config.keySet()) {
-      if (!key.equals(ALLOWED_URL_PREFIXES)) {
-        throw new BackendException(BackendException.Kind.INVALID_ARGUMENT, "http.properties:"
-            + " unknown key \"" + key + "\"; the only key is " + ALLOWED_URL_PREFIXES);
-      }
-    }
-    List<URI> allowed = new ArrayList<>();
-    for (String prefix : config.getOrDefault(ALLOWED_URL_PREFIXES, "").split(",")) {
-      if (!prefix.isBlank()) {
-        allowed.add(HttpAttributes.checkedUrl(prefix.strip(), "http.properties: "
-            + ALLOWED_URL_PREFIXES + " entry " + prefix.strip()));
-      }
-    }
-    return new HttpBackend(allowed, context.clock());
+    Settings settings = Settings.config("http.properties", config);
+    List<String> prefixes = settings.list("allowedUrlPrefixes");
+    Optional<Duration> refreshInterval = settings.positiveDuration("refreshInterval");
+    settings.rejectUnknown();
+    return new HttpBackend(AllowedUrls.of(prefixes, settings.describe("allowedUrlPrefixes")),
+        refreshInterval, context.clock());
   }
 }

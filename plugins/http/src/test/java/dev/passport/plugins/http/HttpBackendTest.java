@@ -11,8 +11,9 @@ import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
 import dev.passport.api.Pod;
-import dev.passport.api.ServiceAccountToken;
+import dev.passport.api.PreparedVolume;
 import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.FetchRequests;
 import dev.passport.testkit.LogHygiene;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
@@ -22,7 +23,6 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +39,7 @@ class HttpBackendTest {
   private final FakeClock clock = context.fakeClock();
   private final Pod pod = Pods.pod("shop", "checkout-0", "checkout");
   private FakeSecretService service;
-  private Backend backend;
+  private Backend<?> backend;
 
   @BeforeEach
   void start() throws IOException, BackendException {
@@ -59,10 +59,10 @@ class HttpBackendTest {
   void fetch_noFileAttribute_writesTheBodyToFileBodyWithMode0440() throws BackendException {
     service.answer(200, "s3cret\n");
 
-    Material material = backend.fetch(request(Map.of()));
+    Material material = fetch(Map.of());
 
     assertThat(material.files()).containsExactly(
-        new MaterialFile("body", "s3cret\n".getBytes(UTF_8), 0440));
+        MaterialFile.of("body", "s3cret\n".getBytes(UTF_8), 0440));
     assertThat(material.refreshAt()).isEmpty();
   }
 
@@ -70,17 +70,17 @@ class HttpBackendTest {
   void fetch_fileAndMode_writesTheBodyToThatFileWithThatMode() throws BackendException {
     service.answer(200, "-----BEGIN CERTIFICATE-----");
 
-    Material material = backend.fetch(request(Map.of("file", "ca.crt", "mode", "0644")));
+    Material material = fetch(Map.of("file", "ca.crt", "mode", "0644"));
 
     assertThat(material.files()).containsExactly(
-        new MaterialFile("ca.crt", "-----BEGIN CERTIFICATE-----".getBytes(UTF_8), 0644));
+        MaterialFile.of("ca.crt", "-----BEGIN CERTIFICATE-----".getBytes(UTF_8), 0644));
   }
 
   @Test
   void fetch_sendsThePodsTokenForTheAudienceAsBearerAndTheWholeUrl() throws BackendException {
     service.answer(200, "{}");
 
-    backend.fetch(request(Map.of()));
+    fetch(Map.of());
 
     assertThat(service.received()).singleElement().satisfies(received -> {
       assertThat(received.uri()).hasToString("/v1/db?version=2");
@@ -95,14 +95,13 @@ class HttpBackendTest {
     service.answer(200, "{\"username\":\"app\",\"password\":\"p\\\"w\",\"port\":5432,"
         + "\"tls\":{\"verify\":true},\"unused\":\"x\"}");
 
-    Material material = backend.fetch(request(Map.of("jsonKeys", "username, password,port,tls",
-        "mode", "0400")));
+    Material material = fetch(Map.of("jsonKeys", "username, password,port,tls", "mode", "0400"));
 
     assertThat(material.files()).containsExactly(
-        new MaterialFile("username", "app".getBytes(UTF_8), 0400),
-        new MaterialFile("password", "p\"w".getBytes(UTF_8), 0400),
-        new MaterialFile("port", "5432".getBytes(UTF_8), 0400),
-        new MaterialFile("tls", "{\"verify\":true}".getBytes(UTF_8), 0400));
+        MaterialFile.of("username", "app".getBytes(UTF_8), 0400),
+        MaterialFile.of("password", "p\"w".getBytes(UTF_8), 0400),
+        MaterialFile.of("port", "5432".getBytes(UTF_8), 0400),
+        MaterialFile.of("tls", "{\"verify\":true}".getBytes(UTF_8), 0400));
     assertThat(service.received()).singleElement()
         .satisfies(received -> assertThat(received.accept()).isEqualTo("application/json"));
   }
@@ -128,7 +127,7 @@ class HttpBackendTest {
   @ParameterizedTest(name = "HTTP {0} -> {1}")
   @CsvSource({"400, INVALID_ARGUMENT", "401, UNAUTHENTICATED", "403, PERMISSION_DENIED",
       "404, NOT_FOUND", "410, NOT_FOUND", "409, FAILED_PRECONDITION", "302, FAILED_PRECONDITION",
-      "408, UNAVAILABLE", "429, UNAVAILABLE", "500, UNAVAILABLE", "503, UNAVAILABLE",
+      "408, UNAVAILABLE", "429, RESOURCE_EXHAUSTED", "500, UNAVAILABLE", "503, UNAVAILABLE",
       "504, DEADLINE_EXCEEDED"})
   void fetch_httpErrorStatus_mapsToItsKindNamingTheUrlWithoutTheQuery(int status, Kind kind) {
     service.answer(status, "{\"error\":\"as told\"}");
@@ -150,11 +149,10 @@ class HttpBackendTest {
   @Test
   void fetch_tokenNotAcceptedByTheService_isUnauthenticatedWithoutTheToken() {
     ServiceAccountTokens otherCluster = ServiceAccountTokens.create();
-    FetchRequest request = new FetchRequest("csi-1", pod,
-        Map.of(AUDIENCE, otherCluster.token(pod, AUDIENCE, clock.instant(), Duration.ofHours(1))),
-        attributes(Map.of()), Optional.empty(), clock.instant().plusSeconds(30));
+    FetchRequest request =
+        request().mintedToken(otherCluster, AUDIENCE, Duration.ofHours(1)).build();
 
-    assertThatThrownBy(() -> backend.fetch(request))
+    assertThatThrownBy(() -> fetch(backend, attributes(Map.of()), request))
         .isInstanceOfSatisfying(BackendException.class, e -> {
           assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
           LogHygiene.assertNoSecrets(otherCluster.minted(), e);
@@ -164,10 +162,9 @@ class HttpBackendTest {
 
   @Test
   void fetch_noTokenForTheAudience_isUnauthenticatedNamingTheAudience() {
-    FetchRequest request = new FetchRequest("csi-1", pod, Map.of(), attributes(Map.of()),
-        Optional.empty(), clock.instant().plusSeconds(30));
+    FetchRequest request = request().tokens(Map.of()).build();
 
-    assertThatThrownBy(() -> backend.fetch(request))
+    assertThatThrownBy(() -> fetch(backend, attributes(Map.of()), request))
         .isInstanceOfSatisfying(BackendException.class,
             e -> assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED))
         .hasMessageContaining("\"" + AUDIENCE + "\"");
@@ -180,9 +177,10 @@ class HttpBackendTest {
       port = socket.getLocalPort();
     }
     String url = "http://127.0.0.1:" + port + "/v1/db";
-    Backend closed = new HttpBackendFactory().create(Map.of("allowedUrlPrefixes", url), context);
+    Backend<?> closed = new HttpBackendFactory().create(Map.of("allowedUrlPrefixes", url), context);
 
-    assertThatThrownBy(() -> closed.fetch(request(Map.of("url", url))))
+    assertThatThrownBy(() -> fetch(closed, attributes(Map.of("url", url)),
+        request().build()))
         .isInstanceOfSatisfying(BackendException.class,
             e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
         .hasMessageContaining("cannot reach " + url);
@@ -192,10 +190,9 @@ class HttpBackendTest {
   void fetch_serviceSlowerThanTheDeadline_isDeadlineExceeded() {
     service.answer(200, "late");
     service.stall(Duration.ofMinutes(5));
-    FetchRequest request = new FetchRequest("csi-1", pod, tokens(), attributes(Map.of()),
-        Optional.empty(), clock.instant().plusMillis(300));
+    FetchRequest request = request().deadlineIn(Duration.ofMillis(300)).build();
 
-    assertThatThrownBy(() -> backend.fetch(request))
+    assertThatThrownBy(() -> fetch(backend, attributes(Map.of()), request))
         .isInstanceOfSatisfying(BackendException.class,
             e -> assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED))
         .hasMessageContaining("did not answer within 300 ms");
@@ -205,10 +202,9 @@ class HttpBackendTest {
   void fetch_bodySlowerThanTheDeadline_isDeadlineExceeded() {
     service.answer(200, "a body that never ends");
     service.stallBody(Duration.ofMinutes(5));
-    FetchRequest request = new FetchRequest("csi-1", pod, tokens(), attributes(Map.of()),
-        Optional.empty(), clock.instant().plusMillis(500));
+    FetchRequest request = request().deadlineIn(Duration.ofMillis(500)).build();
 
-    assertThatThrownBy(() -> backend.fetch(request))
+    assertThatThrownBy(() -> fetch(backend, attributes(Map.of()), request))
         .isInstanceOfSatisfying(BackendException.class,
             e -> assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED))
         .hasMessageContaining("did not answer within 500 ms");
@@ -216,10 +212,9 @@ class HttpBackendTest {
 
   @Test
   void fetch_deadlineAlreadyPassed_isDeadlineExceededWithoutACall() {
-    FetchRequest request = new FetchRequest("csi-1", pod, tokens(), attributes(Map.of()),
-        Optional.empty(), clock.instant());
+    FetchRequest request = request().deadline(clock.instant()).build();
 
-    assertThatThrownBy(() -> backend.fetch(request))
+    assertThatThrownBy(() -> fetch(backend, attributes(Map.of()), request))
         .isInstanceOfSatisfying(BackendException.class,
             e -> assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED));
     assertThat(service.received()).isEmpty();
@@ -229,7 +224,7 @@ class HttpBackendTest {
   void fetch_cacheControlMaxAge_refreshesWhenTheAnswerGoesStale() throws BackendException {
     service.answer(200, "v1", Map.of("Cache-Control", "private, max-age=600"));
 
-    Material material = backend.fetch(request(Map.of()));
+    Material material = fetch(Map.of());
 
     assertThat(material.refreshAt()).contains(clock.instant().plusSeconds(600));
   }
@@ -238,17 +233,44 @@ class HttpBackendTest {
   void fetch_cacheControlNoStoreOrMaxAgeZero_leavesTheRefreshToTheHost() throws BackendException {
     service.answer(200, "v1", Map.of("Cache-Control", "no-store, s-max-age=60, max-age=0"));
 
-    assertThat(backend.fetch(request(Map.of())).refreshAt()).isEmpty();
+    assertThat(fetch(Map.of()).refreshAt()).isEmpty();
   }
 
-  private FetchRequest request(Map<String, String> extraAttributes) {
-    return new FetchRequest("csi-1", pod, tokens(), attributes(extraAttributes), Optional.empty(),
-        clock.instant().plusSeconds(30));
+  @ParameterizedTest(name = "refreshInterval={0}")
+  @CsvSource({"1h30m, 5400", "90s, 90", "PT1H30M, 5400"})
+  void fetch_refreshIntervalInGoOrIsoSyntaxAndNoMaxAge_refreshesAfterThatInterval(String interval,
+      long seconds) throws BackendException {
+    backend = new HttpBackendFactory().create(Map.of("allowedUrlPrefixes", service.url("/v1/"),
+        "refreshInterval", interval), context);
+    service.answer(200, "v1");
+
+    assertThat(fetch(Map.of()).refreshAt()).contains(clock.instant().plusSeconds(seconds));
   }
 
-  private Map<String, ServiceAccountToken> tokens() {
-    return Map.of(AUDIENCE, tokens.token(pod, AUDIENCE, clock.instant(), Duration.ofHours(1)),
-        "vault", tokens.token(pod, "vault", clock.instant(), Duration.ofHours(1)));
+  @Test
+  void fetch_maxAgeAndRefreshInterval_maxAgeWins() throws BackendException {
+    backend = new HttpBackendFactory().create(Map.of("allowedUrlPrefixes", service.url("/v1/"),
+        "refreshInterval", "1h"), context);
+    service.answer(200, "v1", Map.of("Cache-Control", "max-age=60"));
+
+    assertThat(fetch(Map.of()).refreshAt()).contains(clock.instant().plusSeconds(60));
+  }
+
+  /** Prepares a volume with the url, the audience and {@code extraAttributes}, and fetches it. */
+  private Material fetch(Map<String, String> extraAttributes) throws BackendException {
+    return fetch(backend, attributes(extraAttributes), request().build());
+  }
+
+  private static <V extends PreparedVolume> Material fetch(Backend<V> backend,
+      Map<String, String> attributes, FetchRequest request) throws BackendException {
+    return backend.fetch(backend.prepare(attributes), request);
+  }
+
+  /** The pod's request with its tokens for the service's audience and another, due in 30 s. */
+  private FetchRequests.Builder request() {
+    return FetchRequests.forPod(pod).clock(clock)
+        .mintedToken(tokens, AUDIENCE, Duration.ofHours(1))
+        .mintedToken(tokens, "vault", Duration.ofHours(1));
   }
 
   private Map<String, String> attributes(Map<String, String> extra) {
@@ -261,7 +283,7 @@ class HttpBackendTest {
   private BackendException assertFetchFails(Map<String, String> extraAttributes, Kind kind,
       String messagePart) {
     try {
-      backend.fetch(request(extraAttributes));
+      fetch(extraAttributes);
     } catch (BackendException e) {
       assertThat(e.kind()).as("kind of: %s", e.getMessage()).isEqualTo(kind);
       assertThat(e.getMessage()).contains(messagePart);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 
-/** The testkit's conformance suite, run against the http plugin and a fake secret service. */
+/** The conformance suite, run against the http plugin and a fake secret service. */
 class HttpConformanceTest extends BackendConformance {
 
   private static final String AUDIENCE = "secrets";
@@ -64,6 +64,7 @@ class HttpConformanceTest extends BackendConformance {
       case FAILED_PRECONDITION -> service.answer(409, "{\"error\":\"secret is disabled\"}");
       case UNAVAILABLE -> service.answer(503, "maintenance");
       case DEADLINE_EXCEEDED -> service.answer(504, "upstream timed out");
+      case RESOURCE_EXHAUSTED -> service.answer(429, "{\"error\":\"rate limited\"}");
       default -> Assumptions.abort("an HTTP service cannot make the http plugin fail with " + kind);
     }
   }

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Configuration and volume attributes, checked through the factory and requiredAudiences. */
-class HttpAttributesTest {
+/** Configuration and volume attributes, checked through the factory and prepare. */
+class HttpVolumeTest {
 
   private static final String PREFIX = "https://secrets.example.com/v1";
 
@@ -36,30 +36,30 @@ class HttpAttributesTest {
   }
 
   @Test
-  void requiredAudiences_noAudienceAttribute_isHttp() throws BackendException {
-    assertThat(backend(PREFIX).requiredAudiences(Map.of("url", PREFIX + "/db")))
+  void prepare_noAudienceAttribute_isHttp() throws BackendException {
+    assertThat(backend(PREFIX).prepare(Map.of("url", PREFIX + "/db")).audiences())
         .containsExactly("http");
   }
 
   @Test
-  void requiredAudiences_audienceAttribute_isThatAudience() throws BackendException {
-    assertThat(backend(PREFIX).requiredAudiences(
-        Map.of("url", PREFIX + "/db", "audience", "secrets"))).containsExactly("secrets");
+  void prepare_audienceAttribute_isThatAudience() throws BackendException {
+    assertThat(backend(PREFIX).prepare(Map.of("url", PREFIX + "/db", "audience", "secrets"))
+        .audiences()).containsExactly("secrets");
   }
 
   @Test
-  void requiredAudiences_emptyAudience_isRefusedBecauseTheApiServerAudienceMustNotLeave() {
+  void prepare_emptyAudience_isRefusedBecauseTheApiServerAudienceMustNotLeave() {
     assertInvalid(attributes("audience", ""), "\"audience\" must not be empty");
   }
 
   @Test
-  void requiredAudiences_unknownAttribute_isInvalidNamingIt() {
+  void prepare_unknownAttribute_isInvalidNamingIt() {
     assertInvalid(attributes("jsonkeys", "a"), "unknown volume attribute \"jsonkeys\"");
   }
 
   @Test
-  void requiredAudiences_noUrl_isInvalidNamingTheAttribute() {
-    assertInvalid(Map.of("audience", "secrets"), "volume attribute \"url\" (required");
+  void prepare_noUrl_isInvalidNamingTheAttribute() {
+    assertInvalid(Map.of("audience", "secrets"), "volume attribute \"url\" is required");
   }
 
   @ParameterizedTest
@@ -67,7 +67,7 @@ class HttpAttributesTest {
       "secrets.example.com/v1/db", "https:///v1/db", "https://secrets.example.com/v1/db#frag",
       "https://secrets.example.com/v1/../../admin", "https://secrets.example.com/v1/%2e%2e/admin",
       "https://user:pw@secrets.example.com/v1/db", "http://[::1"})
-  void requiredAudiences_urlNotAPlainHttpUrl_isInvalid(String url) {
+  void prepare_urlNotAPlainHttpUrl_isInvalid(String url) {
     assertInvalid(Map.of("url", url), "is not an absolute http or https URL");
   }
 
@@ -76,48 +76,55 @@ class HttpAttributesTest {
       "https://evil.com/v1/db", "http://secrets.example.com/v1/db",
       "https://secrets.example.com:8443/v1/db", "https://secrets.example.com/v10/db",
       "https://secrets.example.com/admin"})
-  void requiredAudiences_urlOutsideTheAllowedPrefixes_isInvalid(String url) {
+  void prepare_urlOutsideTheAllowedPrefixes_isInvalid(String url) {
     assertInvalid(Map.of("url", url), "is not under an allowed prefix");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"https://secrets.example.com/v1", "https://secrets.example.com/v1/db",
       "https://SECRETS.example.com:443/v1/db?version=2", "https://secrets.example.com/v1/a/./b"})
-  void requiredAudiences_urlUnderAnAllowedPrefix_isAccepted(String url) throws BackendException {
-    assertThat(backend(PREFIX).requiredAudiences(Map.of("url", url))).containsExactly("http");
+  void prepare_urlUnderAnAllowedPrefix_isAccepted(String url) throws BackendException {
+    assertThat(backend(PREFIX).prepare(Map.of("url", url)).audiences()).containsExactly("http");
   }
 
   @Test
-  void requiredAudiences_noPrefixConfigured_refusesEveryUrlNamingTheSetting() {
-    assertThatThrownBy(() -> backend(null).requiredAudiences(Map.of("url", PREFIX + "/db")))
+  void prepare_noPrefixConfigured_refusesEveryUrlNamingTheSetting() {
+    assertThatThrownBy(() -> backend(null).prepare(Map.of("url", PREFIX + "/db")))
         .isInstanceOfSatisfying(BackendException.class,
             e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
         .hasMessageContaining("set allowedUrlPrefixes in its http.properties");
   }
 
   @Test
-  void requiredAudiences_urlWithQueryOutsidePrefix_messageLeavesTheQueryOut() {
+  void prepare_urlWithQueryOutsidePrefix_messageLeavesTheQueryOut() {
     assertInvalid(Map.of("url", "https://evil.com/x?token=abc"), "https://evil.com/x is not");
-    assertThatThrownBy(() -> backend(PREFIX).requiredAudiences(
+    assertThatThrownBy(() -> backend(PREFIX).prepare(
         Map.of("url", "https://evil.com/x?token=abc"))).message().doesNotContain("abc");
   }
 
   @Test
-  void requiredAudiences_fileAndJsonKeys_isInvalid() {
+  void prepare_fileAndJsonKeys_isInvalid() {
     assertInvalid(attributes("file", "a", "jsonKeys", "b"), "either volume attribute \"file\"");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"../escape", ".hidden", "..data", "dir/file", "with space"})
-  void requiredAudiences_unsafeFileName_isInvalid(String name) {
+  void prepare_unsafeFileName_isInvalid(String name) {
     assertInvalid(attributes("file", name), "file name \"" + name + "\"");
     assertInvalid(attributes("jsonKeys", "ok," + name), "file name \"" + name + "\"");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"0999", "rw-r-----", "01777", "-1", ""})
-  void requiredAudiences_badMode_isInvalidNamingTheValue(String mode) {
+  void prepare_badMode_isInvalidNamingTheValue(String mode) {
     assertInvalid(attributes("mode", mode), "\"mode\" is \"" + mode + "\"");
+  }
+
+  @Test
+  void prepare_jsonKeys_areStrippedDistinctAndInTheirOrder() throws BackendException {
+    HttpVolume volume = (HttpVolume) backend(PREFIX).prepare(attributes("jsonKeys", " b, a ,b,"));
+
+    assertThat(volume.jsonKeys()).containsExactly("b", "a");
   }
 
   @Test
@@ -138,16 +145,26 @@ class HttpAttributesTest {
         .hasMessageContaining("entry secrets.example.com is not an absolute http");
   }
 
-  @Test
-  void create_severalPrefixes_acceptsUrlsUnderEach() throws BackendException {
-    Backend backend = new HttpBackendFactory().create(Map.of("allowedUrlPrefixes",
-        PREFIX + "/, http://127.0.0.1:8200/"), context);
-
-    assertThat(backend.requiredAudiences(Map.of("url", "http://127.0.0.1:8200/x"))).hasSize(1);
-    assertThat(backend.requiredAudiences(Map.of("url", PREFIX + "/x"))).hasSize(1);
+  @ParameterizedTest
+  @ValueSource(strings = {"0s", "5 minutes", "-1m", "300"})
+  void create_refreshIntervalNotAPositiveDuration_isInvalidNamingTheKeyAndValue(String interval) {
+    assertThatThrownBy(() -> new HttpBackendFactory().create(
+        Map.of("allowedUrlPrefixes", PREFIX, "refreshInterval", interval), context))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
+        .hasMessageContaining("http.properties: \"refreshInterval\" is \"" + interval + "\"");
   }
 
-  private Backend backend(String allowedUrlPrefixes) throws BackendException {
+  @Test
+  void create_severalPrefixes_acceptsUrlsUnderEach() throws BackendException {
+    Backend<?> backend = new HttpBackendFactory().create(Map.of("allowedUrlPrefixes",
+        PREFIX + "/, http://127.0.0.1:8200/"), context);
+
+    assertThat(backend.prepare(Map.of("url", "http://127.0.0.1:8200/x")).audiences()).hasSize(1);
+    assertThat(backend.prepare(Map.of("url", PREFIX + "/x")).audiences()).hasSize(1);
+  }
+
+  private Backend<?> backend(String allowedUrlPrefixes) throws BackendException {
     return new HttpBackendFactory().create(allowedUrlPrefixes == null ? Map.of()
         : Map.of("allowedUrlPrefixes", allowedUrlPrefixes), context);
   }
@@ -161,7 +178,7 @@ class HttpAttributesTest {
   }
 
   private void assertInvalid(Map<String, String> attributes, String messagePart) {
-    ThrowingCallable call = () -> backend(PREFIX).requiredAudiences(attributes);
+    ThrowingCallable call = () -> backend(PREFIX).prepare(attributes);
     assertThatThrownBy(call)
         .isInstanceOfSatisfying(BackendException.class,
             e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT))
