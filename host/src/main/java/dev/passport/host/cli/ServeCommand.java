@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 /** {@code passport serve}: the CSI node driver kubelet talks to. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve CSI Identity and Node on a Unix socket until SIGTERM.")
-public final class ServeCommand implements Callable<Integer> {
+final class ServeCommand implements Callable<Integer> {
 
   private static final String UNIX = "unix://";
 

@@ -1,13 +1,9 @@
 package dev.passport.host.cli;
 
-import csi.v1.Csi;
-import csi.v1.IdentityGrpc;
-import csi.v1.NodeGrpc;
 import dev.passport.host.PassportHost;
-import dev.passport.host.csi.UnixSocketChannel;
+import dev.passport.host.csi.WarmupCalls;
 import dev.passport.host.plugins.PluginLoadException;
 import dev.passport.host.volume.MountMode;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +21,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "warmup", hidden = true,
     description = "Start and stop a host once (used to build the AppCDS archive).")
-public final class WarmupCommand implements Callable<Integer> {
+final class WarmupCommand implements Callable<Integer> {
 
   @Option(names = "--plugins-dir", required = true, description = "Plugin directories to load.")
   Path pluginsDir;
@@ -44,31 +40,11 @@ public final class WarmupCommand implements Callable<Integer> {
         .mountMode(MountMode.DIRECTORY)
         .nodeId("warmup")
         .start()) {
-      exercise(host.socket(), work);
+      WarmupCalls.exercise(host.socket(), work);
     } finally {
       deleteTree(work);
     }
     return 0;
-  }
-
-  private static void exercise(Path socket, Path work) {
-    try (UnixSocketChannel connection = UnixSocketChannel.open(socket, "warmup-client")) {
-      IdentityGrpc.IdentityBlockingStub identity = IdentityGrpc.newBlockingStub(connection.channel());
-      identity.getPluginInfo(Csi.GetPluginInfoRequest.getDefaultInstance());
-      identity.probe(Csi.ProbeRequest.getDefaultInstance());
-      NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(connection.channel());
-      node.nodeGetInfo(Csi.NodeGetInfoRequest.getDefaultInstance());
-      node.nodeGetCapabilities(Csi.NodeGetCapabilitiesRequest.getDefaultInstance());
-      try {
-        // Exercises validation and the error path; the warmup has no backend to publish from.
-        node.nodePublishVolume(Csi.NodePublishVolumeRequest.newBuilder().setVolumeId("warmup")
-            .setTargetPath(work.resolve("target").toString()).build());
-      } catch (StatusRuntimeException expected) {
-        // INVALID_ARGUMENT: no volume_capability
-      }
-      node.nodeUnpublishVolume(Csi.NodeUnpublishVolumeRequest.newBuilder().setVolumeId("warmup")
-          .setTargetPath(work.resolve("target").toString()).build());
-    }
   }
 
   private static void deleteTree(Path root) throws IOException {

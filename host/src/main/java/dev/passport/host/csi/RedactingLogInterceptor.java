@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * code, duration and message. Two CVEs in other drivers came from logging volume_context
  * with tokens in it; this is the one place requests are printed.
  */
-public final class RedactingLogInterceptor implements ServerInterceptor {
+final class RedactingLogInterceptor implements ServerInterceptor {
 
   private static final Logger LOG = LoggerFactory.getLogger("dev.passport.host.csi.rpc");
 

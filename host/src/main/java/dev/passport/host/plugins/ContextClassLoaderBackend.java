@@ -17,7 +17,7 @@ import java.util.Map;
  * the context class loader; on a host thread that would be the host's loader, which cannot see the
  * plugin's jars. Doing it here, once, means no plugin has to remember it.
  */
-public final class ContextClassLoaderBackend<V extends PreparedVolume> implements Backend<V> {
+final class ContextClassLoaderBackend<V extends PreparedVolume> implements Backend<V> {
 
   private final Backend<V> delegate;
   private final ClassLoader loader;

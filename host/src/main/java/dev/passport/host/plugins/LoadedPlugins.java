@@ -61,7 +61,7 @@ public final class LoadedPlugins implements AutoCloseable {
   }
 
   /** The loaded plugins, in the order they were loaded (sorted by directory name). */
-  public List<PluginInfo> plugins() {
+  List<PluginInfo> plugins() {
     return plugins;
   }
 

@@ -63,6 +63,7 @@ final class PassportPluginManager extends DefaultPluginManager {
     if (descriptor.getVersion() == null || descriptor.getVersion().isBlank()) {
       throw new PluginProblem(DESCRIPTOR + " has no plugin.version");
     }
+    ApiVersionCheck.check(directory, id, descriptor.getRequires());
     PluginWrapper sameId = getPlugin(id);
     if (sameId != null) {
       throw new PluginProblem(
@@ -76,6 +77,15 @@ final class PassportPluginManager extends DefaultPluginManager {
   /** The plugin directories, sorted by name so that startup is the same on every node. */
   List<Path> pluginDirectories() {
     return pluginRepository.getPluginPaths();
+  }
+
+  /**
+   * {@link ApiVersionCheck} decides whether a plugin's {@code plugin.requires} fits; pf4j would
+   * read it as a semver range over the host's version (and "1.0" is not semver to it).
+   */
+  @Override
+  protected boolean isPluginValid(PluginWrapper pluginWrapper) {
+    return true;
   }
 
   @Override

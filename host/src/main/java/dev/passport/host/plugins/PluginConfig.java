@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * ${ENV:NAME}} replaced by the value of the environment variable {@code NAME}, so that secrets can
  * come from a Kubernetes Secret mounted as environment instead of the ConfigMap.
  */
-public final class PluginConfig {
+final class PluginConfig {
 
   /** Plugin ids name configuration files, so they must not reach outside the directory. */
   static final Pattern PLUGIN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");

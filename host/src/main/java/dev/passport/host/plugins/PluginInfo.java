@@ -15,7 +15,7 @@ import java.util.TreeSet;
  * @param directory the plugin directory it was loaded from
  * @param backendNames the names of the backends it provides, sorted
  */
-public record PluginInfo(String id, String version, Path directory, Set<String> backendNames) {
+record PluginInfo(String id, String version, Path directory, Set<String> backendNames) {
 
   /** Checks presence and copies the names into a sorted set. */
   public PluginInfo {

@@ -33,6 +33,29 @@ class ServeCommandTest {
         .isInstanceOf(CommandLine.TypeConversionException.class);
   }
 
+  /** One duration syntax for operators: the CLI reads what the plugins read (Go style and ISO-8601). */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({"1h30m, PT1H30M", "90s, PT90S", "PT1H30M, PT1H30M",
+      "500ms, PT0.5S"})
+  void serve_refreshIntervalAndFetchTimeout_acceptGoAndIsoDurations(String written, String meant) {
+    CommandLine.ParseResult parsed = Main.commandLine().parseArgs("serve", "--plugins-dir", "/plugins",
+        "--endpoint", "unix:///csi/csi.sock", "--node-id", "node-1",
+        "--refresh-interval", written, "--fetch-timeout", written);
+
+    ServeCommand serve = (ServeCommand) parsed.subcommand().commandSpec().userObject();
+    assertThat(serve.refreshInterval).isEqualTo(Duration.parse(meant));
+    assertThat(serve.fetchTimeout).isEqualTo(Duration.parse(meant));
+  }
+
+  @Test
+  void serve_durationInNeitherSyntax_failsWithTheAcceptedForms() {
+    assertThatThrownBy(() -> Main.commandLine().parseArgs("serve", "--plugins-dir", "/plugins",
+        "--endpoint", "unix:///csi/csi.sock", "--node-id", "node-1", "--refresh-interval", "soon"))
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("'soon' is not a duration")
+        .hasMessageContaining("1h30m");
+  }
+
   @Test
   void help_listsServe() {
     java.io.StringWriter out = new java.io.StringWriter();
