@@ -123,7 +123,7 @@ class ConcurrencyStormTest {
           outcome.leftovers.add(targets.get(v).toString());
         }
       }
-      assertThat(host.host.engine().volumeCount()).isZero();
+      assertThat(host.host.volumes().count()).isZero();
       LogHygiene.assertNoSecrets(minted, List.of(host.metricsText()));
     }
     try (Stream<Path> state = Files.list(root.resolve("state"))) {
@@ -168,7 +168,7 @@ class ConcurrencyStormTest {
       outcome.singleCandidates++;
     }
     Optional<String> seen = VolumeContent.generation(target, 10, 256);
-    boolean managed = host.host.engine().state(id).isPresent();
+    boolean managed = host.host.volumes().state(id).isPresent();
     boolean matches = candidates.stream().anyMatch(op -> op.generation == null
         ? seen.isEmpty() && !managed && !Files.exists(target)
         : seen.equals(Optional.of(op.generation)) && managed);

@@ -87,7 +87,7 @@ class OutageTest {
       for (Pod pod : pods) {
         host.client.node().nodePublishVolume(pod.request());
         assertThat(VolumeContent.generation(pod.target, 10, 256)).contains("2");
-        assertThat(host.host.engine().state(pod.volumeId).orElseThrow().failures()).isZero();
+        assertThat(host.host.volumes().state(pod.volumeId).orElseThrow().failures()).isZero();
       }
       for (Throwable answer : answers) {
         LogHygiene.assertNoSecrets(minted, answer);

@@ -5,16 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.passport.api.Backend;
+import dev.passport.api.BackendContext;
 import dev.passport.api.BackendException;
+import dev.passport.api.BackendFactory;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
-import dev.passport.host.PublishException;
-import dev.passport.host.cache.RefreshEngine;
+import dev.passport.api.PreparedVolume;
 import dev.passport.host.cache.StateStore;
 import dev.passport.host.metrics.HostMetrics;
+import dev.passport.host.plugins.BackendRegistry;
+import dev.passport.host.plugins.PluginLoadException;
+import dev.passport.host.publish.PublishException;
 import dev.passport.host.publish.PublishRequest;
 import dev.passport.host.publish.Publisher;
+import dev.passport.host.publish.VolumeReconciler;
 import dev.passport.host.volume.MountMode;
 import dev.passport.host.volume.Mounter;
 import dev.passport.testkit.LogHygiene;
@@ -29,10 +34,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -56,7 +58,8 @@ class PublishFuzzTest {
       PublishException.Code.INVALID_ARGUMENT, PublishException.Code.UNAUTHENTICATED,
       PublishException.Code.PERMISSION_DENIED, PublishException.Code.NOT_FOUND,
       PublishException.Code.FAILED_PRECONDITION, PublishException.Code.UNAVAILABLE,
-      PublishException.Code.DEADLINE_EXCEEDED, PublishException.Code.INTERNAL);
+      PublishException.Code.DEADLINE_EXCEEDED, PublishException.Code.RESOURCE_EXHAUSTED,
+      PublishException.Code.INTERNAL);
   private static final String[] CONTEXT_KEYS = {
       "backend", "csi.storage.k8s.io/pod.name", "csi.storage.k8s.io/pod.namespace",
       "csi.storage.k8s.io/pod.uid", "csi.storage.k8s.io/serviceAccount.name",
@@ -164,27 +167,21 @@ class PublishFuzzTest {
     final Path root = Files.createTempDirectory("passport-fuzz");
     final Path pods = Files.createDirectories(root.resolve("pods"));
     final Path state = Files.createDirectories(root.resolve("state"));
-    final ExecutorService fetches = Executors.newCachedThreadPool();
+    final BackendRegistry backends;
     final Publisher publisher;
 
     Sandbox() throws IOException {
-      RefreshEngine engine = RefreshEngine.builder()
+      VolumeReconciler reconciler = VolumeReconciler.builder()
           .mounter(Mounter.forMode(MountMode.DIRECTORY))
           .store(new StateStore(state))
-          .fetchExecutor(fetches)
           .build();
-      Backend backend = new FuzzBackend();
-      publisher = new Publisher(new Publisher.Backends() {
-        @Override
-        public Optional<Backend> backend(String name) {
-          return name.equals("fuzz") ? Optional.of(backend) : Optional.empty();
-        }
-
-        @Override
-        public Set<String> names() {
-          return Set.of("fuzz");
-        }
-      }, engine, "passport.csi.dev", HostMetrics.none());
+      try {
+        // the host's own decorator chain (deadline, log context, metric) around the fuzz backend
+        backends = BackendRegistry.builder().factory(new FuzzBackendFactory(), Map.of()).build();
+      } catch (PluginLoadException e) {
+        throw new IllegalStateException("the fuzz backend did not register", e);
+      }
+      publisher = new Publisher(backends, reconciler, "passport.csi.dev", HostMetrics.none());
     }
 
     void assertNothingOutside(Path target) throws IOException {
@@ -207,7 +204,7 @@ class PublishFuzzTest {
 
     @Override
     public void close() throws IOException {
-      fetches.shutdownNow();
+      backends.close();
       try (Stream<Path> all = Files.walk(root)) {
         for (Path path : all.sorted(Comparator.reverseOrder()).toList()) {
           Files.deleteIfExists(path);
@@ -220,22 +217,22 @@ class PublishFuzzTest {
    * A backend whose answers come from the fuzzer: attribute validation outcomes, failures of any
    * kind, and material with fuzzed paths, modes and sizes.
    */
-  private static final class FuzzBackend implements Backend {
+  private static final class FuzzBackend implements Backend<FuzzVolume> {
     /** The input being executed; publishes run one at a time, fetches on the host's executor. */
     static volatile FuzzedDataProvider current;
 
     @Override
-    public Set<String> requiredAudiences(Map<String, String> attributes) throws BackendException {
+    public FuzzVolume prepare(Map<String, String> attributes) throws BackendException {
       FuzzedDataProvider data = current;
       if (data != null && data.consumeBoolean() && data.consumeBoolean()) {
         throw new BackendException(BackendException.Kind.INVALID_ARGUMENT,
             "attribute " + attributes.keySet() + " rejected");
       }
-      return Set.of("fuzz");
+      return new FuzzVolume();
     }
 
     @Override
-    public Material fetch(FetchRequest request) throws BackendException {
+    public Material fetch(FuzzVolume volume, FetchRequest request) throws BackendException {
       request.token("fuzz");
       FuzzedDataProvider data = current;
       if (data == null) {
@@ -250,7 +247,7 @@ class PublishFuzzTest {
         for (int i = 0; i < count; i++) {
           String path = data.consumeBoolean() ? "f" + i : data.consumeString(40);
           byte[] content = data.consumeBytes(data.consumeInt(0, 64));
-          files.add(new MaterialFile(path, content, data.consumeInt(0, 0777)));
+          files.add(MaterialFile.of(path, content, data.consumeInt(0, 0777)));
         }
         try {
           return Material.of(files);
@@ -262,6 +259,26 @@ class PublishFuzzTest {
 
     @Override
     public void close() {}
+  }
+
+  /** Every fuzzed volume needs the one audience. */
+  private record FuzzVolume() implements PreparedVolume {
+    @Override
+    public Set<String> audiences() {
+      return Set.of("fuzz");
+    }
+  }
+
+  private static final class FuzzBackendFactory implements BackendFactory {
+    @Override
+    public String name() {
+      return "fuzz";
+    }
+
+    @Override
+    public Backend<?> create(Map<String, String> config, BackendContext context) {
+      return new FuzzBackend();
+    }
   }
 
   static {

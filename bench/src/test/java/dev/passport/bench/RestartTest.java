@@ -50,7 +50,7 @@ class RestartTest {
 
     clock.advance(Duration.ofMinutes(2));
     try (InProcessHost second = new InProcessHost(dir, backend, clock, Duration.ofMinutes(5))) {
-      assertThat(second.host.engine().volumeCount()).as("volumes resumed").isEqualTo(VOLUMES);
+      assertThat(second.host.volumes().count()).as("volumes resumed").isEqualTo(VOLUMES);
       assertThat(backend.calls()).as("backend calls at start-up").isEqualTo(VOLUMES);
 
       for (String id : ids) {

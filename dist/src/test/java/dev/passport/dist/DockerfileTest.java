@@ -46,6 +46,24 @@ class DockerfileTest {
   }
 
   @Test
+  void image_leavesOutTheTools_andLibHoldsNoTestOrToolJar() throws IOException {
+    assumeTrue(Files.isDirectory(ASSEMBLY.resolve("lib")),
+        "the assembly is not built in this run (" + ASSEMBLY + "); run `mvn -B -pl dist -am verify`");
+    List<String> sources = instructions().stream().filter(i -> i.keyword().equals("COPY"))
+        .flatMap(i -> sources(i).stream()).toList();
+
+    assertThat(sources).as("the privileged image carries no token minter or dev server")
+        .noneMatch(source -> source.startsWith("tools") || source.equals(".") || source.equals("./"));
+    try (var jars = Files.list(ASSEMBLY.resolve("lib"))) {
+      assertThat(jars.map(jar -> jar.getFileName().toString()).toList())
+          .noneMatch(jar -> jar.startsWith("plugin-testkit") || jar.startsWith("plugin-conformance")
+              || jar.startsWith("tools-") || jar.startsWith("junit") || jar.startsWith("assertj")
+              || jar.startsWith("bcp") || jar.startsWith("bcutil"));
+    }
+    assertThat(ASSEMBLY.resolve("tools")).as("the tools ship apart, next to lib/").isDirectory();
+  }
+
+  @Test
   void entrypoint_isTheLauncher_andTheAssemblyHasIt() throws IOException {
     assumeTrue(Files.isDirectory(ASSEMBLY.resolve("bin")),
         "the assembly is not built in this run (" + ASSEMBLY + "); run `mvn -B -pl dist -am verify`");

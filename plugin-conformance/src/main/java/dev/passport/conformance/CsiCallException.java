@@ -20,8 +20,9 @@ public final class CsiCallException extends RuntimeException {
   private final Code code;
   private final String description;
 
-  CsiCallException(String method, Code code, String description, Throwable cause) {
-    super(method + " failed: " + code + (description != null ? ": " + description : ""), cause);
+  /** The message reads as gRPC's own: {@code CODE: description}. */
+  CsiCallException(Code code, String description, Throwable cause) {
+    super(code + (description != null ? ": " + description : ""), cause);
     this.code = requireNonNull(code, "code is null");
     this.description = description;
   }

@@ -154,31 +154,28 @@ public final class FakeKubelet implements AutoCloseable {
 
   /** Identity.Probe, as the livenessprobe sidecar calls it. */
   public Csi.ProbeResponse probe() {
-    return call("Probe", () -> identity().probe(Csi.ProbeRequest.getDefaultInstance()));
+    return call(() -> identity().probe(Csi.ProbeRequest.getDefaultInstance()));
   }
 
   /** Identity.GetPluginInfo, as node-driver-registrar calls it. */
   public Csi.GetPluginInfoResponse pluginInfo() {
-    return call("GetPluginInfo",
-        () -> identity().getPluginInfo(Csi.GetPluginInfoRequest.getDefaultInstance()));
+    return call(() -> identity().getPluginInfo(Csi.GetPluginInfoRequest.getDefaultInstance()));
   }
 
   /** Identity.GetPluginCapabilities. */
   public Csi.GetPluginCapabilitiesResponse pluginCapabilities() {
-    return call("GetPluginCapabilities", () -> identity().getPluginCapabilities(
+    return call(() -> identity().getPluginCapabilities(
         Csi.GetPluginCapabilitiesRequest.getDefaultInstance()));
   }
 
   /** Node.NodeGetInfo, as kubelet calls it when it registers the driver. */
   public Csi.NodeGetInfoResponse nodeInfo() {
-    return call("NodeGetInfo",
-        () -> node().nodeGetInfo(Csi.NodeGetInfoRequest.getDefaultInstance()));
+    return call(() -> node().nodeGetInfo(Csi.NodeGetInfoRequest.getDefaultInstance()));
   }
 
   /** Node.NodeGetCapabilities. */
   public Csi.NodeGetCapabilitiesResponse nodeCapabilities() {
-    return call("NodeGetCapabilities",
-        () -> node().nodeGetCapabilities(Csi.NodeGetCapabilitiesRequest.getDefaultInstance()));
+    return call(() -> node().nodeGetCapabilities(Csi.NodeGetCapabilitiesRequest.getDefaultInstance()));
   }
 
   /**
@@ -228,7 +225,7 @@ public final class FakeKubelet implements AutoCloseable {
         .setVolumeId(requireNonNull(volumeId, "volumeId is null"))
         .setTargetPath(requireNonNull(targetPath, "targetPath is null").toString())
         .build();
-    call("NodeUnpublishVolume", () -> node().nodeUnpublishVolume(request));
+    call(() -> node().nodeUnpublishVolume(request));
   }
 
   /**
@@ -246,7 +243,7 @@ public final class FakeKubelet implements AutoCloseable {
    */
   public Csi.NodePublishVolumeResponse publish(Csi.NodePublishVolumeRequest request) {
     requireNonNull(request, "request is null");
-    return call("NodePublishVolume", () -> node().nodePublishVolume(request));
+    return call(() -> node().nodePublishVolume(request));
   }
 
   /**
@@ -322,12 +319,11 @@ public final class FakeKubelet implements AutoCloseable {
   }
 
   /** gRPC's exception becomes ours: callers need no gRPC of the host's version. */
-  private static <T> T call(String method, Supplier<T> rpc) {
+  private static <T> T call(Supplier<T> rpc) {
     try {
       return rpc.get();
     } catch (StatusRuntimeException e) {
-      throw new CsiCallException(method,
-          CsiCallException.Code.valueOf(e.getStatus().getCode().name()),
+      throw new CsiCallException(CsiCallException.Code.valueOf(e.getStatus().getCode().name()),
           e.getStatus().getDescription(), e);
     }
   }

@@ -41,13 +41,13 @@ import dev.passport.testkit.Pods;
 /**
  * Issue 4's "done when": a plugin written in a separate Maven project
  * ({@code examples/token-exchange-plugin}, no parent from this reactor) compiles against
- * plugin-api and plugin-testkit, passes {@link BackendConformance} in its own build, and the plugin
- * directory that build packages is loaded by a real host and serves a volume.
+ * plugin-api, tests with plugin-testkit and plugin-conformance (the shaded jar, the host inside),
+ * passes {@link BackendConformance} in its own build, and the plugin directory that build
+ * packages is loaded by a real host and serves a volume.
  *
  * <p>The external build cannot see this reactor, and {@code mvn verify} installs nothing, so it
  * gets a local repository of its own: this reactor's artifacts (the poms, and the jars from
- * {@code target/}; the testkit's from its classes, as its own test phase runs before its jar
- * exists) and, for everything else, the reactor's local repository as a {@code file://} remote,
+ * {@code target/}) and, for everything else, the reactor's local repository as a {@code file://} remote,
  * which this build has mostly filled already (Maven Central behind it for the rest). Skipped with
  * a reason when {@code mvn} is missing, the reactor's jars are not built, the build cannot download
  * what it needs (offline), or with {@code -Dpassport.skipExternalBuild=true}.
@@ -69,7 +69,7 @@ class ExternalPluginProjectTest {
         "-Dpassport.skipExternalBuild=true");
     Path root = Path.of("").toAbsolutePath().getParent();
     Assumptions.assumeTrue(Files.isDirectory(root.resolve(EXAMPLE)), "no " + EXAMPLE + " under "
-        + root + "; run the test from the plugin-testkit module directory");
+        + root + "; run the test from the plugin-conformance module directory");
     Path mvn = onPath("mvn");
     Path reactorRepository = reactorRepository();
     Path repository = work.resolve("repository");
@@ -81,14 +81,15 @@ class ExternalPluginProjectTest {
     assertThat(Files.readString(project.resolve("target/surefire-reports/"
         + "TEST-dev.passport.examples.tokenexchange.TokenExchangeConformanceTest.xml")))
         .as("the conformance suite ran in the external build, every case passing")
-        .contains("tests=\"15\"", "failures=\"0\"", "errors=\"0\"", "skipped=\"0\"");
+        .contains("tests=\"16\"", "failures=\"0\"", "errors=\"0\"", "skipped=\"0\"");
     Path plugin = project.resolve("target/plugin");
     assertThat(list(plugin.resolve("lib")))
-        .as("plain jars: the plugin and its own libraries, neither plugin-api nor the testkit")
+        .as("plain jars: the plugin and its own libraries; neither plugin-api, the testkit,"
+            + " the conformance suite nor the host")
         .contains("passport-plugin-token-exchange-1.0.0-SNAPSHOT.jar",
             "jackson-databind-2.23.0.jar")
         .noneMatch(jar -> jar.startsWith("plugin-api") || jar.startsWith("plugin-testkit")
-            || jar.startsWith("host"));
+            || jar.startsWith("plugin-conformance") || jar.startsWith("host"));
 
     publishThroughTheLoadedPlugin(plugin, work);
   }
@@ -155,11 +156,17 @@ class ExternalPluginProjectTest {
     }
   }
 
-  /** What {@code mvn install} would have put there: each reactor pom, and its jar if any. */
+  /**
+   * What {@code mvn install} would have put there: the parents' poms, and each module's pom and
+   * jar. This test runs after package (failsafe), so plugin-conformance's jar is the shaded one a
+   * plugin author gets; the testkit's jar may be missing when only its classes were built.
+   */
   private static void installReactorArtifacts(Path root, Path reactorRepository, Path repository,
       Path work) throws IOException {
+    install(repository, "passport-build-parent", root.resolve("build-parent/pom.xml"),
+        Optional.empty());
     install(repository, "passport-parent", root.resolve("pom.xml"), Optional.empty());
-    for (String module : List.of("plugin-api", "host")) {
+    for (String module : List.of("plugin-api", "plugin-support", "plugin-conformance")) {
       Path built = root.resolve(module + "/target/" + module + "-" + VERSION + ".jar");
       Path installed = artifactDirectory(reactorRepository, module)
           .resolve(module + "-" + VERSION + ".jar");
@@ -168,8 +175,9 @@ class ExternalPluginProjectTest {
           + " exists; build the reactor first (mvn verify from " + root + ")");
       install(repository, module, root.resolve(module + "/pom.xml"), Optional.of(jar));
     }
-    Path testkitJar = jar(root.resolve("plugin-testkit/target/classes"),
-        work.resolve("plugin-testkit.jar"));
+    Path testkitBuilt = root.resolve("plugin-testkit/target/plugin-testkit-" + VERSION + ".jar");
+    Path testkitJar = Files.exists(testkitBuilt) ? testkitBuilt
+        : jar(root.resolve("plugin-testkit/target/classes"), work.resolve("plugin-testkit.jar"));
     install(repository, "plugin-testkit", root.resolve("plugin-testkit/pom.xml"),
         Optional.of(testkitJar));
   }

@@ -7,6 +7,7 @@ import dev.passport.api.BackendFactory;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
+import dev.passport.api.PreparedVolume;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,7 +65,8 @@ public final class BenchBackendFactory implements BackendFactory {
   }
 
   @Override
-  public Backend create(Map<String, String> config, BackendContext context) throws BackendException {
+  public Backend<?> create(Map<String, String> config, BackendContext context)
+      throws BackendException {
     for (String key : config.keySet()) {
       if (!CONFIG_KEYS.contains(key)) {
         throw new BackendException(BackendException.Kind.INVALID_ARGUMENT,
@@ -112,7 +114,16 @@ public final class BenchBackendFactory implements BackendFactory {
     failure.set(kind);
   }
 
-  private final class Bench implements Backend {
+  /** A volume's attributes, parsed once: the file count and size, the generation, the kind. */
+  record BenchVolume(int files, int fileSize, String generation, String kind)
+      implements PreparedVolume {
+    @Override
+    public Set<String> audiences() {
+      return Set.of(AUDIENCE);
+    }
+  }
+
+  private final class Bench implements Backend<BenchVolume> {
     private final Clock clock;
     private final int files;
     private final int fileSize;
@@ -126,21 +137,20 @@ public final class BenchBackendFactory implements BackendFactory {
     }
 
     @Override
-    public Set<String> requiredAudiences(Map<String, String> attributes) throws BackendException {
+    public BenchVolume prepare(Map<String, String> attributes) throws BackendException {
       for (String key : attributes.keySet()) {
         if (!ATTRIBUTE_KEYS.contains(key)) {
           throw new BackendException(BackendException.Kind.INVALID_ARGUMENT,
               "unknown volume attribute \"" + key + "\" for backend bench; known: " + ATTRIBUTE_KEYS);
         }
       }
-      intIn(attributes, FILES, files, 1, MAX_FILES, "volume attribute");
-      intIn(attributes, FILE_SIZE, fileSize, 0, MAX_FILE_SIZE, "volume attribute");
-      kind(attributes);
-      return Set.of(AUDIENCE);
+      return new BenchVolume(intIn(attributes, FILES, files, 1, MAX_FILES, "volume attribute"),
+          intIn(attributes, FILE_SIZE, fileSize, 0, MAX_FILE_SIZE, "volume attribute"),
+          attributes.getOrDefault(GENERATION, "0"), kind(attributes));
     }
 
     @Override
-    public Material fetch(FetchRequest request) throws BackendException {
+    public Material fetch(BenchVolume volume, FetchRequest request) throws BackendException {
       request.token(AUDIENCE);
       Instant now = clock.instant();
       calls.incrementAndGet();
@@ -149,17 +159,14 @@ public final class BenchBackendFactory implements BackendFactory {
       if (failing != null) {
         throw new BackendException(failing, "bench backend is down (" + failing + ")");
       }
-      Map<String, String> attributes = request.attributes();
-      int count = intIn(attributes, FILES, files, 1, MAX_FILES, "volume attribute");
-      int size = intIn(attributes, FILE_SIZE, fileSize, 0, MAX_FILE_SIZE, "volume attribute");
       String served = servedGeneration.get();
-      String generation = served != null ? served : attributes.getOrDefault(GENERATION, "0");
-      List<MaterialFile> content = new ArrayList<>(count);
-      for (int i = 0; i < count; i++) {
-        content.add(MaterialFile.of(fileName(i), content(generation, i, size)));
+      String generation = served != null ? served : volume.generation();
+      List<MaterialFile> content = new ArrayList<>(volume.files());
+      for (int i = 0; i < volume.files(); i++) {
+        content.add(MaterialFile.of(fileName(i), content(generation, i, volume.fileSize())));
       }
       Material material = Material.of(content);
-      return switch (kind(attributes)) {
+      return switch (volume.kind()) {
         case "lease" -> material.withExpiresAt(now.plus(Duration.ofMinutes(30)))
             .withRefreshAt(now.plus(Duration.ofMinutes(20)));
         case "cert" -> material.withExpiresAt(now.plus(Duration.ofHours(24)))
