@@ -8,11 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.passport.host.PassportHost;
 import dev.passport.host.volume.MountMode;
 import dev.passport.conformance.FakeKubelet;
+import dev.passport.conformance.HostRuntime;
 import dev.passport.testkit.LogCapture;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
 import dev.passport.testkit.Pods;
-import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;
@@ -36,8 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The packaged plugin directory ({@code target/plugin}, built by {@code package}) loaded by the real
  * host through its isolated class loader, next to another plugin: the plugin runs on its own gRPC
- * and protobuf while the host, on this test's class path, runs its own newer ones. Runs in the
- * {@code with-host} execution at {@code integration-test}.
+ * and protobuf while the host (inside the self-contained plugin-conformance jar, its libraries
+ * relocated) runs its own newer ones. Runs with failsafe after {@code package}.
  */
 class GcpPluginDirectoryIT {
 
@@ -104,7 +104,7 @@ class GcpPluginDirectoryIT {
 
     String pluginGrpc = bundledVersion("grpc-api-");
     String pluginProtobuf = bundledVersion("protobuf-java-");
-    String hostGrpc = ManagedChannel.class.getPackage().getImplementationVersion();
+    String hostGrpc = HostRuntime.grpcVersion();
     assertThat(pluginGrpc).as("the test needs the host and the plugin on different gRPC")
         .isNotEqualTo(hostGrpc);
     assertThat(logs.lines()).as("the gcp plugin's startup line")
