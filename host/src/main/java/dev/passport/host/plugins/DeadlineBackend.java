@@ -8,7 +8,6 @@ import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.PreparedVolume;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -24,25 +23,19 @@ import org.slf4j.LoggerFactory;
  * a {@link BackendException}: a full executor, a timeout, a null answer, an unchecked exception.
  * {@code prepare}, {@code release} and {@code close} run on the caller's thread, as before.
  */
-final class DeadlineBackend<V extends PreparedVolume> implements Backend<V> {
+final class DeadlineBackend<V extends PreparedVolume> extends ForwardingBackend<V> {
 
   private static final Logger LOG = LoggerFactory.getLogger(DeadlineBackend.class);
 
   private final String name;
-  private final Backend<V> delegate;
   private final ExecutorService executor;
   private final Duration timeout;
 
   DeadlineBackend(String name, Backend<V> delegate, ExecutorService executor, Duration timeout) {
+    super(delegate);
     this.name = requireNonNull(name, "name is null");
-    this.delegate = requireNonNull(delegate, "delegate is null");
     this.executor = requireNonNull(executor, "executor is null");
     this.timeout = requireNonNull(timeout, "timeout is null");
-  }
-
-  @Override
-  public V prepare(Map<String, String> attributes) throws BackendException {
-    return delegate.prepare(attributes);
   }
 
   @Override
@@ -79,15 +72,5 @@ final class DeadlineBackend<V extends PreparedVolume> implements Backend<V> {
       throw new BackendException(BackendException.Kind.INTERNAL,
           "unexpected " + cause.getClass().getSimpleName() + "; see the driver's log");
     }
-  }
-
-  @Override
-  public void release(String volumeId) throws BackendException {
-    delegate.release(volumeId);
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
   }
 }

@@ -9,22 +9,15 @@ import dev.passport.api.Material;
 import dev.passport.api.PreparedVolume;
 import dev.passport.host.volume.InvalidMaterialException;
 import dev.passport.host.volume.MaterialLimits;
-import java.util.Map;
 
 /** Checks what a backend answered against the material limits before anything else sees it. */
-final class LimitedBackend<V extends PreparedVolume> implements Backend<V> {
+final class LimitedBackend<V extends PreparedVolume> extends ForwardingBackend<V> {
 
-  private final Backend<V> delegate;
   private final MaterialLimits limits;
 
   LimitedBackend(Backend<V> delegate, MaterialLimits limits) {
-    this.delegate = requireNonNull(delegate, "delegate is null");
+    super(delegate);
     this.limits = requireNonNull(limits, "limits is null");
-  }
-
-  @Override
-  public V prepare(Map<String, String> attributes) throws BackendException {
-    return delegate.prepare(attributes);
   }
 
   @Override
@@ -36,15 +29,5 @@ final class LimitedBackend<V extends PreparedVolume> implements Backend<V> {
       throw new UnusableMaterialException(e);
     }
     return material;
-  }
-
-  @Override
-  public void release(String volumeId) throws BackendException {
-    delegate.release(volumeId);
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
   }
 }

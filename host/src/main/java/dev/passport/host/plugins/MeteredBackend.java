@@ -10,24 +10,17 @@ import dev.passport.api.PreparedVolume;
 import dev.passport.host.metrics.HostMetrics;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 
 /** Records every fetch: its duration and {@code ok}, the failure kind, or {@code invalid_material}. */
-final class MeteredBackend<V extends PreparedVolume> implements Backend<V> {
+final class MeteredBackend<V extends PreparedVolume> extends ForwardingBackend<V> {
 
   private final String name;
-  private final Backend<V> delegate;
   private final HostMetrics metrics;
 
   MeteredBackend(String name, Backend<V> delegate, HostMetrics metrics) {
+    super(delegate);
     this.name = requireNonNull(name, "name is null");
-    this.delegate = requireNonNull(delegate, "delegate is null");
     this.metrics = requireNonNull(metrics, "metrics is null");
-  }
-
-  @Override
-  public V prepare(Map<String, String> attributes) throws BackendException {
-    return delegate.prepare(attributes);
   }
 
   @Override
@@ -45,15 +38,5 @@ final class MeteredBackend<V extends PreparedVolume> implements Backend<V> {
     } finally {
       metrics.fetch(name, result, Duration.ofNanos(System.nanoTime() - started));
     }
-  }
-
-  @Override
-  public void release(String volumeId) throws BackendException {
-    delegate.release(volumeId);
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
   }
 }
