@@ -160,12 +160,17 @@ public final class AtomicWriter {
 
   /**
    * Whether the volume has been written ({@code ..data} exists): a republish of such a volume
-   * must keep its content when a refresh fails. Cheap: one lstat.
+   * must keep its content when a refresh fails. Cheap: one open and one fstatat.
    */
   public boolean hasContent() {
     try {
-      return Fs.lstat(target.resolve(DATA_LINK)).filter(Fs.Stat::isSymbolicLink).isPresent()
-          && Fs.lstat(target).filter(Fs.Stat::isDirectory).isPresent();
+      Optional<Fs.Dir> opened = openTargetIfPresent();
+      if (opened.isEmpty()) {
+        return false;
+      }
+      try (Fs.Dir dir = opened.get()) {
+        return dir.statEntry(DATA_LINK).filter(Fs.Stat::isSymbolicLink).isPresent();
+      }
     } catch (IOException e) {
       return false;
     }

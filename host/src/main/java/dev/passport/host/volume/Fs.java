@@ -348,18 +348,6 @@ final class Fs {
     return openDirectoryAt(Libc.AT_FDCWD, absolute, absolute);
   }
 
-  /** Like {@link #openDirectory(Path)}, but empty when nothing is there. */
-  static Optional<Dir> openDirectoryIfPresent(Path path) throws IOException {
-    try {
-      return Optional.of(openDirectory(path));
-    } catch (ErrnoException e) {
-      if (e.errno() == Libc.ENOENT) {
-        return Optional.empty();
-      }
-      throw e;
-    }
-  }
-
   /** lstat by path (the last component is not followed). Empty if missing. */
   static Optional<Stat> lstat(Path path) throws IOException {
     byte[] raw = new byte[STAT_BYTES];
