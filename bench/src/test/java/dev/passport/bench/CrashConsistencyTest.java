@@ -32,6 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
  * complete set of files (the last acknowledged one, or one whose publish was in flight), never a
  * mix and never nothing once published; afterwards unpublish still removes everything.
  *
+ * <p>Issue 14's writer (directory descriptors, debris removed by exact name): after every kill a
+ * target holds only names that writer makes ({@code ..data}, {@code ..data_tmp}, its timestamped
+ * directories, {@code name -> ..data/name} links), and the first complete publish after the kills
+ * removes every leftover of the cut-short writes.
+ *
  * <p>{@code bench.r1.kills} kills (20 in CI, 200 with -Plong); the seed is printed for replays.
  */
 class CrashConsistencyTest {
@@ -40,6 +45,9 @@ class CrashConsistencyTest {
   private static final int WORKERS = 2;
   private static final int FILES = 6;
   private static final int FILE_SIZE = 300;
+  /** The writer's timestamped data directories (AtomicWriter.DATA_DIR). */
+  private static final java.util.regex.Pattern DATA_DIR =
+      java.util.regex.Pattern.compile("\\.\\.\\d{4}_\\d{2}_\\d{2}_\\d{2}_\\d{2}_\\d{2}\\.\\d+");
 
   @TempDir Path dir;
   private final List<String> minted = new ArrayList<>();
@@ -113,6 +121,7 @@ class CrashConsistencyTest {
         String generation = "final-" + volume.id;
         host.client.node().nodePublishVolume(volume.request(host.token, generation));
         assertThat(VolumeContent.generation(volume.target, FILES, FILE_SIZE)).contains(generation);
+        assertNoDebris(volume.target);
         host.client.node().nodeUnpublishVolume(Kubelet.unpublish(volume.id, volume.target));
         assertThat(volume.target).doesNotExist();
       }
@@ -191,6 +200,37 @@ class CrashConsistencyTest {
             .isPresent();
       }
       seen.ifPresent(g -> assertThat(allowed).as(when + ": generation of " + volume.id).contains(g));
+      assertOnlyWriterNames(volume.target, when);
+    }
+  }
+
+  /** The writer's own names, as a kill may leave them; anything else means it wrote elsewhere. */
+  private static void assertOnlyWriterNames(Path target, String when) throws IOException {
+    if (!Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> entries = Files.list(target)) {
+      for (Path entry : entries.toList()) {
+        String name = entry.getFileName().toString();
+        boolean writers = name.equals("..data") || name.equals("..data_tmp")
+            ? Files.isSymbolicLink(entry)
+            : DATA_DIR.matcher(name).matches()
+                ? Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                : Files.isSymbolicLink(entry)
+                    && Files.readSymbolicLink(entry).equals(Path.of("..data", name));
+        assertThat(writers).as(when + ": " + entry + " is not a name the writer makes").isTrue();
+      }
+    }
+  }
+
+  /** After a complete publish: ..data, the one directory it names, and one link per file. */
+  private static void assertNoDebris(Path target) throws IOException {
+    Path current = Files.readSymbolicLink(target.resolve("..data"));
+    try (Stream<Path> entries = Files.list(target)) {
+      assertThat(entries.map(p -> p.getFileName().toString())
+              .filter(name -> name.startsWith("..")))
+          .as(target + " after a complete publish")
+          .containsExactlyInAnyOrder("..data", current.toString());
     }
   }
 

@@ -22,6 +22,7 @@ import dev.passport.host.plugins.UnusableMaterialException;
 import dev.passport.host.publish.PublishException.Code;
 import dev.passport.host.volume.AtomicWriter;
 import dev.passport.host.volume.ContentHash;
+import dev.passport.host.volume.MaterialLimits;
 import dev.passport.host.volume.Mounter;
 import dev.passport.host.volume.ProvenContent;
 import dev.passport.host.volume.WriteResult;
@@ -52,7 +53,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Due, token rotated, or nothing known: fetch, then write only if the content changed.
  *   <li>A failed refresh keeps the content and answers UNAVAILABLE; the volume backs off, and
  *       republishes inside the window do not reach the backend.
- *   <li>A failed first publish leaves nothing behind.
+ *   <li>A failed first publish leaves nothing of its own behind; what was at the target before stays.
  * </ul>
  *
  * <p>Callers serialise calls per volume (the publisher's volume locks); different volumes run
@@ -64,7 +65,10 @@ public final class VolumeReconciler {
 
   private final Clock clock;
   private final Mounter mounter;
-  private final long volumeSizeLimit;
+  /** The tmpfs size of each volume: room for the old and the new copy at the limits. */
+  private final long tmpfsSize;
+  /** The most a volume may hold; reads of a volume stop there. */
+  private final long readLimit;
   private final HostMetrics metrics;
   private final RefreshRule rule;
   private final Duration fetchTimeout;
@@ -75,7 +79,9 @@ public final class VolumeReconciler {
   private VolumeReconciler(Builder b) throws IOException {
     this.clock = requireNonNull(b.clock, "clock is null");
     this.mounter = requireNonNull(b.mounter, "mounter is null");
-    this.volumeSizeLimit = b.volumeSizeLimit;
+    MaterialLimits limits = requireNonNull(b.limits, "limits is null");
+    this.tmpfsSize = Math.max(b.volumeSizeLimit, limits.replaceableBytes());
+    this.readLimit = limits.maxTotalBytes();
     this.metrics = requireNonNull(b.metrics, "metrics is null");
     this.rule = new RefreshRule(b.refreshInterval, b.random);
     this.fetchTimeout = requireNonNull(b.fetchTimeout, "fetchTimeout is null");
@@ -109,7 +115,7 @@ public final class VolumeReconciler {
     Instant now = clock.instant();
     CacheKey key = spec.cacheKey();
     VolumeState state = states.state(spec.volumeId()).orElse(null);
-    AtomicWriter writer = new AtomicWriter(spec.target());
+    AtomicWriter writer = new AtomicWriter(spec.target(), readLimit);
     boolean hasContent = writer.hasContent();
 
     Optional<CachedMaterial> cached = cache.get(key);
@@ -141,8 +147,10 @@ public final class VolumeReconciler {
   }
 
   /**
-   * Removes a volume: unmounts and deletes the target, forgets its state and cached material, and
-   * lets the backend release what it holds. Unknown volumes and missing targets are fine.
+   * Removes a volume: unmounts it, deletes what Passport wrote at the target (and the target if
+   * that leaves it empty; anything else stays and is logged), forgets its state and cached
+   * material, and lets the backend release what it holds. Unknown volumes and missing targets are
+   * fine, and touch nothing Passport did not write.
    */
   void unpublish(String volumeId, Path target,
       Function<String, Optional<RegisteredBackend>> backends) throws PublishException {
@@ -188,7 +196,7 @@ public final class VolumeReconciler {
     LOG.warn("volume {} of pod {} was lost or modified; rewriting it from the cache",
         spec.volumeId(), state.pod());
     try {
-      mounter.mount(spec.target(), volumeSizeLimit);
+      mounter.mount(spec.target(), tmpfsSize);
       WriteResult written = writer.write(cached.material().files(), spec.fsGroup());
       states.restored(state, written.dataDirName());
       proven.written(spec.volumeId(), writer);
@@ -213,7 +221,7 @@ public final class VolumeReconciler {
     try {
       cache.invalidate(key);
       CachedMaterial fetched = fetchOnce(key, spec, volume, previous, now);
-      mounter.mount(spec.target(), volumeSizeLimit);
+      mounter.mount(spec.target(), tmpfsSize);
       WriteResult written = writer.write(fetched.material().files(), spec.fsGroup());
       if (!written.written()) {
         metrics.writeSkipped(spec.backend());
@@ -349,6 +357,7 @@ public final class VolumeReconciler {
     }
   }
 
+  /** Removes only what this publish wrote: content that was at the target before stays (issue 14). */
   private void cleanUpFirstPublish(VolumeSpec spec) {
     try {
       mounter.unmountAndRemove(spec.target());
@@ -393,6 +402,7 @@ public final class VolumeReconciler {
     private Clock clock = Clock.systemUTC();
     private Mounter mounter;
     private long volumeSizeLimit = 16L * 1024 * 1024;
+    private MaterialLimits limits = MaterialLimits.defaults();
     private StateStore store;
     private HostMetrics metrics = HostMetrics.none();
     private Duration refreshInterval = Duration.ofMinutes(5);
@@ -412,9 +422,18 @@ public final class VolumeReconciler {
       return this;
     }
 
-    /** The tmpfs size of each volume. */
+    /**
+     * The least tmpfs size of each volume; raised to {@link MaterialLimits#replaceableBytes()} of
+     * the {@link #limits} so a volume at the limits can always be replaced.
+     */
     public Builder volumeSizeLimit(long bytes) {
       this.volumeSizeLimit = bytes;
+      return this;
+    }
+
+    /** The material limits the backends' chain enforces (the registry's): size tmpfs and reads. */
+    public Builder limits(MaterialLimits limits) {
+      this.limits = limits;
       return this;
     }
 

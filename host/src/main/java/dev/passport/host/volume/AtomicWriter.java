@@ -4,31 +4,21 @@ import static java.util.Objects.requireNonNull;
 
 import dev.passport.api.MaterialFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +35,17 @@ import org.slf4j.LoggerFactory;
  *   db -> ..data/db
  * </pre>
  *
+ * <p>The pod owns everything inside the target and may change it between and during writes (issue
+ * 14), so the writer never follows a link it did not create: it opens the target once with
+ * {@code O_NOFOLLOW|O_DIRECTORY} and does everything else relative to that descriptor and to the
+ * descriptors of the directories it creates ({@link Fs}): files are created with
+ * {@code O_CREAT|O_EXCL|O_NOFOLLOW}, modes and groups are set on descriptors, reads open with
+ * {@code O_NOFOLLOW|O_NONBLOCK} and refuse anything fstat does not call a regular file, and the
+ * total read is bounded. Debris removal deletes only names of the writer's own patterns
+ * ({@code ..data}, {@code ..data_tmp}, {@code ..<timestamp>.<digits>} directories and
+ * {@code name -> ..data/name} links), and descends only through directories opened without
+ * following links on the target's own file system.
+ *
  * <p>Not thread-safe for one target: the host serialises calls per volume.
  */
 public final class AtomicWriter {
@@ -52,6 +53,8 @@ public final class AtomicWriter {
 
   static final String DATA_LINK = "..data";
   static final String DATA_TMP_LINK = "..data_tmp";
+  /** The writer's own data directories: {@code ..yyyy_MM_dd_HH_mm_ss.<digits>}, nothing else. */
+  static final Pattern DATA_DIR = Pattern.compile("\\.\\.\\d{4}_\\d{2}_\\d{2}_\\d{2}_\\d{2}_\\d{2}\\.\\d{1,20}");
 
   /** Test hook: called after each step; throwing simulates a failure (or crash) right there. */
   interface Step {
@@ -74,21 +77,42 @@ public final class AtomicWriter {
   private static final int GROUP_TARGET_MODE = 0750;
   /** Without an fsGroup the files' own modes decide who reads, so directories do not restrict. */
   private static final int PLAIN_DIR_MODE = 0555;
-
-  /** In mode-bit order: owner rwx, group rwx, others rwx (0400 down to 0001). */
-  private static final PosixFilePermission[] PERMISSIONS = PosixFilePermission.values();
+  /** While a data directory is filled, only its owner can reach it. */
+  private static final int PRIVATE_DIR_MODE = 0700;
+  /** Deeper than any path MaterialLimits allows: a pod-made tree this deep is not walked. */
+  private static final int MAX_DEPTH = 64;
+  /** A fresh data directory name is random; give up if this many are taken. */
+  private static final int NAME_ATTEMPTS = 16;
 
   private final Path target;
+  private final long readLimitBytes;
   private final Clock clock;
   private final Step step;
 
-  /** A writer for the volume whose root is {@code target} (which must exist when writing). */
+  /** A writer for the volume whose root is {@code target}, reading back at most the default limit. */
   public AtomicWriter(Path target) {
-    this(target, Clock.systemUTC(), name -> {});
+    this(target, MaterialLimits.defaults().maxTotalBytes());
+  }
+
+  /**
+   * A writer for the volume whose root is {@code target} (which must exist when writing). Reads of
+   * the volume (verification, read-back after a restart) stop at {@code readLimitBytes} in total:
+   * more than that was not written by us.
+   */
+  public AtomicWriter(Path target, long readLimitBytes) {
+    this(target, readLimitBytes, Clock.systemUTC(), name -> {});
   }
 
   AtomicWriter(Path target, Clock clock, Step step) {
+    this(target, MaterialLimits.defaults().maxTotalBytes(), clock, step);
+  }
+
+  AtomicWriter(Path target, long readLimitBytes, Clock clock, Step step) {
     this.target = requireNonNull(target, "target is null").toAbsolutePath().normalize();
+    if (readLimitBytes < 1) {
+      throw new IllegalArgumentException("readLimitBytes is " + readLimitBytes + ", must be at least 1");
+    }
+    this.readLimitBytes = readLimitBytes;
     this.clock = requireNonNull(clock, "clock is null");
     this.step = requireNonNull(step, "step is null");
   }
@@ -111,40 +135,51 @@ public final class AtomicWriter {
     if (problem.isPresent()) {
       throw new IllegalArgumentException(problem.get());
     }
-    requireTargetDirectory();
-    Set<String> names = topLevelNames(files);
-    for (String name : names) {
-      requireNothingInTheWay(name);
-    }
-    String hash = ContentHash.of(files);
+    try (Fs.Dir dir = openTarget()) {
+      Set<String> names = topLevelNames(files);
+      for (String name : names) {
+        requireNothingInTheWay(dir, name);
+      }
+      String hash = ContentHash.of(files);
 
-    Optional<String> current = currentDataDirName();
-    if (current.isPresent() && hashOf(current.get()).filter(hash::equals).isPresent()
-        && groupMatches(current.get(), fsGroup)) {
-      // Unchanged; still repair what a crash right after an earlier swap may have left undone.
-      finishAfterSwap(current.get(), names);
-      return new WriteResult(false, current.get(), hash);
-    }
+      Optional<String> current = currentDataDirName(dir);
+      if (current.isPresent() && hashOf(dir, current.get()).filter(hash::equals).isPresent()
+          && groupMatches(dir, current.get(), fsGroup)) {
+        // Unchanged; still repair what a crash right after an earlier swap may have left undone.
+        finishAfterSwap(dir, current.get(), names);
+        return new WriteResult(false, current.get(), hash);
+      }
 
-    String dataDir = writeAndSwap(files, fsGroup);
-    log.debug("swapped {} to {} ({} files)", target, dataDir, files.size());
-    step.reached("swapped");
-    finishAfterSwap(dataDir, names);
-    return new WriteResult(true, dataDir, hash);
+      String dataDir = writeAndSwap(dir, files, fsGroup);
+      log.debug("swapped {} to {} ({} files)", target, dataDir, files.size());
+      step.reached("swapped");
+      finishAfterSwap(dir, dataDir, names);
+      return new WriteResult(true, dataDir, hash);
+    }
   }
 
   /**
    * Whether the volume has been written ({@code ..data} exists): a republish of such a volume
-   * must keep its content when a refresh fails. Cheap: one lstat.
+   * must keep its content when a refresh fails. Cheap: one open and one fstatat.
    */
   public boolean hasContent() {
-    return Files.isSymbolicLink(target.resolve(DATA_LINK));
+    try {
+      Optional<Fs.Dir> opened = openTargetIfPresent();
+      if (opened.isEmpty()) {
+        return false;
+      }
+      try (Fs.Dir dir = opened.get()) {
+        return dir.statEntry(DATA_LINK).filter(Fs.Stat::isSymbolicLink).isPresent();
+      }
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The {@link ContentHash} of the files under {@code ..data}; empty if nothing was written. */
   public Optional<String> currentContentHash() throws IOException {
-    Optional<String> current = currentDataDirName();
-    return current.isEmpty() ? Optional.empty() : hashOf(current.get());
+    Optional<List<MaterialFile>> files = read();
+    return files.map(ContentHash::of);
   }
 
   /**
@@ -154,39 +189,68 @@ public final class AtomicWriter {
   public boolean holds(String dataDirName, String contentHash) throws IOException {
     requireNonNull(dataDirName, "dataDirName is null");
     requireNonNull(contentHash, "contentHash is null");
-    Optional<String> current = currentDataDirName();
-    return current.isPresent() && current.get().equals(dataDirName)
-        && hashOf(dataDirName).filter(contentHash::equals).isPresent();
+    Optional<Fs.Dir> opened = openTargetIfPresent();
+    if (opened.isEmpty()) {
+      return false;
+    }
+    try (Fs.Dir dir = opened.get()) {
+      Optional<String> current = currentDataDirName(dir);
+      return current.isPresent() && current.get().equals(dataDirName)
+          && hashOf(dir, dataDirName).filter(contentHash::equals).isPresent();
+    }
   }
 
   /**
    * A cheap identity of what {@code ..data} points at now, read from metadata alone: the data
-   * directory's name and, per entry, its path, inode, size and modification time. It changes when
-   * a file is replaced, rewritten, resized, added or removed, so a warm republish
-   * can compare it with the one taken when the content hash was last proven, instead of reading
-   * and hashing every file. Empty if nothing was written.
+   * directory's name and, per entry, its name, inode, size, modification time and type. It changes
+   * when a file is replaced, rewritten, resized, added or removed, so a warm republish can compare
+   * it with the one taken when the content hash was last proven, instead of reading and hashing
+   * every file. Empty if nothing was written.
    */
   public Optional<String> fingerprint() throws IOException {
-    Optional<String> current = currentDataDirName();
-    if (current.isEmpty()) {
+    Optional<Fs.Dir> opened = openTargetIfPresent();
+    if (opened.isEmpty()) {
       return Optional.empty();
     }
-    // Runs on every warm republish: numbers only, no strings per file. The sum of mixed entries
-    // does not depend on the order the directory lists them in.
-    long[] sum = {0};
-    Files.walkFileTree(target.resolve(current.get()), new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        long entry = mix(file.getFileName().hashCode());
-        entry = mix(entry ^ Objects.hashCode(attrs.fileKey()));
-        entry = mix(entry ^ attrs.size());
-        entry = mix(entry ^ attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS));
-        entry = mix(entry ^ (attrs.isRegularFile() ? 1 : 2));
-        sum[0] += entry;
-        return FileVisitResult.CONTINUE;
+    try (Fs.Dir dir = opened.get()) {
+      Optional<String> current = currentDataDirName(dir);
+      if (current.isEmpty()) {
+        return Optional.empty();
       }
-    });
-    return Optional.of(current.get() + ":" + Long.toHexString(sum[0]));
+      long[] sum = {0};
+      try (Fs.Dir data = dir.openDirectory(current.get())) {
+        fingerprint(data, sum, 0);
+      } catch (Fs.ErrnoException e) {
+        // Swapped for something else since ..data was read: nothing we wrote is there.
+        return Optional.empty();
+      }
+      return Optional.of(current.get() + ":" + Long.toHexString(sum[0]));
+    }
+  }
+
+  /** Sums the entries of a tree; the sum does not depend on the order directories list them in. */
+  private static void fingerprint(Fs.Dir dir, long[] sum, int depth) throws IOException {
+    for (String name : dir.list()) {
+      Optional<Fs.Stat> stat = dir.statEntry(name);
+      if (stat.isEmpty()) {
+        continue;
+      }
+      Fs.Stat s = stat.get();
+      if (s.isDirectory() && depth < MAX_DEPTH) {
+        try (Fs.Dir child = dir.openDirectory(name)) {
+          fingerprint(child, sum, depth + 1);
+        } catch (Fs.ErrnoException e) {
+          sum[0] += mix(name.hashCode() ^ 0x5eed);
+        }
+        continue;
+      }
+      long entry = mix(name.hashCode());
+      entry = mix(entry ^ s.ino() ^ (s.dev() << 32));
+      entry = mix(entry ^ s.size());
+      entry = mix(entry ^ (s.mtimeSeconds() * 1_000_000_000L + s.mtimeNanos()));
+      entry = mix(entry ^ (s.isRegularFile() ? 1 : 2));
+      sum[0] += entry;
+    }
   }
 
   /** splitmix64's finalizer: spreads every input bit over the result. */
@@ -198,11 +262,76 @@ public final class AtomicWriter {
 
   /**
    * The files under {@code ..data} (relative paths, bytes, modes), sorted by path; empty if nothing
-   * was written or the content holds entries the writer never creates.
+   * was written, the content holds entries the writer never creates, or it is larger than the
+   * read limit.
    */
   public Optional<List<MaterialFile>> read() throws IOException {
-    Optional<String> current = currentDataDirName();
-    return current.isEmpty() ? Optional.empty() : readDataDir(current.get());
+    Optional<Fs.Dir> opened = openTargetIfPresent();
+    if (opened.isEmpty()) {
+      return Optional.empty();
+    }
+    try (Fs.Dir dir = opened.get()) {
+      Optional<String> current = currentDataDirName(dir);
+      return current.isEmpty() ? Optional.empty() : readDataDir(dir, current.get());
+    }
+  }
+
+  /**
+   * Removes what this writer wrote at the target (the {@code ..data} and {@code ..data_tmp} links,
+   * its timestamped directories, the {@code name -> ..data/name} links), then the target itself if
+   * that left it empty. Anything else stays where it is and is logged by name: it was there before
+   * Passport or the pod put it there, and neither is ours to delete (issue 14). A missing target
+   * is fine; a target that is a link or a file is left alone.
+   */
+  void removeOwnEntriesAndTarget() throws IOException {
+    Optional<Fs.Stat> stat = Fs.lstat(target);
+    if (stat.isEmpty()) {
+      return;
+    }
+    if (!stat.get().isDirectory()) {
+      log.warn("{} is not a directory (a file or a symbolic link) and Passport never makes one there;"
+          + " leaving it in place", target);
+      return;
+    }
+    List<String> kept = new ArrayList<>();
+    try (Fs.Dir dir = openTarget()) {
+      long device = dir.stat().dev();
+      for (String name : dir.list()) {
+        Optional<Fs.Stat> entry = dir.statEntry(name);
+        if (entry.isEmpty()) {
+          continue;
+        }
+        boolean link = entry.get().isSymbolicLink();
+        if (link && (name.equals(DATA_LINK) || name.equals(DATA_TMP_LINK) || isOurUserLink(dir, name))) {
+          dir.unlink(name);
+        } else if (DATA_DIR.matcher(name).matches() && entry.get().isDirectory()) {
+          if (!removeOwnTree(dir, name, device, 0)) {
+            kept.add(name);
+          }
+        } else {
+          kept.add(name);
+        }
+      }
+    }
+    if (!kept.isEmpty()) {
+      log.warn("{} holds {} entr{} Passport did not write (e.g. {}); leaving {} in place",
+          target, kept.size(), kept.size() == 1 ? "y" : "ies",
+          kept.subList(0, Math.min(5, kept.size())), kept.size() == 1 ? "it and the target" : "them and the target");
+      return;
+    }
+    try {
+      Fs.removeDirectory(target);
+    } catch (Fs.ErrnoException e) {
+      if (e.errno() == Libc.ENOENT) {
+        return;
+      }
+      if (e.errno() == Libc.ENOTEMPTY || e.errno() == Libc.EEXIST) {
+        // Something appeared since the listing: it is not ours either.
+        log.warn("{} is not empty after removing Passport's entries; leaving it in place", target);
+        return;
+      }
+      throw e;
+    }
   }
 
   /** Names the target only; content is secret. */
@@ -211,66 +340,129 @@ public final class AtomicWriter {
     return "AtomicWriter[" + target + "]";
   }
 
-  private String writeAndSwap(List<MaterialFile> files, OptionalInt fsGroup) throws IOException {
-    // createTempDirectory makes the directory 0700 with a unique random suffix: while files are
-    // written with default modes, nobody else can reach them.
-    Path dataDir = Files.createTempDirectory(target, ".." + TIMESTAMP.format(clock.instant()) + ".");
-    String dataDirName = dataDir.getFileName().toString();
-    Path tmpLink = target.resolve(DATA_TMP_LINK);
+  private String writeAndSwap(Fs.Dir dir, List<MaterialFile> files, OptionalInt fsGroup)
+      throws IOException {
+    String dataDirName = createDataDir(dir);
+    // Relative directory path ("" = the data directory) to the descriptor it was opened as.
+    Map<String, Fs.Dir> directories = new LinkedHashMap<>();
     try {
+      Fs.Dir data = dir.openDirectory(dataDirName);
+      directories.put("", data);
+      requireOurs(dir, data);
       step.reached("data-dir-created");
-      List<Path> directories = new ArrayList<>(List.of(dataDir));
-      List<Path> written = new ArrayList<>(files.size());
       for (MaterialFile file : files) {
-        Path path = resolveInside(dataDir, file.path());
-        createParents(dataDir, path.getParent(), directories);
-        writeFile(path, file);
-        written.add(path);
+        int slash = file.path().lastIndexOf('/');
+        Fs.Dir parent = slash < 0 ? data : directory(directories, file.path().substring(0, slash));
+        writeFile(parent, file.path().substring(slash + 1), file, fsGroup);
       }
       step.reached("files-written");
 
       int dirMode = fsGroup.isPresent() ? GROUP_DIR_MODE : PLAIN_DIR_MODE;
-      for (int i = 0; i < files.size(); i++) {
-        setGroupAndMode(written.get(i), fsGroup, files.get(i).mode());
-      }
-      for (Path directory : directories) {
-        setGroupAndMode(directory, fsGroup, dirMode);
+      for (Fs.Dir directory : directories.values()) {
+        if (fsGroup.isPresent()) {
+          directory.chgrp(fsGroup.getAsInt());
+        }
+        directory.chmod(dirMode);
       }
       if (fsGroup.isPresent()) {
-        setGroupAndMode(target, fsGroup, GROUP_TARGET_MODE);
+        dir.chgrp(fsGroup.getAsInt());
+        dir.chmod(GROUP_TARGET_MODE);
       }
       step.reached("ownership-set");
 
       // Files were synced as they were written; now the entries that name them, deepest first.
-      directories.sort(Comparator.comparingInt(Path::getNameCount).reversed());
-      for (Path directory : directories) {
-        syncDirectory(directory);
+      List<String> deepestFirst = new ArrayList<>(directories.keySet());
+      deepestFirst.sort(Comparator.comparingLong((String p) -> p.chars().filter(c -> c == '/').count()
+          + (p.isEmpty() ? 0 : 1)).reversed());
+      for (String path : deepestFirst) {
+        directories.get(path).sync();
       }
-      syncDirectory(target);
+      dir.sync();
       step.reached("synced");
 
-      Files.deleteIfExists(tmpLink);
-      Files.createSymbolicLink(tmpLink, Path.of(dataDirName));
+      Optional<Fs.Stat> tmp = dir.statEntry(DATA_TMP_LINK);
+      if (tmp.isPresent()) {
+        if (!tmp.get().isSymbolicLink()) {
+          throw new IOException("cannot swap " + target + "/" + DATA_TMP_LINK
+              + ": something that is not a link Passport made is in the way; remove it");
+        }
+        dir.unlink(DATA_TMP_LINK);
+      }
+      dir.symlink(dataDirName, DATA_TMP_LINK);
       step.reached("tmp-link-created");
 
-      Files.move(tmpLink, target.resolve(DATA_LINK), StandardCopyOption.ATOMIC_MOVE);
-      syncDirectory(target);
+      dir.rename(DATA_TMP_LINK, DATA_LINK);
+      dir.sync();
       return dataDirName;
     } catch (IOException | RuntimeException | Error e) {
-      discardUnswapped(dataDir, tmpLink, e);
+      discardUnswapped(dir, dataDirName, e);
       throw e;
+    } finally {
+      directories.values().forEach(Fs.Dir::close);
+    }
+  }
+
+  /** mkdirat of a fresh, unguessable {@code ..<timestamp>.<digits>} name, 0700. */
+  private String createDataDir(Fs.Dir dir) throws IOException {
+    String prefix = ".." + TIMESTAMP.format(clock.instant()) + ".";
+    for (int attempt = 1; ; attempt++) {
+      String name = prefix + Long.toUnsignedString(ThreadLocalRandom.current().nextLong());
+      try {
+        dir.makeDirectory(name, PRIVATE_DIR_MODE);
+        return name;
+      } catch (Fs.ErrnoException e) {
+        if (e.errno() != Libc.EEXIST || attempt == NAME_ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** The open directory for a relative path in the data directory, made with mkdirat as needed. */
+  private static Fs.Dir directory(Map<String, Fs.Dir> directories, String path) throws IOException {
+    Fs.Dir known = directories.get(path);
+    if (known != null) {
+      return known;
+    }
+    int slash = path.lastIndexOf('/');
+    Fs.Dir parent = slash < 0 ? directories.get("") : directory(directories, path.substring(0, slash));
+    String name = path.substring(slash + 1);
+    // The name is new in a directory we just made: EEXIST means someone else put it there.
+    parent.makeDirectory(name, PRIVATE_DIR_MODE);
+    Fs.Dir made = parent.openDirectory(name);
+    directories.put(path, made);
+    return made;
+  }
+
+  private static void writeFile(Fs.Dir parent, String name, MaterialFile file, OptionalInt fsGroup)
+      throws IOException {
+    try (Fs.OpenFile out = new Fs.OpenFile(parent.createFile(name), parent.pathOf(name))) {
+      out.writeAll(file.content());
+      out.sync();
+      if (fsGroup.isPresent()) {
+        out.chgrp(fsGroup.getAsInt());
+      }
+      out.chmod(file.mode());
+    }
+  }
+
+  /** A data directory just made must be ours: same file system as the target, our owner. */
+  private void requireOurs(Fs.Dir dir, Fs.Dir data) throws IOException {
+    Fs.Stat made = data.stat();
+    if (made.dev() != dir.stat().dev() || made.uid() != Fs.effectiveUid() || !made.isDirectory()) {
+      throw new IOException("the data directory just created in " + target
+          + " was replaced by something Passport did not make; not writing into it");
     }
   }
 
   /** Undoes a write that failed before the swap; the old content was never touched. */
-  private void discardUnswapped(Path dataDir, Path tmpLink, Throwable failure) {
+  private void discardUnswapped(Fs.Dir dir, String dataDirName, Throwable failure) {
     try {
-      if (Files.isSymbolicLink(tmpLink)
-          && Files.readSymbolicLink(tmpLink).equals(dataDir.getFileName())) {
-        Files.delete(tmpLink);
+      if (dir.readLink(DATA_TMP_LINK).filter(dataDirName::equals).isPresent()) {
+        dir.unlink(DATA_TMP_LINK);
       }
-      if (!currentDataDirName().filter(dataDir.getFileName().toString()::equals).isPresent()) {
-        FileTrees.deleteRecursively(dataDir);
+      if (!dir.readLink(DATA_LINK).filter(dataDirName::equals).isPresent()) {
+        removeOwnTree(dir, dataDirName, dir.stat().dev(), 0);
       }
     } catch (IOException | RuntimeException cleanup) {
       failure.addSuppressed(cleanup);
@@ -278,30 +470,29 @@ public final class AtomicWriter {
   }
 
   /** Links every current top-level name through ..data, unlinks old names, removes debris. */
-  private void finishAfterSwap(String dataDirName, Set<String> names) throws IOException {
+  private void finishAfterSwap(Fs.Dir dir, String dataDirName, Set<String> names) throws IOException {
     for (String name : names) {
-      Path link = target.resolve(name);
-      Path value = Path.of(DATA_LINK, name);
-      requireNothingInTheWay(name);
-      if (Files.isSymbolicLink(link)) {
-        if (Files.readSymbolicLink(link).equals(value)) {
+      String value = DATA_LINK + "/" + name;
+      Optional<Fs.Stat> entry = dir.statEntry(name);
+      if (entry.isPresent()) {
+        if (!entry.get().isSymbolicLink()) {
+          throw inTheWay(name);
+        }
+        if (dir.readLink(name).filter(value::equals).isPresent()) {
           continue;
         }
-        Files.delete(link);
+        dir.unlink(name);
       }
-      Files.createSymbolicLink(link, value);
+      dir.symlink(value, name);
     }
     step.reached("links-created");
 
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
-      for (Path entry : entries) {
-        String name = entry.getFileName().toString();
-        if (name.startsWith("..")) {
-          removeIfDebris(entry, name, dataDirName);
-        } else if (!names.contains(name) && Files.isSymbolicLink(entry)
-            && Files.readSymbolicLink(entry).startsWith(DATA_LINK)) {
-          Files.delete(entry);
-        }
+    long device = dir.stat().dev();
+    for (String name : dir.list()) {
+      if (name.startsWith("..")) {
+        removeIfDebris(dir, name, dataDirName, device);
+      } else if (!names.contains(name) && isOurUserLink(dir, name)) {
+        dir.unlink(name);
       }
     }
   }
@@ -309,92 +500,223 @@ public final class AtomicWriter {
   /**
    * The previous data directory and leftovers of a crashed write (a timestamped directory that
    * ..data never pointed to, a ..data_tmp link). Only called once ..data points at the new content.
+   * Names of other shapes are not the writer's and stay.
    */
-  private void removeIfDebris(Path entry, String name, String dataDirName) throws IOException {
+  private void removeIfDebris(Fs.Dir dir, String name, String dataDirName, long device)
+      throws IOException {
     if (name.equals(DATA_LINK) || name.equals(dataDirName)) {
       return;
     }
-    if (name.equals(DATA_TMP_LINK) && Files.isSymbolicLink(entry)) {
-      Files.delete(entry);
-    } else if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-      FileTrees.deleteRecursively(entry);
+    Optional<Fs.Stat> entry = dir.statEntry(name);
+    if (entry.isEmpty()) {
+      return;
+    }
+    if (name.equals(DATA_TMP_LINK) && entry.get().isSymbolicLink()) {
+      dir.unlink(name);
+    } else if (DATA_DIR.matcher(name).matches() && entry.get().isDirectory()) {
+      removeOwnTree(dir, name, device, 0);
+    }
+  }
+
+  /** Whether {@code name} is a user-visible link as this writer makes them: {@code name -> ..data/name}. */
+  private static boolean isOurUserLink(Fs.Dir dir, String name) throws IOException {
+    return !name.startsWith("..")
+        && dir.readLink(name).filter((DATA_LINK + "/" + name)::equals).isPresent();
+  }
+
+  /**
+   * Deletes the directory {@code name} in {@code parent} and what is in it, the way it was made:
+   * every directory is opened relative to its parent's descriptor with O_NOFOLLOW (a directory
+   * swapped for a link fails to open and is left alone), entries are unlinked relative to the
+   * directory that holds them (a link is removed, never followed), and a directory on another file
+   * system (a mount) or owned by someone else is not entered. Returns whether it is gone.
+   */
+  private boolean removeOwnTree(Fs.Dir parent, String name, long device, int depth)
+      throws IOException {
+    try (Fs.Dir dir = parent.openDirectory(name)) {
+      Fs.Stat stat = dir.stat();
+      if (stat.dev() != device || stat.uid() != Fs.effectiveUid() || depth > MAX_DEPTH) {
+        log.warn("not removing {}: it is {}", dir.path(), depth > MAX_DEPTH ? "nested too deep"
+            : stat.dev() != device ? "another file system" : "owned by uid " + stat.uid());
+        return false;
+      }
+      for (String child : dir.list()) {
+        Optional<Fs.Stat> entry = dir.statEntry(child);
+        if (entry.isEmpty()) {
+          continue;
+        }
+        if (entry.get().isDirectory()) {
+          removeOwnTree(dir, child, device, depth + 1);
+        } else {
+          unlinkIfPresent(dir, child);
+        }
+      }
+    } catch (Fs.ErrnoException e) {
+      if (e.errno() == Libc.ENOENT) {
+        return true;
+      }
+      if (e.errno() == Libc.ELOOP || e.errno() == Libc.ENOTDIR) {
+        // Swapped for a link or a file since it was listed: not a directory we made.
+        log.debug("not removing {}/{}: {}", parent.path(), name, e.getMessage());
+        return false;
+      }
+      throw e;
+    }
+    try {
+      parent.removeDirectory(name);
+      return true;
+    } catch (Fs.ErrnoException e) {
+      if (e.errno() == Libc.ENOENT) {
+        return true;
+      }
+      if (e.errno() == Libc.ENOTEMPTY || e.errno() == Libc.EEXIST || e.errno() == Libc.ENOTDIR) {
+        log.debug("not removing {}/{}: {}", parent.path(), name, e.getMessage());
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private static void unlinkIfPresent(Fs.Dir dir, String name) throws IOException {
+    try {
+      dir.unlink(name);
+    } catch (Fs.ErrnoException e) {
+      if (e.errno() == Libc.EISDIR) {
+        return; // became a directory since the lstat: not walked now, the next write sees it
+      }
+      if (e.errno() != Libc.ENOENT) {
+        throw e;
+      }
     }
   }
 
   /** The directory ..data names, if ..data is a link to a timestamped directory of this target. */
-  private Optional<String> currentDataDirName() throws IOException {
-    Path link = target.resolve(DATA_LINK);
-    if (!Files.isSymbolicLink(link)) {
+  private Optional<String> currentDataDirName(Fs.Dir dir) throws IOException {
+    Optional<String> value = dir.readLink(DATA_LINK);
+    if (value.isEmpty()) {
       return Optional.empty();
     }
-    Path value = Files.readSymbolicLink(link);
-    String name = value.toString();
-    if (value.isAbsolute() || value.getNameCount() != 1 || !name.startsWith("..")
-        || name.equals("..") || name.equals(DATA_LINK) || name.equals(DATA_TMP_LINK)
-        || !Files.isDirectory(target.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+    String name = value.get();
+    if (!DATA_DIR.matcher(name).matches()
+        || dir.statEntry(name).filter(Fs.Stat::isDirectory).isEmpty()) {
       log.warn("{}/{} points to {}, not to a data directory of this volume; ignoring it",
-          target, DATA_LINK, value);
+          target, DATA_LINK, MaterialLimits.quote(name));
       return Optional.empty();
     }
     return Optional.of(name);
   }
 
-  private Optional<String> hashOf(String dataDirName) throws IOException {
-    return readDataDir(dataDirName).map(ContentHash::of);
+  private Optional<String> hashOf(Fs.Dir dir, String dataDirName) throws IOException {
+    return readDataDir(dir, dataDirName).map(ContentHash::of);
   }
 
-  private Optional<List<MaterialFile>> readDataDir(String dataDirName) throws IOException {
-    Path dataDir = target.resolve(dataDirName);
+  private Optional<List<MaterialFile>> readDataDir(Fs.Dir dir, String dataDirName)
+      throws IOException {
     List<MaterialFile> files = new ArrayList<>();
-    List<Path> strangers = new ArrayList<>();
-    Files.walkFileTree(dataDir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        if (!attrs.isRegularFile()) {
-          // The writer only creates directories and regular files: a link or device here was put
-          // by someone else and must not be read through.
-          strangers.add(file);
-          return FileVisitResult.CONTINUE;
-        }
-        String path = dataDir.relativize(file).toString().replace(file.getFileSystem()
-            .getSeparator(), "/");
-        int mode = modeOf(Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS));
-        files.add(MaterialFile.of(path, Files.readAllBytes(file), mode));
-        return FileVisitResult.CONTINUE;
+    long[] budget = {readLimitBytes};
+    try (Fs.Dir data = dir.openDirectory(dataDirName)) {
+      Optional<String> stranger = collect(data, "", files, budget, 0);
+      if (stranger.isPresent()) {
+        log.warn("{}/{} {}; treating the content as unknown", target, dataDirName, stranger.get());
+        return Optional.empty();
       }
-    });
-    if (!strangers.isEmpty()) {
-      log.warn("{} holds entries the writer never creates, e.g. {}; treating the content as unknown",
-          dataDir, strangers.get(0));
-      return Optional.empty();
+    } catch (Fs.ErrnoException e) {
+      if (e.errno() == Libc.ELOOP || e.errno() == Libc.ENOTDIR || e.errno() == Libc.ENOENT) {
+        return Optional.empty();
+      }
+      throw e;
     }
     files.sort(Comparator.comparing(MaterialFile::path));
     return Optional.of(files);
   }
 
-  private boolean groupMatches(String dataDirName, OptionalInt fsGroup) throws IOException {
+  /**
+   * Reads the regular files of a tree into {@code files}; returns why the tree is not what the
+   * writer makes (a link, FIFO or device, an entry swapped mid-read, more bytes than the limit).
+   */
+  private static Optional<String> collect(Fs.Dir dir, String prefix, List<MaterialFile> files,
+      long[] budget, int depth) throws IOException {
+    for (String name : dir.list()) {
+      String path = prefix + name;
+      Optional<Fs.Stat> entry = dir.statEntry(name);
+      if (entry.isEmpty()) {
+        return Optional.of("lost " + MaterialLimits.quote(path) + " while it was read");
+      }
+      if (entry.get().isDirectory()) {
+        if (depth >= MAX_DEPTH) {
+          return Optional.of("nests directories deeper than the writer makes");
+        }
+        try (Fs.Dir child = dir.openDirectory(name)) {
+          Optional<String> stranger = collect(child, path + "/", files, budget, depth + 1);
+          if (stranger.isPresent()) {
+            return stranger;
+          }
+        } catch (Fs.ErrnoException e) {
+          return Optional.of("has " + MaterialLimits.quote(path) + " swapped for something else");
+        }
+        continue;
+      }
+      // The writer only creates directories and regular files: a link, FIFO or device here was
+      // put by someone else and must not be read through (openRegularFile refuses it).
+      Optional<Fs.OpenFile> opened = entry.get().isRegularFile()
+          ? dir.openRegularFile(name) : Optional.empty();
+      if (opened.isEmpty()) {
+        return Optional.of("holds " + MaterialLimits.quote(path)
+            + ", which is not a regular file (the writer never creates one)");
+      }
+      try (Fs.OpenFile file = opened.get()) {
+        Optional<byte[]> content = file.readAll(budget[0]);
+        if (content.isEmpty()) {
+          return Optional.of("holds more than the volume's limit of bytes");
+        }
+        budget[0] -= content.get().length;
+        files.add(MaterialFile.of(path, content.get(), file.stat().permissions() & 0777));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean groupMatches(Fs.Dir dir, String dataDirName, OptionalInt fsGroup)
+      throws IOException {
     if (fsGroup.isEmpty()) {
       return true;
     }
-    return gidOf(target) == fsGroup.getAsInt()
-        && gidOf(target.resolve(dataDirName)) == fsGroup.getAsInt();
+    return dir.stat().gid() == fsGroup.getAsInt()
+        && dir.statEntry(dataDirName).filter(s -> s.gid() == fsGroup.getAsInt()).isPresent();
   }
 
-  private void requireTargetDirectory() throws IOException {
-    if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+  private Fs.Dir openTarget() throws IOException {
+    try {
+      return Fs.openDirectory(target);
+    } catch (Fs.ErrnoException e) {
       throw new IOException("volume target " + target
-          + " is not a directory (missing, or a symbolic link); mount it before writing");
+          + " is not a directory (missing, or a symbolic link); mount it before writing", e);
+    }
+  }
+
+  private Optional<Fs.Dir> openTargetIfPresent() throws IOException {
+    try {
+      return Optional.of(Fs.openDirectory(target));
+    } catch (Fs.ErrnoException e) {
+      if (e.errno() == Libc.ENOENT || e.errno() == Libc.ELOOP || e.errno() == Libc.ENOTDIR) {
+        return Optional.empty();
+      }
+      throw e;
     }
   }
 
   /** A user-visible name must be free or a link: anything else is not ours to replace. */
-  private void requireNothingInTheWay(String name) throws IOException {
-    Path entry = target.resolve(name);
-    if (Files.exists(entry, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(entry)) {
-      throw new IOException("cannot publish " + MaterialLimits.quote(name) + " in " + target
-          + ": a file or directory of that name is in the way and was not created by Passport;"
-          + " remove it");
+  private void requireNothingInTheWay(Fs.Dir dir, String name) throws IOException {
+    Optional<Fs.Stat> entry = dir.statEntry(name);
+    if (entry.isPresent() && !entry.get().isSymbolicLink()) {
+      throw inTheWay(name);
     }
+  }
+
+  private IOException inTheWay(String name) {
+    return new IOException("cannot publish " + MaterialLimits.quote(name) + " in " + target
+        + ": a file or directory of that name is in the way and was not created by Passport;"
+        + " remove it");
   }
 
   private static Set<String> topLevelNames(List<MaterialFile> files) {
@@ -404,79 +726,5 @@ public final class AtomicWriter {
       names.add(slash < 0 ? file.path() : file.path().substring(0, slash));
     }
     return names;
-  }
-
-  /** Belt and braces after {@link MaterialLimits}: the resolved path must stay in the data dir. */
-  private static Path resolveInside(Path dataDir, String relative) throws IOException {
-    Path path = dataDir.resolve(relative).normalize();
-    if (!path.startsWith(dataDir) || path.equals(dataDir)) {
-      throw new IOException("refusing to write " + MaterialLimits.quote(relative)
-          + ": it resolves outside the volume's data directory");
-    }
-    return path;
-  }
-
-  private static void createParents(Path dataDir, Path parent, List<Path> created)
-      throws IOException {
-    Path current = dataDir;
-    for (Path segment : dataDir.relativize(parent)) {
-      if (segment.toString().isEmpty()) {
-        continue;
-      }
-      current = current.resolve(segment);
-      if (Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
-        continue;
-      }
-      Files.createDirectory(current);
-      created.add(current);
-    }
-  }
-
-  private static void writeFile(Path path, MaterialFile file) throws IOException {
-    // CREATE_NEW + NOFOLLOW_LINKS: never write through something that appeared in our fresh dir.
-    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      ByteBuffer buffer = ByteBuffer.wrap(file.content());
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
-      channel.force(true);
-    }
-  }
-
-  private static void setGroupAndMode(Path path, OptionalInt group, int mode) throws IOException {
-    if (group.isPresent()) {
-      // Numeric: the fsGroup rarely has a name in the driver's /etc/group.
-      Files.setAttribute(path, "unix:gid", group.getAsInt(), LinkOption.NOFOLLOW_LINKS);
-    }
-    Files.setPosixFilePermissions(path, permissionsOf(mode));
-  }
-
-  private static void syncDirectory(Path directory) throws IOException {
-    try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-      channel.force(true);
-    }
-  }
-
-  private static int gidOf(Path path) throws IOException {
-    return (Integer) Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS);
-  }
-
-  static Set<PosixFilePermission> permissionsOf(int mode) {
-    Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
-    for (int i = 0; i < PERMISSIONS.length; i++) {
-      if ((mode & (0400 >> i)) != 0) {
-        permissions.add(PERMISSIONS[i]);
-      }
-    }
-    return permissions;
-  }
-
-  static int modeOf(Set<PosixFilePermission> permissions) {
-    int mode = 0;
-    for (PosixFilePermission permission : permissions) {
-      mode |= 0400 >> permission.ordinal();
-    }
-    return mode;
   }
 }

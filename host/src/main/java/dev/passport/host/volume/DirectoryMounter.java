@@ -17,7 +17,7 @@ final class DirectoryMounter implements Mounter {
 
   @Override
   public void unmountAndRemove(Path target) throws IOException {
-    FileTrees.deleteRecursively(requireNonNull(target, "target is null"));
+    new AtomicWriter(requireNonNull(target, "target is null")).removeOwnEntriesAndTarget();
   }
 
   @Override

@@ -40,6 +40,23 @@ public record MaterialLimits(int maxFiles, long maxFileBytes, long maxTotalBytes
     }
   }
 
+  /** tmpfs allocates whole pages: a 1-byte file, or a link of 128 bytes or more, takes 4 KiB. */
+  static final long TMPFS_PAGE_BYTES = 4096;
+  /** For the short links (..data, ..data_tmp) and anything the kernel adds that we did not see. */
+  static final long TMPFS_SLACK_BYTES = 64 * 1024;
+
+  /**
+   * The tmpfs size at which a volume at these limits can always be replaced (issue 14): the writer
+   * holds the old and the new copy until the swap, each at most {@code maxTotalBytes} plus a page
+   * of rounding per file, plus one page per user-visible link (a long name makes the link take a
+   * page), plus slack. Measured on a real tmpfs: directories and links shorter than 128 bytes take
+   * no blocks, every file rounds up to 4 KiB. {@code TmpfsScenario} rotates a volume at the limit.
+   */
+  public long replaceableBytes() {
+    long copy = maxTotalBytes + maxFiles * TMPFS_PAGE_BYTES;
+    return 2 * copy + maxFiles * TMPFS_PAGE_BYTES + TMPFS_SLACK_BYTES;
+  }
+
   /** 1000 files, 4 MiB per file, 8 MiB in total. */
   public static MaterialLimits defaults() {
     return new MaterialLimits(1000, 4L << 20, 8L << 20);

@@ -24,8 +24,9 @@ public interface Mounter {
   void mount(Path target, long sizeLimitBytes) throws IOException;
 
   /**
-   * Unmounts {@code target} if it is mounted, then removes it and everything in it. Idempotent: a
-   * missing target is fine. Never follows symbolic links out of the target while deleting.
+   * Unmounts {@code target} if it is mounted, then removes what Passport wrote there and the target
+   * itself if that leaves it empty; anything else is left in place and logged (issue 14).
+   * Idempotent: a missing target is fine. Never follows a symbolic link.
    */
   void unmountAndRemove(Path target) throws IOException;
 

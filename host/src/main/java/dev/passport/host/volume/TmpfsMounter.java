@@ -62,9 +62,10 @@ final class TmpfsMounter implements Mounter {
           "size=" + sizeLimitBytes + ",mode=0750,nosuid,nodev", "tmpfs", absolute.toString());
     } catch (IOException | RuntimeException e) {
       if (created) {
-        // A failed first publish must leave nothing behind (kubelet contract).
+        // A failed first publish must leave nothing behind (kubelet contract); rmdir removes only
+        // the empty directory just made, never what may have appeared in it.
         try {
-          FileTrees.deleteRecursively(absolute);
+          Fs.removeDirectory(absolute);
         } catch (IOException cleanup) {
           e.addSuppressed(cleanup);
         }
@@ -83,7 +84,7 @@ final class TmpfsMounter implements Mounter {
       }
       run(umountCommand, absolute.toString());
     }
-    FileTrees.deleteRecursively(absolute);
+    new AtomicWriter(absolute).removeOwnEntriesAndTarget();
   }
 
   @Override

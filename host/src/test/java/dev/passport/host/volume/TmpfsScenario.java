@@ -23,6 +23,8 @@ final class TmpfsScenario {
   static final String PREFIX = "RESULT ";
   private static final long SIZE = 1 << 20;
   private static final int FS_GROUP = 4242;
+  /** Small limits so the scenario stays quick; the rounding is the same as at the defaults. */
+  static final MaterialLimits LIMITS = new MaterialLimits(16, 64 * 1024, 16 * (4096 + 1));
 
   static final Map<String, String> EXPECTED = expected();
 
@@ -74,16 +76,70 @@ final class TmpfsScenario {
     Path inner = plain.resolve("inner");
     tmpfs.mount(inner, SIZE);
     Files.writeString(inner.resolve("precious"), "keep");
-    try {
-      directory.unmountAndRemove(plain);
-      print("nestedMountRemoval", "deleted");
-    } catch (IOException e) {
-      print("nestedMountRemoval", "refused");
-    }
+    directory.unmountAndRemove(plain);
+    print("nestedMountKept", tmpfs.isMounted(inner) && Files.isDirectory(plain));
     print("nestedContent", Files.readString(inner.resolve("precious")));
     tmpfs.unmountAndRemove(inner);
     directory.unmountAndRemove(plain);
     print("plainExists", Files.exists(plain));
+
+    rotateAtTheLimit(root.resolve("full"), tmpfs);
+    keepWhatWasUnderTheMount(root.resolve("preexisting"), tmpfs);
+  }
+
+  /**
+   * Issue 14: a volume at the material limits, sized by {@link MaterialLimits#replaceableBytes()},
+   * rotates again and again (old and new copies side by side until the swap); every file is shaped
+   * for the worst page rounding and the names for the longest links.
+   */
+  private static void rotateAtTheLimit(Path target, Mounter tmpfs) throws IOException {
+    tmpfs.mount(target, LIMITS.replaceableBytes());
+    AtomicWriter writer = new AtomicWriter(target, LIMITS.maxTotalBytes());
+    int rotations = 0;
+    for (int generation = 0; generation < 4; generation++) {
+      writer.write(atTheLimit(generation), OptionalInt.of(FS_GROUP));
+      rotations++;
+    }
+    print("rotationsAtLimit", rotations);
+    print("contentAtLimit", writer.read().map(ContentHash::of).orElse("none")
+        .equals(ContentHash.of(atTheLimit(3))));
+    // Evidence that the sizing matters: the same volume in a tmpfs of twice the limit cannot rotate.
+    tmpfs.unmountAndRemove(target);
+    tmpfs.mount(target, 2 * LIMITS.maxTotalBytes());
+    try {
+      writer.write(atTheLimit(0), OptionalInt.empty());
+      writer.write(atTheLimit(1), OptionalInt.empty());
+      print("rotationInTwiceTheLimit", "fits");
+    } catch (IOException e) {
+      print("rotationInTwiceTheLimit", "ENOSPC");
+    }
+    tmpfs.unmountAndRemove(target);
+  }
+
+  /** maxFiles files of maxTotalBytes in total, each one byte past a page, with 200-byte names. */
+  static List<MaterialFile> atTheLimit(int generation) {
+    List<MaterialFile> files = new java.util.ArrayList<>();
+    long perFile = LIMITS.maxTotalBytes() / LIMITS.maxFiles();
+    for (int i = 0; i < LIMITS.maxFiles(); i++) {
+      byte[] content = new byte[(int) perFile];
+      java.util.Arrays.fill(content, (byte) ('a' + generation));
+      String name = String.format("%03d-", i) + "n".repeat(196);
+      files.add(MaterialFile.of(name, content, 0440));
+    }
+    return files;
+  }
+
+  /** Unpublish of a tmpfs target over a directory that held files: they are there afterwards. */
+  private static void keepWhatWasUnderTheMount(Path target, Mounter tmpfs) throws IOException {
+    Files.createDirectories(target);
+    Files.writeString(target.resolve("was-here"), "before");
+    tmpfs.mount(target, SIZE);
+    new AtomicWriter(target).write(List.of(MaterialFile.of("tls.crt", "cert".getBytes(UTF_8))), OptionalInt.empty());
+    tmpfs.unmountAndRemove(target);
+    print("preexistingKept", Files.readString(target.resolve("was-here")));
+    try (Stream<Path> entries = Files.list(target)) {
+      print("preexistingEntries", entries.count());
+    }
   }
 
   private static Map<String, String> expected() {
@@ -101,9 +157,14 @@ final class TmpfsScenario {
     expected.put("mountedAfterRemove", "false");
     expected.put("existsAfterRemove", "false");
     expected.put("secondRemove", "ok");
-    expected.put("nestedMountRemoval", "refused");
+    expected.put("nestedMountKept", "true");
     expected.put("nestedContent", "keep");
     expected.put("plainExists", "false");
+    expected.put("rotationsAtLimit", "4");
+    expected.put("contentAtLimit", "true");
+    expected.put("rotationInTwiceTheLimit", "ENOSPC");
+    expected.put("preexistingKept", "before");
+    expected.put("preexistingEntries", "1");
     return expected;
   }
 
