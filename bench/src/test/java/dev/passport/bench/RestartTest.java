@@ -72,7 +72,7 @@ class RestartTest {
   }
 
   private Path target(String id) {
-    return dir.resolve("pods").resolve(id).resolve("volume");
+    return Kubelet.target(dir.resolve("kubelet"), id);
   }
 
   private csi.v1.Csi.NodePublishVolumeRequest request(String id, String token) {
