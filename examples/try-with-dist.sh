@@ -41,18 +41,22 @@ until [ -s "$work/sts.port" ]; do sleep 0.2; done
 
 STS_URL=http://127.0.0.1:$(cat "$work/sts.port")/token "$home/bin/passport" serve \
   --endpoint "unix://$work/csi.sock" --node-id try --plugins-dir "$work/plugins" \
-  --config-dir "$work/conf" --state-dir "$work/state" --mount-mode directory \
+  --config-dir "$work/conf" --state-dir "$work/state" --kubelet-dir "$work/kubelet" \
+  --mount-mode directory \
   --metrics-address 0 > "$work/serve.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 150); do [ -S "$work/csi.sock" ] && break; sleep 0.2; done
 [ -S "$work/csi.sock" ] || { cat "$work/serve.log" >&2; exit 1; }
 
-target=$work/kubelet/pods/checkout-0/volumes/registry/mount
+# kubelet's shape, the only one the host acts on: <kubelet-dir>/pods/<uid>/volumes/kubernetes.io~csi/<name>/mount
+uid=0b6c4c8e-8f6e-4d3c-9d55-4f0f6f1f2a10
+target=$work/kubelet/pods/$uid/volumes/kubernetes.io~csi/registry/mount
 "$home/bin/passport" kubelet publish --endpoint "unix://$work/csi.sock" --namespace shop \
-  --pod checkout-0 --service-account checkout --audience sts \
-  -a backend=token-exchange -a file=registry-token --target-path "$target"
+  --pod checkout-0 --pod-uid $uid --service-account checkout --audience sts \
+  -a backend=token-exchange -a file=registry-token --volume-name registry \
+  --kubelet-dir "$work/kubelet"
 content=$(cat "$target/registry-token")
 "$home/bin/passport" kubelet unpublish --endpoint "unix://$work/csi.sock" --namespace shop \
-  --pod checkout-0 --target-path "$target"
+  --pod checkout-0 --pod-uid $uid --volume-name registry --kubelet-dir "$work/kubelet"
 grep 'loaded plugin token-exchange' "$work/serve.log"
 if [ "$content" = "exchanged-for-system:serviceaccount:shop:checkout" ]; then
   echo "OK: registry-token = $content"

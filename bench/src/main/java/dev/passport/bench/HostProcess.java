@@ -112,6 +112,16 @@ public final class HostProcess implements AutoCloseable {
     return args;
   }
 
+  /** {@link #serveArguments} with {@code --kubelet-dir}: the host acts only on targets below it. */
+  public static List<String> serveArguments(Path socket, Path pluginsDir, Path stateDir, Path configDir,
+      Duration refreshInterval, int metricsPort, Path kubeletDir) {
+    List<String> args = serveArguments(socket, pluginsDir, stateDir, configDir, refreshInterval,
+        metricsPort);
+    args.add("--kubelet-dir");
+    args.add(kubeletDir.toString());
+    return args;
+  }
+
   /** A TCP port on 127.0.0.1 that was free a moment ago. */
   public static int freeLoopbackPort() throws IOException {
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,

@@ -23,6 +23,27 @@ public final class Kubelet {
     return json.toString();
   }
 
+  /** The pod UID {@link #publish} sends for {@code volumeId} unless the context names one. */
+  public static String podUid(String volumeId) {
+    return "uid-" + volumeId;
+  }
+
+  /**
+   * kubelet's target for {@code volumeId} below {@code kubeletDir}:
+   * {@code pods/<podUid>/volumes/kubernetes.io~csi/<volumeId>/mount}, the only shape the host acts
+   * on. Creates its parent, as kubelet does before NodePublishVolume.
+   */
+  public static Path target(Path kubeletDir, String volumeId) {
+    Path target = kubeletDir.resolve("pods").resolve(podUid(volumeId)).resolve("volumes")
+        .resolve("kubernetes.io~csi").resolve(volumeId).resolve("mount");
+    try {
+      java.nio.file.Files.createDirectories(target.getParent());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot create the parent of " + target, e);
+    }
+    return target;
+  }
+
   /** A publish of a bench volume with a token for the bench audience. */
   public static Csi.NodePublishVolumeRequest benchPublish(String volumeId, Path target,
       Map<String, String> attributes, String token, Instant tokenExpiry) {
@@ -38,7 +59,7 @@ public final class Kubelet {
     Map<String, String> context = new LinkedHashMap<>(volumeContext);
     context.putIfAbsent("csi.storage.k8s.io/pod.name", "bench-0");
     context.putIfAbsent("csi.storage.k8s.io/pod.namespace", "bench");
-    context.putIfAbsent("csi.storage.k8s.io/pod.uid", "uid-" + volumeId);
+    context.putIfAbsent("csi.storage.k8s.io/pod.uid", podUid(volumeId));
     context.putIfAbsent("csi.storage.k8s.io/serviceAccount.name", "bench");
     context.putIfAbsent("csi.storage.k8s.io/ephemeral", "true");
     Csi.NodePublishVolumeRequest.Builder request = Csi.NodePublishVolumeRequest.newBuilder()

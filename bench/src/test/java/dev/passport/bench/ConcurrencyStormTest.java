@@ -88,7 +88,7 @@ class ConcurrencyStormTest {
     List<Path> targets = new ArrayList<>();
     for (int v = 0; v < VOLUMES; v++) {
       history.add(Collections.synchronizedList(new ArrayList<>()));
-      Path target = root.resolve("pods/pod-" + v + "/volume");
+      Path target = Kubelet.target(root.resolve("kubelet"), "csi-r5-" + v);
       Files.createDirectories(target.getParent());
       targets.add(target);
     }
@@ -126,7 +126,8 @@ class ConcurrencyStormTest {
       assertThat(host.host.volumes().count()).isZero();
       LogHygiene.assertNoSecrets(minted, List.of(host.metricsText()));
     }
-    try (Stream<Path> state = Files.list(root.resolve("state"))) {
+    try (Stream<Path> state = Files.list(root.resolve("state"))
+        .filter(p -> p.getFileName().toString().endsWith(".json"))) {
       state.forEach(p -> outcome.leftovers.add(p.toString()));
     }
     return outcome;

@@ -63,10 +63,10 @@ class CrashConsistencyTest {
     System.out.printf("R1: %d kills, seed %d (replay with -Dbench.seed=%d)%n", kills, seed, seed);
     Path pluginsDir = Files.createDirectories(dir.resolve("plugins"));
     PluginDirectories.writeBenchPlugin(pluginsDir);
-    Path pods = Files.createDirectories(dir.resolve("pods"));
     List<Volume> volumes = new ArrayList<>();
     for (int i = 0; i < VOLUMES; i++) {
-      Volume volume = new Volume("csi-r1-" + i, pods.resolve("pod-" + i).resolve("volume"));
+      Volume volume = new Volume("csi-r1-" + i,
+          Kubelet.target(dir.resolve("kubelet"), "csi-r1-" + i));
       Files.createDirectories(volume.target.getParent());
       volumes.add(volume);
     }
@@ -125,7 +125,9 @@ class CrashConsistencyTest {
         host.client.node().nodeUnpublishVolume(Kubelet.unpublish(volume.id, volume.target));
         assertThat(volume.target).doesNotExist();
       }
-      try (Stream<Path> state = Files.list(dir.resolve("state"))) {
+      // the lock file (passport.lock) stays by design; volume states are the *.json files
+      try (Stream<Path> state = Files.list(dir.resolve("state"))
+          .filter(p -> p.getFileName().toString().endsWith(".json"))) {
         assertThat(state).as("state files left after unpublishing every volume").isEmpty();
       }
       scrape = HostProcess.scrapeMetrics(host.metricsPort);
@@ -146,7 +148,7 @@ class CrashConsistencyTest {
     Path archive = dir.resolve("passport.jsa");
     launcher = TestEnvironment.hostLauncher().withJvmOptions(List.of("-XX:ArchiveClassesAtExit=" + archive));
     try (Host host = new Host(pluginsDir)) {
-      Volume volume = new Volume("csi-r1-cds", dir.resolve("pods/cds"));
+      Volume volume = new Volume("csi-r1-cds", Kubelet.target(dir.resolve("kubelet"), "csi-r1-cds"));
       host.client.node().nodePublishVolume(volume.request(host.token, "1"));
       host.client.node().nodeUnpublishVolume(Kubelet.unpublish(volume.id, volume.target));
       host.process.stop();
@@ -266,7 +268,7 @@ class CrashConsistencyTest {
       Path socket = dir.resolve("csi.sock");
       process = HostProcess.start(launcher,
           HostProcess.serveArguments(socket, pluginsDir, dir.resolve("state"), null, Duration.ofMinutes(5),
-              metricsPort),
+              metricsPort, dir.resolve("kubelet")),
           socket, dir.resolve("host.log"));
       process.awaitProbe(Duration.ofSeconds(60));
       client = new CsiConnection(socket, Duration.ofSeconds(30));

@@ -27,6 +27,7 @@ final class InProcessHost implements AutoCloseable {
         .stateDir(dir.resolve("state"))
         .backendFactory(backend, Map.of())
         .mountMode(MountMode.DIRECTORY)
+        .kubeletDir(dir.resolve("kubelet"))
         .clock(clock)
         .refreshInterval(refreshInterval)
         .metrics(prometheus)

@@ -44,7 +44,7 @@ class OutageTest {
     try (InProcessHost host = new InProcessHost(dir, backend, clock, Duration.ofMinutes(5))) {
       List<Pod> pods = new ArrayList<>();
       for (int i = 0; i < PODS; i++) {
-        Pod pod = new Pod("csi-r2-" + i, dir.resolve("pods/pod-" + i + "/volume"), clock);
+        Pod pod = new Pod("csi-r2-" + i, Kubelet.target(dir.resolve("kubelet"), "csi-r2-" + i), clock);
         Files.createDirectories(pod.target.getParent());
         host.client.node().nodePublishVolume(pod.request());
         pods.add(pod);

@@ -18,6 +18,7 @@ import dev.passport.host.plugins.BackendRegistry;
 import dev.passport.host.plugins.PluginLoadException;
 import dev.passport.host.publish.PublishException;
 import dev.passport.host.publish.PublishRequest;
+import dev.passport.host.publish.KubeletTargets;
 import dev.passport.host.publish.Publisher;
 import dev.passport.host.publish.VolumeReconciler;
 import dev.passport.host.volume.MountMode;
@@ -79,8 +80,9 @@ class PublishFuzzTest {
     FuzzBackend.current = data;
     String token = "fuzz-token-" + EXECUTIONS.get() + "-" + data.consumeInt();
     String volumeId = data.consumeBoolean() ? "vol-" + data.consumeInt(0, 3) : data.consumeString(40);
-    String targetName = data.consumeBoolean() ? "t" + data.consumeInt(0, 3) : data.consumeString(30);
-    String target = box.pods + "/" + targetName;
+    // kubelet's shape for t0..t3 (their parents exist, as kubelet creates them); anything else fuzzed
+    String target = data.consumeBoolean() ? box.pods + "/t" + data.consumeInt(0, 3) + "/mount"
+        : box.pods + "/" + data.consumeString(30);
     if (!insideSandbox(target, box.pods)) {
       return; // a fuzzed path may name any file of this machine: never hand it to a root process
     }
@@ -162,11 +164,17 @@ class PublishFuzzTest {
     return sandbox;
   }
 
-  /** A temporary root with pods/ (targets) and state/; the publisher may write nowhere else. */
+  /**
+   * A temporary root with a kubelet dir (targets: {@code pods/uid/volumes/kubernetes.io~csi/t<n>/mount})
+   * and state/; the publisher may write nowhere else, and leaves only that skeleton behind.
+   */
   private static final class Sandbox implements AutoCloseable {
     final Path root = Files.createTempDirectory("passport-fuzz");
-    final Path pods = Files.createDirectories(root.resolve("pods"));
+    final Path kubelet = root.resolve("kubelet");
+    final Path pods = Files.createDirectories(
+        kubelet.resolve("pods/uid/volumes/kubernetes.io~csi"));
     final Path state = Files.createDirectories(root.resolve("state"));
+    final java.util.Set<Path> skeleton;
     final BackendRegistry backends;
     final Publisher publisher;
 
@@ -181,14 +189,21 @@ class PublishFuzzTest {
       } catch (PluginLoadException e) {
         throw new IllegalStateException("the fuzz backend did not register", e);
       }
-      publisher = new Publisher(backends, reconciler, "passport.csi.dev", HostMetrics.none());
+      publisher = new Publisher(backends, reconciler, "passport.csi.dev", HostMetrics.none(),
+          new KubeletTargets(kubelet));
+      for (int i = 0; i < 4; i++) {
+        Files.createDirectories(pods.resolve("t" + i));
+      }
+      try (Stream<Path> all = Files.walk(root)) {
+        skeleton = java.util.Set.copyOf(all.toList());
+      }
     }
 
     void assertNothingOutside(Path target) throws IOException {
       Path normalized = target.normalize();
       try (Stream<Path> all = Files.walk(root)) {
         for (Path path : all.toList()) {
-          boolean allowed = path.equals(root) || path.equals(pods) || path.startsWith(state)
+          boolean allowed = skeleton.contains(path) || path.startsWith(state)
               || path.startsWith(normalized);
           assertThat(allowed).as("written outside the target " + target + ": " + path).isTrue();
         }
@@ -196,8 +211,8 @@ class PublishFuzzTest {
     }
 
     void assertEmpty() throws IOException {
-      try (Stream<Path> left = Stream.concat(Files.list(pods), Files.list(state))) {
-        List<Path> leftovers = left.toList();
+      try (Stream<Path> left = Stream.concat(Files.walk(kubelet), Files.list(state))) {
+        List<Path> leftovers = left.filter(p -> !skeleton.contains(p)).toList();
         assertThat(leftovers).as("left after unpublish").isEmpty();
       }
     }

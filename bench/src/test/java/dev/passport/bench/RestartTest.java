@@ -65,14 +65,16 @@ class RestartTest {
       }
       metrics += second.metricsText();
     }
-    try (Stream<Path> state = Files.list(dir.resolve("state"))) {
+    // the lock file (passport.lock) stays by design; volume states are the *.json files
+    try (Stream<Path> state = Files.list(dir.resolve("state"))
+        .filter(p -> p.getFileName().toString().endsWith(".json"))) {
       assertThat(state).isEmpty();
     }
     LogHygiene.assertNoSecrets(minted, List.of(metrics));
   }
 
   private Path target(String id) {
-    return dir.resolve("pods").resolve(id).resolve("volume");
+    return Kubelet.target(dir.resolve("kubelet"), id);
   }
 
   private csi.v1.Csi.NodePublishVolumeRequest request(String id, String token) {

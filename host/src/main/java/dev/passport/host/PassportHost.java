@@ -10,6 +10,7 @@ import dev.passport.host.csi.ControllerService;
 import dev.passport.host.csi.CsiServer;
 import dev.passport.host.csi.IdentityService;
 import dev.passport.host.csi.NodeService;
+import dev.passport.host.csi.SocketInUseException;
 import dev.passport.host.metrics.CompositeMetrics;
 import dev.passport.host.metrics.CountingMetrics;
 import dev.passport.host.metrics.HostMetrics;
@@ -17,11 +18,13 @@ import dev.passport.host.plugins.BackendRegistry;
 import dev.passport.host.plugins.LoadedPlugins;
 import dev.passport.host.plugins.PluginLoadException;
 import dev.passport.host.plugins.PluginLoader;
+import dev.passport.host.publish.KubeletTargets;
 import dev.passport.host.publish.Publisher;
 import dev.passport.host.publish.VolumeReconciler;
 import dev.passport.host.volume.MountMode;
 import dev.passport.host.volume.Mounter;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,14 +54,16 @@ public final class PassportHost implements AutoCloseable {
   private final BackendRegistry backends;
   private final VolumeStates volumes;
   private final CountingMetrics counters;
+  private final StateDirLock stateDirLock;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private PassportHost(CsiServer server, BackendRegistry backends, VolumeStates volumes,
-      CountingMetrics counters) {
+      CountingMetrics counters, StateDirLock stateDirLock) {
     this.server = server;
     this.backends = backends;
     this.volumes = volumes;
     this.counters = counters;
+    this.stateDirLock = stateDirLock;
   }
 
   public static Builder builder() {
@@ -98,6 +103,8 @@ public final class PassportHost implements AutoCloseable {
     LOG.info("shutting down");
     server.shutdown(Duration.ofSeconds(10));
     backends.close();
+    // Last: a successor may take the state dir only once nothing here writes to it.
+    stateDirLock.close();
     LOG.info("stopped");
   }
 
@@ -110,6 +117,7 @@ public final class PassportHost implements AutoCloseable {
   public static final class Builder {
     private Path socket;
     private Path stateDir;
+    private Path kubeletDir = Path.of("/var/lib/kubelet");
     private String nodeId = "local";
     private String driverName = "passport.csi.dev";
     private Path pluginsDir;
@@ -137,6 +145,16 @@ public final class PassportHost implements AutoCloseable {
     /** Where per-volume state lives (required), {@code /var/lib/passport} in production. */
     public Builder stateDir(Path stateDir) {
       this.stateDir = stateDir;
+      return this;
+    }
+
+    /**
+     * kubelet's root dir ({@code --root-dir}), {@code /var/lib/kubelet} by default: publish and
+     * unpublish act only on {@code <kubeletDir>/pods/<uid>/volumes/kubernetes.io~csi/<name>/mount}.
+     * Local runs and tests in directory mode pass their own.
+     */
+    public Builder kubeletDir(Path kubeletDir) {
+      this.kubeletDir = requireNonNull(kubeletDir, "kubeletDir is null");
       return this;
     }
 
@@ -220,6 +238,11 @@ public final class PassportHost implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Starts the host.
+     *
+     * @throws HostStartException when another host holds the state dir or answers on the socket
+     */
     public PassportHost start() throws IOException, PluginLoadException {
       requireNonNull(socket, "socket is null");
       requireNonNull(stateDir, "stateDir is null");
@@ -227,6 +250,31 @@ public final class PassportHost implements AutoCloseable {
         throw new IllegalArgumentException("fetch timeout " + fetchTimeout
             + " must stay below kubelet's 2 minute NodePublishVolume timeout");
       }
+      KubeletTargets targets = new KubeletTargets(kubeletDir);
+      if (!Files.isDirectory(kubeletDir)) {
+        LOG.warn("kubelet dir {} is not a directory: every publish will be refused until it is"
+            + " (set --kubelet-dir to kubelet's --root-dir)", kubeletDir);
+      }
+      StateDirLock lock = StateDirLock.acquire(stateDir);
+      try {
+        // Before loading plugins: a second host should fail in milliseconds, not after the load.
+        if (CsiServer.answersProbe(socket)) {
+          throw new SocketInUseException("another CSI server answers on unix://" + socket
+              + "; refusing to start a second host on it (stop that one first, or choose another"
+              + " --endpoint)");
+        }
+        return start(lock, targets);
+      } catch (SocketInUseException e) {
+        lock.close();
+        throw new HostStartException(e.getMessage(), e);
+      } catch (IOException | PluginLoadException | RuntimeException e) {
+        lock.close();
+        throw e;
+      }
+    }
+
+    private PassportHost start(StateDirLock lock, KubeletTargets targets)
+        throws IOException, PluginLoadException {
       CountingMetrics counters = CountingMetrics.create();
       List<HostMetrics> all = new ArrayList<>(exporters);
       all.add(0, counters);
@@ -252,13 +300,13 @@ public final class PassportHost implements AutoCloseable {
             .fetchTimeout(fetchTimeout)
             .cacheMaxBytes(cacheMaxBytes)
             .build();
-        Publisher publisher = new Publisher(backends, reconciler, driverName, metrics);
+        Publisher publisher = new Publisher(backends, reconciler, driverName, metrics, targets);
         AtomicBoolean ready = new AtomicBoolean();
         CsiServer server = CsiServer.start(socket, List.of(
             new IdentityService(driverName, VERSION, ready::get),
             new NodeService(publisher, nodeId),
             new ControllerService()), threads);
-        PassportHost host = new PassportHost(server, backends, reconciler.volumes(), counters);
+        PassportHost host = new PassportHost(server, backends, reconciler.volumes(), counters, lock);
         ready.set(true);
         LOG.info("{} {} ready on node {} with backends {}", driverName, VERSION, nodeId,
             host.backendNames());

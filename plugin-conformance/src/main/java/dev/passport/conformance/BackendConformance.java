@@ -372,6 +372,7 @@ public abstract class BackendConformance {
           .socket(workDir.resolve("csi.sock"))
           .stateDir(workDir.resolve("state"))
           .mountMode(MountMode.DIRECTORY)
+          .kubeletDir(kubeletRoot())
           .backendFactory(observed, config())
           .clock(clock)
           .refreshInterval(REFRESH_INTERVAL)

@@ -152,6 +152,20 @@ public final class FakeKubelet implements AutoCloseable {
     }
   }
 
+  /**
+   * kubelet's target for the inline volume {@code volumeName} of pod {@code podUid}:
+   * {@code <kubeletDir>/pods/<podUid>/volumes/kubernetes.io~csi/<volumeName>/mount}
+   * ({@code getTargetPath} in kubernetes {@code pkg/volume/csi/csi_mounter.go}). The host acts
+   * only on targets of this shape below the kubelet dir it was given.
+   */
+  public static Path targetPath(Path kubeletDir, String podUid, String volumeName) {
+    requireNonNull(kubeletDir, "kubeletDir is null");
+    requireNonNull(podUid, "podUid is null");
+    requireNonNull(volumeName, "volumeName is null");
+    return kubeletDir.resolve("pods").resolve(podUid).resolve("volumes")
+        .resolve("kubernetes.io~csi").resolve(volumeName).resolve("mount");
+  }
+
   /** Identity.Probe, as the livenessprobe sidecar calls it. */
   public Csi.ProbeResponse probe() {
     return call(() -> identity().probe(Csi.ProbeRequest.getDefaultInstance()));

@@ -14,9 +14,10 @@ import java.util.Set;
  *
  * @param pod the pod
  * @param volumeName the volume's name in the pod spec (part of the volume id)
- * @param targetPath where kubelet wants the volume, e.g. {@code
- *     <tmp>/pods/<uid>/volumes/kubernetes.io~csi/<name>/mount}; its parent is created by the fake
- *     kubelet, the directory itself by the driver
+ * @param targetPath where kubelet wants the volume: {@link FakeKubelet#targetPath} of the kubelet
+ *     dir the host was given ({@code PassportHost.Builder.kubeletDir}), which {@link #of} computes;
+ *     the host refuses any other path. Its parent is created by the fake kubelet, the directory
+ *     itself by the driver
  * @param attributes the pod spec's {@code volumeAttributes}, including {@code backend}
  * @param audiences the CSIDriver's {@code tokenRequests} audiences; empty sends no tokens at all
  * @param tokenTtl the {@code expirationSeconds} of each token request
@@ -57,14 +58,14 @@ public record PodVolume(
   /**
    * A volume with one-hour tokens in {@code secrets} and no fsGroup, its target under
    * {@code kubeletRoot} where kubelet would put it:
-   * {@code pods/<uid>/volumes/kubernetes.io~csi/<volumeName>/mount}.
+   * {@code pods/<uid>/volumes/kubernetes.io~csi/<volumeName>/mount}. Give the host the same dir
+   * ({@code PassportHost.Builder.kubeletDir(kubeletRoot)}): it acts on no other target.
    */
   public static PodVolume of(Pod pod, String volumeName, Path kubeletRoot,
       Map<String, String> attributes, Set<String> audiences) {
     requireNonNull(kubeletRoot, "kubeletRoot is null");
     requireNonNull(pod, "pod is null");
-    Path target = kubeletRoot.resolve("pods").resolve(pod.uid()).resolve("volumes")
-        .resolve("kubernetes.io~csi").resolve(volumeName).resolve("mount");
+    Path target = FakeKubelet.targetPath(kubeletRoot, pod.uid(), volumeName);
     return new PodVolume(pod, volumeName, target, attributes, audiences, DEFAULT_TOKEN_TTL,
         TokenPlacement.SECRETS, OptionalLong.empty());
   }

@@ -112,6 +112,7 @@ class ExternalPluginProjectTest {
             .environment(Map.of("STS_URL",
                 "http://127.0.0.1:" + sts.getAddress().getPort() + "/token"))
             .mountMode(MountMode.DIRECTORY)
+            .kubeletDir(work.resolve("kubelet"))
             .clock(clock)
             .start();
         FakeKubelet kubelet = FakeKubelet.connect(host.socket(), tokens, clock)) {

@@ -179,7 +179,8 @@ class FakeKubeletTest {
   @Test
   void mount_secondVolumeOfThePod_reusesThePodsToken() {
     MountedVolume a = kubelet.mount(volume(Map.of("backend", "x"), Set.of("vault")));
-    MountedVolume b = kubelet.mount(new PodVolume(pod, "other", dir.resolve("b/mount"),
+    MountedVolume b = kubelet.mount(new PodVolume(pod, "other",
+        FakeKubelet.targetPath(dir.resolve("kubelet"), pod.uid(), "other"),
         Map.of("backend", "x"), Set.of("vault"), PodVolume.DEFAULT_TOKEN_TTL,
         TokenPlacement.SECRETS, java.util.OptionalLong.empty()));
 

@@ -101,6 +101,7 @@ public final class DemoCommand implements CliExtension, Callable<Integer> {
           .pluginsDir(plugins)
           .configDir(conf)
           .mountMode(MountMode.DIRECTORY)
+          .kubeletDir(work.resolve("kubelet"))
           .nodeId("demo-node")
           .clock(clock)
           .metrics(prometheus);

@@ -96,9 +96,11 @@ public final class KubeletCommand implements CliExtension, Runnable {
         description = "The volume's name in the pod spec. Default: ${DEFAULT-VALUE}.")
     String volumeName;
 
-    @Option(names = "--target-path", required = true,
-        description = "Where the volume should appear; its parent is created.")
-    Path targetPath;
+    @Option(names = "--kubelet-dir", defaultValue = "/var/lib/kubelet",
+        description = "kubelet's root dir, as given to passport serve: the volume appears at"
+            + " <dir>/pods/<pod-uid>/volumes/kubernetes.io~csi/<volume-name>/mount (its parent is"
+            + " created, as kubelet does). Default: ${DEFAULT-VALUE}.")
+    Path kubeletDir;
 
     @Option(names = "--timeout", defaultValue = "PT2M",
         description = "Call timeout (ISO-8601). Default: kubelet's 2 minutes.")
@@ -109,9 +111,9 @@ public final class KubeletCommand implements CliExtension, Runnable {
           : endpoint);
     }
 
-    /** kubelet always sends an absolute path; a relative one is taken from the working directory. */
+    /** kubelet's target for the volume: the only shape the host acts on. */
     Path target() {
-      return targetPath.toAbsolutePath().normalize();
+      return FakeKubelet.targetPath(kubeletDir.toAbsolutePath().normalize(), uid(), volumeName);
     }
 
     String uid() {

@@ -47,6 +47,7 @@ class KubeletCommandTest {
         .socket(dir.resolve("csi.sock"))
         .stateDir(dir.resolve("state"))
         .mountMode(MountMode.DIRECTORY)
+        .kubeletDir(dir.resolve("kubelet"))
         .backendFactory(new ExampleBackendFactory(service, Flaw.NONE), Map.of())
         .start();
   }
@@ -64,21 +65,21 @@ class KubeletCommandTest {
 
   @Test
   void publishRepublishUnpublish_withATokenFile_managesTheVolume() throws Exception {
-    Path target = dir.resolve("pod/volumes/secrets/mount");
     Path tokenFile = dir.resolve("token");
     Pod pod = Pod.of("shop", "web-0", UUID.nameUUIDFromBytes("shop/web-0".getBytes()).toString(),
         "default");
+    Path target = FakeKubelet.targetPath(dir.resolve("kubelet"), pod.uid(), "secrets");
     Files.writeString(tokenFile, tokens.mint(pod, "example", Instant.now(), Duration.ofHours(1)));
 
     int published = run("publish", "--endpoint", "unix://" + host.socket(), "--namespace", "shop",
-        "--pod", "web-0", "--target-path", target.toString(), "-a", "backend=example",
+        "--pod", "web-0", "--kubelet-dir", dir.resolve("kubelet").toString(), "-a", "backend=example",
         "-a", "key=db", "--token-file", "example=" + tokenFile);
     int republished = run("republish", "--endpoint", host.socket().toString(), "--namespace",
-        "shop", "--pod", "web-0", "--target-path", target.toString(), "-a", "backend=example",
+        "shop", "--pod", "web-0", "--kubelet-dir", dir.resolve("kubelet").toString(), "-a", "backend=example",
         "-a", "key=db", "--token-file", "example=" + tokenFile);
     String content = Files.readString(target.resolve("secret"));
     int unpublished = run("unpublish", "--endpoint", host.socket().toString(), "--namespace",
-        "shop", "--pod", "web-0", "--target-path", target.toString());
+        "shop", "--pod", "web-0", "--kubelet-dir", dir.resolve("kubelet").toString());
 
     assertThat(List.of(published, republished, unpublished)).as(err.toString())
         .containsExactly(0, 0, 0);
@@ -94,8 +95,8 @@ class KubeletCommandTest {
   void publish_backendRefuses_exitsOneWithTheStatus() {
     service.fail(dev.passport.api.BackendException.Kind.PERMISSION_DENIED);
 
-    int exit = run("publish", "--endpoint", host.socket().toString(), "--target-path",
-        dir.resolve("t/mount").toString(), "-a", "backend=example", "-a", "key=db",
+    int exit = run("publish", "--endpoint", host.socket().toString(), "--kubelet-dir",
+          dir.resolve("kubelet").toString(), "--volume-name", "t", "-a", "backend=example", "-a", "key=db",
         "--audience", "example");
 
     assertThat(exit).isEqualTo(1);
@@ -110,8 +111,8 @@ class KubeletCommandTest {
     List<Integer> exits = new ArrayList<>();
 
     for (int i = 0; i < 2; i++) {
-      exits.add(run("publish", "--endpoint", host.socket().toString(), "--target-path",
-          dir.resolve("t" + i + "/mount").toString(), "-a", "backend=example", "-a", "key=db",
+      exits.add(run("publish", "--endpoint", host.socket().toString(), "--kubelet-dir",
+          dir.resolve("kubelet").toString(), "--volume-name", "t" + i + "", "-a", "backend=example", "-a", "key=db",
           "--audience", "example", "--signing-key", key.toString()));
     }
 

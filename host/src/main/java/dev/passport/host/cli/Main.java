@@ -1,6 +1,8 @@
 package dev.passport.host.cli;
 
+import dev.passport.host.HostStartException;
 import dev.passport.host.PassportHost;
+import dev.passport.host.plugins.PluginLoadException;
 import java.util.ServiceLoader;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
@@ -15,6 +17,9 @@ import picocli.CommandLine.Command;
     subcommands = {ServeCommand.class, WarmupCommand.class})
 public final class Main implements Runnable {
 
+  /** The exit code of a host that refused to start. */
+  static final int EXIT_REFUSED = 2;
+
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
@@ -27,7 +32,23 @@ public final class Main implements Runnable {
     for (CliExtension extension : ServiceLoader.load(CliExtension.class)) {
       cli.addSubcommand(extension.name(), extension.command());
     }
-    return cli.setCaseInsensitiveEnumValuesAllowed(true);
+    return cli.setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler(Main::refusedToStart);
+  }
+
+  /**
+   * A known misconfiguration (another host on the socket or state dir, a plugin that does not
+   * load) is one line for the operator and a non-zero exit, never a stack trace; anything else
+   * keeps picocli's report.
+   */
+  static int refusedToStart(Exception e, CommandLine command, CommandLine.ParseResult parsed)
+      throws Exception {
+    if (e instanceof HostStartException || e instanceof PluginLoadException) {
+      command.getErr().println("passport " + command.getCommandName() + ": " + e.getMessage());
+      command.getErr().flush();
+      return EXIT_REFUSED;
+    }
+    throw e;
   }
 
   @Override

@@ -50,6 +50,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Per-volume state (no tokens, no content). Default: ${DEFAULT-VALUE}.")
   Path stateDir;
 
+  @Option(names = "--kubelet-dir", defaultValue = "/var/lib/kubelet",
+      description = "kubelet's root dir: publish and unpublish act only on <dir>/pods/<uid>/volumes/"
+          + "kubernetes.io~csi/<name>/mount. Default: ${DEFAULT-VALUE}.")
+  Path kubeletDir;
+
   @Option(names = "--mount-mode", defaultValue = "tmpfs",
       description = "tmpfs (a size-limited tmpfs per volume; needs privileges) or directory (no mount,"
           + " for local runs). Default: ${DEFAULT-VALUE}.")
@@ -86,6 +91,7 @@ final class ServeCommand implements Callable<Integer> {
         .pluginsDir(pluginsDir)
         .configDir(configDir)
         .stateDir(stateDir)
+        .kubeletDir(kubeletDir.toAbsolutePath())
         .mountMode(MountMode.parse(mountMode))
         .refreshInterval(refreshInterval)
         .fetchTimeout(fetchTimeout);

@@ -9,10 +9,17 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import csi.v1.Csi;
+import csi.v1.IdentityGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -24,8 +31,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * grpc-java on a Unix domain socket (epoll), with a bounded executor. Binding removes a stale socket
- * file first and refuses to replace anything that is not a socket.
+ * grpc-java on a Unix domain socket (epoll), with a bounded executor. One server per socket: a
+ * socket file that answers a CSI Probe belongs to a running server and is never replaced; one that
+ * does not answer is stale and removed before bind; anything else at that path is refused. On
+ * shutdown the socket file is removed only while it is still the one this server bound.
  */
 public final class CsiServer implements AutoCloseable {
 
@@ -33,15 +42,21 @@ public final class CsiServer implements AutoCloseable {
   private static final int S_IFMT = 0170000;
   private static final int S_IFSOCK = 0140000;
 
+  /** How long a server at an existing socket has to answer Probe (livenessprobe allows 3 s). */
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
+
   private final Path socket;
+  /** The socket file's identity (device and inode) once bound. */
+  private final Object boundFile;
   private final Server server;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final ExecutorService executor;
 
-  private CsiServer(Path socket, Server server, EventLoopGroup boss, EventLoopGroup workers,
-      ExecutorService executor) {
+  private CsiServer(Path socket, Object boundFile, Server server, EventLoopGroup boss,
+      EventLoopGroup workers, ExecutorService executor) {
     this.socket = socket;
+    this.boundFile = boundFile;
     this.server = server;
     this.boss = boss;
     this.workers = workers;
@@ -52,19 +67,27 @@ public final class CsiServer implements AutoCloseable {
    * Binds {@code socket} and starts serving.
    *
    * @param threads the most RPCs handled at once; more wait in a bounded queue
+   * @throws SocketInUseException when another server answers on {@code socket}
    */
   public static CsiServer start(Path socket, List<BindableService> services, int threads)
       throws IOException {
     FrameLogGuard.install();
+    socket = socket.toAbsolutePath();
     removeStaleSocket(socket);
-    Files.createDirectories(socket.toAbsolutePath().getParent());
+    Files.createDirectories(socket.getParent());
+    // netty unlinks the path it bound when its channel closes, whoever's socket is there by then.
+    // Binding a private name and renaming it into place leaves netty a name nobody else uses, so
+    // only shutdown() removes the socket, and only while it is still ours.
+    Path binding = socket.resolveSibling("." + socket.getFileName() + "."
+        + ProcessHandle.current().pid());
+    Files.deleteIfExists(binding);
     EventLoopGroup boss = new EpollEventLoopGroup(1, DaemonThreads.named("csi-accept"));
     EventLoopGroup workers = new EpollEventLoopGroup(1, DaemonThreads.named("csi-io"));
     ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(10_000), DaemonThreads.named("csi-rpc"));
     executor.allowCoreThreadTimeOut(true);
     NettyServerBuilder builder = NettyServerBuilder
-        .forAddress(new DomainSocketAddress(socket.toString()))
+        .forAddress(new DomainSocketAddress(binding.toString()))
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
@@ -74,16 +97,46 @@ public final class CsiServer implements AutoCloseable {
       builder.addService(ServerInterceptors.intercept(service, logging));
     }
     Server server = builder.build();
+    Object boundFile;
     try {
       server.start();
+      if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+        throw new SocketInUseException("another process created unix://" + socket
+            + " while this host was starting; refusing to replace it");
+      }
+      Files.move(binding, socket, StandardCopyOption.ATOMIC_MOVE);
+      boundFile = fileKey(socket);
     } catch (IOException | RuntimeException e) {
+      server.shutdownNow();
       boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       executor.shutdownNow();
+      Files.deleteIfExists(binding);
+      if (e instanceof SocketInUseException inUse) {
+        throw inUse;
+      }
       throw new IOException("cannot listen on unix://" + socket + ": " + e.getMessage(), e);
     }
     LOG.info("listening on unix://{}", socket);
-    return new CsiServer(socket, server, boss, workers, executor);
+    return new CsiServer(socket, boundFile, server, boss, workers, executor);
+  }
+
+  /**
+   * Whether a CSI server answers Probe on {@code socket}: any answer, even an error status, means
+   * something listens there; only a refused or failed connection (UNAVAILABLE) means nothing does.
+   */
+  public static boolean answersProbe(Path socket) {
+    if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try (UnixSocketChannel connection = UnixSocketChannel.open(socket, "csi-socket-probe")) {
+      IdentityGrpc.newBlockingStub(connection.channel())
+          .withDeadlineAfter(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .probe(Csi.ProbeRequest.getDefaultInstance());
+      return true;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode() != Status.Code.UNAVAILABLE;
+    }
   }
 
   public Path socket() {
@@ -107,10 +160,21 @@ public final class CsiServer implements AutoCloseable {
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     try {
-      Files.deleteIfExists(socket);
+      // Another host may have taken the path over while this one drained: leave its socket alone.
+      if (boundFile != null && boundFile.equals(fileKey(socket))) {
+        Files.delete(socket);
+      } else {
+        LOG.info("left unix://{} in place: it is no longer the socket this host bound", socket);
+      }
+    } catch (NoSuchFileException e) {
+      // already gone
     } catch (IOException e) {
       LOG.warn("cannot remove socket {}: {}", socket, e.getMessage());
     }
+  }
+
+  private static Object fileKey(Path path) throws IOException {
+    return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
   }
 
   @Override
@@ -118,7 +182,11 @@ public final class CsiServer implements AutoCloseable {
     shutdown(Duration.ofSeconds(10));
   }
 
-  /** A socket left by a killed process would make bind fail; anything else at that path is a mistake. */
+  /**
+   * A socket left by a killed process would make bind fail, so it goes; a socket a server answers
+   * on is that server's (a second host must not take over); anything else at that path is a
+   * mistake.
+   */
   static void removeStaleSocket(Path socket) throws IOException {
     if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
       return;
@@ -126,6 +194,11 @@ public final class CsiServer implements AutoCloseable {
     int mode = (Integer) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS);
     if ((mode & S_IFMT) != S_IFSOCK) {
       throw new IOException(socket + " exists and is not a socket; refusing to replace it");
+    }
+    if (answersProbe(socket)) {
+      throw new SocketInUseException("another CSI server answers on unix://" + socket
+          + "; refusing to start a second host on it (stop that one first, or choose another"
+          + " --endpoint)");
     }
     Files.delete(socket);
     LOG.info("removed stale socket {}", socket);

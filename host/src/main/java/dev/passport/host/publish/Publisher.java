@@ -13,7 +13,6 @@ import dev.passport.host.plugins.BackendRegistry;
 import dev.passport.host.plugins.RegisteredBackend;
 import dev.passport.host.publish.PublishException.Code;
 import dev.passport.host.publish.VolumeReconciler.Outcome;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -39,17 +38,22 @@ public final class Publisher {
   private final VolumeReconciler reconciler;
   private final String driverName;
   private final HostMetrics metrics;
+  private final KubeletTargets targets;
   private final VolumeLocks locks = new VolumeLocks();
   /** Prepared volumes by backend + attributes. */
   private final Cache<PreparedKey, RegisteredBackend.Bound> prepared =
       Caffeine.newBuilder().maximumSize(10_000).build();
 
+  /**
+   * @param targets the only targets publish and unpublish act on (kubelet's, below its dir)
+   */
   public Publisher(BackendRegistry backends, VolumeReconciler reconciler, String driverName,
-      HostMetrics metrics) {
+      HostMetrics metrics, KubeletTargets targets) {
     this.backends = requireNonNull(backends, "backends is null");
     this.reconciler = requireNonNull(reconciler, "reconciler is null");
     this.driverName = requireNonNull(driverName, "driverName is null");
     this.metrics = requireNonNull(metrics, "metrics is null");
+    this.targets = requireNonNull(targets, "targets is null");
   }
 
   /** Publishes or republishes a volume. */
@@ -89,7 +93,11 @@ public final class Publisher {
     }
   }
 
-  /** Unpublishes a volume; unknown volumes and missing targets are OK (kubelet retries NOT_FOUND forever). */
+  /**
+   * Unpublishes a volume; unknown volumes and missing targets are OK (kubelet retries NOT_FOUND
+   * forever). A target that is not kubelet's ({@link KubeletTargets#forUnpublish}) is left untouched,
+   * and so is the volume's state: the call answers OK, since any error makes kubelet retry forever.
+   */
   public void unpublish(String volumeId, String targetPath) throws PublishException {
     long started = System.nanoTime();
     String backend = reconciler.volumes().state(volumeId).map(s -> s.backend()).orElse("");
@@ -99,11 +107,17 @@ public final class Publisher {
       try {
         requirePresent(volumeId, "volume_id");
         requirePresent(targetPath, "target_path");
-        Path target = targetPath(targetPath);
-        locks.withLock(volumeId, () -> {
-          reconciler.unpublish(volumeId, target, backends::backend);
-          return null;
-        });
+        Optional<Path> target = targets.forUnpublish(targetPath);
+        if (target.isEmpty()) {
+          LOG.warn("unpublish of volume {}: target_path {} is not kubelet's target of an inline"
+              + " volume below --kubelet-dir {}; left it untouched", volumeId, targetPath,
+              targets.kubeletDir());
+        } else {
+          locks.withLock(volumeId, () -> {
+            reconciler.unpublish(volumeId, target.get(), backends::backend);
+            return null;
+          });
+        }
         code = "OK";
       } catch (PublishException e) {
         failure = e;
@@ -127,8 +141,15 @@ public final class Publisher {
       throw PublishException.invalid("volume_capability requests a block volume; " + driverName
           + " only serves mounted (filesystem) volumes");
     }
-    Path target = targetPath(request.targetPath());
+    if (!request.readonly()) {
+      // kubelet mounts the volume read-write into the containers unless the pod spec says
+      // readOnly: a container could then rewrite what Passport serves and plant links for the
+      // root writer. secrets-store-csi-driver and cert-manager's csi-lib refuse it the same way.
+      throw PublishException.invalid("readonly is false: " + driverName + " volumes are read-only;"
+          + " set readOnly: true on the csi volume in the pod spec (spec.volumes[].csi.readOnly)");
+    }
     Pod pod = pod(request.volumeContext());
+    Path target = targets.forPublish(request.targetPath(), pod.uid());
     String backendName = request.volumeContext().get(KubeletKeys.BACKEND);
     if (backendName == null || backendName.isBlank()) {
       throw PublishException.invalid("volume attribute \"backend\" is required; one of "
@@ -212,19 +233,6 @@ public final class Publisher {
       return OptionalInt.of(gid);
     } catch (NumberFormatException e) {
       throw PublishException.invalid("volume_mount_group must be a numeric group id, got \"" + value + "\"");
-    }
-  }
-
-  private static Path targetPath(String value) throws PublishException {
-    try {
-      Path path = Path.of(value);
-      if (!path.isAbsolute() || !path.normalize().equals(path) || path.getParent() == null) {
-        throw PublishException.invalid("target_path must be an absolute, normalized path below a"
-            + " directory, got " + value);
-      }
-      return path;
-    } catch (InvalidPathException e) {
-      throw PublishException.invalid("target_path is not a valid path: " + e.getMessage());
     }
   }
 

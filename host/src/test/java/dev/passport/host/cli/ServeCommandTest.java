@@ -3,9 +3,13 @@ package dev.passport.host.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.passport.host.PassportHost;
+import dev.passport.host.volume.MountMode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class ServeCommandTest {
@@ -54,6 +58,61 @@ class ServeCommandTest {
         .isInstanceOf(CommandLine.ParameterException.class)
         .hasMessageContaining("'soon' is not a duration")
         .hasMessageContaining("1h30m");
+  }
+
+  @Test
+  void serve_whileAnotherHostAnswersOnTheSocket_exitsNonZeroWithOneLineNamingIt(@TempDir Path dir)
+      throws Exception {
+    Path socket = dir.resolve("csi.sock");
+    try (PassportHost first = PassportHost.builder().socket(socket).stateDir(dir.resolve("state-1"))
+        .mountMode(MountMode.DIRECTORY).start()) {
+      Refusal refusal = serve(dir, "--endpoint", "unix://" + socket, "--state-dir",
+          dir.resolve("state-2").toString());
+
+      assertThat(refusal.exit()).isEqualTo(Main.EXIT_REFUSED);
+      assertThat(refusal.stderr().lines()).containsExactly("passport serve: another CSI server"
+          + " answers on unix://" + socket + "; refusing to start a second host on it (stop that"
+          + " one first, or choose another --endpoint)");
+      assertThat(first.ready()).isTrue();
+      assertThat(socket).exists();
+    }
+  }
+
+  @Test
+  void serve_onAStateDirAnotherHostHolds_exitsNonZeroWithOneLineNamingIt(@TempDir Path dir)
+      throws Exception {
+    Path state = dir.resolve("state");
+    try (PassportHost first = PassportHost.builder().socket(dir.resolve("one.sock")).stateDir(state)
+        .mountMode(MountMode.DIRECTORY).start()) {
+      Refusal refusal = serve(dir, "--endpoint", "unix://" + dir.resolve("two.sock"),
+          "--state-dir", state.toString());
+
+      assertThat(refusal.exit()).isEqualTo(Main.EXIT_REFUSED);
+      assertThat(refusal.stderr().lines()).hasSize(1).first().asString()
+          .startsWith("passport serve: state dir " + state + " is locked by another Passport host");
+    }
+  }
+
+  @Test
+  void serve_kubeletDir_defaultsToKubeletsRootDir() {
+    CommandLine.ParseResult parsed = Main.commandLine().parseArgs("serve", "--plugins-dir", "/plugins",
+        "--endpoint", "unix:///csi/csi.sock", "--node-id", "node-1");
+
+    ServeCommand serve = (ServeCommand) parsed.subcommand().commandSpec().userObject();
+    assertThat(serve.kubeletDir).isEqualTo(Path.of("/var/lib/kubelet"));
+  }
+
+  private record Refusal(int exit, String stderr) {}
+
+  private static Refusal serve(Path dir, String... args) throws Exception {
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("serve", "--node-id",
+        "node-1", "--plugins-dir", plugins.toString(), "--mount-mode", "directory",
+        "--metrics-address", "0", "--kubelet-dir", dir.resolve("kubelet").toString()));
+    all.addAll(java.util.List.of(args));
+    java.io.StringWriter err = new java.io.StringWriter();
+    int exit = Main.commandLine().setErr(new java.io.PrintWriter(err)).execute(all.toArray(String[]::new));
+    return new Refusal(exit, err.toString());
   }
 
   @Test

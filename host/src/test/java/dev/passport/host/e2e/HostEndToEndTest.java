@@ -40,14 +40,14 @@ class HostEndToEndTest {
   @TempDir Path dir;
   private final FakeClock clock = FakeClock.at(START);
   private Path control;
-  private Path pods;
+  private Path kubelet;
   private PassportHost host;
   private CsiClient client;
 
   @BeforeEach
   void start() throws Exception {
     control = Files.createDirectories(dir.resolve("control"));
-    pods = Files.createDirectories(dir.resolve("pods"));
+    kubelet = Files.createDirectories(dir.resolve("kubelet"));
     Path pluginsDir = dir.resolve("plugins");
     PluginDirectoryBuilder.plugin(pluginsDir, "scripted")
         .classes(ScriptedBackendFactory.class)
@@ -64,6 +64,7 @@ class HostEndToEndTest {
         .configDir(configDir)
         .environment(Map.of("CONTROL_DIR", control.toString()))
         .mountMode(MountMode.DIRECTORY)
+        .kubeletDir(kubelet)
         .clock(clock)
         .fetchTimeout(Duration.ofSeconds(20))
         .start();
@@ -97,7 +98,7 @@ class HostEndToEndTest {
   @Test
   void publish_writesFilesThroughDataLink_republishMakesNoBackendCall_unpublishRemovesAll()
       throws Exception {
-    Path target = pods.resolve("vol-1");
+    Path target = target("vol-1");
     client.node().nodePublishVolume(request("vol-1", target).build());
 
     assertThat(Files.readString(target.resolve("password"))).isEqualTo("s3cret");
@@ -122,13 +123,13 @@ class HostEndToEndTest {
     assertCode(Csi.NodePublishVolumeRequest.newBuilder().setVolumeId("v").build(),
         Status.Code.INVALID_ARGUMENT, "target_path");
     assertCode(Csi.NodePublishVolumeRequest.newBuilder().setVolumeId("v")
-        .setTargetPath(pods.resolve("v").toString()).build(),
+        .setTargetPath(target("v").toString()).build(),
         Status.Code.INVALID_ARGUMENT, "volume_capability");
   }
 
   @Test
   void publish_badVolumes_areRefusedWithActionableMessages_andLeaveNothingBehind() {
-    Path target = pods.resolve("bad");
+    Path target = target("bad");
     assertCode(request("bad", target).putVolumeContext("backend", "nope").build(),
         Status.Code.INVALID_ARGUMENT, "unknown backend \"nope\"");
     assertCode(request("bad", target).removeVolumeContext("backend").build(),
@@ -150,13 +151,13 @@ class HostEndToEndTest {
 
   @Test
   void publish_tokenMissingForAudience_namesTheTokenRequestsFix() {
-    assertCode(Requests.publish("v", pods.resolve("v"), Map.of("backend", "scripted"), null).build(),
+    assertCode(Requests.publish("v", target("v"), Map.of("backend", "scripted"), null).build(),
         Status.Code.UNAUTHENTICATED, "spec.tokenRequests of CSIDriver passport.csi.dev");
   }
 
   @Test
   void publish_tokensInVolumeContext_areUsedWhenSecretsHaveNone() throws IOException {
-    Path target = pods.resolve("ctx");
+    Path target = target("ctx");
     client.node().nodePublishVolume(Requests.publish("ctx", target, Map.of("backend", "scripted"), null)
         .putVolumeContext("csi.storage.k8s.io/serviceAccount.tokens", tokens()).build());
     assertThat(Files.readString(target.resolve("username"))).isEqualTo("alice");
@@ -164,7 +165,7 @@ class HostEndToEndTest {
 
   @Test
   void firstPublish_backendFails_answersItsCodeAndLeavesNothingBehind() throws IOException {
-    Path target = pods.resolve("f");
+    Path target = target("f");
     Files.writeString(control.resolve("fail"), "PERMISSION_DENIED");
     assertCode(request("f", target).build(), Status.Code.PERMISSION_DENIED, "scripted failure");
     Files.writeString(control.resolve("fail"), "UNAVAILABLE");
@@ -175,7 +176,7 @@ class HostEndToEndTest {
 
   @Test
   void republish_backendFailsWhenDue_answersUnavailableAndKeepsContent() throws IOException {
-    Path target = pods.resolve("r");
+    Path target = target("r");
     client.node().nodePublishVolume(request("r", target).build());
     Files.writeString(control.resolve("fail"), "PERMISSION_DENIED");
     clock.advance(Duration.ofMinutes(10));
@@ -186,7 +187,7 @@ class HostEndToEndTest {
 
   @Test
   void republish_contentChangedWhenDue_swapsItAtomically() throws IOException {
-    Path target = pods.resolve("c");
+    Path target = target("c");
     client.node().nodePublishVolume(request("c", target).build());
     content("password=rotated\n");
     clock.advance(Duration.ofMinutes(10));
@@ -199,7 +200,7 @@ class HostEndToEndTest {
 
   @Test
   void concurrentCallForSameVolume_isAborted() throws Exception {
-    Path target = pods.resolve("a");
+    Path target = target("a");
     Files.writeString(control.resolve("hold"), "");
     ListenableFuture<Csi.NodePublishVolumeResponse> first =
         client.nodeAsync().nodePublishVolume(request("a", target).build());
@@ -216,10 +217,10 @@ class HostEndToEndTest {
     LogCapture logs = new LogCapture();
     logs.start();
     try {
-      Path target = pods.resolve("t");
+      Path target = target("t");
       client.node().nodePublishVolume(request("t", target)
           .putVolumeContext("csi.storage.k8s.io/serviceAccount.tokens", tokens()).build());
-      assertCode(request("t2", pods.resolve("t2")).putVolumeContext("backend", "nope").build(),
+      assertCode(request("t2", target("t2")).putVolumeContext("backend", "nope").build(),
           Status.Code.INVALID_ARGUMENT, "nope");
     } finally {
       logs.stop();
@@ -230,7 +231,12 @@ class HostEndToEndTest {
 
   @Test
   void unpublish_unknownVolume_isOk() {
-    unpublish("never-published", pods.resolve("never"));
+    unpublish("never-published", target("never"));
+  }
+
+  /** kubelet's target for the volume {@code request} sends as {@code volumeId}. */
+  private Path target(String volumeId) {
+    return Requests.target(kubelet, volumeId);
   }
 
   private Csi.NodePublishVolumeRequest.Builder request(String volumeId, Path target) {

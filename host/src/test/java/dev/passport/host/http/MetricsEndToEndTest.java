@@ -45,6 +45,7 @@ class MetricsEndToEndTest {
         .socket(dir.resolve("csi.sock"))
         .stateDir(dir.resolve("state"))
         .mountMode(MountMode.DIRECTORY)
+        .kubeletDir(dir.resolve("kubelet"))
         .backendFactory(backend, Map.of())
         .metrics(prometheus)
         .start();
@@ -61,7 +62,7 @@ class MetricsEndToEndTest {
 
   @Test
   void publishRepublishUnpublish_showInTheScrape_withoutTheToken() throws Exception {
-    Path target = Files.createDirectories(dir.resolve("pods/web-0/volumes")).resolve("secrets");
+    Path target = Requests.target(dir.resolve("kubelet"), "csi-1");
     String tokens = Requests.tokensJson(Map.of(CountingBackend.AUDIENCE, TOKEN),
         Instant.now().plusSeconds(3600));
     var request = Requests.publish("csi-1", target, Map.of("backend", CountingBackend.NAME), tokens)

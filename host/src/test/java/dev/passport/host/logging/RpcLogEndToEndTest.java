@@ -63,7 +63,7 @@ class RpcLogEndToEndTest {
 
   /** Publishes and unpublishes one volume through a real host; every JSON line logged meanwhile. */
   private List<JsonNode> publishAndUnpublish(List<String> raw) throws Exception {
-    Path target = Files.createDirectories(dir.resolve("pods/web-0/volumes")).resolve("secrets");
+    Path target = Requests.target(dir.resolve("kubelet"), VOLUME);
     String tokens = Requests.tokensJson(Map.of(CountingBackend.AUDIENCE, TOKEN),
         Instant.now().plusSeconds(3600));
     Csi.NodePublishVolumeRequest request =
@@ -73,6 +73,7 @@ class RpcLogEndToEndTest {
             .socket(dir.resolve("csi.sock"))
             .stateDir(dir.resolve("state"))
             .mountMode(MountMode.DIRECTORY)
+            .kubeletDir(dir.resolve("kubelet"))
             .backendFactory(new CountingBackend(), Map.of())
             .start()) {
       CsiClient client = new CsiClient(host.socket());

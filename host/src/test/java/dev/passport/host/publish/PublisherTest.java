@@ -63,7 +63,8 @@ class PublisherTest {
         .refreshInterval(Duration.ofMinutes(10))
         .random(() -> 0.5) // no jitter: due exactly 10 minutes after a fetch
         .build();
-    publisher = new Publisher(registry, reconciler, "passport.csi.dev", metrics);
+    publisher = new Publisher(registry, reconciler, "passport.csi.dev", metrics,
+        new KubeletTargets(dir));
   }
 
   @AfterEach

@@ -167,7 +167,8 @@ class ReconcilerSimulationTest {
       assertThat(Files.readString(pod.target.resolve("secret"))).isEqualTo("v1");
     }
     pods.forEach(this::unpublish);
-    try (Stream<Path> states = Files.list(dir.resolve("state"))) {
+    try (Stream<Path> states = Files.list(dir.resolve("state"))
+        .filter(f -> f.getFileName().toString().endsWith(".json"))) {
       assertThat(states).isEmpty();
     }
   }
@@ -182,7 +183,8 @@ class ReconcilerSimulationTest {
 
     startHost(Duration.ofMinutes(5));
     assertThat(host.volumes().count()).isZero();
-    try (Stream<Path> states = Files.list(dir.resolve("state"))) {
+    try (Stream<Path> states = Files.list(dir.resolve("state"))
+        .filter(f -> f.getFileName().toString().endsWith(".json"))) {
       assertThat(states).isEmpty();
     }
   }
@@ -257,7 +259,7 @@ class ReconcilerSimulationTest {
 
     SimulatedPod(int i) {
       volumeId = "csi-" + String.format("%064x", i);
-      target = dir.resolve("pods").resolve("pod-" + i).resolve("volume");
+      target = Requests.target(dir.resolve("kubelet"), volumeId);
       rotate();
     }
 
@@ -339,6 +341,7 @@ class ReconcilerSimulationTest {
         .stateDir(dir.resolve("state"))
         .backendFactory(backend, Map.of())
         .mountMode(MountMode.DIRECTORY)
+        .kubeletDir(dir.resolve("kubelet"))
         .clock(clock)
         .refreshInterval(refreshInterval)
         .start();

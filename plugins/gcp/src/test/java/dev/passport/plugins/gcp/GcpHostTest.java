@@ -52,6 +52,7 @@ class GcpHostTest {
         .socket(dir.resolve("csi.sock"))
         .stateDir(dir.resolve("state"))
         .mountMode(MountMode.DIRECTORY)
+        .kubeletDir(dir.resolve("kubelet"))
         .backendFactory(new GcpBackendFactory(), bed.config())
         .clock(bed.clock)
         .refreshInterval(HOST_REFRESH)

@@ -69,6 +69,7 @@ class GcpPluginDirectoryIT {
         .pluginsDir(plugins)
         .configDir(conf)
         .mountMode(MountMode.DIRECTORY)
+        .kubeletDir(dir.resolve("kubelet"))
         .clock(bed.clock)
         .fetchTimeout(Duration.ofSeconds(20))
         .nodeId("node-1")

@@ -77,6 +77,7 @@ class VaultThroughHostTest {
         .socket(dir.resolve("csi.sock"))
         .stateDir(dir.resolve("state"))
         .mountMode(MountMode.DIRECTORY)
+        .kubeletDir(dir.resolve("kubelet"))
         .backendFactory(new VaultBackendFactory(), Map.of("vaultAddress", vault.address()))
         .clock(clock)
         .refreshInterval(HOST_REFRESH)
