@@ -58,6 +58,7 @@ class FilesystemBoundaryEndToEndTest {
   /** Stands for the node outside every volume: the driver's socket, /etc, other pods' files. */
   @TempDir Path node;
   private Path control;
+  private Path kubelet;
   private Path pods;
   private PassportHost host;
   private CsiClient client;
@@ -65,7 +66,8 @@ class FilesystemBoundaryEndToEndTest {
   @BeforeEach
   void start() throws Exception {
     control = Files.createDirectories(dir.resolve("control"));
-    pods = Files.createDirectories(dir.resolve("pods"));
+    kubelet = dir.resolve("kubelet");
+    pods = Files.createDirectories(kubelet.resolve("pods"));
     Path pluginsDir = dir.resolve("plugins");
     PluginDirectoryBuilder.plugin(pluginsDir, "scripted")
         .classes(ScriptedBackendFactory.class)
@@ -82,6 +84,7 @@ class FilesystemBoundaryEndToEndTest {
         .configDir(configDir)
         .environment(Map.of("CONTROL_DIR", control.toString()))
         .mountMode(MountMode.DIRECTORY)
+        .kubeletDir(kubelet)
         .clock(FakeClock.at(START))
         .fetchTimeout(Duration.ofSeconds(20))
         .start();
@@ -101,7 +104,7 @@ class FilesystemBoundaryEndToEndTest {
 
   @Test
   void rootInThePod_racingRepublishes_neverChangesAnythingOutsideTheTarget() throws Exception {
-    Path target = pods.resolve("attacked");
+    Path target = Requests.target(kubelet, "attacked");
     client.node().nodePublishVolume(request("attacked", target).build());
     TreeSnapshot nodeBefore = TreeSnapshot.of(node);
     long seed = System.nanoTime();
@@ -153,17 +156,18 @@ class FilesystemBoundaryEndToEndTest {
 
   @Test
   void firstPublishFails_overPreexistingContent_leavesItInPlace() throws IOException {
-    Path target = Files.createDirectories(pods.resolve("preexisting"));
+    Path target = Files.createDirectories(Requests.target(kubelet, "preexisting"));
     Files.writeString(target.resolve("notes.txt"), "mine");
     Files.createDirectories(target.resolve("sub/deeper"));
     Files.createSymbolicLink(target.resolve("outside"), node);
-    Path linkTarget = Files.createSymbolicLink(pods.resolve("a-link"), node);
+    Path linkTarget = Files.createSymbolicLink(Requests.target(kubelet, "a-link"), node);
     TreeSnapshot podsBefore = TreeSnapshot.of(pods);
     TreeSnapshot nodeBefore = TreeSnapshot.of(node);
     Files.writeString(control.resolve("fail"), "PERMISSION_DENIED");
 
     assertCode(request("preexisting", target).build(), Status.Code.PERMISSION_DENIED);
-    assertCode(request("a-link", linkTarget).build(), Status.Code.PERMISSION_DENIED);
+    // a target that is a link is refused by the confinement before the backend is asked
+    assertCode(request("a-link", linkTarget).build(), Status.Code.INVALID_ARGUMENT);
     Files.writeString(control.resolve("fail"), "");
     // The backend answers, but a file is in the way of a name: the write fails after mounting.
     Files.writeString(target.resolve("key"), "not a link");
@@ -179,7 +183,7 @@ class FilesystemBoundaryEndToEndTest {
 
   @Test
   void unpublish_ofAPathTheHostDoesNotKnow_touchesNothingItDidNotWrite() throws IOException {
-    Path foreign = Files.createDirectories(pods.resolve("foreign/mount"));
+    Path foreign = Files.createDirectories(Requests.target(kubelet, "foreign"));
     Files.writeString(foreign.resolve("data.db"), "someone else's");
     Files.createDirectories(foreign.resolve("..hidden/inner"));
     Files.createSymbolicLink(foreign.resolve("up"), node);
