@@ -148,6 +148,7 @@ public final class Bench {
     List<Double> p3Ratio = new ArrayList<>();
     List<Double> p3DiskRatio = new ArrayList<>();
     List<Double> p3DiskPublish = new ArrayList<>();
+    List<Double> p3DiskProbe = new ArrayList<>();
     List<Double> p3Publish = new ArrayList<>();
     List<Double> p3Probe = new ArrayList<>();
     List<Double> rssIdle = new ArrayList<>();
@@ -155,7 +156,7 @@ public final class Bench {
     List<Double> p6Sweep = new ArrayList<>();
     List<Double> p6Probes = new ArrayList<>();
     for (int r = 0; r < config.repeats(); r++) {
-      try (Session s = new Session(host, List.of())) {
+      try (Session s = new Session(host, List.of(), true)) {
         s.warmUp();
         rssIdle.add(ProcStats.rssKiB(s.process.pid()) / MIB);
 
@@ -186,26 +187,36 @@ public final class Bench {
 
         // P3: cold publish of a new 10-file volume vs Probe.
         // Targets on tmpfs, as --mount-mode tmpfs gives them in production; on the work dir's disk
-        // alongside, to show what the fsyncs of the atomic writer cost there.
+        // alongside, to show what the fsyncs of the atomic writer cost there. A host acts only
+        // below its --kubelet-dir, so each medium has its own host process (the same launcher and
+        // warm-up), and each publish is compared with Probes on its own host's channel.
         double[] cold = new double[config.p3Publishes()];
         double[] coldDisk = new double[config.p3Publishes()];
         double[] coldProbe = new double[config.p3Publishes()];
+        double[] coldDiskProbe = new double[config.p3Publishes()];
+        Host memory = s.memory;
         for (int i = 0; i < config.p3Publishes(); i++) {
           String id = "p3-" + r + "-" + i;
           String diskId = id + "-disk";
-          coldProbe[i] = s.timedProbe();
-          cold[i] = s.timedPublish(s.request(id, "1", 10, s.memoryTarget(id)));
-          coldDisk[i] = s.timedPublish(s.request(diskId, "1", 10));
-          s.client.node().nodeUnpublishVolume(Kubelet.unpublish(id, s.memoryTarget(id)));
+          Csi.NodePublishVolumeRequest memoryRequest = memory.request(id, "1", 10);
+          Csi.NodePublishVolumeRequest diskRequest = s.request(diskId, "1", 10);
+          coldProbe[i] = memory.timedProbe();
+          cold[i] = memory.timedPublish(memoryRequest);
+          coldDiskProbe[i] = s.timedProbe();
+          coldDisk[i] = s.timedPublish(diskRequest);
+          memory.client.node().nodeUnpublishVolume(Kubelet.unpublish(id, memory.target(id)));
           s.client.node().nodeUnpublishVolume(Kubelet.unpublish(diskId, s.target(diskId)));
         }
         double c50 = Stats.percentile(cold, 50);
         double cp50 = Stats.percentile(coldProbe, 50);
+        double cd50 = Stats.percentile(coldDisk, 50);
+        double cdp50 = Stats.percentile(coldDiskProbe, 50);
         p3Publish.add(c50);
         p3Probe.add(cp50);
         p3Ratio.add(c50 / cp50);
-        p3DiskPublish.add(Stats.percentile(coldDisk, 50));
-        p3DiskRatio.add(Stats.percentile(coldDisk, 50) / cp50);
+        p3DiskPublish.add(cd50);
+        p3DiskProbe.add(cdp50);
+        p3DiskRatio.add(cd50 / cdp50);
 
         // P4: RSS with p4Volumes published and being republished.
         List<Csi.NodePublishVolumeRequest> volumes = new ArrayList<>();
@@ -247,7 +258,8 @@ public final class Bench {
         Stats.median(p1p99), Stats.median(republishP99), Stats.median(probeP99));
     report.p1OneFile(Stats.median(p1OneFile));
     report.p3(Stats.median(p3Ratio), Stats.median(p3Publish), Stats.median(p3Probe),
-        Stats.median(p3DiskRatio), Stats.median(p3DiskPublish), memoryTargets());
+        Stats.median(p3DiskRatio), Stats.median(p3DiskPublish), Stats.median(p3DiskProbe),
+        memoryTargets());
     report.p4(Stats.median(rssIdle), Stats.median(rssLoaded));
     report.p6(Stats.median(p6Sweep), Stats.median(p6Probes), config.p6Volumes());
   }
@@ -307,7 +319,7 @@ public final class Bench {
     Files.deleteIfExists(archive);
     Launcher dumping = launcher.withJvmOptions(List.of("-XX:ArchiveClassesAtExit=" + archive));
     if (isHost) {
-      try (Session s = new Session(dumping, List.of())) {
+      try (Session s = new Session(dumping, List.of(), false)) {
         // Load the classes of a publish, a republish and an unpublish into the archive too.
         Csi.NodePublishVolumeRequest request = s.request("cds", "1", 10);
         s.client.node().nodePublishVolume(request);
@@ -338,7 +350,7 @@ public final class Bench {
     Path socket = config.workDir().resolve("p5-" + n + ".sock");
     List<String> args = isHost
         ? HostProcess.serveArguments(socket, plugins, config.workDir().resolve("p5-state-" + n),
-            null, Duration.ofMinutes(5), HostProcess.freeLoopbackPort())
+            null, Duration.ofMinutes(5), HostProcess.freeLoopbackPort(), startupKubeletDir())
         : List.of(socket.toString());
     try (HostProcess process = HostProcess.start(launcher, args, socket,
         config.workDir().resolve(isHost ? "host.log" : "minimal.log"))) {
@@ -366,19 +378,21 @@ public final class Bench {
     FakeClock clock = FakeClock.at(Instant.parse("2026-11-26T10:00:00Z"));
     BenchBackendFactory backend = new BenchBackendFactory();
     int republishes = 0;
+    Path kubeletDir = Files.createDirectories(dir.resolve("kubelet"));
     try (PassportHost passport = PassportHost.builder()
         .socket(dir.resolve("csi.sock"))
         .stateDir(dir.resolve("state"))
         .backendFactory(backend, Map.of())
         .mountMode(MountMode.DIRECTORY)
+        .kubeletDir(kubeletDir)
         .clock(clock)
         .refreshInterval(refreshInterval)
         .start();
         CsiConnection client = new CsiConnection(passport.socket())) {
       List<SimulatedPod> pods = new ArrayList<>();
       for (int i = 0; i < config.p2Pods(); i++) {
-        SimulatedPod pod = new SimulatedPod("p2-" + i, dir.resolve("pods/pod-" + i + "/volume"), clock);
-        Files.createDirectories(pod.target.getParent());
+        String volumeId = "p2-" + i;
+        SimulatedPod pod = new SimulatedPod(volumeId, Kubelet.target(kubeletDir, volumeId), clock);
         pods.add(pod);
         client.node().nodePublishVolume(pod.request(material));
       }
@@ -436,40 +450,38 @@ public final class Bench {
     }
   }
 
-  // --- one host process with a client ----------------------------------------------------------
+  // --- host processes with a client each ------------------------------------------------------
 
-  private final class Session implements AutoCloseable {
+  /**
+   * One host process with a client, acting on targets below its own kubelet dir (the host refuses
+   * any other target, so targets on two media need two hosts).
+   */
+  private class Host implements AutoCloseable {
     final HostProcess process;
-    final CsiConnection client;
-    final Path pods;
-    final Path memoryPods;
+    final Path kubeletDir;
+    final Path socket;
     final String token = "bench-token-" + UUID.randomUUID();
     final Instant tokenExpiry = Instant.now().plus(TOKEN_TTL);
+    CsiConnection client;
 
-    Session(Launcher launcher, List<String> extraJvmOptions) throws Exception {
-      int n = ++sequence;
-      Path socket = config.workDir().resolve("host-" + n + ".sock");
-      pods = Files.createDirectories(config.workDir().resolve("pods-" + n));
-      memoryPods = Files.createDirectories(memoryRoot().resolve("pods-" + n));
-      process = HostProcess.start(launcher.withJvmOptions(extraJvmOptions),
-          HostProcess.serveArguments(socket, pluginsDir, config.workDir().resolve("state-" + n), null,
-              Duration.ofMinutes(5), HostProcess.freeLoopbackPort()),
+    /** Starts the process; {@link #await} waits for its first Probe and opens the client. */
+    Host(Launcher launcher, String name, Path kubeletDir) throws IOException {
+      this.kubeletDir = Files.createDirectories(kubeletDir);
+      socket = config.workDir().resolve(name + ".sock");
+      process = HostProcess.start(launcher,
+          HostProcess.serveArguments(socket, pluginsDir, config.workDir().resolve("state-" + name),
+              null, Duration.ofMinutes(5), HostProcess.freeLoopbackPort(), kubeletDir),
           socket, config.workDir().resolve("host.log"));
-      try {
-        process.awaitProbe(Duration.ofSeconds(120));
-      } catch (IOException e) {
-        process.close();
-        throw e;
-      }
+    }
+
+    void await() throws IOException {
+      process.awaitProbe(Duration.ofSeconds(120));
       client = new CsiConnection(socket);
     }
 
+    /** kubelet's target for {@code volumeId} below this host's kubelet dir (parent created). */
     Path target(String volumeId) {
-      return pods.resolve(volumeId);
-    }
-
-    Path memoryTarget(String volumeId) {
-      return memoryPods.resolve(volumeId);
+      return Kubelet.target(kubeletDir, volumeId);
     }
 
     Csi.NodePublishVolumeRequest request(String volumeId, String generation, int files, Path target) {
@@ -506,13 +518,81 @@ public final class Bench {
 
     @Override
     public void close() throws Exception {
-      client.close();
-      int exit = process.stop();
-      if (exit != 0 && exit != 143) {
-        throw new IOException("the host exited with " + exit + " on SIGTERM; see "
-            + config.workDir().resolve("host.log"));
+      try {
+        if (client != null) {
+          client.close();
+        }
+      } finally {
+        int exit = process.stop();
+        if (exit != 0 && exit != 143) {
+          throw new IOException("the host exited with " + exit + " on SIGTERM; see "
+              + config.workDir().resolve("host.log"));
+        }
       }
     }
+  }
+
+  /**
+   * The host process of a run, its kubelet dir in the work dir (targets on disk), and optionally
+   * a second one with its kubelet dir on tmpfs ({@link #memory}) for P3's targets there.
+   */
+  private final class Session extends Host {
+    final Host memory;
+
+    Session(Launcher launcher, List<String> extraJvmOptions, boolean withMemoryHost)
+        throws Exception {
+      this(launcher.withJvmOptions(extraJvmOptions), ++sequence, withMemoryHost);
+    }
+
+    private Session(Launcher launcher, int n, boolean withMemoryHost) throws Exception {
+      super(launcher, "host-" + n, config.workDir().resolve("kubelet-" + n));
+      Host second = null;
+      try {
+        if (withMemoryHost) {
+          second = new Host(launcher, "host-" + n + "-memory", memoryRoot().resolve("kubelet-" + n));
+        }
+        await();
+        if (second != null) {
+          second.await();
+          second.warmUp();
+        }
+      } catch (Exception e) {
+        closeQuietly(second);
+        closeQuietly(this);
+        throw e;
+      }
+      memory = second;
+    }
+
+    @Override
+    public void close() throws Exception {
+      try {
+        if (memory != null) {
+          memory.close();
+        }
+      } finally {
+        super.close();
+      }
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    if (closeable == null) {
+      return;
+    }
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      // the first failure is the one reported
+    }
+  }
+
+  /**
+   * The kubelet dir of P5's starts: an existing directory, as on a node, so that the host starts
+   * as it does there (P5 publishes nothing).
+   */
+  private Path startupKubeletDir() throws IOException {
+    return Files.createDirectories(config.workDir().resolve("kubelet-p5"));
   }
 
   /** Where targets on tmpfs go: {@code /dev/shm} when writable, else the work dir (disk). */

@@ -53,11 +53,11 @@ public final class Report {
   }
 
   void p3(double ratio, double publish, double probe, double diskRatio, double diskPublish,
-      boolean tmpfs) {
+      double diskProbe, boolean tmpfs) {
     rows.add(new Row("P3 cold publish (10 files) ÷ Probe, p50, target on " + (tmpfs ? "tmpfs" : "disk")
         + " ³", ms(publish), ms(probe) + " (Probe)", times(ratio), "≤ 5×", ratio <= 5));
     rows.add(new Row("P3 (diagnostic) the same, target on the work dir's disk", ms(diskPublish),
-        ms(probe) + " (Probe)", times(diskRatio), "—", null));
+        ms(diskProbe) + " (Probe)", times(diskRatio), "—", null));
     notes.add("³ " + (tmpfs ? "Targets in /dev/shm: in production --mount-mode tmpfs puts every"
         + " target on a tmpfs. The state dir stays on disk (written without fsync: it only saves fetches)."
         : "No writable /dev/shm here: targets on disk."));
