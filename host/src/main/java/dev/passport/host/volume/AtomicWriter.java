@@ -196,7 +196,8 @@ public final class AtomicWriter {
     try (Fs.Dir dir = opened.get()) {
       Optional<String> current = currentDataDirName(dir);
       return current.isPresent() && current.get().equals(dataDirName)
-          && hashOf(dir, dataDirName).filter(contentHash::equals).isPresent();
+          && hashOf(dir, dataDirName).filter(contentHash::equals).isPresent()
+          && userLinksIntact(dir, dataDirName);
     }
   }
 
@@ -219,6 +220,10 @@ public final class AtomicWriter {
       }
       long[] sum = {0};
       try (Fs.Dir data = dir.openDirectory(current.get())) {
+        if (!userLinksIntact(dir, data)) {
+          // A user-visible name removed or replaced: what the pod sees is not what we wrote.
+          return Optional.empty();
+        }
         fingerprint(data, sum, 0);
       } catch (Fs.ErrnoException e) {
         // Swapped for something else since ..data was read: nothing we wrote is there.
@@ -516,6 +521,28 @@ public final class AtomicWriter {
     } else if (DATA_DIR.matcher(name).matches() && entry.get().isDirectory()) {
       removeOwnTree(dir, name, device, 0);
     }
+  }
+
+  /**
+   * Whether every top-level name of the data directory is still visible the way this writer made
+   * it, {@code name -> ..data/name}: the pod sees the links, not the data directory, so a deleted
+   * or replaced link is a damaged volume even when the data directory is untouched.
+   */
+  private boolean userLinksIntact(Fs.Dir dir, String dataDirName) throws IOException {
+    try (Fs.Dir data = dir.openDirectory(dataDirName)) {
+      return userLinksIntact(dir, data);
+    } catch (Fs.ErrnoException e) {
+      return false;
+    }
+  }
+
+  private static boolean userLinksIntact(Fs.Dir dir, Fs.Dir data) throws IOException {
+    for (String name : data.list()) {
+      if (!isOurUserLink(dir, name)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether {@code name} is a user-visible link as this writer makes them: {@code name -> ..data/name}. */

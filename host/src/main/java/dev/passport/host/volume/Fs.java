@@ -65,15 +65,44 @@ final class Fs {
     }
   }
 
-  /** An open directory: every operation names one entry relative to it. */
-  static final class Dir implements AutoCloseable {
-    private final int fd;
-    private final String path;
+  /** A file descriptor the writer opened itself, with what every kind of one can do. */
+  abstract static class Descriptor implements AutoCloseable {
+    final int fd;
+    /** Where it was when it was opened; for messages only, never resolved again. */
+    final String path;
     private boolean closed;
 
-    private Dir(int fd, String path) {
+    Descriptor(int fd, String path) {
       this.fd = fd;
       this.path = path;
+    }
+
+    void chmod(int mode) throws IOException {
+      check(Libc.fchmod(fd, mode), "fchmod", path);
+    }
+
+    void chgrp(int gid) throws IOException {
+      check(Libc.fchown(fd, -1, gid), "fchown", path);
+    }
+
+    void sync() throws IOException {
+      check(Libc.fsync(fd), "fsync", path);
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        Libc.close(fd);
+      }
+    }
+  }
+
+  /** An open directory: every operation names one entry relative to it. */
+  static final class Dir extends Descriptor {
+
+    private Dir(int fd, String path) {
+      super(fd, path);
     }
 
     /** Where this directory was when it was opened; for messages only, never resolved again. */
@@ -196,18 +225,6 @@ final class Fs {
       check(Libc.unlinkat(fd, segment(name), Libc.AT_REMOVEDIR), "unlinkat(AT_REMOVEDIR)", pathOf(name));
     }
 
-    void chmod(int mode) throws IOException {
-      check(Libc.fchmod(fd, mode), "fchmod", path);
-    }
-
-    void chgrp(int gid) throws IOException {
-      check(Libc.fchown(fd, -1, gid), "fchown", path);
-    }
-
-    void sync() throws IOException {
-      check(Libc.fsync(fd), "fsync", path);
-    }
-
     /** The names in this directory, without {@code .} and {@code ..}. */
     List<String> list() throws IOException {
       int copy = Libc.dup(fd);
@@ -236,28 +253,16 @@ final class Fs {
     }
 
     @Override
-    public void close() {
-      if (!closed) {
-        closed = true;
-        Libc.close(fd);
-      }
-    }
-
-    @Override
     public String toString() {
       return "Dir[" + path + "]";
     }
   }
 
   /** An open file descriptor of a regular file. */
-  static final class OpenFile implements AutoCloseable {
-    private final int fd;
-    private final String path;
-    private boolean closed;
+  static final class OpenFile extends Descriptor {
 
     OpenFile(int fd, String path) {
-      this.fd = fd;
-      this.path = path;
+      super(fd, path);
     }
 
     Stat stat() throws IOException {
@@ -318,25 +323,6 @@ final class Fs {
       }
     }
 
-    void chmod(int mode) throws IOException {
-      check(Libc.fchmod(fd, mode), "fchmod", path);
-    }
-
-    void chgrp(int gid) throws IOException {
-      check(Libc.fchown(fd, -1, gid), "fchown", path);
-    }
-
-    void sync() throws IOException {
-      check(Libc.fsync(fd), "fsync", path);
-    }
-
-    @Override
-    public void close() {
-      if (!closed) {
-        closed = true;
-        Libc.close(fd);
-      }
-    }
   }
 
   /**

@@ -247,6 +247,25 @@ class AtomicWriterTest {
   }
 
   @Test
+  void holdsAndFingerprint_userVisibleLinkRemovedOrReplaced_sayTheVolumeIsDamaged()
+      throws IOException {
+    WriteResult result = write(file("a", "1"), file("d/b", "2"));
+    assertThat(writer.fingerprint()).isPresent();
+
+    Files.delete(target.resolve("a"));
+    assertThat(writer.holds(result.dataDirName(), result.contentHash())).isFalse();
+    assertThat(writer.fingerprint()).isEmpty();
+
+    Files.createSymbolicLink(target.resolve("a"), Path.of("..data/d"));
+    assertThat(writer.holds(result.dataDirName(), result.contentHash())).isFalse();
+    assertThat(writer.fingerprint()).isEmpty();
+
+    WriteResult repaired = write(file("a", "1"), file("d/b", "2"));
+    assertThat(writer.holds(repaired.dataDirName(), repaired.contentHash())).isTrue();
+    assertThat(Files.readString(target.resolve("a"))).isEqualTo("1");
+  }
+
+  @Test
   void holds_dataRepointedToACopy_isFalse() throws IOException {
     WriteResult result = write(file("a", "1"));
     Path copy = Files.createDirectory(target.resolve("..copy"));
