@@ -225,6 +225,8 @@ public final class AtomicWriter {
           return Optional.empty();
         }
         fingerprint(data, sum, 0);
+      } catch (NotOurs e) {
+        return Optional.empty();
       } catch (Fs.ErrnoException e) {
         // Swapped for something else since ..data was read: nothing we wrote is there.
         return Optional.empty();
@@ -249,12 +251,25 @@ public final class AtomicWriter {
         }
         continue;
       }
+      if (!s.isRegularFile()) {
+        // The writer makes only files and directories here: anything else is not ours.
+        throw new NotOurs();
+      }
       long entry = mix(name.hashCode());
       entry = mix(entry ^ s.ino() ^ (s.dev() << 32));
       entry = mix(entry ^ s.size());
       entry = mix(entry ^ (s.mtimeSeconds() * 1_000_000_000L + s.mtimeNanos()));
       entry = mix(entry ^ (s.isRegularFile() ? 1 : 2));
       sum[0] += entry;
+    }
+  }
+
+  /** A link, FIFO or device in a data directory: the fingerprint of such a tree means nothing. */
+  private static final class NotOurs extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotOurs() {
+      super(null, null, false, false);
     }
   }
 

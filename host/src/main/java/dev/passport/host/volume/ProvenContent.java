@@ -25,22 +25,23 @@ public final class ProvenContent {
       return true;
     }
     if (writer.holds(dataDir, contentHash)) {
-      fingerprints.put(volumeId, now.get());
+      // Proven only if nothing moved while the files were hashed: the pod may change the tree
+      // at any moment, and a fingerprint of a state that was never hashed must not count.
+      if (writer.fingerprint().equals(now)) {
+        fingerprints.put(volumeId, now.get());
+      }
       return true;
     }
     fingerprints.remove(volumeId);
     return false;
   }
 
-  /** Remembers the fingerprint of what was just written. */
+  /**
+   * After a write nothing is proven yet: a fingerprint taken now could already include what the
+   * pod changed since the swap, so the next republish proves the content by its hash.
+   */
   public void written(String volumeId, AtomicWriter writer) {
-    try {
-      writer.fingerprint().ifPresentOrElse(
-          fingerprint -> fingerprints.put(volumeId, fingerprint),
-          () -> fingerprints.remove(volumeId));
-    } catch (IOException e) {
-      fingerprints.remove(volumeId);
-    }
+    fingerprints.remove(volumeId);
   }
 
   public void forget(String volumeId) {
