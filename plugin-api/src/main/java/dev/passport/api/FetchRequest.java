@@ -17,6 +17,7 @@ public final class FetchRequest {
   private final Map<String, ServiceAccountToken> tokens;
   private final Optional<Material> previous;
   private final Instant deadline;
+  private final ByteBudget budget;
 
   private FetchRequest(Builder b) {
     this.volumeId = requireNonNull(b.volumeId, "volumeId is null");
@@ -24,6 +25,7 @@ public final class FetchRequest {
     this.tokens = Map.copyOf(requireNonNull(b.tokens, "tokens is null"));
     this.previous = requireNonNull(b.previous, "previous is null");
     this.deadline = requireNonNull(b.deadline, "deadline is null");
+    this.budget = requireNonNull(b.budget, "budget is null");
   }
 
   /** A builder; volume id, pod and deadline are required. */
@@ -63,6 +65,14 @@ public final class FetchRequest {
   }
 
   /**
+   * What this fetch may read from its backend: charge every byte read off the wire as it arrives
+   * (see {@link ByteBudget}). Without one from the host it is {@link ByteBudget#unlimited()}.
+   */
+  public ByteBudget budget() {
+    return budget;
+  }
+
+  /**
    * The token for an audience.
    *
    * @throws BackendException of kind {@link BackendException.Kind#UNAUTHENTICATED} naming the
@@ -93,6 +103,7 @@ public final class FetchRequest {
     private Map<String, ServiceAccountToken> tokens = Map.of();
     private Optional<Material> previous = Optional.empty();
     private Instant deadline;
+    private ByteBudget budget = ByteBudget.unlimited();
 
     private Builder() {}
 
@@ -118,6 +129,11 @@ public final class FetchRequest {
 
     public Builder deadline(Instant deadline) {
       this.deadline = deadline;
+      return this;
+    }
+
+    public Builder budget(ByteBudget budget) {
+      this.budget = budget;
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.passport.api;
 
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -18,4 +19,14 @@ public interface PreparedVolume {
    * them; the cache key includes the expiries of exactly these tokens.
    */
   Set<String> audiences();
+
+  /**
+   * The remote service this volume's fetches talk to, as {@code scheme://host:port} (e.g.
+   * {@code https://vault.example:8200}), when a volume attribute chooses it. The host limits
+   * concurrent fetches per backend and per remote, so that one slow or hostile server cannot hold
+   * every fetch thread; empty when every volume of the backend talks to the same place.
+   */
+  default Optional<String> remote() {
+    return Optional.empty();
+  }
 }

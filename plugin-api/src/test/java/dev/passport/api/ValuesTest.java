@@ -78,7 +78,7 @@ class ValuesTest {
   @Test
   void context_defaults_nameThisApiVersion() {
     BackendContext context = new BackendContext() {};
-    assertThat(context.apiVersion()).isEqualTo(PluginApi.VERSION).isEqualTo("1.0");
+    assertThat(context.apiVersion()).isEqualTo(PluginApi.VERSION).isEqualTo("1.1");
     assertThat(context.defaultRefreshInterval()).isPositive();
   }
 
