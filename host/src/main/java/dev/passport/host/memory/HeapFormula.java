@@ -13,8 +13,8 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>{@link #BASELINE_MIB}: bin/passport's cap on the young generation
- *       ({@code -XX:MaxNewSize=24m}), the live heap of an idle host with every shipped plugin loaded (16 MiB measured after a full GC,
- *       bench/README.md "P7") and 8 MiB of slack; with the young generation capped, the rest of
+ *       ({@code -XX:MaxNewSize=24m}), the live heap of an idle host with every shipped plugin
+ *       loaded (16 MiB measured after a full GC, bench/README.md "P7") and 8 MiB of slack; with the young generation capped, the rest of
  *       the heap is old generation, where the cache and the material in flight live;
  *   <li>the cache holds at most its byte bound of material (its weigher counts the content);
  *   <li>every byte in flight is charged once to the budget, but a plugin holds a whole body while
