@@ -29,14 +29,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The issue's attack through the real host and its CSI socket: a volume whose allow-listed URL
- * answers 200 MB. The host's per-fetch budget (its volume size limit) must end the read, not the
+ * answers 200 MB. The host's per-fetch budget (the volume size limit) must end the read, not the
  * heap: RESOURCE_EXHAUSTED naming the limit, the connection dropped long before the body's end,
  * and the host still answering Probe and serving other volumes.
  */
 class HttpHostTest {
 
   private static final String AUDIENCE = "secrets";
-  private static final long VOLUME_LIMIT = 1L << 20;
   private static final long HUGE = 200L << 20;
   private static final Duration BOUNDED_WAIT = Duration.ofSeconds(60);
 
@@ -57,7 +56,6 @@ class HttpHostTest {
         .kubeletDir(dir.resolve("kubelet"))
         .backendFactory(new HttpBackendFactory(), Map.of("allowedUrlPrefixes", service.url("/v1/")))
         .clock(clock)
-        .volumeSizeLimit(VOLUME_LIMIT)
         .fetchTimeout(Duration.ofSeconds(30))
         .nodeId("node-1")
         .start();
@@ -102,7 +100,8 @@ class HttpHostTest {
     CsiCallException e = (CsiCallException) thrown;
     assertThat(e.code()).as("code of: %s", e.description())
         .isEqualTo(CsiCallException.Code.RESOURCE_EXHAUSTED);
-    assertThat(e.description()).contains("limit of " + VOLUME_LIMIT + " bytes")
+    // the host's default volume limit (8 MiB), far below the body and the test JVM's heap
+    assertThat(e.description()).containsPattern("answered too much: .* limit of \\d+ bytes")
         .doesNotContain("xxx");
   }
 
