@@ -324,6 +324,19 @@ class HttpBackendTest {
   }
 
   @Test
+  void fetch_jsonKeysAndAValueNested100kDeep_isInvalidWithoutQuotingTheBody() {
+    int depth = 100_000;
+    service.answer(200, "{\"skipped\":" + "[".repeat(depth) + "]".repeat(depth)
+        + ",\"password\":\"hunter2\"}");
+
+    BackendException e = assertFetchFails(Map.of("jsonKeys", "password"),
+        Kind.INVALID_ARGUMENT, "did not answer a JSON object");
+
+    assertThat(e).hasNoCause();
+    assertThat(e.getMessage()).doesNotContain("hunter2").doesNotContain("[[");
+  }
+
+  @Test
   void fetch_errorStatusWithA200MbBody_answersTheStatusKindWithoutReadingTheBody()
       throws Exception {
     service.answerLarge(404, "", HUGE, Framing.CHUNKED);
