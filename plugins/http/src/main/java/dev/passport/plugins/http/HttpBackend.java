@@ -115,9 +115,10 @@ final class HttpBackend implements Backend<HttpVolume> {
   private static BackendException failure(String url, Duration budget, Throwable cause) {
     Optional<BackendException> exceeded = BoundedReads.budgetFailure(cause);
     if (exceeded.isPresent()) {
+      // the volume limit, or the host's budget for material in flight, in use by other fetches;
       // no cause: the answer is the limit, not a stack of the client's internals
       return new BackendException(exceeded.get().kind(),
-          url + " answered too much: " + exceeded.get().getMessage());
+          "reading the answer of " + url + ": " + exceeded.get().getMessage());
     }
     if (cause instanceof HttpTimeoutException) {
       return new BackendException(Kind.DEADLINE_EXCEEDED,

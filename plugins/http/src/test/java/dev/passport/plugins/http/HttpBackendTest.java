@@ -274,7 +274,7 @@ class HttpBackendTest {
 
     BackendException e = assertBudgetRefuses(Map.of());
 
-    assertThat(e.getMessage()).contains(service.url("/v1/db") + " answered too much")
+    assertThat(e.getMessage()).contains("reading the answer of " + service.url("/v1/db") + ": ")
         .contains("limit of " + BUDGET + " bytes");
     assertConnectionDroppedEarly();
   }

@@ -101,7 +101,7 @@ class HttpHostTest {
     assertThat(e.code()).as("code of: %s", e.description())
         .isEqualTo(CsiCallException.Code.RESOURCE_EXHAUSTED);
     // the host's default volume limit (8 MiB), far below the body and the test JVM's heap
-    assertThat(e.description()).containsPattern("answered too much: .* limit of \\d+ bytes")
+    assertThat(e.description()).containsPattern("reading the answer of .*: .* limit of \\d+ bytes")
         .doesNotContain("xxx");
   }
 
