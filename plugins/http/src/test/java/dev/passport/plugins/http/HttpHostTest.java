@@ -8,6 +8,8 @@ import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
 import dev.passport.host.PassportHost;
+import dev.passport.host.memory.MaterialBudget;
+import dev.passport.host.volume.MaterialLimits;
 import dev.passport.host.volume.MountMode;
 import dev.passport.plugins.http.FakeSecretService.Framing;
 import dev.passport.plugins.http.FakeSecretService.LargeAnswer;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -49,7 +52,11 @@ class HttpHostTest {
   @BeforeEach
   void start() throws Exception {
     service = FakeSecretService.start(tokens, clock, AUDIENCE);
-    host = PassportHost.builder()
+    startHost(PassportHost.builder());
+  }
+
+  private void startHost(PassportHost.Builder builder) throws Exception {
+    host = builder
         .socket(dir.resolve("csi.sock"))
         .stateDir(dir.resolve("state"))
         .mountMode(MountMode.DIRECTORY)
@@ -93,16 +100,44 @@ class HttpHostTest {
     assertHostServesAnotherVolume();
   }
 
+  @Test
+  void publish_bodyWithinTheVolumeLimitPastTheHostsBudgetInFlight_isResourceExhausted_andReleased()
+      throws Exception {
+    kubelet.close();
+    host.close();
+    // a volume limit above the body, so that only the budget shared by all fetches can stop it
+    MaterialBudget inFlight = MaterialBudget.of(256 * 1024);
+    startHost(PassportHost.builder().materialBudget(inFlight)
+        .limits(new MaterialLimits(16, HUGE, HUGE)));
+    service.answerLarge(200, "", HUGE, Framing.CONTENT_LENGTH);
+
+    CsiCallException e = refused(volume("big", Map.of()));
+
+    assertThat(e.description()).contains("reading the answer of " + service.url("/v1/db") + ": ")
+        .contains("budget for material in flight (262144 bytes) is in use");
+    assertConnectionDroppedEarly();
+    assertThat(inFlight.available()).as("the in-flight budget after the failed fetch")
+        .isEqualTo(inFlight.capacity());
+    assertHostServesAnotherVolume();
+  }
+
   private void assertRefusedForSize(PodVolume volume) {
+    CsiCallException e = refused(volume);
+
+    // the host's default volume limit (8 MiB), far below the body and the test JVM's heap
+    assertThat(e.description()).containsPattern("reading the answer of .*: .* limit of \\d+ bytes")
+        .doesNotContain("xxx");
+  }
+
+  /** The publish failed with RESOURCE_EXHAUSTED, which kubelet retries. */
+  private CsiCallException refused(PodVolume volume) {
     Throwable thrown = catchThrowable(() -> kubelet.mount(volume));
 
     assertThat(thrown).isInstanceOf(CsiCallException.class);
     CsiCallException e = (CsiCallException) thrown;
     assertThat(e.code()).as("code of: %s", e.description())
         .isEqualTo(CsiCallException.Code.RESOURCE_EXHAUSTED);
-    // the host's default volume limit (8 MiB), far below the body and the test JVM's heap
-    assertThat(e.description()).containsPattern("reading the answer of .*: .* limit of \\d+ bytes")
-        .doesNotContain("xxx");
+    return e;
   }
 
   /** The service could not write the whole body: the plugin dropped the connection. */
