@@ -39,6 +39,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -93,6 +94,7 @@ final class FakeCertManager implements AutoCloseable {
   private boolean closed;
   private volatile String verdictMessage = "";
   private volatile int chainAtLeast;
+  private final Set<String> bearerTokensSeen = ConcurrentHashMap.newKeySet();
 
   FakeCertManager(Clock clock) throws Exception {
     this.clock = clock;
@@ -238,6 +240,11 @@ final class FakeCertManager implements AutoCloseable {
     }
   }
 
+  /** The bearer tokens of every call the API server received from clients other than the signer. */
+  Set<String> bearerTokensSeen() {
+    return Set.copyOf(bearerTokensSeen);
+  }
+
   /** Requests received by the API server since the last call, oldest first. */
   List<RecordedRequest> takeRequests() throws InterruptedException {
     List<RecordedRequest> requests = new ArrayList<>();
@@ -323,6 +330,11 @@ final class FakeCertManager implements AutoCloseable {
 
     @Override
     public io.fabric8.mockwebserver.http.MockResponse dispatch(RecordedRequest request) {
+      String authorization = request.getHeader("Authorization");
+      if (authorization != null && authorization.startsWith("Bearer ")
+          && !authorization.equals("Bearer " + SIGNER_TOKEN)) {
+        bearerTokensSeen.add(authorization.substring("Bearer ".length()));
+      }
       int code = apiFailure;
       if (code != 0 && !("Bearer " + SIGNER_TOKEN).equals(request.getHeader("Authorization"))) {
         return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(code).setBody(
