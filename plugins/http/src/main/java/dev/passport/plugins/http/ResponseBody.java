@@ -142,8 +142,10 @@ final class ResponseBody {
 
     @Override
     public void onSubscribe(Flow.Subscription subscription) {
-      subscription.cancel();
+      // the body first: over HTTP/2 the JDK fails an exchange whose stream was cancelled before
+      // its body completed, and the status (404, 503, ...) would be lost to "stream cancelled"
       body.complete(EMPTY);
+      subscription.cancel();
     }
 
     @Override
