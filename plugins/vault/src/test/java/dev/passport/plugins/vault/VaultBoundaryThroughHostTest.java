@@ -9,6 +9,7 @@ import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
 import dev.passport.host.PassportHost;
+import dev.passport.host.volume.MaterialLimits;
 import dev.passport.host.volume.MountMode;
 import dev.passport.testkit.FakeClock;
 import dev.passport.testkit.LogCapture;
@@ -83,7 +84,7 @@ class VaultBoundaryThroughHostTest {
             "vaultAddress", vault.address(),
             "allowedVaultAddresses", allowed.address()))
         .clock(clock)
-        .volumeSizeLimit(VOLUME_LIMIT)
+        .limits(new MaterialLimits(100, VOLUME_LIMIT, VOLUME_LIMIT))
         .fetchTimeout(Duration.ofSeconds(20))
         .nodeId("node-1")
         .start();
