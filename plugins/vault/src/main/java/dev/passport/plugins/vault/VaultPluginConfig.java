@@ -57,10 +57,9 @@ record VaultPluginConfig(
     // a misspelt key is reported as such before any problem it causes
     Settings config = Settings.config(FILE, values).known(KEYS);
     config.rejectUnknown();
-    Optional<VaultAddress> address = Optional.empty();
-    if (trimmed(config, ADDRESS).isPresent()) {
-      address = Optional.of(VaultAddress.parse(config, ADDRESS, trimmed(config, ADDRESS).get()));
-    }
+    Optional<String> value = trimmed(config, ADDRESS);
+    Optional<VaultAddress> address = value.isPresent()
+        ? Optional.of(VaultAddress.parse(config, ADDRESS, value.get())) : Optional.empty();
     return new VaultPluginConfig(
         address,
         allowedAddresses(config, address),
