@@ -26,8 +26,8 @@ import java.util.logging.Logger;
  *       STS {@code subject_token} nor IAM's {@code accessToken}.
  * </ul>
  *
- * <p>The java.util.logging loggers are pinned at INFO and given a filter that drops anything
- * below: the level spares the libraries the work of formatting the content, the filter holds even
+ * <p>The java.util.logging loggers are raised to INFO (a stricter level the host set stays) and
+ * given a filter that drops anything below: the level spares the libraries the work of formatting the content, the filter holds even
  * if the host's logback configuration names one of these loggers (its level propagation then
  * resets the level, never the filter). java.util.logging keeps loggers only weakly, and a logger
  * collected and made again would have lost both, so this class holds them.
@@ -67,7 +67,11 @@ final class LibraryLogs {
       }
     }
     for (Logger logger : PINNED) {
-      logger.setLevel(Level.INFO);
+      // raised to INFO, never lowered: the host's logback.xml pins HttpTransport at WARN itself
+      Level level = logger.getLevel();
+      if (level == null || level.intValue() < Level.INFO.intValue()) {
+        logger.setLevel(Level.INFO);
+      }
       logger.setFilter(INFO_AND_ABOVE);
     }
     List<String> failed = new ArrayList<>();

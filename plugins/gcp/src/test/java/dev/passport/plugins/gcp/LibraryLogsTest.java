@@ -37,6 +37,20 @@ class LibraryLogsTest {
   }
 
   @Test
+  void quiet_loggerTheHostAlreadyPinnedHigher_keepsTheHostsLevel() {
+    Logger connection = Logger.getLogger("sun.net.www.protocol.http.HttpURLConnection");
+    connection.setLevel(Level.WARNING);
+    try {
+      LibraryLogs.quiet();
+
+      assertThat(connection.getLevel()).isEqualTo(Level.WARNING);
+    } finally {
+      connection.setLevel(null);
+      LibraryLogs.quiet();
+    }
+  }
+
+  @Test
   void quiet_afterGarbageCollection_pinsAreStillInPlace() {
     LibraryLogs.quiet();
 
