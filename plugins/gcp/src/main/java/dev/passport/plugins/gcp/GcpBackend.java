@@ -116,27 +116,26 @@ final class GcpBackend implements Backend<GcpVolume> {
     List<MaterialFile> files = new ArrayList<>(secrets.size());
     List<String> versions = new ArrayList<>(secrets.size());
     List<BackendException> failures = new ArrayList<>();
+    BackendException refused = null;
     for (int i = 0; i < secrets.size(); i++) {
       SecretObject secret = secrets.get(i);
       try {
         AccessSecretVersionResponse response =
             await(calls.get(i), secret, deadlineNanos, payloadLimit);
-        try {
-          int size = response.getPayload().getData().size();
-          bytes.charge(size);
-          if (size > MAX_PAYLOAD) {
-            throw GoogleErrors.payloadTooLarge(secret.resource());
-          }
-        } catch (BackendException e) {
-          // past the volume's limit: the other answers are not wanted either
-          calls.forEach(call -> call.cancel(true));
-          throw e;
+        refused = charge(bytes, secret, response);
+        if (refused != null) {
+          break;
         }
         files.add(toFile(secret, response));
         versions.add(response.getName());
       } catch (BackendException e) {
         failures.add(e);
       }
+    }
+    if (refused != null) {
+      // past a limit: the volume cannot be written, and the other answers are not wanted either
+      calls.forEach(call -> call.cancel(true));
+      throw refused;
     }
     if (!failures.isEmpty()) {
       calls.forEach(call -> call.cancel(true));
@@ -312,6 +311,21 @@ final class GcpBackend implements Backend<GcpVolume> {
       Thread.currentThread().interrupt();
       throw new BackendException(UNAVAILABLE, "interrupted while reading Secret Manager", e);
     }
+  }
+
+  /**
+   * Charges a payload to the fetch's budget; the refusal, if the volume's limit or Secret
+   * Manager's own payload limit is passed.
+   */
+  private static BackendException charge(
+      ByteBudget bytes, SecretObject secret, AccessSecretVersionResponse response) {
+    int size = response.getPayload().getData().size();
+    try {
+      bytes.charge(size);
+    } catch (BackendException e) {
+      return e;
+    }
+    return size > MAX_PAYLOAD ? GoogleErrors.payloadTooLarge(secret.resource()) : null;
   }
 
   private static MaterialFile toFile(SecretObject secret, AccessSecretVersionResponse response)

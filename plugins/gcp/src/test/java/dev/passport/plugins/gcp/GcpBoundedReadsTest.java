@@ -76,11 +76,13 @@ class GcpBoundedReadsTest {
 
   @Test
   void fetch_payloadsTogetherOverTheVolumeLimit_isResourceExhausted() {
+    String third = "projects/test-project/secrets/third/versions/1";
     bed.global.put(FIRST, filler(700));
     bed.global.put(SECOND, filler(700));
+    bed.global.put(third, filler(700));
 
     BackendException e = failure(
-        secretsAttribute(FIRST, "a", SECOND, "b"), ByteBudget.limitedTo(1024));
+        secretsAttribute(FIRST, "a", SECOND, "b", third, "c"), ByteBudget.limitedTo(1024));
 
     assertThat(e.kind()).isEqualTo(Kind.RESOURCE_EXHAUSTED);
     assertThat(e.getMessage()).contains("limit of 1024 bytes");
