@@ -17,10 +17,12 @@ import com.google.cloud.secretmanager.v1.SecretPayload;
 import dev.passport.api.Backend;
 import dev.passport.api.BackendContext;
 import dev.passport.api.BackendException;
+import dev.passport.api.ByteBudget;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
 import dev.passport.plugins.gcp.GcpVolume.Auth;
+import io.grpc.CallOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -55,6 +57,11 @@ final class GcpBackend implements Backend<GcpVolume> {
   // not refreshed inline by the gRPC call either
   static final Duration FRESH_MARGIN = Duration.ofMinutes(5);
   static final int MAX_ATTEMPTS = 3;
+  // an AccessSecretVersionResponse beyond its payload: the version's name (a few hundred bytes at
+  // most), the checksum and the field tags
+  static final int MESSAGE_OVERHEAD = 4096;
+  // SecretPayload.data "must be no larger than 64KiB" (the Secret Manager API reference)
+  static final int MAX_PAYLOAD = 64 * 1024;
 
   private final GcpConfig config;
   private final BackendContext context;
@@ -94,10 +101,13 @@ final class GcpBackend implements Backend<GcpVolume> {
     GoogleCredentials credentials = authenticate(request, settings, deadlineNanos);
 
     List<SecretObject> secrets = settings.secrets();
+    ByteBudget bytes = request.budget();
+    int maxMessage = maxInboundMessageSize(bytes.limit());
+    long payloadLimit = payloadLimit(bytes.limit());
     List<ApiFuture<AccessSecretVersionResponse>> calls = new ArrayList<>(secrets.size());
     try {
       for (SecretObject secret : secrets) {
-        calls.add(access(secret, credentials, deadlineNanos));
+        calls.add(access(secret, credentials, deadlineNanos, maxMessage));
       }
     } catch (BackendException e) {
       calls.forEach(call -> call.cancel(true));
@@ -106,15 +116,26 @@ final class GcpBackend implements Backend<GcpVolume> {
     List<MaterialFile> files = new ArrayList<>(secrets.size());
     List<String> versions = new ArrayList<>(secrets.size());
     List<BackendException> failures = new ArrayList<>();
+    BackendException refused = null;
     for (int i = 0; i < secrets.size(); i++) {
       SecretObject secret = secrets.get(i);
       try {
-        AccessSecretVersionResponse response = await(calls.get(i), secret, deadlineNanos);
+        AccessSecretVersionResponse response =
+            await(calls.get(i), secret, deadlineNanos, payloadLimit);
+        refused = charge(bytes, secret, response);
+        if (refused != null) {
+          break;
+        }
         files.add(toFile(secret, response));
         versions.add(response.getName());
       } catch (BackendException e) {
         failures.add(e);
       }
+    }
+    if (refused != null) {
+      // past a limit: the volume cannot be written, and the other answers are not wanted either
+      calls.forEach(call -> call.cancel(true));
+      throw refused;
     }
     if (!failures.isEmpty()) {
       calls.forEach(call -> call.cancel(true));
@@ -214,12 +235,33 @@ final class GcpBackend implements Backend<GcpVolume> {
     }
   }
 
+  /**
+   * The largest payload a fetch with a budget of {@code limit} bytes reads: the budget's limit, and
+   * never more than Secret Manager stores in a version (64 KiB), so that a server answering more
+   * is refused even when the host sets no limit.
+   */
+  static long payloadLimit(long limit) {
+    return Math.min(limit, MAX_PAYLOAD);
+  }
+
+  /**
+   * The largest AccessSecretVersion answer a fetch with a budget of {@code limit} bytes may
+   * receive: the payload limit plus the version's name and checksum. gax builds Secret Manager
+   * channels with no inbound limit at all, and gRPC buffers a whole message before handing it
+   * over, so the limit is set on every call: gRPC then refuses a larger message from its length
+   * prefix, before reading it (RESOURCE_EXHAUSTED).
+   */
+  static int maxInboundMessageSize(long limit) {
+    return (int) (payloadLimit(limit) + MESSAGE_OVERHEAD);
+  }
+
   private ApiFuture<AccessSecretVersionResponse> access(
-      SecretObject secret, GoogleCredentials credentials, long deadlineNanos)
+      SecretObject secret, GoogleCredentials credentials, long deadlineNanos, int maxMessage)
       throws BackendException {
     Duration remaining = Duration.ofNanos(Math.max(1, remainingNanos(deadlineNanos)));
     GrpcCallContext callContext =
         GrpcCallContext.createDefault()
+            .withCallOptions(CallOptions.DEFAULT.withMaxInboundMessageSize(maxMessage))
             .withCredentials(credentials)
             .withRetrySettings(
                 RetrySettings.newBuilder()
@@ -247,15 +289,15 @@ final class GcpBackend implements Backend<GcpVolume> {
   }
 
   private static AccessSecretVersionResponse await(
-      ApiFuture<AccessSecretVersionResponse> call, SecretObject secret, long deadlineNanos)
-      throws BackendException {
+      ApiFuture<AccessSecretVersionResponse> call, SecretObject secret, long deadlineNanos,
+      long limit) throws BackendException {
     try {
       // gax ends the call at the deadline itself; the margin only guards against a lost callback
       return call.get(remainingNanos(deadlineNanos) + TimeUnit.SECONDS.toNanos(1),
           TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof ApiException api) {
-        throw GoogleErrors.secretAccess(api, secret.resource());
+        throw GoogleErrors.secretAccess(api, secret.resource(), limit);
       }
       throw new BackendException(
           INTERNAL, secret.resource().name() + ": unexpected failure: " + e.getCause(),
@@ -269,6 +311,21 @@ final class GcpBackend implements Backend<GcpVolume> {
       Thread.currentThread().interrupt();
       throw new BackendException(UNAVAILABLE, "interrupted while reading Secret Manager", e);
     }
+  }
+
+  /**
+   * Charges a payload to the fetch's budget; the refusal, if the volume's limit or Secret
+   * Manager's own payload limit is passed.
+   */
+  private static BackendException charge(
+      ByteBudget bytes, SecretObject secret, AccessSecretVersionResponse response) {
+    int size = response.getPayload().getData().size();
+    try {
+      bytes.charge(size);
+    } catch (BackendException e) {
+      return e;
+    }
+    return size > MAX_PAYLOAD ? GoogleErrors.payloadTooLarge(secret.resource()) : null;
   }
 
   private static MaterialFile toFile(SecretObject secret, AccessSecretVersionResponse response)

@@ -6,7 +6,9 @@ import dev.passport.api.Backend;
 import dev.passport.api.BackendContext;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
+import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -36,8 +38,13 @@ public final class GcpBackendFactory implements BackendFactory {
     requireNonNull(config, "config is null");
     requireNonNull(context, "context is null");
     GcpConfig parsed = GcpConfig.parse(config);
-    FrameLogGuard.install();
-    LoggerFactory.getLogger(context.loggerName()).info(
+    Logger log = LoggerFactory.getLogger(context.loggerName());
+    List<String> loud = LibraryLogs.quiet();
+    if (!loud.isEmpty()) {
+      log.warn("gcp backend: cannot turn off the payload logging of {}; do not set"
+          + " GOOGLE_SDK_JAVA_LOGGING=true in the driver's environment", loud);
+    }
+    log.info(
         "gcp backend: STS {}, Secret Manager {} (regional {}), libraries: {}",
         parsed.stsTokenUrl(), parsed.secretManagerEndpoint(), parsed.regionalEndpointTemplate(),
         LibraryVersions.describe());

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.YAMLException;
 
@@ -24,6 +25,9 @@ import org.yaml.snakeyaml.error.YAMLException;
  * @param secretManagerEndpoint {@code host:port} of the global Secret Manager endpoint
  * @param regionalEndpointTemplate {@code host:port} of a regional endpoint, {@code {location}}
  *     replaced by the secret's location
+ * @param allowedLocations the locations whose regional endpoint a volume may use, or
+ *     {@code [*]} for any; a volume's resource names choose the location, so this is the
+ *     operator's allow-list for the one address a volume chooses
  * @param caBundle PEM file of CA certificates to trust instead of the JVM's, for private endpoints
  * @param pinnedRefreshInterval how long material made only of pinned numeric versions is kept
  * @param impersonationLifetime the lifetime asked for impersonated access tokens
@@ -35,6 +39,7 @@ record GcpConfig(
     String iamCredentialsUrl,
     String secretManagerEndpoint,
     String regionalEndpointTemplate,
+    Set<String> allowedLocations,
     Optional<Path> caBundle,
     Duration pinnedRefreshInterval,
     Duration impersonationLifetime) {
@@ -49,6 +54,7 @@ record GcpConfig(
   static final String IAM_CREDENTIALS_URL = "iamCredentialsUrl";
   static final String SECRET_MANAGER_ENDPOINT = "secretManagerEndpoint";
   static final String REGIONAL_ENDPOINT_TEMPLATE = "regionalEndpointTemplate";
+  static final String ALLOWED_LOCATIONS = "allowedLocations";
   static final String CA_BUNDLE = "caBundle";
   static final String PINNED_REFRESH_INTERVAL = "pinnedRefreshInterval";
   static final String IMPERSONATION_LIFETIME = "impersonationLifetime";
@@ -58,6 +64,23 @@ record GcpConfig(
   static final String DEFAULT_SECRET_MANAGER_ENDPOINT = "secretmanager.googleapis.com:443";
   static final String DEFAULT_REGIONAL_ENDPOINT_TEMPLATE =
       "secretmanager.{location}.rep.googleapis.com:443";
+  static final String LOCATION_PLACEHOLDER = "{location}";
+  static final String ANY_LOCATION = "*";
+  /**
+   * Google Cloud's regions (2025), where Secret Manager has its regional endpoints: a volume's
+   * location can only ever name one of Google's hosts, and the plugin keeps one client per
+   * location, so the list also bounds how many clients volumes can make it open.
+   */
+  static final Set<String> GOOGLE_REGIONS = Set.of(
+      "africa-south1", "asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2",
+      "asia-northeast3", "asia-south1", "asia-south2", "asia-southeast1", "asia-southeast2",
+      "australia-southeast1", "australia-southeast2", "europe-central2", "europe-north1",
+      "europe-north2", "europe-southwest1", "europe-west1", "europe-west2", "europe-west3",
+      "europe-west4", "europe-west6", "europe-west8", "europe-west9", "europe-west10",
+      "europe-west12", "me-central1", "me-central2", "me-west1", "northamerica-northeast1",
+      "northamerica-northeast2", "northamerica-south1", "southamerica-east1",
+      "southamerica-west1", "us-central1", "us-east1", "us-east4", "us-east5", "us-south1",
+      "us-west1", "us-west2", "us-west3", "us-west4");
   static final Duration DEFAULT_PINNED_REFRESH_INTERVAL = Duration.ofHours(24);
   static final Duration DEFAULT_IMPERSONATION_LIFETIME = Duration.ofHours(1);
   // the IAM Credentials API accepts 1 s to 12 h (12 h needs an org policy exception)
@@ -65,14 +88,22 @@ record GcpConfig(
 
   private static final Pattern HOST_PORT =
       Pattern.compile("[A-Za-z0-9.{}\\-]+:[0-9]{1,5}|\\[[0-9A-Fa-f:]+\\]:[0-9]{1,5}");
+  // ResourceName's location alphabet: one DNS label, so a location never adds a dot to a host
+  private static final Pattern LOCATION = Pattern.compile("[a-z0-9-]+");
+  // {location} followed by at least two fixed labels: the operator's domain, which a one-label
+  // location cannot leave
+  private static final Pattern PINNED_DOMAIN = Pattern.compile(
+      "[A-Za-z0-9.\\-]*\\{location}(\\.[A-Za-z0-9\\-]+){2,}:[0-9]{1,5}");
   private static final Pattern WORKLOAD_IDENTITY_POOL_PROVIDER =
       Pattern.compile(
           "//iam\\.googleapis\\.com/projects/[^/\\s]+/locations/[^/\\s]+/workloadIdentityPools/"
               + "[^/\\s]+/providers/[^/\\s]+");
   static final Pattern GKE_IDENTITY_NAMESPACE =
       Pattern.compile("identitynamespace:([^:\\s]+):\\S+");
+  // the service account becomes a path segment of the IAM Credentials URL: no '/', '?', '#' and
+  // no '%' (percent-encoded ones), so a volume can change neither the host nor the API called
   private static final Pattern SERVICE_ACCOUNT_ID =
-      Pattern.compile("[A-Za-z0-9._%+\\-]+@[A-Za-z0-9.\\-]+|[0-9]+");
+      Pattern.compile("[A-Za-z0-9._+\\-]+@[A-Za-z0-9.\\-]+|[0-9]+");
   private static final Pattern DELEGATE_RESOURCE =
       Pattern.compile("projects/-/serviceAccounts/([^/\\s]+)");
 
@@ -100,6 +131,7 @@ record GcpConfig(
         DEFAULT_IAM_CREDENTIALS_URL,
         DEFAULT_SECRET_MANAGER_ENDPOINT,
         DEFAULT_REGIONAL_ENDPOINT_TEMPLATE,
+        GOOGLE_REGIONS,
         Optional.empty(),
         DEFAULT_PINNED_REFRESH_INTERVAL,
         DEFAULT_IMPERSONATION_LIFETIME);
@@ -115,7 +147,8 @@ record GcpConfig(
     // unknown keys are refused before any value is judged
     settings.known(AUDIENCE, WORKLOAD_IDENTITY_PROVIDER, SERVICE_ACCOUNT, DELEGATES,
         ALLOW_PROVIDER_ADC, STS_TOKEN_URL, IAM_CREDENTIALS_URL, SECRET_MANAGER_ENDPOINT,
-        REGIONAL_ENDPOINT_TEMPLATE, CA_BUNDLE, PINNED_REFRESH_INTERVAL, IMPERSONATION_LIFETIME)
+        REGIONAL_ENDPOINT_TEMPLATE, ALLOWED_LOCATIONS, CA_BUNDLE, PINNED_REFRESH_INTERVAL,
+        IMPERSONATION_LIFETIME)
         .rejectUnknown();
     VolumeDefaults defaults =
         new VolumeDefaults(
@@ -123,13 +156,16 @@ record GcpConfig(
             workloadIdentityProvider(settings),
             serviceAccount(settings),
             settings.has(DELEGATES) ? delegates(settings) : List.of());
+    String regionalTemplate =
+        hostPort(settings, REGIONAL_ENDPOINT_TEMPLATE, DEFAULT_REGIONAL_ENDPOINT_TEMPLATE);
     return new GcpConfig(
         defaults,
         settings.bool(ALLOW_PROVIDER_ADC, false),
         httpsUrl(settings, STS_TOKEN_URL, DEFAULT_STS_TOKEN_URL),
         stripTrailingSlash(httpsUrl(settings, IAM_CREDENTIALS_URL, DEFAULT_IAM_CREDENTIALS_URL)),
         hostPort(settings, SECRET_MANAGER_ENDPOINT, DEFAULT_SECRET_MANAGER_ENDPOINT),
-        hostPort(settings, REGIONAL_ENDPOINT_TEMPLATE, DEFAULT_REGIONAL_ENDPOINT_TEMPLATE),
+        regionalTemplate,
+        allowedLocations(settings, regionalTemplate),
         caBundle(settings),
         settings.positiveDuration(PINNED_REFRESH_INTERVAL, DEFAULT_PINNED_REFRESH_INTERVAL),
         impersonationLifetime(settings));
@@ -139,6 +175,16 @@ record GcpConfig(
   String endpointFor(Optional<String> location) {
     return location.map(l -> regionalEndpointTemplate.replace("{location}", l))
         .orElse(secretManagerEndpoint);
+  }
+
+  /** Whether volumes may read secrets of {@code location} (through its regional endpoint). */
+  boolean allowsLocation(String location) {
+    return allowedLocations.contains(ANY_LOCATION) || allowedLocations.contains(location);
+  }
+
+  /** Whether a secret's location chooses the regional endpoint's host, or all share one. */
+  boolean locationChoosesEndpoint() {
+    return regionalEndpointTemplate.contains(LOCATION_PLACEHOLDER);
   }
 
   /** The IAM Credentials {@code generateAccessToken} URL of a Google service account. */
@@ -259,6 +305,45 @@ record GcpConfig(
       throw settings.invalid(key, value, "write host:port without a scheme, e.g. " + fallback);
     }
     return value;
+  }
+
+  /**
+   * The locations volumes may use. {@code *} (any) is accepted only when the template keeps the
+   * location inside a domain of the operator's: with {@code {location}:443} a volume would choose
+   * the whole host (a node-local name, the metadata server).
+   */
+  private static Set<String> allowedLocations(Settings settings, String regionalTemplate)
+      throws BackendException {
+    if (!settings.has(ALLOWED_LOCATIONS)) {
+      return GOOGLE_REGIONS;
+    }
+    List<String> listed = settings.list(ALLOWED_LOCATIONS);
+    String value = settings.optional(ALLOWED_LOCATIONS).orElse("");
+    if (listed.isEmpty()) {
+      throw settings.invalid(ALLOWED_LOCATIONS, value,
+          "list the locations volumes may read regional secrets from, e.g. europe-west1,us-east1,"
+              + " or leave the key out for Google Cloud's regions");
+    }
+    if (listed.contains(ANY_LOCATION)) {
+      if (listed.size() > 1) {
+        throw settings.invalid(ALLOWED_LOCATIONS, value, "* stands alone: any location");
+      }
+      if (regionalTemplate.contains(LOCATION_PLACEHOLDER)
+          && !PINNED_DOMAIN.matcher(regionalTemplate).matches()) {
+        throw settings.invalid(ALLOWED_LOCATIONS, value,
+            "* would let a volume's location choose the host of " + REGIONAL_ENDPOINT_TEMPLATE
+                + " (" + regionalTemplate + "); list the locations, or put {location} in front"
+                + " of a domain, e.g. secretmanager.{location}.rep.googleapis.com:443");
+      }
+      return Set.of(ANY_LOCATION);
+    }
+    for (String location : listed) {
+      if (!LOCATION.matcher(location).matches()) {
+        throw settings.invalid(ALLOWED_LOCATIONS, value,
+            "\"" + location + "\" is not a location id (lower-case letters, digits, -)");
+      }
+    }
+    return Set.copyOf(listed);
   }
 
   private static Optional<Path> caBundle(Settings settings) throws BackendException {

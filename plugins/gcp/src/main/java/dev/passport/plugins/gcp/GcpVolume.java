@@ -4,6 +4,7 @@ import static dev.passport.plugins.gcp.GcpConfig.AUDIENCE;
 import static dev.passport.plugins.gcp.GcpConfig.DELEGATES;
 import static dev.passport.plugins.gcp.GcpConfig.SERVICE_ACCOUNT;
 import static dev.passport.plugins.gcp.GcpConfig.WORKLOAD_IDENTITY_PROVIDER;
+import static java.util.Objects.requireNonNull;
 
 import dev.passport.api.BackendException;
 import dev.passport.api.PreparedVolume;
@@ -25,6 +26,9 @@ import java.util.Set;
  * @param workloadIdentityProvider the STS audience (empty with provider-adc)
  * @param serviceAccount a Google service account to impersonate
  * @param delegates the delegation chain for impersonation, as IAM resource names
+ * @param remote {@code https://host:port} of the regional endpoint the volume's first regional
+ *     secret names, when locations choose endpoints: the one address a volume chooses, for the
+ *     host's per-remote limit
  */
 record GcpVolume(
     List<SecretObject> secrets,
@@ -32,7 +36,8 @@ record GcpVolume(
     Optional<String> audience,
     Optional<String> workloadIdentityProvider,
     Optional<String> serviceAccount,
-    List<String> delegates) implements PreparedVolume {
+    List<String> delegates,
+    Optional<String> remote) implements PreparedVolume {
 
   /** Whose identity fetches the secrets. */
   enum Auth {
@@ -54,6 +59,7 @@ record GcpVolume(
   GcpVolume {
     secrets = List.copyOf(secrets);
     delegates = List.copyOf(delegates);
+    requireNonNull(remote, "remote is null");
   }
 
   /** The pod token audience STS needs; none with provider-adc. */
@@ -82,6 +88,7 @@ record GcpVolume(
     List<SecretObject> secrets = SecretsAttribute.parse(settings.required(SECRETS,
         "give a YAML list such as '- resourceName: projects/<project>/secrets/<secret>/versions/"
             + "latest\\n  path: <file>'"));
+    Optional<String> remote = checkLocations(secrets, config);
     Auth auth = auth(settings);
     if (auth == Auth.PROVIDER_ADC) {
       if (!config.allowProviderAdc()) {
@@ -98,7 +105,7 @@ record GcpVolume(
         }
       }
       return new GcpVolume(
-          secrets, auth, Optional.empty(), Optional.empty(), Optional.empty(), List.of());
+          secrets, auth, Optional.empty(), Optional.empty(), Optional.empty(), List.of(), remote);
     }
 
     GcpConfig.VolumeDefaults defaults = config.defaults();
@@ -125,7 +132,33 @@ record GcpVolume(
           "delegates are set but no serviceAccount to impersonate; set the volume attribute "
               + SERVICE_ACCOUNT + " or remove " + DELEGATES);
     }
-    return new GcpVolume(secrets, auth, audience, provider, serviceAccount, delegates);
+    return new GcpVolume(secrets, auth, audience, provider, serviceAccount, delegates, remote);
+  }
+
+  /**
+   * Refuses a location outside the operator's allow-list before anything connects, and returns
+   * the regional endpoint the volume chooses, if locations choose endpoints at all.
+   */
+  private static Optional<String> checkLocations(List<SecretObject> secrets, GcpConfig config)
+      throws BackendException {
+    Optional<String> remote = Optional.empty();
+    for (int i = 0; i < secrets.size(); i++) {
+      Optional<String> location = secrets.get(i).resource().location();
+      if (location.isEmpty()) {
+        continue;
+      }
+      if (!config.allowsLocation(location.get())) {
+        throw new BackendException(BackendException.Kind.PERMISSION_DENIED,
+            "volume attribute secrets[" + i + "].resourceName names location \"" + location.get()
+                + "\", which gcp.properties key " + GcpConfig.ALLOWED_LOCATIONS + " does not allow"
+                + " (by default Google Cloud's regions); use a listed location, or ask the cluster"
+                + " admin to add it; nothing was read");
+      }
+      if (remote.isEmpty() && config.locationChoosesEndpoint()) {
+        remote = Optional.of("https://" + config.endpointFor(location));
+      }
+    }
+    return remote;
   }
 
   /**

@@ -12,11 +12,13 @@ import static dev.passport.api.BackendException.Kind.UNAVAILABLE;
 
 import com.google.api.client.http.HttpResponseException;
 import com.google.api.gax.rpc.ApiException;
+import com.google.api.gax.rpc.StatusCode;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendException.Kind;
+import dev.passport.api.ByteBudget;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
@@ -42,6 +44,9 @@ final class GoogleErrors {
   private static final Pattern OAUTH_MESSAGE = Pattern.compile("Error code ([^:\\s]+)(?:: (.*))?",
       Pattern.DOTALL);
   private static final String OAUTH_EXCEPTION = "com.google.auth.oauth2.OAuthException";
+  // grpc-java's MessageDeframer: "gRPC message exceeds maximum size <limit>: <size>"
+  private static final Pattern MESSAGE_TOO_LARGE =
+      Pattern.compile("message exceeds maximum size");
 
   private GoogleErrors() {}
 
@@ -51,6 +56,12 @@ final class GoogleErrors {
    */
   static BackendException auth(IOException failure, GcpVolume settings) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof BoundedHttpTransport.ResponseTooLargeException) {
+        return new BackendException(RESOURCE_EXHAUSTED, t.getMessage(), failure);
+      }
+      if (t instanceof BoundedHttpTransport.TooManyRequestsException tooMany) {
+        return rateLimited(tooMany, settings);
+      }
       if (OAUTH_EXCEPTION.equals(t.getClass().getName())) {
         return sts(t, settings);
       }
@@ -67,6 +78,22 @@ final class GoogleErrors {
     }
     return new BackendException(
         UNAVAILABLE, "could not obtain a Google access token: " + describe(failure), failure);
+  }
+
+  /**
+   * An HTTP 429 from STS or IAM Credentials, seen by the transport: google-auth-library keeps the
+   * status of neither an STS error nor, once read, the body of the answer.
+   */
+  private static BackendException rateLimited(
+      BoundedHttpTransport.TooManyRequestsException tooMany, GcpVolume settings) {
+    String who = tooMany.endpoint().endsWith(":generateAccessToken")
+        ? "IAM Credentials refused to impersonate " + settings.serviceAccount().orElse("?")
+        : "Google STS refused to exchange the pod's token";
+    return new BackendException(
+        RESOURCE_EXHAUSTED,
+        who + " (HTTP 429): " + tooMany.googleMessage() + "; a quota or rate limit was hit,"
+            + " retrying later",
+        tooMany);
   }
 
   private static BackendException sts(Throwable oauth, GcpVolume settings) {
@@ -120,10 +147,18 @@ final class GoogleErrors {
         http);
   }
 
-  /** A failed AccessSecretVersion call. */
-  static BackendException secretAccess(ApiException failure, ResourceName resource) {
+  /** A failed AccessSecretVersion call, whose answers were limited to {@code limit} payload bytes. */
+  static BackendException secretAccess(ApiException failure, ResourceName resource, long limit) {
     String message = grpcDescription(failure);
     String name = resource.name();
+    if (failure.getStatusCode().getCode() == StatusCode.Code.RESOURCE_EXHAUSTED
+        && MESSAGE_TOO_LARGE.matcher(message).find()) {
+      // gRPC refused the answer from its length prefix: the per-call limit set from the budget
+      return limit < GcpBackend.MAX_PAYLOAD
+          ? new BackendException(
+              RESOURCE_EXHAUSTED, name + ": " + ByteBudget.exceeded(limit).getMessage(), failure)
+          : payloadTooLarge(resource);
+    }
     return switch (failure.getStatusCode().getCode()) {
       case NOT_FOUND -> new BackendException(
           NOT_FOUND, name + " not found: " + message + "; check the project, secret and version",
@@ -151,6 +186,14 @@ final class GoogleErrors {
           UNAVAILABLE, name + ": Secret Manager unavailable: " + message, failure);
       default -> new BackendException(INTERNAL, name + ": " + message, failure);
     };
+  }
+
+  /** A payload larger than Secret Manager ever stores: not the answer of a real Secret Manager. */
+  static BackendException payloadTooLarge(ResourceName resource) {
+    return new BackendException(RESOURCE_EXHAUSTED, resource.name() + ": the answer is larger than"
+        + " Secret Manager's payload limit of " + GcpBackend.MAX_PAYLOAD + " bytes, which no"
+        + " genuine Secret Manager exceeds; check secretManagerEndpoint and"
+        + " regionalEndpointTemplate in gcp.properties");
   }
 
   /** The server's status description, without the exception class names gax prefixes. */

@@ -34,7 +34,8 @@ final class TlsTrust {
   private final Optional<SslContext> grpcSslContext;
 
   private TlsTrust(HttpTransport httpTransport, Optional<SslContext> grpcSslContext) {
-    this.httpTransport = httpTransport;
+    this.httpTransport =
+        new BoundedHttpTransport(httpTransport, BoundedHttpTransport.RESPONSE_LIMIT);
     this.grpcSslContext = grpcSslContext;
   }
 
@@ -63,7 +64,10 @@ final class TlsTrust {
     }
   }
 
-  /** The factory google-auth-library uses for STS and IAM Credentials calls. */
+  /**
+   * The factory google-auth-library uses for STS, IAM Credentials and metadata calls: every answer
+   * read through {@link BoundedHttpTransport}'s cap.
+   */
   HttpTransportFactory httpTransportFactory() {
     return () -> httpTransport;
   }

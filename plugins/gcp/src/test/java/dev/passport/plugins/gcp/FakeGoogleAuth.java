@@ -64,6 +64,12 @@ final class FakeGoogleAuth implements AutoCloseable {
   /** A canned error answer. */
   record Failure(int status, String body) {}
 
+  /**
+   * An answer of {@code bytes} bytes: announced in {@code Content-Length} or chunked, optionally
+   * gzip-compressed (then chunked: {@code bytes} is the inflated size).
+   */
+  record Flood(int status, long bytes, boolean announced, boolean gzip) {}
+
   private final HttpsServer server;
   private final ExecutorService executor;
   private final ServiceAccountTokens tokens;
@@ -80,6 +86,8 @@ final class FakeGoogleAuth implements AutoCloseable {
   private volatile boolean stsStalled;
   private volatile Failure stsFailure;
   private volatile Failure iamFailure;
+  private volatile Flood stsFlood;
+  private final AtomicInteger floodsCutShort = new AtomicInteger();
 
   private FakeGoogleAuth(SSLContext tls, ServiceAccountTokens tokens, Clock clock,
       String podTokenAudience, String workloadIdentityProvider) throws IOException {
@@ -160,6 +168,16 @@ final class FakeGoogleAuth implements AutoCloseable {
     iamFailure = new Failure(status, body.toString());
   }
 
+  /** Makes STS answer with a body of {@code flood.bytes()} bytes instead of a token. */
+  void floodSts(Flood flood) {
+    stsFlood = flood;
+  }
+
+  /** Floods the client stopped reading (closed the connection) before their end. */
+  int floodsCutShort() {
+    return floodsCutShort.get();
+  }
+
   /** Makes STS hold every request without an answer until {@link #close}. */
   void stallSts() {
     stsStalled = true;
@@ -168,6 +186,7 @@ final class FakeGoogleAuth implements AutoCloseable {
   void recover() {
     stsFailure = null;
     iamFailure = null;
+    stsFlood = null;
     stsStalled = false;
   }
 
@@ -201,6 +220,11 @@ final class FakeGoogleAuth implements AutoCloseable {
     if (stsStalled) {
       awaitRelease();
       respond(exchange, 503, "{\"error\":\"temporarily_unavailable\"}");
+      return;
+    }
+    Flood flood = stsFlood;
+    if (flood != null) {
+      flood(exchange, flood);
       return;
     }
     Failure failure = stsFailure;
@@ -298,6 +322,29 @@ final class FakeGoogleAuth implements AutoCloseable {
     exchange.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);
+    }
+  }
+
+  private void flood(HttpExchange exchange, Flood flood) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+    if (flood.gzip()) {
+      exchange.getResponseHeaders().set("Content-Encoding", "gzip");
+    }
+    boolean announced = flood.announced() && !flood.gzip();
+    exchange.sendResponseHeaders(flood.status(), announced ? flood.bytes() : 0);
+    byte[] chunk = new byte[64 * 1024];
+    java.util.Arrays.fill(chunk, (byte) 'a');
+    byte[] start = "{\"access_token\":\"".getBytes(StandardCharsets.UTF_8);
+    System.arraycopy(start, 0, chunk, 0, start.length);
+    try (OutputStream body = flood.gzip()
+        ? new java.util.zip.GZIPOutputStream(exchange.getResponseBody())
+        : exchange.getResponseBody()) {
+      for (long left = flood.bytes(); left > 0; left -= chunk.length) {
+        body.write(chunk, 0, (int) Math.min(chunk.length, left));
+        java.util.Arrays.fill(chunk, 0, start.length, (byte) 'a');
+      }
+    } catch (IOException e) {
+      floodsCutShort.incrementAndGet();
     }
   }
 

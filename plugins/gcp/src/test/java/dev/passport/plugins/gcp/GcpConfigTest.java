@@ -51,6 +51,7 @@ class GcpConfigTest {
         Map.entry("iamCredentialsUrl", "https://iam.internal/"),
         Map.entry("secretManagerEndpoint", "sm.internal:8443"),
         Map.entry("regionalEndpointTemplate", "sm-{location}.internal:8443"),
+        Map.entry("allowedLocations", "asia-east1, europe-west1"),
         Map.entry("caBundle", ca.toString()),
         Map.entry("pinnedRefreshInterval", "PT6H"),
         Map.entry("impersonationLifetime", "30m")));
@@ -61,6 +62,7 @@ class GcpConfigTest {
     assertThat(config.allowProviderAdc()).isTrue();
     assertThat(config.generateAccessTokenUrl("x@y")).startsWith("https://iam.internal/v1/");
     assertThat(config.endpointFor(Optional.of("asia-east1"))).isEqualTo("sm-asia-east1.internal:8443");
+    assertThat(config.allowedLocations()).containsExactlyInAnyOrder("asia-east1", "europe-west1");
     assertThat(config.caBundle()).contains(ca);
     assertThat(config.pinnedRefreshInterval()).isEqualTo(Duration.ofHours(6));
     assertThat(config.impersonationLifetime()).isEqualTo(Duration.ofMinutes(30));
@@ -74,6 +76,42 @@ class GcpConfigTest {
     GcpConfig config = GcpConfig.parse(Map.of("pinnedRefreshInterval", written));
 
     assertThat(config.pinnedRefreshInterval()).isEqualTo(Duration.parse(expected));
+  }
+
+  @Test
+  void parse_noAllowedLocations_allowsGoogleCloudsRegionsOnly() throws Exception {
+    GcpConfig config = GcpConfig.parse(Map.of());
+
+    assertThat(config.allowsLocation("europe-west1")).isTrue();
+    assertThat(config.allowsLocation("us-central1")).isTrue();
+    assertThat(config.allowsLocation("metadata")).isFalse();
+    assertThat(config.allowsLocation("localhost")).isFalse();
+  }
+
+  @Test
+  void parse_anyLocationWithTheLocationInsideADomain_isAccepted() throws Exception {
+    GcpConfig google = GcpConfig.parse(Map.of("allowedLocations", "*"));
+    GcpConfig fixedHost = GcpConfig.parse(Map.of("allowedLocations", "*",
+        "regionalEndpointTemplate", "sm.internal:8443"));
+
+    assertThat(google.allowsLocation("new-region1")).isTrue();
+    assertThat(fixedHost.allowsLocation("anything")).isTrue();
+    assertThat(fixedHost.locationChoosesEndpoint()).isFalse();
+  }
+
+  @Test
+  void parse_anyLocationWhereTheLocationWouldBeTheWholeHost_isRefusedNamingTheKey() {
+    assertInvalid(Map.of("allowedLocations", "*", "regionalEndpointTemplate", "{location}:443"),
+        "allowedLocations");
+    assertInvalid(Map.of("allowedLocations", "*",
+        "regionalEndpointTemplate", "sm-{location}.internal:443"), "allowedLocations");
+  }
+
+  @Test
+  void parse_badAllowedLocations_areRefusedNamingTheKey() {
+    assertInvalid(Map.of("allowedLocations", "europe-west1, 10.0.0.1"), "allowedLocations");
+    assertInvalid(Map.of("allowedLocations", "*, europe-west1"), "allowedLocations");
+    assertInvalid(Map.of("allowedLocations", ","), "allowedLocations");
   }
 
   @Test
@@ -104,6 +142,8 @@ class GcpConfigTest {
     assertInvalid(Map.of("impersonationLifetime", "500ms"), "impersonationLifetime");
     assertInvalid(Map.of("workloadIdentityProvider", "pool"), "workloadIdentityProvider");
     assertInvalid(Map.of("serviceAccount", "sa"), "serviceAccount");
+    assertInvalid(Map.of("serviceAccount", "a%2F..%2Fb@p.iam.gserviceaccount.com"),
+        "serviceAccount");
     assertInvalid(Map.of("audience", "two words"), "audience");
   }
 

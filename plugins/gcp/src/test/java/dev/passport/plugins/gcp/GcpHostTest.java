@@ -13,6 +13,7 @@ import dev.passport.host.volume.MountMode;
 import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
+import dev.passport.testkit.Pods;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -124,6 +125,38 @@ class GcpHostTest {
 
     assertThat(e).hasMessageStartingWith("INVALID_ARGUMENT: ")
         .hasMessageContaining("secrets[0].resourceName");
+  }
+
+  @Test
+  void mount_secretManagerAnswersMegabytes_isResourceExhaustedNamingTheLimit_hostKeepsServing() {
+    String huge = "projects/test-project/secrets/huge/versions/1";
+    bed.global.put(huge, new byte[16 * 1024 * 1024]);
+
+    Throwable e = catchThrowable(
+        () -> kubelet.mount(volume(bed.pod(), gcpVolume(secretsAttribute(huge, "h")))));
+    MountedVolume healthy = kubelet.mount(volume(
+        Pods.pod("shop", "web-1", "web"), gcpVolume(secretsAttribute(PINNED, "db"))));
+
+    assertThat(e).hasMessageStartingWith("RESOURCE_EXHAUSTED: ")
+        .hasMessageContaining(huge).hasMessageContaining("limit of");
+    assertThat(kubelet.probe()).isNotNull();
+    assertThat(healthy.read("db")).isEqualTo("s3cret-db");
+  }
+
+  @Test
+  void mount_stsAnswersAHugeBody_failsCleanly_hostKeepsServing() {
+    bed.auth.floodSts(new FakeGoogleAuth.Flood(200, 200L * 1024 * 1024, false, false));
+
+    Throwable e = catchThrowable(
+        () -> kubelet.mount(volume(bed.pod(), gcpVolume(secretsAttribute(PINNED, "db")))));
+    bed.auth.recover();
+    MountedVolume healthy = kubelet.mount(volume(
+        Pods.pod("shop", "web-1", "web"), gcpVolume(secretsAttribute(PINNED, "db"))));
+
+    assertThat(e).hasMessageStartingWith("RESOURCE_EXHAUSTED: ")
+        .hasMessageContaining("more than " + BoundedHttpTransport.RESPONSE_LIMIT + " bytes");
+    assertThat(kubelet.probe()).isNotNull();
+    assertThat(healthy.read("db")).isEqualTo("s3cret-db");
   }
 
   private PodVolume volume(Pod pod, Map<String, String> attributes) {

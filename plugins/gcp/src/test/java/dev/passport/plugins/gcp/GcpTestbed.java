@@ -1,6 +1,7 @@
 package dev.passport.plugins.gcp;
 
 import dev.passport.api.BackendException;
+import dev.passport.api.ByteBudget;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
@@ -123,6 +124,18 @@ final class GcpTestbed implements AutoCloseable {
   FetchRequest request() {
     Pod pod = pod();
     return request(pod, token(pod));
+  }
+
+  /** A fetch for {@link #pod()} with a fresh token that may read {@code budget}'s bytes. */
+  FetchRequest request(ByteBudget budget) {
+    Pod pod = pod();
+    return FetchRequest.builder()
+        .volumeId("csi-" + pod.uid())
+        .pod(pod)
+        .tokens(Map.of(AUDIENCE, token(pod)))
+        .deadline(clock.instant().plus(Duration.ofSeconds(30)))
+        .budget(budget)
+        .build();
   }
 
   /** Every secret a test must never find in a log line or exception: tokens of all kinds. */

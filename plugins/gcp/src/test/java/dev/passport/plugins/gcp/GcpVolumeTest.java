@@ -215,7 +215,7 @@ class GcpVolumeTest {
   void parse_allNumericVersions_isAllPinned() throws Exception {
     GcpVolume settings = GcpVolume.parse(Map.of("secrets", String.join("\n",
         "- resourceName: " + NAME, "  path: a",
-        "- resourceName: projects/p/locations/l1/secrets/t/versions/12", "  path: b")), config);
+        "- resourceName: projects/p/locations/us-west1/secrets/t/versions/12", "  path: b")), config);
 
     assertThat(settings.allPinned()).isTrue();
   }
@@ -238,6 +238,47 @@ class GcpVolumeTest {
       yaml.append("- {resourceName: ").append(NAME).append(", path: f").append(i).append("}\n");
     }
     assertInvalid(Map.of("secrets", yaml.toString()), "at most " + SecretsAttribute.MAX_SECRETS);
+  }
+
+  @Test
+  void parse_locationOutsideTheAllowList_isPermissionDeniedNamingTheKey() {
+    GcpConfig listed = config(Map.of(GcpConfig.WORKLOAD_IDENTITY_PROVIDER, PROVIDER,
+        GcpConfig.ALLOWED_LOCATIONS, "europe-west1"));
+    Map<String, String> attributes = Map.of("secrets", String.join("\n",
+        "- resourceName: projects/p/locations/europe-west1/secrets/a/versions/1",
+        "  path: a",
+        "- resourceName: projects/p/locations/metadata/secrets/b/versions/1",
+        "  path: b"));
+
+    assertThatThrownBy(() -> GcpVolume.parse(attributes, listed))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.PERMISSION_DENIED))
+        .hasMessageContaining("secrets[1].resourceName")
+        .hasMessageContaining("\"metadata\"")
+        .hasMessageContaining("allowedLocations");
+  }
+
+  @Test
+  void parse_regionalSecrets_remoteIsTheFirstOnesRegionalEndpoint() throws Exception {
+    GcpVolume settings = GcpVolume.parse(Map.of("secrets", String.join("\n",
+        "- resourceName: " + NAME,
+        "  path: global",
+        "- resourceName: projects/p/locations/us-east1/secrets/a/versions/1",
+        "  path: a",
+        "- resourceName: projects/p/locations/europe-west1/secrets/b/versions/1",
+        "  path: b")), config);
+
+    assertThat(settings.remote()).contains("https://secretmanager.us-east1.rep.googleapis.com:443");
+  }
+
+  @Test
+  void parse_onlyGlobalSecretsOrOneRegionalHostForAll_hasNoRemoteOfItsOwn() throws Exception {
+    Map<String, String> regional = secrets("projects/p/locations/us-east1/secrets/a/versions/1");
+    GcpConfig oneHost = config(Map.of(GcpConfig.WORKLOAD_IDENTITY_PROVIDER, PROVIDER,
+        GcpConfig.REGIONAL_ENDPOINT_TEMPLATE, "sm.internal:443"));
+
+    assertThat(GcpVolume.parse(secrets(NAME), config).remote()).isEmpty();
+    assertThat(GcpVolume.parse(regional, oneHost).remote()).isEmpty();
   }
 
   private void assertInvalid(Map<String, String> attributes, String messagePart) {
