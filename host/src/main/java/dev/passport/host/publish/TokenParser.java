@@ -34,7 +34,6 @@ final class TokenParser {
   static final int MAX_DEPTH = 8;
   /** How long a token whose expiry cannot be read stays masked in logs. */
   private static final Duration UNREADABLE_EXPIRY_MASK = Duration.ofHours(1);
-  private static final int MAX_QUOTED_NAME = 64;
 
   private static final JsonFactory JSON = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder()
@@ -141,10 +140,8 @@ final class TokenParser {
     return ServiceAccountToken.of(token, expiresAt);
   }
 
-  /** An audience name for a message: a JSON key a pod may have chosen, so escaped and cut short. */
+  /** An audience name for a message: a JSON key a pod may have chosen. */
   private static String quoted(String name) {
-    String shown = name.length() > MAX_QUOTED_NAME
-        ? name.substring(0, MAX_QUOTED_NAME) + "…(" + name.length() + " characters)" : name;
-    return "\"" + LogRedaction.escapeControl(shown) + "\"";
+    return LogRedaction.quote(name);
   }
 }
