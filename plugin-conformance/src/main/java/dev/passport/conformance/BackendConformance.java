@@ -15,6 +15,7 @@ import dev.passport.host.volume.MountMode;
 import dev.passport.conformance.CsiCallException.Code;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -401,7 +402,7 @@ public abstract class BackendConformance {
   @EnumSource(LogFormat.class)
   public void lifecycle_withProductionLoggingAtTrace_writesNoTokenOrBackendSecret(LogFormat format) {
     List<String> written;
-    java.net.URL configuration;
+    URL configuration;
     try (ProductionLogRun run = ProductionLogRun.start(format)) {
       configuration = run.configuration();
       // what a library's request dump would look like: through JUL, at its finest level

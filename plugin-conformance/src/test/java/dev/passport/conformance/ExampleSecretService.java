@@ -27,10 +27,17 @@ public final class ExampleSecretService {
   private static final Duration CLIENT_SLACK = Duration.ofSeconds(20);
 
   private volatile Duration stall = Duration.ZERO;
+  /** The service's own credential, as a Vault client token or a Google access token would be. */
+  private final String accessToken = "example-session-" + java.util.UUID.randomUUID();
 
   public ExampleSecretService(ServiceAccountTokens tokens, Clock clock) {
     this.tokens = tokens;
     this.clock = clock;
+  }
+
+  /** The credential the service hands the plugin: opaque, so only backendSecrets() can name it. */
+  public String accessToken() {
+    return accessToken;
   }
 
   public void succeed() {
