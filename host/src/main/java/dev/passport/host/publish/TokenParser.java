@@ -100,11 +100,13 @@ final class TokenParser {
         throw PublishException.invalid(where + " has content after its JSON object");
       }
     } catch (StreamConstraintsException e) {
-      // the only constraints set are these two (string and number limits are Jackson's defaults,
-      // far above MAX_CHARS); the message is Jackson's, which quotes no input
-      throw PublishException.invalid(where + " exceeds a limit: nests deeper than " + MAX_DEPTH
-          + " levels or is longer than " + MAX_CHARS + " characters; kubelet's tokens JSON nests"
-          + " two levels");
+      // Jackson's message names the constraint and quotes no input; only two are set here (its
+      // string and number limits are far above MAX_CHARS), and the length is checked first
+      String message = String.valueOf(e.getMessage());
+      throw PublishException.invalid(where + (message.contains("nesting depth")
+          ? " nests deeper than " + MAX_DEPTH + " levels; kubelet's tokens JSON nests two"
+          : " is longer than " + MAX_CHARS + " characters")
+          + " (check spec.tokenRequests of the CSIDriver)");
     } catch (JsonProcessingException e) {
       // Jackson's message quotes the input; the input is tokens. Keep only the location.
       JsonLocation location = e.getLocation();
