@@ -15,6 +15,7 @@ import dev.passport.host.volume.MountMode;
 import dev.passport.conformance.CsiCallException.Code;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,8 +111,11 @@ public abstract class BackendConformance {
   public static final Duration REFRESH_INTERVAL = Duration.ofMinutes(5);
   /** The host's fetch timeout except in the deadline test. */
   public static final Duration FETCH_TIMEOUT = Duration.ofSeconds(20);
-  /** The fetch timeout in the deadline test. */
-  public static final Duration SHORT_FETCH_TIMEOUT = Duration.ofSeconds(1);
+  /**
+   * The fetch timeout in the deadline test: long enough that a warm host reaches the plugin
+   * within it on a loaded machine (a cold one gets retried, as kubelet would).
+   */
+  public static final Duration SHORT_FETCH_TIMEOUT = Duration.ofSeconds(2);
 
   /** kubelet's codes that are not final: it keeps the volume and retries (csi_client.go). */
   private static final Set<Code> RETRYABLE = Set.of(Code.CANCELLED,
@@ -119,8 +123,13 @@ public abstract class BackendConformance {
       Code.ABORTED);
   private static final Duration KUBELET_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration BOUNDED_WAIT = Duration.ofSeconds(30);
-  /** How long threads get, in all, to finish after close(): exiting pool threads need millis. */
-  private static final Duration THREAD_EXIT_WAIT = Duration.ofSeconds(5);
+  /** Publishes of a stalled volume until one reached the plugin (see the deadline test). */
+  private static final int STALL_ATTEMPTS = 5;
+  /**
+   * How long threads get, in all, to finish after close(): exiting pool threads need millis, but
+   * a loaded 2-core machine may not schedule them for seconds. Only a real leak waits it out.
+   */
+  private static final Duration THREAD_EXIT_WAIT = Duration.ofSeconds(15);
   private static final ServiceAccountTokens SHARED_TOKENS = ServiceAccountTokens.create();
   private static final String LOG_CANARY_LOGGER = "dev.passport.conformance.canary";
   private static final String LOG_CANARY = "conformance log canary, logged through JUL at FINEST";
@@ -319,14 +328,21 @@ public abstract class BackendConformance {
     startHost(SHORT_FETCH_TIMEOUT);
     PodVolume spec = volume();
 
-    CsiCallException e = expectFailure(() -> kubelet.mount(spec));
+    // On a loaded machine a cold JVM may not even reach the plugin within the short timeout (the
+    // host then answers DEADLINE_EXCEEDED without a fetch): kubelet retries, and so does the test,
+    // until a fetch has reached the plugin; each attempt runs on a warmer JVM.
+    CsiCallException e = null;
+    for (int attempt = 0; attempt < STALL_ATTEMPTS && observed.requests().isEmpty(); attempt++) {
+      e = expectFailure(() -> kubelet.mount(spec));
+      assertThat(e.code()).isEqualTo(Code.DEADLINE_EXCEEDED);
+      assertThat(String.valueOf(e.description()))
+          .as("the host must answer, not the fake kubelet's own %s deadline", KUBELET_TIMEOUT)
+          .doesNotStartWith("deadline exceeded after")
+          .doesNotStartWith("ClientCall started after");
+    }
 
-    assertThat(e.code()).isEqualTo(Code.DEADLINE_EXCEEDED);
-    assertThat(String.valueOf(e.description()))
-        .as("the host must answer, not the fake kubelet's own %s deadline", KUBELET_TIMEOUT)
-        .doesNotStartWith("deadline exceeded after")
-        .doesNotStartWith("ClientCall started after");
-    assertThat(observed.requests()).isNotEmpty();
+    assertThat(observed.requests())
+        .as("fetches that reached the plugin in %s attempts", STALL_ATTEMPTS).isNotEmpty();
     assertThat(observed.awaitNoFetchInFlight(BOUNDED_WAIT.toMillis()))
         .as("the plugin's fetch should return soon after FetchRequest.deadline or an interrupt,"
             + " not after the backend's %s stall", Duration.ofMinutes(5))
@@ -386,7 +402,7 @@ public abstract class BackendConformance {
   @EnumSource(LogFormat.class)
   public void lifecycle_withProductionLoggingAtTrace_writesNoTokenOrBackendSecret(LogFormat format) {
     List<String> written;
-    java.net.URL configuration;
+    URL configuration;
     try (ProductionLogRun run = ProductionLogRun.start(format)) {
       configuration = run.configuration();
       // what a library's request dump would look like: through JUL, at its finest level

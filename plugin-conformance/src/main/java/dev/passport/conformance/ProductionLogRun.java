@@ -8,6 +8,7 @@ import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.joran.spi.JoranException;
+import ch.qos.logback.core.status.Status;
 import dev.passport.host.logging.LogFormat;
 import dev.passport.host.logging.ProductionLogging;
 import java.io.ByteArrayOutputStream;
@@ -49,7 +50,9 @@ final class ProductionLogRun implements AutoCloseable {
     julRootHandlers = java.util.logging.Logger.getLogger("").getHandlers();
     System.setErr(new PrintStream(new SynchronizedSink(encoded), true, UTF_8));
     capturing = true;
+    long configuredFrom = System.currentTimeMillis();
     configuration = ProductionLogging.configure(format, "TRACE");
+    requireCleanConfiguration(configuration, configuredFrom);
     ProductionLogging.installJulBridge();
     requireProductionAppender(configuration);
   }
@@ -102,6 +105,24 @@ final class ProductionLogRun implements AutoCloseable {
     }
     if (!bridgeWasInstalled && SLF4JBridgeHandler.isInstalled()) {
       SLF4JBridgeHandler.uninstall();
+    }
+  }
+
+  /**
+   * A converter or encoder class that did not load (a relocation gone wrong, a renamed class) is a
+   * logback status, not an exception: logback would then write without the redaction.
+   */
+  private static void requireCleanConfiguration(URL configuration, long since) {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    List<String> problems = new ArrayList<>();
+    for (Status status : context.getStatusManager().getCopyOfStatusList()) {
+      if (status.getTimestamp() >= since && status.getEffectiveLevel() >= Status.WARN) {
+        problems.add(status.toString());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new AssertionError("the production logging configuration " + configuration
+          + " did not apply cleanly: " + problems);
     }
   }
 

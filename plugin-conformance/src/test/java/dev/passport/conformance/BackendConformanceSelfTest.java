@@ -40,6 +40,15 @@ class BackendConformanceSelfTest {
   }
 
   @Test
+  void pluginWhoseLibraryLogsItsBackendCredential_failsTheProductionLoggingCheckOnly() {
+    Events failed = run(LogsBackendSecret.class);
+
+    // the parameterized test's invocations are named by their log format
+    assertThat(names(failed)).containsExactlyInAnyOrder("TEXT", "JSON");
+    assertThat(messages(failed)).allSatisfy(message -> assertThat(message).contains("secret leak"));
+  }
+
+  @Test
   void pluginPuttingTheTokenInAnError_failsEveryFailureCase() {
     Events failed = run(TokenInErrorMessage.class);
 
@@ -131,6 +140,13 @@ class BackendConformanceSelfTest {
     @Override
     Flaw flaw() {
       return Flaw.EVERY_FAILURE_IS_INTERNAL;
+    }
+  }
+
+  static class LogsBackendSecret extends ExampleBackendConformanceTest {
+    @Override
+    Flaw flaw() {
+      return Flaw.LOGS_BACKEND_SECRET;
     }
   }
 

@@ -50,6 +50,11 @@ class ExampleBackendConformanceTest extends BackendConformance {
   }
 
   @Override
+  protected Set<String> backendSecrets() {
+    return Set.of(service.accessToken());
+  }
+
+  @Override
   protected void backendSucceeds() {
     service.succeed();
   }

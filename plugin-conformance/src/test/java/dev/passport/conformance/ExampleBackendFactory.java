@@ -33,7 +33,9 @@ public final class ExampleBackendFactory implements BackendFactory {
     UNSAFE_PATH,
     RANDOM_CONTENT,
     EVERY_FAILURE_IS_INTERNAL,
-    LEAKS_NON_DAEMON_THREAD
+    LEAKS_NON_DAEMON_THREAD,
+    /** Logs the service's own access token through java.util.logging at FINE, as a chatty client library would. */
+    LOGS_BACKEND_SECRET
   }
 
   /** Lets the leaked threads of {@link Flaw#LEAKS_NON_DAEMON_THREAD} end after the self-test. */
@@ -92,6 +94,10 @@ public final class ExampleBackendFactory implements BackendFactory {
         String token = request.token(audience).token();
         if (flaw == Flaw.LOGS_TOKEN) {
           log.debug("calling the example service with token {}", token);
+        }
+        if (flaw == Flaw.LOGS_BACKEND_SECRET) {
+          java.util.logging.Logger.getLogger("com.example.client")
+              .fine("session " + service.accessToken());
         }
         Duration budget = Duration.between(context.clock().instant(), request.deadline());
         String secret;

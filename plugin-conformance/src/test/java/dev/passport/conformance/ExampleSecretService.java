@@ -18,13 +18,26 @@ public final class ExampleSecretService {
   private final Clock clock;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile BackendException.Kind failure;
-  private static final Duration CLIENT_SLACK = Duration.ofSeconds(3);
+  /**
+   * Far above the host's deadline: the host's timer (and its interrupt) must win even when a
+   * loaded machine wakes it seconds late; a plugin that maps its own timeout wrongly (the
+   * EVERY_FAILURE_IS_INTERNAL flaw) must not get to answer first. Below BackendConformance's
+   * 30 s wait for the fetch to return.
+   */
+  private static final Duration CLIENT_SLACK = Duration.ofSeconds(20);
 
   private volatile Duration stall = Duration.ZERO;
+  /** The service's own credential, as a Vault client token or a Google access token would be. */
+  private final String accessToken = "example-session-" + java.util.UUID.randomUUID();
 
   public ExampleSecretService(ServiceAccountTokens tokens, Clock clock) {
     this.tokens = tokens;
     this.clock = clock;
+  }
+
+  /** The credential the service hands the plugin: opaque, so only backendSecrets() can name it. */
+  public String accessToken() {
+    return accessToken;
   }
 
   public void succeed() {

@@ -12,6 +12,8 @@ import java.util.regex.Pattern;
 public final class LogRedaction {
 
   static final String SEEN_TOKEN = "<redacted:token>";
+  /** How much of a pod-chosen value {@link #quote} shows. */
+  static final int MAX_QUOTED = 64;
 
   /**
    * Credential shapes, masked even when the host never saw them: a JWT (JWS compact form; a
@@ -81,6 +83,20 @@ public final class LogRedaction {
       }
     }
     return false;
+  }
+
+  /**
+   * A pod-chosen value (a backend name, an attribute name) for a message a user reads: in double
+   * quotes, control characters escaped, cut after {@value #MAX_QUOTED} characters (with its length
+   * said), so that a megabyte of attribute name does not become a megabyte of error.
+   */
+  public static String quote(String value) {
+    if (value == null) {
+      return "null";
+    }
+    String shown = value.length() > MAX_QUOTED
+        ? value.substring(0, MAX_QUOTED) + "…(" + value.length() + " characters)" : value;
+    return "\"" + escapeControl(shown) + "\"";
   }
 
   /**

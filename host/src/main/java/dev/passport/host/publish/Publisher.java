@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.passport.api.BackendException;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
+import dev.passport.host.logging.LogRedaction;
 import dev.passport.host.logging.RpcLogContext;
 import dev.passport.host.metrics.HostMetrics;
 import dev.passport.host.plugins.BackendRegistry;
@@ -156,8 +157,8 @@ public final class Publisher {
           + new TreeSet<>(backends.names()));
     }
     RegisteredBackend backend = backends.backend(backendName).orElseThrow(() -> PublishException.invalid(
-        "unknown backend \"" + backendName + "\" in volume attribute \"backend\"; this node serves "
-            + new TreeSet<>(backends.names())));
+        "unknown backend " + LogRedaction.quote(backendName) + " in volume attribute \"backend\";"
+            + " this node serves " + new TreeSet<>(backends.names())));
     Map<String, String> attributes = backendAttributes(request.volumeContext());
     RegisteredBackend.Bound volume = prepared(backend, attributes);
     Set<String> needed = volume.audiences();
@@ -169,6 +170,7 @@ public final class Publisher {
             + "\"} to spec.tokenRequests of CSIDriver " + driverName);
       }
     }
+    // VolumeSpec keeps only the tokens for `needed`: the plugin never sees the others
     VolumeSpec spec = new VolumeSpec(request.volumeId(), target, pod, backendName, attributes,
         tokens, needed, fsGroup(request.capability().volumeMountGroup()));
     return reconciler.publish(spec, volume);

@@ -34,7 +34,6 @@ final class TokenParser {
   static final int MAX_DEPTH = 8;
   /** How long a token whose expiry cannot be read stays masked in logs. */
   private static final Duration UNREADABLE_EXPIRY_MASK = Duration.ofHours(1);
-  private static final int MAX_QUOTED_NAME = 64;
 
   private static final JsonFactory JSON = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder()
@@ -101,11 +100,13 @@ final class TokenParser {
         throw PublishException.invalid(where + " has content after its JSON object");
       }
     } catch (StreamConstraintsException e) {
-      // the only constraints set are these two (string and number limits are Jackson's defaults,
-      // far above MAX_CHARS); the message is Jackson's, which quotes no input
-      throw PublishException.invalid(where + " exceeds a limit: nests deeper than " + MAX_DEPTH
-          + " levels or is longer than " + MAX_CHARS + " characters; kubelet's tokens JSON nests"
-          + " two levels");
+      // Jackson's message names the constraint and quotes no input; only two are set here (its
+      // string and number limits are far above MAX_CHARS), and the length is checked first
+      String message = String.valueOf(e.getMessage());
+      throw PublishException.invalid(where + (message.contains("nesting depth")
+          ? " nests deeper than " + MAX_DEPTH + " levels; kubelet's tokens JSON nests two"
+          : " is longer than " + MAX_CHARS + " characters")
+          + " (check spec.tokenRequests of the CSIDriver)");
     } catch (JsonProcessingException e) {
       // Jackson's message quotes the input; the input is tokens. Keep only the location.
       JsonLocation location = e.getLocation();
@@ -141,10 +142,8 @@ final class TokenParser {
     return ServiceAccountToken.of(token, expiresAt);
   }
 
-  /** An audience name for a message: a JSON key a pod may have chosen, so escaped and cut short. */
+  /** An audience name for a message: a JSON key a pod may have chosen. */
   private static String quoted(String name) {
-    String shown = name.length() > MAX_QUOTED_NAME
-        ? name.substring(0, MAX_QUOTED_NAME) + "…(" + name.length() + " characters)" : name;
-    return "\"" + LogRedaction.escapeControl(shown) + "\"";
+    return LogRedaction.quote(name);
   }
 }

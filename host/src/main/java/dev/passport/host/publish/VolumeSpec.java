@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * @param pod the pod
  * @param backend the backend name
  * @param attributes the attributes for the backend
- * @param tokens all tokens kubelet sent
+ * @param tokens the tokens kubelet sent; only those for {@code audiences} are kept
  * @param audiences the audiences the backend needs for these attributes
  * @param fsGroup the pod's fsGroup, if any
  */
@@ -44,9 +44,26 @@ record VolumeSpec(
     requireNonNull(pod, "pod is null");
     requireNonNull(backend, "backend is null");
     attributes = Map.copyOf(attributes);
-    tokens = Map.copyOf(tokens);
     audiences = Set.copyOf(audiences);
+    tokens = declaredOnly(tokens, audiences);
     requireNonNull(fsGroup, "fsGroup is null");
+  }
+
+  /**
+   * Least privilege (issue 13): the backend receives only the tokens for the audiences its
+   * prepared volume declared, never the others kubelet sent (an API-server audience token, another
+   * plugin's).
+   */
+  private static Map<String, ServiceAccountToken> declaredOnly(
+      Map<String, ServiceAccountToken> tokens, Set<String> audiences) {
+    Map<String, ServiceAccountToken> declared = new TreeMap<>();
+    for (String audience : audiences) {
+      ServiceAccountToken token = tokens.get(audience);
+      if (token != null) {
+        declared.put(audience, token);
+      }
+    }
+    return Map.copyOf(declared);
   }
 
   /**
