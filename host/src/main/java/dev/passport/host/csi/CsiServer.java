@@ -22,16 +22,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import dev.passport.host.threads.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * grpc-java on a Unix domain socket (epoll), with a bounded executor. One server per socket: a
+ * grpc-java on a Unix domain socket (epoll), each kind of call on its own bounded executor
+ * ({@link CallLanes}). One server per socket: a
  * socket file that answers a CSI Probe belongs to a running server and is never replaced; one that
  * does not answer is stale and removed before bind; anything else at that path is refused. On
  * shutdown the socket file is removed only while it is still the one this server bound.
@@ -51,25 +49,38 @@ public final class CsiServer implements AutoCloseable {
   private final Server server;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
-  private final ExecutorService executor;
+  private final CallLanes lanes;
 
   private CsiServer(Path socket, Object boundFile, Server server, EventLoopGroup boss,
-      EventLoopGroup workers, ExecutorService executor) {
+      EventLoopGroup workers, CallLanes lanes) {
     this.socket = socket;
     this.boundFile = boundFile;
     this.server = server;
     this.boss = boss;
     this.workers = workers;
-    this.executor = executor;
+    this.lanes = lanes;
   }
 
   /**
    * Binds {@code socket} and starts serving.
    *
-   * @param threads the most RPCs handled at once; more wait in a bounded queue
+   * @param threads the most NodePublishVolume calls handled at once; the other lanes as in
+   *     {@link CsiThreads#defaults()}
    * @throws SocketInUseException when another server answers on {@code socket}
    */
   public static CsiServer start(Path socket, List<BindableService> services, int threads)
+      throws IOException {
+    CsiThreads defaults = CsiThreads.defaults();
+    return start(socket, services, defaults.withPublish(threads, defaults.publishQueue()));
+  }
+
+  /**
+   * Binds {@code socket} and starts serving.
+   *
+   * @param sizes the threads and queue of each lane; a call beyond them is RESOURCE_EXHAUSTED
+   * @throws SocketInUseException when another server answers on {@code socket}
+   */
+  public static CsiServer start(Path socket, List<BindableService> services, CsiThreads sizes)
       throws IOException {
     FrameLogGuard.install();
     socket = socket.toAbsolutePath();
@@ -83,15 +94,17 @@ public final class CsiServer implements AutoCloseable {
     Files.deleteIfExists(binding);
     EventLoopGroup boss = new EpollEventLoopGroup(1, DaemonThreads.named("csi-accept"));
     EventLoopGroup workers = new EpollEventLoopGroup(1, DaemonThreads.named("csi-io"));
-    ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(10_000), DaemonThreads.named("csi-rpc"));
-    executor.allowCoreThreadTimeOut(true);
+    CallLanes lanes = new CallLanes(sizes);
+    // The default executor only looks the method up and asks the lanes for the call's executor
+    // (both quick and non-blocking), so it is the transport thread itself: no queue to fill.
     NettyServerBuilder builder = NettyServerBuilder
         .forAddress(new DomainSocketAddress(binding.toString()))
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
-        .executor(executor);
+        .directExecutor()
+        .callExecutor(lanes)
+        .intercept(lanes);
     RedactingLogInterceptor logging = new RedactingLogInterceptor();
     for (BindableService service : services) {
       builder.addService(ServerInterceptors.intercept(service, logging));
@@ -110,7 +123,7 @@ public final class CsiServer implements AutoCloseable {
       server.shutdownNow();
       boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-      executor.shutdownNow();
+      lanes.close();
       Files.deleteIfExists(binding);
       if (e instanceof SocketInUseException inUse) {
         throw inUse;
@@ -118,7 +131,7 @@ public final class CsiServer implements AutoCloseable {
       throw new IOException("cannot listen on unix://" + socket + ": " + e.getMessage(), e);
     }
     LOG.info("listening on unix://{}", socket);
-    return new CsiServer(socket, boundFile, server, boss, workers, executor);
+    return new CsiServer(socket, boundFile, server, boss, workers, lanes);
   }
 
   /**
@@ -156,7 +169,7 @@ public final class CsiServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    executor.shutdownNow();
+    lanes.close();
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     try {
