@@ -245,6 +245,12 @@ public final class PassportHost implements AutoCloseable {
      * publish threads, so a server that never answers cannot hold every thread.
      */
     public Builder fetchConcurrency(int fetchThreads, int perBackend, int perRemote) {
+      // Checked now, so that the CLI can answer a wrong flag as a usage error.
+      BackendRegistry.builder().fetchThreads(fetchThreads).maxFetches(perBackend, perRemote);
+      if (perBackend > fetchThreads) {
+        throw new IllegalArgumentException("--max-fetches-per-backend (" + perBackend
+            + ") must not exceed --fetch-threads (" + fetchThreads + ")");
+      }
       this.fetchThreads = fetchThreads;
       this.maxFetchesPerBackend = perBackend;
       this.maxFetchesPerRemote = perRemote;

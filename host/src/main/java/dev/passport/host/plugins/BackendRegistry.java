@@ -147,7 +147,7 @@ public final class BackendRegistry implements AutoCloseable {
     /** The most fetches running at once; more are refused with RESOURCE_EXHAUSTED. */
     public Builder fetchThreads(int threads) {
       if (threads < 1) {
-        throw new IllegalArgumentException("fetch threads must be at least 1, got " + threads);
+        throw new IllegalArgumentException("--fetch-threads must be at least 1, got " + threads);
       }
       this.fetchThreads = threads;
       return this;
