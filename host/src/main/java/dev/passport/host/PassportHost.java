@@ -338,7 +338,7 @@ public final class PassportHost implements AutoCloseable {
         CsiServer server = CsiServer.start(socket, List.of(
             new IdentityService(driverName, VERSION, ready::get),
             new NodeService(publisher, nodeId),
-            new ControllerService()), csiThreads);
+            new ControllerService()), csiThreads, metrics);
         PassportHost host = new PassportHost(server, backends, reconciler.volumes(), counters, lock);
         ready.set(true);
         LOG.info("{} {} ready on node {} with backends {}", driverName, VERSION, nodeId,

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.common.util.concurrent.MoreExecutors;
 import csi.v1.NodeGrpc;
+import dev.passport.host.metrics.HostMetrics;
 import dev.passport.host.threads.DaemonThreads;
 import io.grpc.Context;
 import io.grpc.Metadata;
@@ -12,6 +13,7 @@ import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -50,9 +52,11 @@ final class CallLanes implements ServerCallExecutorSupplier, ServerInterceptor, 
   private final Lane publish;
   private final Lane unpublish;
   private final Lane control;
+  private final HostMetrics metrics;
 
-  CallLanes(CsiThreads sizes) {
+  CallLanes(CsiThreads sizes, HostMetrics metrics) {
     requireNonNull(sizes, "sizes is null");
+    this.metrics = requireNonNull(metrics, "metrics is null");
     this.publish = new Lane("publish", "NodePublishVolume", sizes.publish(), sizes.publishQueue(),
         "--publish-threads, --publish-queue");
     this.unpublish = new Lane("unpublish", "NodeUnpublishVolume", sizes.unpublish(),
@@ -86,7 +90,12 @@ final class CallLanes implements ServerCallExecutorSupplier, ServerInterceptor, 
     String message = "the driver is busy: " + lane.threads + " " + lane.calls
         + " calls are running and " + lane.queue + " are waiting, the most it holds"
         + (lane.flags == null ? "" : " (" + lane.flags + ")") + "; kubelet will retry";
-    LOG.warn("refused {}: {}", call.getMethodDescriptor().getBareMethodName(), message);
+    String method = call.getMethodDescriptor().getBareMethodName();
+    LOG.warn("refused {}: {}", method, message);
+    if (lane != control) {
+      // Before any volume was looked at: no backend to name.
+      metrics.rpc(method, "unknown", Status.Code.RESOURCE_EXHAUSTED.name(), false, Duration.ZERO);
+    }
     call.close(Status.RESOURCE_EXHAUSTED.withDescription(message), new Metadata());
     return new ServerCall.Listener<>() {};
   }

@@ -1,6 +1,7 @@
 package dev.passport.host.csi;
 
 import dev.passport.host.logging.FrameLogGuard;
+import dev.passport.host.metrics.HostMetrics;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -82,6 +83,17 @@ public final class CsiServer implements AutoCloseable {
    */
   public static CsiServer start(Path socket, List<BindableService> services, CsiThreads sizes)
       throws IOException {
+    return start(socket, services, sizes, HostMetrics.none());
+  }
+
+  /**
+   * Binds {@code socket} and starts serving; a publish or unpublish refused because its lane is
+   * full is recorded in {@code metrics} as a RESOURCE_EXHAUSTED call.
+   *
+   * @throws SocketInUseException when another server answers on {@code socket}
+   */
+  public static CsiServer start(Path socket, List<BindableService> services, CsiThreads sizes,
+      HostMetrics metrics) throws IOException {
     FrameLogGuard.install();
     socket = socket.toAbsolutePath();
     removeStaleSocket(socket);
@@ -94,7 +106,7 @@ public final class CsiServer implements AutoCloseable {
     Files.deleteIfExists(binding);
     EventLoopGroup boss = new EpollEventLoopGroup(1, DaemonThreads.named("csi-accept"));
     EventLoopGroup workers = new EpollEventLoopGroup(1, DaemonThreads.named("csi-io"));
-    CallLanes lanes = new CallLanes(sizes);
+    CallLanes lanes = new CallLanes(sizes, metrics);
     // The default executor only looks the method up and asks the lanes for the call's executor
     // (both quick and non-blocking), so it is the transport thread itself: no queue to fill.
     NettyServerBuilder builder = NettyServerBuilder

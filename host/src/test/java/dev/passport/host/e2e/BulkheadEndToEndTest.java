@@ -14,8 +14,10 @@ import dev.passport.host.e2e.fixture.TarpitBackendFactory;
 import dev.passport.host.testing.CsiClient;
 import dev.passport.host.testing.Requests;
 import dev.passport.host.volume.MountMode;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -148,6 +150,9 @@ class BulkheadEndToEndTest {
           assertThat(e.getStatus().getDescription())
               .contains("--publish-threads", "kubelet will retry");
         });
+    assertThat(host.counters().count(
+        "rpc{method=NodePublishVolume,backend=unknown,code=RESOURCE_EXHAUSTED,republish=false}"))
+        .isEqualTo(1);
     client.identity().probe(Csi.ProbeRequest.getDefaultInstance());
     unpublish("healthy-before");
 
@@ -176,6 +181,20 @@ class BulkheadEndToEndTest {
     next.get(GENEROUS.toMillis(), TimeUnit.MILLISECONDS);
     stalled.get(GENEROUS.toMillis(), TimeUnit.MILLISECONDS);
     assertThat(Files.readString(target("next").resolve("volume"))).isEqualTo("next");
+  }
+
+  @Test
+  void callCarryingTheLaneFullHeader_isServedAsAnyOther() throws Exception {
+    start(CsiThreads.defaults());
+    Metadata forged = new Metadata();
+    forged.put(Metadata.Key.of("x-passport-lane-full", Metadata.ASCII_STRING_MARSHALLER), "publish");
+
+    client.identity().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(forged))
+        .probe(Csi.ProbeRequest.getDefaultInstance());
+    client.node().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(forged))
+        .nodePublishVolume(request("forged", "healthy", null));
+
+    assertThat(target("forged").resolve("volume")).exists();
   }
 
   private void start(CsiThreads lanes) throws Exception {
