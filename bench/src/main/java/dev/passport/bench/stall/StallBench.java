@@ -73,7 +73,8 @@ public final class StallBench {
   /** One variant's figures. */
   record Result(String variant, double idleP50, double idleP99, double p50, double p99,
       double max, int refused, String refusedCodes, double slowestRefusal, int healthyOk,
-      double healthyMax, int unpublishOk, double unpublishMax, int tarpitConnections) {}
+      double healthyMax, String healthyFailures, int unpublishOk, double unpublishMax,
+      int tarpitConnections) {}
 
   public static void main(String[] args) throws Exception {
     Path work = Path.of(required("bench.work"));
@@ -117,10 +118,15 @@ public final class StallBench {
         stall.awaitRefusalsSettled(tarpit);
         double[] during = probeMillis(csi);
         int[] healthyOk = {0};
+        Map<Status.Code, Integer> healthyFailures = new TreeMap<>();
         double healthyMax = timed(healthyCalls, i -> {
           String volume = "during-" + i;
-          csi.node().nodePublishVolume(benchPublish(volume, kubelet));
-          healthyOk[0]++;
+          try {
+            csi.node().nodePublishVolume(benchPublish(volume, kubelet));
+            healthyOk[0]++;
+          } catch (StatusRuntimeException e) {
+            healthyFailures.merge(e.getStatus().getCode(), 1, Integer::sum);
+          }
         });
         int[] unpublishOk = {0};
         double unpublishMax = timed(healthy.size(), i -> {
@@ -134,7 +140,8 @@ public final class StallBench {
         return new Result(variant, Stats.percentile(idle, 50), Stats.percentile(idle, 99),
             Stats.percentile(during, 50), Stats.percentile(during, 99),
             Stats.percentile(during, 100), stall.refusals(), stall.codes(),
-            stall.slowestRefusalMillis(), healthyOk[0], healthyMax, unpublishOk[0], unpublishMax,
+            stall.slowestRefusalMillis(), healthyOk[0], healthyMax,
+            healthyFailures.isEmpty() ? "" : " " + healthyFailures, unpublishOk[0], unpublishMax,
             connections);
       }
     }
@@ -326,10 +333,10 @@ public final class StallBench {
         + "|---|---|---|---|---|---|---|---|---|---|\n");
     for (Result r : results) {
       out.append(String.format("| %s | %.3f / %.3f ms | %.3f / %.3f / %.1f ms | < 100 ms | %s"
-              + " | %d %s | %.1f ms | %d | %d / %.1f | %d / %.1f |%n",
+              + " | %d %s | %.1f ms | %d | %d%s / %.1f | %d / %.1f |%n",
           r.variant(), r.idleP50(), r.idleP99(), r.p50(), r.p99(), r.max(),
           r.p99() < 100 ? "yes" : "**no**", r.refused(), r.refusedCodes(), r.slowestRefusal(),
-          r.tarpitConnections(), r.healthyOk(), r.healthyMax(), r.unpublishOk(),
+          r.tarpitConnections(), r.healthyOk(), r.healthyFailures(), r.healthyMax(), r.unpublishOk(),
           r.unpublishMax()));
     }
     return out.toString();
