@@ -15,6 +15,9 @@ import csi.v1.IdentityGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -151,7 +154,7 @@ public final class CsiServer implements AutoCloseable {
    * something listens there; only a refused or failed connection (UNAVAILABLE) means nothing does.
    */
   public static boolean answersProbe(Path socket) {
-    if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+    if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS) || !acceptsConnections(socket)) {
       return false;
     }
     try (UnixSocketChannel connection = UnixSocketChannel.open(socket, "csi-socket-probe")) {
@@ -161,6 +164,20 @@ public final class CsiServer implements AutoCloseable {
       return true;
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode() != Status.Code.UNAVAILABLE;
+    }
+  }
+
+  /**
+   * A socket file nobody listens on refuses a plain connect at once. Checked before the gRPC
+   * Probe: on a loaded machine a cold gRPC channel can take longer than the Probe deadline to
+   * find that out, and DEADLINE_EXCEEDED would then pass for a server that answers.
+   */
+  private static boolean acceptsConnections(Path socket) {
+    try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      channel.connect(UnixDomainSocketAddress.of(socket));
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -184,6 +184,20 @@ class BulkheadEndToEndTest {
   }
 
   @Test
+  void callsOneAfterAnother_onLanesOfOnePlace_eachGiveTheirPlaceBack() throws Exception {
+    start(new CsiThreads(1, 0, 1, 0, 1, 0));
+
+    for (int i = 0; i < 5; i++) {
+      publish("one-" + i, "healthy", null);
+      assertThatThrownBy(() -> publish("bad", "nope", null))
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+              assertThat(e.getStatus().getCode()).isNotEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+      unpublish("one-" + i);
+      client.identity().probe(Csi.ProbeRequest.getDefaultInstance());
+    }
+  }
+
+  @Test
   void callCarryingTheLaneFullHeader_isServedAsAnyOther() throws Exception {
     start(CsiThreads.defaults());
     Metadata forged = new Metadata();
