@@ -12,6 +12,7 @@ import dev.passport.host.csi.CsiThreads;
 import dev.passport.host.csi.IdentityService;
 import dev.passport.host.csi.NodeService;
 import dev.passport.host.csi.SocketInUseException;
+import dev.passport.host.memory.MaterialBudget;
 import dev.passport.host.metrics.CompositeMetrics;
 import dev.passport.host.metrics.CountingMetrics;
 import dev.passport.host.metrics.HostMetrics;
@@ -22,6 +23,7 @@ import dev.passport.host.plugins.PluginLoader;
 import dev.passport.host.publish.KubeletTargets;
 import dev.passport.host.publish.Publisher;
 import dev.passport.host.publish.VolumeReconciler;
+import dev.passport.host.volume.MaterialLimits;
 import dev.passport.host.volume.MountMode;
 import dev.passport.host.volume.Mounter;
 import java.io.IOException;
@@ -137,8 +139,23 @@ public final class PassportHost implements AutoCloseable {
     private int maxFetchesPerRemote = 4;
     private Map<String, String> environment = System.getenv();
     private final List<HostMetrics> exporters = new ArrayList<>();
+    // Memory bounds (issue 13): what a volume may hold, and the bytes in flight across fetches.
+    private MaterialLimits limits = MaterialLimits.defaults();
+    private MaterialBudget materialBudget;
 
     private Builder() {}
+
+    /** What one volume may hold (files, bytes per file, bytes in all); the defaults otherwise. */
+    public Builder limits(MaterialLimits limits) {
+      this.limits = requireNonNull(limits, "limits is null");
+      return this;
+    }
+
+    /** The budget for material in flight; by default twice the per-volume limit. */
+    public Builder materialBudget(MaterialBudget budget) {
+      this.materialBudget = requireNonNull(budget, "budget is null");
+      return this;
+    }
 
     /** The Unix socket to listen on (required). */
     public Builder socket(Path socket) {
@@ -316,6 +333,7 @@ public final class PassportHost implements AutoCloseable {
           .fetchThreads(fetchThreads)
           .maxFetches(maxFetchesPerBackend, maxFetchesPerRemote)
           .fetchTimeout(fetchTimeout)
+          .limits(limits)
           .metrics(metrics);
       LoadedPlugins plugins = pluginsDir == null ? null
           : PluginLoader.load(pluginsDir, Optional.ofNullable(configDir), this::context, environment);
@@ -323,7 +341,11 @@ public final class PassportHost implements AutoCloseable {
       factories.forEach((name, factory) -> registry.factory(factory, factoryConfigs.get(name)));
       BackendRegistry backends = registry.build();
       try {
-        VolumeReconciler reconciler = VolumeReconciler.builder()
+        VolumeReconciler.Builder volumes = VolumeReconciler.builder().limits(limits);
+        if (materialBudget != null) {
+          volumes.materialBudget(materialBudget);
+        }
+        VolumeReconciler reconciler = volumes
             .clock(clock)
             .mounter(Mounter.forMode(mountMode))
             .volumeSizeLimit(volumeSizeLimit)

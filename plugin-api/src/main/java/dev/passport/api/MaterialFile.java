@@ -2,12 +2,18 @@ package dev.passport.api;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * One file of a volume.
+ * One file of a volume, immutable.
  *
- * <p>{@link #toString()} shows the path, size and mode, never the content.
+ * <p>Its content is copied once, when it is made: the host hashes, validates, caches and writes
+ * the very bytes the backend returned, so no later change to the caller's array may reach them
+ * (a plugin reusing a read buffer would otherwise change a volume's content after its hash was
+ * taken). After that nothing copies it again: {@link #contentBuffer()} is a read-only view, which
+ * is what the host reads; {@link #content()} still hands out a copy for callers that want an
+ * array of their own. {@link #toString()} shows the path, size and mode, never the content.
  */
 public final class MaterialFile {
 
@@ -18,9 +24,10 @@ public final class MaterialFile {
   private final byte[] content;
   private final int mode;
 
-  private MaterialFile(String path, byte[] content, int mode) {
+  /** Takes {@code owned} as is: the factories pass a copy, {@link #withMode} this file's own. */
+  private MaterialFile(String path, byte[] owned, int mode) {
     this.path = requireNonNull(path, "path is null");
-    this.content = requireNonNull(content, "content is null").clone();
+    this.content = owned;
     if (mode < 0 || mode > 0777) {
       throw new IllegalArgumentException(
           "mode of " + path + " is " + Integer.toOctalString(mode) + ", must be within 0..0777");
@@ -30,7 +37,7 @@ public final class MaterialFile {
 
   /** A file with {@link #DEFAULT_MODE}. */
   public static MaterialFile of(String path, byte[] content) {
-    return new MaterialFile(path, content, DEFAULT_MODE);
+    return of(path, content, DEFAULT_MODE);
   }
 
   /**
@@ -42,10 +49,10 @@ public final class MaterialFile {
    * @param mode the POSIX permission bits, e.g. {@code 0440}, within {@code 0..0777}
    */
   public static MaterialFile of(String path, byte[] content, int mode) {
-    return new MaterialFile(path, content, mode);
+    return new MaterialFile(path, requireNonNull(content, "content is null").clone(), mode);
   }
 
-  /** A copy with another mode. */
+  /** A copy with another mode; it shares the (immutable) content instead of copying it. */
   public MaterialFile withMode(int mode) {
     return new MaterialFile(path, content, mode);
   }
@@ -55,9 +62,20 @@ public final class MaterialFile {
     return path;
   }
 
-  /** A copy of the content. */
+  /**
+   * A copy of the content. Prefer {@link #contentBuffer()} where a view will do: a volume's
+   * content can be megabytes, and every copy of it is heap the host has to budget for.
+   */
   public byte[] content() {
     return content.clone();
+  }
+
+  /**
+   * A read-only view of the content, without copying it: position 0, limit {@link #size()}. Each
+   * call returns a new view, so readers do not share a position.
+   */
+  public ByteBuffer contentBuffer() {
+    return ByteBuffer.wrap(content).asReadOnlyBuffer();
   }
 
   /** The POSIX permission bits. */

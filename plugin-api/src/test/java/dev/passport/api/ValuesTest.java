@@ -3,6 +3,8 @@ package dev.passport.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -41,6 +43,43 @@ class ValuesTest {
     MaterialFile b = MaterialFile.of("password", "hunter2".getBytes(StandardCharsets.UTF_8));
     assertThat(a.toString()).doesNotContain("hunter2").contains("mode=0440");
     assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
+  }
+
+  @Test
+  void materialFile_callerChangesItsArrayAfterwards_contentStaysAsMade() {
+    byte[] bytes = "hunter2".getBytes(StandardCharsets.UTF_8);
+    MaterialFile file = MaterialFile.of("password", bytes);
+    bytes[0] = 'X';
+    file.content()[1] = 'Y';
+
+    assertThat(new String(file.content(), StandardCharsets.UTF_8)).isEqualTo("hunter2");
+  }
+
+  @Test
+  void materialFile_contentBuffer_isAReadOnlyViewOfTheWholeContent() {
+    MaterialFile file = MaterialFile.of("password", "hunter2".getBytes(StandardCharsets.UTF_8));
+    ByteBuffer view = file.contentBuffer();
+
+    assertThat(view.isReadOnly()).isTrue();
+    assertThat(view.position()).isZero();
+    assertThat(view.remaining()).isEqualTo(file.size());
+    assertThatThrownBy(() -> view.put(0, (byte) 'X')).isInstanceOf(ReadOnlyBufferException.class);
+    view.get(new byte[3]);
+    assertThat(file.contentBuffer().position()).as("each view has its own position").isZero();
+    byte[] read = new byte[file.size()];
+    file.contentBuffer().get(read);
+    assertThat(read).isEqualTo(file.content());
+  }
+
+  @Test
+  void materialFile_withMode_keepsPathAndContent() {
+    MaterialFile file = MaterialFile.of("tls.key", new byte[] {1, 2, 3});
+    MaterialFile other = file.withMode(0400);
+
+    assertThat(other.mode()).isEqualTo(0400);
+    assertThat(other.path()).isEqualTo("tls.key");
+    assertThat(other.content()).containsExactly(1, 2, 3);
+    assertThat(other).isNotEqualTo(file);
   }
 
   @Test

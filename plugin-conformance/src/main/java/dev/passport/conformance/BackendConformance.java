@@ -10,6 +10,7 @@ import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
 import dev.passport.api.Pod;
 import dev.passport.host.PassportHost;
+import dev.passport.host.logging.LogFormat;
 import dev.passport.host.volume.MountMode;
 import dev.passport.conformance.CsiCallException.Code;
 import java.io.IOException;
@@ -87,7 +88,11 @@ import dev.passport.testkit.ServiceAccountTokens;
  *   <li>deadlines are honoured: with a short fetch timeout a stalled backend gives
  *       DEADLINE_EXCEEDED, and the plugin's stalled call returns soon after;
  *   <li>no non-daemon thread survives {@code close()};
- *   <li>no minted token appears in any captured log line (at DEBUG and below) or error.
+ *   <li>no minted token appears in any captured log line (at DEBUG and below) or error;
+ *   <li>with the driver's production logging (the host's logback configuration, text and JSON,
+ *       root at TRACE, java.util.logging bridged to SLF4J as {@code passport} does), what the log
+ *       appender writes holds no minted token and none of {@link #backendSecrets()}, whatever
+ *       library logged it.
  * </ul>
  *
  * <p>Fakes must judge time by {@link #clock()}, which the suite moves, and verify tokens with
@@ -117,6 +122,11 @@ public abstract class BackendConformance {
   /** How long threads get, in all, to finish after close(): exiting pool threads need millis. */
   private static final Duration THREAD_EXIT_WAIT = Duration.ofSeconds(5);
   private static final ServiceAccountTokens SHARED_TOKENS = ServiceAccountTokens.create();
+  private static final String LOG_CANARY_LOGGER = "dev.passport.conformance.canary";
+  private static final String LOG_CANARY = "conformance log canary, logged through JUL at FINEST";
+  /** JWT-shaped ({"alg":"none"}.{"canary":true}.signature): the sink must mask it, seen or not. */
+  private static final String CANARY_JWT =
+      "eyJhbGciOiJub25lIn0.eyJjYW5hcnkiOnRydWV9.c2lnbmF0dXJlLW9mLXRoZS1jYW5hcnk";
 
   /** Every log event of each test; fails the test when a minted token shows up in one. */
   @RegisterExtension
@@ -148,6 +158,15 @@ public abstract class BackendConformance {
 
   /** Makes the backend take {@code duration} before answering the next fetches. */
   protected abstract void backendStalls(Duration duration);
+
+  /**
+   * The backend's own credentials the plugin obtained during the test (a Vault client token the
+   * server issued, an access token the fake token endpoint minted, ...), read after the lifecycle
+   * ran: none may appear in the production log output. Default: none.
+   */
+  protected Set<String> backendSecrets() {
+    return Set.of();
+  }
 
   /** The token minter every fake must verify with; shared by all suites in the JVM. */
   protected ServiceAccountTokens tokens() {
@@ -361,6 +380,47 @@ public abstract class BackendConformance {
     assertThat(SHARED_TOKENS.minted()).isNotEmpty();
     LogHygiene.assertNoSecrets(SHARED_TOKENS.minted(), logs.lines());
     assertThat(volume.targetPath()).doesNotExist();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(LogFormat.class)
+  public void lifecycle_withProductionLoggingAtTrace_writesNoTokenOrBackendSecret(LogFormat format) {
+    List<String> written;
+    java.net.URL configuration;
+    try (ProductionLogRun run = ProductionLogRun.start(format)) {
+      configuration = run.configuration();
+      // what a library's request dump would look like: through JUL, at its finest level
+      java.util.logging.Logger.getLogger(LOG_CANARY_LOGGER)
+          .finest(LOG_CANARY + ": Authorization: " + CANARY_JWT);
+      backendSucceeds();
+      startHost(FETCH_TIMEOUT);
+      MountedVolume inSecrets = kubelet.mount(volume().withPlacement(TokenPlacement.SECRETS));
+      MountedVolume inContext = kubelet.mount(volume().withPlacement(TokenPlacement.VOLUME_CONTEXT));
+      moveClockPastRefresh(lastReturned());
+      moveClockPastTokenRotation();
+      kubelet.republish(inSecrets);
+      kubelet.republish(inContext);
+      backendFails(BackendException.Kind.UNAUTHENTICATED);
+      moveClockPastRefresh(lastReturned());
+      expectFailure(() -> kubelet.republish(inSecrets));
+      expectFailure(() -> kubelet.mount(volume()));
+      kubelet.unmount(inSecrets);
+      kubelet.unmount(inContext);
+      stopKubeletAndHost();
+      written = run.lines();
+    }
+
+    assertThat(written)
+        .as("the production appender's output should carry the JUL canary logged at FINEST:"
+            + " without it the JUL bridge or the TRACE root is not in place, and the check below"
+            + " proves nothing (configuration: %s)", configuration)
+        .anyMatch(line -> line.contains(LOG_CANARY));
+    Set<String> secrets = new HashSet<>(SHARED_TOKENS.minted());
+    secrets.add(CANARY_JWT);
+    Set<String> backendSecrets = backendSecrets();
+    assertThat(backendSecrets).as("backendSecrets()").isNotNull();
+    secrets.addAll(backendSecrets);
+    LogHygiene.assertNoSecrets(secrets, written);
   }
 
   // ---- helpers -------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 package dev.passport.host.cli;
 
 import dev.passport.host.HostStartException;
+import dev.passport.host.logging.ProductionLogging;
 import dev.passport.host.PassportHost;
 import dev.passport.host.plugins.PluginLoadException;
 import java.util.ServiceLoader;
-import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,8 +21,7 @@ public final class Main implements Runnable {
   static final int EXIT_REFUSED = 2;
 
   public static void main(String[] args) {
-    SLF4JBridgeHandler.removeHandlersForRootLogger();
-    SLF4JBridgeHandler.install();
+    ProductionLogging.installJulBridge();
     System.exit(commandLine().execute(args));
   }
 

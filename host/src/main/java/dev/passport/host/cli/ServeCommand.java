@@ -1,12 +1,16 @@
 package dev.passport.host.cli;
 
+import dev.passport.host.HostStartException;
 import dev.passport.host.PassportHost;
 import dev.passport.host.csi.CsiThreads;
 import dev.passport.host.http.ListenAddress;
 import dev.passport.host.logging.LogFormat;
+import dev.passport.host.memory.HeapFormula;
+import dev.passport.host.memory.MaterialBudget;
 import dev.passport.host.http.MetricsServer;
 import dev.passport.host.metrics.PrometheusMetrics;
 import dev.passport.host.plugins.PluginLoadException;
+import dev.passport.host.volume.MaterialLimits;
 import dev.passport.host.volume.MountMode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -107,8 +111,33 @@ final class ServeCommand implements Callable<Integer> {
       + " --max-fetches-per-backend); beyond, UNAVAILABLE at once. Default: ${DEFAULT-VALUE}.")
   int maxFetchesPerRemote;
 
+  // Memory bounds (issue 13). bin/passport derives -Xmx from the same two variables
+  // (HeapFormula); the host refuses to start on a heap too small for them.
+  @Option(names = "--material-budget", converter = ByteSizeConverter.class,
+      defaultValue = "${env:PASSPORT_MATERIAL_BUDGET:-16Mi}",
+      description = "The most bytes of material in flight across all fetches and writes; past it a"
+          + " publish answers RESOURCE_EXHAUSTED and kubelet retries. At least twice the per-volume"
+          + " limit (8Mi). Default: $PASSPORT_MATERIAL_BUDGET or 16Mi.")
+  long materialBudget;
+
+  @Option(names = "--cache-size", converter = ByteSizeConverter.class,
+      defaultValue = "${env:PASSPORT_CACHE_BYTES:-32Mi}",
+      description = "The most bytes of fetched material kept to rewrite lost volumes without a"
+          + " backend call. Default: $PASSPORT_CACHE_BYTES or 32Mi.")
+  long cacheSize;
+
+  /** The heap must fit the memory bounds: a clear line now rather than an OutOfMemoryError later. */
+  private void checkHeap() throws HostStartException {
+    Optional<String> problem = HeapFormula.problem(HeapFormula.maxHeapBytes(), cacheSize,
+        materialBudget, MaterialLimits.defaults().maxTotalBytes());
+    if (problem.isPresent()) {
+      throw new HostStartException(problem.get());
+    }
+  }
+
   @Override
   public Integer call() throws IOException, PluginLoadException, InterruptedException {
+    checkHeap();
     logFormat.apply();
     Logger log = LoggerFactory.getLogger(ServeCommand.class);
     Path socket = socketPath(endpoint);
@@ -124,7 +153,9 @@ final class ServeCommand implements Callable<Integer> {
         .kubeletDir(kubeletDir.toAbsolutePath())
         .mountMode(MountMode.parse(mountMode))
         .refreshInterval(refreshInterval)
-        .fetchTimeout(fetchTimeout);
+        .fetchTimeout(fetchTimeout)
+        .materialBudget(MaterialBudget.of(materialBudget))
+        .cacheMaxBytes(cacheSize);
     try {
       builder.csiThreads(CsiThreads.defaults().withPublish(publishThreads, publishQueue))
           .fetchConcurrency(fetchThreads, maxFetchesPerBackend, maxFetchesPerRemote);

@@ -1,13 +1,17 @@
 package dev.passport.host.publish;
 
-import dev.passport.host.publish.PublishException;
-
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import dev.passport.api.ServiceAccountToken;
+import dev.passport.host.logging.LogRedaction;
+import dev.passport.host.logging.SeenTokens;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -17,11 +21,27 @@ import java.util.Map;
  * Reads kubelet's {@code csi.storage.k8s.io/serviceAccount.tokens} value:
  * {@code {"<audience>":{"token":"<jwt>","expirationTimestamp":"<RFC 3339>"}}}.
  *
- * <p>Error messages name the audience and the field, never the value: the value is a token.
+ * <p>Bounded (issue 13): at most {@link #MAX_CHARS} characters and {@link #MAX_DEPTH} levels of
+ * nesting, else INVALID_ARGUMENT naming the limit. Error messages name the audience and the field,
+ * never a value: the values are tokens and their expiry. Every token read is handed to
+ * {@link SeenTokens}, so that the log sink masks it wherever it turns up.
  */
 final class TokenParser {
 
-  private static final JsonFactory JSON = new JsonFactory();
+  /** kubelet writes one 1–2 KiB JWT per audience of the CSIDriver's tokenRequests. */
+  static final int MAX_CHARS = 256 * 1024;
+  /** kubelet's JSON nests two levels; unknown fields may add a few. */
+  static final int MAX_DEPTH = 8;
+  /** How long a token whose expiry cannot be read stays masked in logs. */
+  private static final Duration UNREADABLE_EXPIRY_MASK = Duration.ofHours(1);
+  private static final int MAX_QUOTED_NAME = 64;
+
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder()
+          .maxNestingDepth(MAX_DEPTH)
+          .maxDocumentLength(MAX_CHARS)
+          .build())
+      .build();
 
   private TokenParser() {}
 
@@ -45,6 +65,11 @@ final class TokenParser {
    */
   static Map<String, ServiceAccountToken> parse(String json, String source) throws PublishException {
     String where = KubeletKeys.TOKENS + " in " + source;
+    if (json.length() > MAX_CHARS) {
+      throw PublishException.invalid(where + " has " + json.length() + " characters, more than the "
+          + MAX_CHARS + " allowed; kubelet's tokens JSON is about 2 KiB per audience: check"
+          + " spec.tokenRequests of the CSIDriver");
+    }
     Map<String, ServiceAccountToken> tokens = new LinkedHashMap<>();
     try (JsonParser parser = JSON.createParser(json)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
@@ -54,8 +79,8 @@ final class TokenParser {
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String audience = parser.currentName();
         if (parser.nextToken() != JsonToken.START_OBJECT) {
-          throw PublishException.invalid(where + ", audience \"" + audience
-              + "\": must be an object with \"token\" and \"expirationTimestamp\"");
+          throw PublishException.invalid(where + ", audience " + quoted(audience)
+              + ": must be an object with \"token\" and \"expirationTimestamp\"");
         }
         String token = null;
         String expiry = null;
@@ -75,10 +100,17 @@ final class TokenParser {
       if (parser.nextToken() != null) {
         throw PublishException.invalid(where + " has content after its JSON object");
       }
+    } catch (StreamConstraintsException e) {
+      // the only constraints set are these two (string and number limits are Jackson's defaults,
+      // far above MAX_CHARS); the message is Jackson's, which quotes no input
+      throw PublishException.invalid(where + " exceeds a limit: nests deeper than " + MAX_DEPTH
+          + " levels or is longer than " + MAX_CHARS + " characters; kubelet's tokens JSON nests"
+          + " two levels");
     } catch (JsonProcessingException e) {
       // Jackson's message quotes the input; the input is tokens. Keep only the location.
-      throw PublishException.invalid(where + " is not valid JSON (line "
-          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+      JsonLocation location = e.getLocation();
+      throw PublishException.invalid(where + " is not valid JSON" + (location == null ? ""
+          : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")"));
     } catch (IOException e) {
       throw PublishException.invalid(where + " cannot be read: " + e.getClass().getSimpleName());
     }
@@ -87,18 +119,32 @@ final class TokenParser {
 
   private static ServiceAccountToken token(String audience, String token, String expiry, String where)
       throws PublishException {
-    String at = where + ", audience \"" + audience + "\"";
+    String at = where + ", audience " + quoted(audience);
     if (token == null || token.isBlank()) {
       throw PublishException.invalid(at + ": \"token\" is missing or not a non-empty string");
     }
+    Instant expiresAt = null;
+    try {
+      expiresAt = expiry == null ? null : Instant.parse(expiry);
+    } catch (DateTimeParseException e) {
+      // expiresAt stays null: the value is not echoed (it may be anything a pod put there)
+    }
+    SeenTokens.global().remember(token,
+        expiresAt != null ? expiresAt : Instant.now().plus(UNREADABLE_EXPIRY_MASK));
     if (expiry == null) {
       throw PublishException.invalid(at + ": \"expirationTimestamp\" is missing or not a string");
     }
-    try {
-      return ServiceAccountToken.of(token, Instant.parse(expiry));
-    } catch (DateTimeParseException e) {
-      throw PublishException.invalid(at + ": \"expirationTimestamp\" is not an RFC 3339 instant: "
-          + expiry);
+    if (expiresAt == null) {
+      throw PublishException.invalid(at + ": \"expirationTimestamp\" is not an RFC 3339 instant"
+          + " (such as 2026-01-02T15:04:05Z)");
     }
+    return ServiceAccountToken.of(token, expiresAt);
+  }
+
+  /** An audience name for a message: a JSON key a pod may have chosen, so escaped and cut short. */
+  private static String quoted(String name) {
+    String shown = name.length() > MAX_QUOTED_NAME
+        ? name.substring(0, MAX_QUOTED_NAME) + "…(" + name.length() + " characters)" : name;
+    return "\"" + LogRedaction.escapeControl(shown) + "\"";
   }
 }

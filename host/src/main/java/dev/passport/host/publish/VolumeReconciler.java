@@ -15,6 +15,8 @@ import dev.passport.host.cache.StateStore;
 import dev.passport.host.cache.VolumeContent;
 import dev.passport.host.cache.VolumeState;
 import dev.passport.host.cache.VolumeStates;
+import dev.passport.host.memory.FetchBudget;
+import dev.passport.host.memory.MaterialBudget;
 import dev.passport.host.metrics.HostMetrics;
 import dev.passport.host.plugins.FetchInterruptedException;
 import dev.passport.host.plugins.RegisteredBackend;
@@ -56,6 +58,13 @@ import org.slf4j.LoggerFactory;
  *   <li>A failed first publish leaves nothing of its own behind; what was at the target before stays.
  * </ul>
  *
+ * <p>Memory is bounded by construction (issue 13): every fetch gets a {@link FetchBudget} of the
+ * per-volume limit that draws on the host's {@link MaterialBudget} as the plugin reads; what a
+ * plugin returned without charging is charged when the fetch returns, before the write; content
+ * read back from a volume is charged to a budget of its own; both are given back once the volume
+ * is written or the publish failed. A publish that finds the budget in use fails fast with
+ * RESOURCE_EXHAUSTED and kubelet retries.
+ *
  * <p>Callers serialise calls per volume (the publisher's volume locks); different volumes run
  * concurrently.
  */
@@ -75,6 +84,7 @@ public final class VolumeReconciler {
   private final MaterialCache cache;
   private final VolumeStates states;
   private final ProvenContent proven = new ProvenContent();
+  private final MaterialBudget budget;
 
   private VolumeReconciler(Builder b) throws IOException {
     this.clock = requireNonNull(b.clock, "clock is null");
@@ -87,6 +97,7 @@ public final class VolumeReconciler {
     this.fetchTimeout = requireNonNull(b.fetchTimeout, "fetchTimeout is null");
     this.cache = new MaterialCache(b.cacheMaxBytes, clock);
     this.states = VolumeStates.load(requireNonNull(b.store, "store is null"), metrics);
+    this.budget = b.budget != null ? b.budget : MaterialBudget.of(2 * limits.maxTotalBytes());
   }
 
   public static Builder builder() {
@@ -217,10 +228,13 @@ public final class VolumeReconciler {
       VolumeState state, CacheKey key, AtomicWriter writer, boolean hasContent, Instant now)
       throws PublishException {
     metrics.cacheMiss(spec.backend());
-    Optional<Material> previous = previousMaterial(state, key, writer, hasContent);
+    // Given back in the finally block, whatever happens: on every path the host's budget is whole.
+    FetchBudget readBack = budget.open(readLimit);
+    FetchBudget fetching = budget.open(readLimit);
     try {
+      Optional<Material> previous = previousMaterial(spec, state, key, writer, hasContent, readBack);
       cache.invalidate(key);
-      CachedMaterial fetched = fetchOnce(key, spec, volume, previous, now);
+      CachedMaterial fetched = fetchOnce(key, spec, volume, previous, now, fetching);
       mounter.mount(spec.target(), tmpfsSize);
       WriteResult written = writer.write(fetched.material().files(), spec.fsGroup());
       if (!written.written()) {
@@ -239,11 +253,14 @@ public final class VolumeReconciler {
       }
       cleanUpFirstPublish(spec);
       throw failure;
+    } finally {
+      fetching.close();
+      readBack.close();
     }
   }
 
-  private Optional<Material> previousMaterial(
-      VolumeState state, CacheKey key, AtomicWriter writer, boolean hasContent) {
+  private Optional<Material> previousMaterial(VolumeSpec spec, VolumeState state, CacheKey key,
+      AtomicWriter writer, boolean hasContent, FetchBudget readBack) throws PublishException {
     if (state != null) {
       Optional<CachedMaterial> cached = cache.get(state.cacheKey()).or(() -> cache.get(key));
       if (cached.isPresent()) {
@@ -255,7 +272,7 @@ public final class VolumeReconciler {
     }
     // After a restart or an eviction the volume itself is the record of what was written.
     try {
-      Optional<List<MaterialFile>> files = writer.read();
+      Optional<List<MaterialFile>> files = writer.read(readBack);
       if (files.isEmpty()) {
         return Optional.empty();
       }
@@ -273,6 +290,9 @@ public final class VolumeReconciler {
     } catch (IOException e) {
       LOG.warn("cannot read back the current content of {}: {}", writer, e.getMessage());
       return Optional.empty();
+    } catch (BackendException e) {
+      throw new PublishException(PublishException.codeOf(e.kind()), "cannot read back the current"
+          + " content of volume " + spec.volumeId() + " to refresh it: " + e.getMessage(), e);
     }
   }
 
@@ -281,12 +301,12 @@ public final class VolumeReconciler {
    * thread, later ones wait for its future. A failed fetch is not cached.
    */
   private CachedMaterial fetchOnce(CacheKey key, VolumeSpec spec, RegisteredBackend.Bound volume,
-      Optional<Material> previous, Instant now) throws PublishException {
+      Optional<Material> previous, Instant now, FetchBudget fetching) throws PublishException {
     CompletableFuture<CachedMaterial> mine = new CompletableFuture<>();
     Optional<CompletableFuture<CachedMaterial>> running = cache.joinOrStart(key, mine);
     if (running.isEmpty()) {
       try {
-        CachedMaterial fetched = fetch(spec, volume, previous, now);
+        CachedMaterial fetched = fetch(spec, volume, previous, now, fetching);
         mine.complete(fetched);
         return fetched;
       } catch (PublishException | RuntimeException e) {
@@ -310,22 +330,30 @@ public final class VolumeReconciler {
   }
 
   private CachedMaterial fetch(VolumeSpec spec, RegisteredBackend.Bound volume,
-      Optional<Material> previous, Instant now) throws PublishException {
+      Optional<Material> previous, Instant now, FetchBudget fetching) throws PublishException {
     FetchRequest request = FetchRequest.builder()
         .volumeId(spec.volumeId())
         .pod(spec.pod())
         .tokens(spec.tokens())
         .previous(previous)
         .deadline(now.plus(fetchTimeout))
+        .budget(fetching)
         .build();
     try {
       Material material = volume.fetch(request);
+      // A plugin that did not charge what it read is charged now, before the host holds it longer.
+      fetching.chargeUpTo(material.size());
       String hash = ContentHash.of(material.files());
       return new CachedMaterial(material, hash, now, rule.refreshAt(material, now));
     } catch (FetchInterruptedException e) {
       throw new PublishException(Code.ABORTED, "interrupted while fetching volume "
           + spec.volumeId() + "; kubelet will retry");
     } catch (UnusableMaterialException e) {
+      if (e.kind() == BackendException.Kind.RESOURCE_EXHAUSTED) {
+        throw new PublishException(Code.RESOURCE_EXHAUSTED, "backend " + spec.backend()
+            + " returned more than the driver allows: " + e.getMessage() + "; store less in this"
+            + " volume or split it into several volumes", e);
+      }
       throw new PublishException(Code.INTERNAL,
           "backend " + spec.backend() + " returned unusable material: " + e.getMessage(), e);
     } catch (BackendException e) {
@@ -408,6 +436,7 @@ public final class VolumeReconciler {
     private Duration refreshInterval = Duration.ofMinutes(5);
     private Duration fetchTimeout = Duration.ofSeconds(100);
     private long cacheMaxBytes = 32L * 1024 * 1024;
+    private MaterialBudget budget;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
     private Builder() {}
@@ -462,6 +491,15 @@ public final class VolumeReconciler {
     /** The byte bound of cached material. */
     public Builder cacheMaxBytes(long bytes) {
       this.cacheMaxBytes = bytes;
+      return this;
+    }
+
+    /**
+     * The host's budget for material in flight, shared by every fetch; by default twice the
+     * per-volume limit of {@link #limits} (one refresh at the limit: the old and the new material).
+     */
+    public Builder materialBudget(MaterialBudget budget) {
+      this.budget = requireNonNull(budget, "budget is null");
       return this;
     }
 

@@ -2,6 +2,8 @@ package dev.passport.host.volume;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.passport.api.BackendException;
+import dev.passport.api.ByteBudget;
 import dev.passport.api.MaterialFile;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -178,8 +180,14 @@ public final class AtomicWriter {
 
   /** The {@link ContentHash} of the files under {@code ..data}; empty if nothing was written. */
   public Optional<String> currentContentHash() throws IOException {
-    Optional<List<MaterialFile>> files = read();
-    return files.map(ContentHash::of);
+    Optional<Fs.Dir> opened = openTargetIfPresent();
+    if (opened.isEmpty()) {
+      return Optional.empty();
+    }
+    try (Fs.Dir dir = opened.get()) {
+      Optional<String> current = currentDataDirName(dir);
+      return current.isEmpty() ? Optional.empty() : hashOf(dir, current.get());
+    }
   }
 
   /**
@@ -286,13 +294,28 @@ public final class AtomicWriter {
    * read limit.
    */
   public Optional<List<MaterialFile>> read() throws IOException {
+    try {
+      return read(ByteBudget.unlimited());
+    } catch (BackendException e) {
+      throw new IllegalStateException("an unlimited budget refused a charge", e);
+    }
+  }
+
+  /**
+   * {@link #read()}, charging each file's size to {@code budget} before it is read into memory
+   * (issue 13: content read back is material in flight too).
+   *
+   * @throws BackendException when {@code budget} refuses a charge; nothing more is read
+   */
+  public Optional<List<MaterialFile>> read(ByteBudget budget) throws IOException, BackendException {
+    requireNonNull(budget, "budget is null");
     Optional<Fs.Dir> opened = openTargetIfPresent();
     if (opened.isEmpty()) {
       return Optional.empty();
     }
     try (Fs.Dir dir = opened.get()) {
       Optional<String> current = currentDataDirName(dir);
-      return current.isEmpty() ? Optional.empty() : readDataDir(dir, current.get());
+      return current.isEmpty() ? Optional.empty() : readDataDir(dir, current.get(), budget);
     }
   }
 
@@ -457,7 +480,7 @@ public final class AtomicWriter {
   private static void writeFile(Fs.Dir parent, String name, MaterialFile file, OptionalInt fsGroup)
       throws IOException {
     try (Fs.OpenFile out = new Fs.OpenFile(parent.createFile(name), parent.pathOf(name))) {
-      out.writeAll(file.content());
+      out.writeAll(file.contentBuffer());
       out.sync();
       if (fsGroup.isPresent()) {
         out.chgrp(fsGroup.getAsInt());
@@ -648,16 +671,126 @@ public final class AtomicWriter {
     return Optional.of(name);
   }
 
+  /**
+   * The {@link ContentHash} of a data directory, read as it is hashed (issue 13): the files are
+   * listed and sorted first, then each is opened again, checked against its listing and streamed
+   * through the digest a chunk at a time, so proving a volume holds none of it in memory.
+   */
   private Optional<String> hashOf(Fs.Dir dir, String dataDirName) throws IOException {
-    return readDataDir(dir, dataDirName).map(ContentHash::of);
+    try (Fs.Dir data = dir.openDirectory(dataDirName)) {
+      List<Listed> listed = new ArrayList<>();
+      Optional<String> stranger = list(data, "", listed, new long[] {readLimitBytes}, 0);
+      ContentHash.Digest digest = new ContentHash.Digest();
+      if (stranger.isEmpty()) {
+        listed.sort(Comparator.comparing(Listed::path));
+        for (Listed file : listed) {
+          stranger = hashFile(data, file, digest);
+          if (stranger.isPresent()) {
+            break;
+          }
+        }
+      }
+      if (stranger.isPresent()) {
+        log.warn("{}/{} {}; treating the content as unknown", target, dataDirName, stranger.get());
+        return Optional.empty();
+      }
+      return Optional.of(digest.hex());
+    } catch (Fs.ErrnoException e) {
+      if (e.errno() == Libc.ELOOP || e.errno() == Libc.ENOTDIR || e.errno() == Libc.ENOENT) {
+        return Optional.empty();
+      }
+      throw e;
+    }
   }
 
-  private Optional<List<MaterialFile>> readDataDir(Fs.Dir dir, String dataDirName)
+  /** A regular file of a data directory as {@link #list} found it. */
+  private record Listed(String path, long size, int mode) {}
+
+  /**
+   * Lists the regular files of a tree into {@code files} by metadata alone; returns why the tree is
+   * not what the writer makes (as {@link #collect} does).
+   */
+  private static Optional<String> list(Fs.Dir dir, String prefix, List<Listed> files,
+      long[] budget, int depth) throws IOException {
+    for (String name : dir.list()) {
+      String path = prefix + name;
+      Optional<Fs.Stat> entry = dir.statEntry(name);
+      if (entry.isEmpty()) {
+        return Optional.of("lost " + MaterialLimits.quote(path) + " while it was read");
+      }
+      if (entry.get().isDirectory()) {
+        if (depth >= MAX_DEPTH) {
+          return Optional.of("nests directories deeper than the writer makes");
+        }
+        try (Fs.Dir child = dir.openDirectory(name)) {
+          Optional<String> stranger = list(child, path + "/", files, budget, depth + 1);
+          if (stranger.isPresent()) {
+            return stranger;
+          }
+        } catch (Fs.ErrnoException e) {
+          return Optional.of("has " + MaterialLimits.quote(path) + " swapped for something else");
+        }
+        continue;
+      }
+      if (!entry.get().isRegularFile()) {
+        return Optional.of("holds " + MaterialLimits.quote(path)
+            + ", which is not a regular file (the writer never creates one)");
+      }
+      long size = entry.get().size();
+      if (size > budget[0]) {
+        return Optional.of("holds more than the volume's limit of bytes");
+      }
+      budget[0] -= size;
+      files.add(new Listed(path, size, entry.get().permissions() & 0777));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Feeds one listed file to {@code digest}: opened again relative to the data directory, one
+   * segment at a time without following links, and refused if it is no longer what was listed.
+   */
+  private static Optional<String> hashFile(Fs.Dir data, Listed file, ContentHash.Digest digest)
       throws IOException {
+    String changed = "has " + MaterialLimits.quote(file.path()) + " changed while it was read";
+    String[] segments = file.path().split("/", -1);
+    List<Fs.Dir> opened = new ArrayList<>();
+    try {
+      Fs.Dir parent = data;
+      for (int i = 0; i < segments.length - 1; i++) {
+        parent = parent.openDirectory(segments[i]);
+        opened.add(parent);
+      }
+      Optional<Fs.OpenFile> handle = parent.openRegularFile(segments[segments.length - 1]);
+      if (handle.isEmpty()) {
+        return Optional.of(changed);
+      }
+      try (Fs.OpenFile open = handle.get()) {
+        Fs.Stat stat = open.stat();
+        if (stat.size() != file.size() || (stat.permissions() & 0777) != file.mode()) {
+          return Optional.of(changed);
+        }
+        digest.file(file.path(), file.mode(), file.size());
+        long[] read = {0};
+        boolean whole = open.readTo(file.size(), (chunk, length) -> {
+          digest.content(chunk, 0, length);
+          read[0] += length;
+        });
+        return whole && read[0] == file.size() ? Optional.empty() : Optional.of(changed);
+      }
+    } catch (Fs.ErrnoException e) {
+      return Optional.of("has " + MaterialLimits.quote(file.path()) + " swapped for something else");
+    } finally {
+      opened.forEach(Fs.Dir::close);
+    }
+  }
+
+  private Optional<List<MaterialFile>> readDataDir(Fs.Dir dir, String dataDirName,
+      ByteBudget charges) throws IOException, BackendException {
     List<MaterialFile> files = new ArrayList<>();
     long[] budget = {readLimitBytes};
     try (Fs.Dir data = dir.openDirectory(dataDirName)) {
-      Optional<String> stranger = collect(data, "", files, budget, 0);
+      Optional<String> stranger = collect(data, "", files, budget, charges, 0);
       if (stranger.isPresent()) {
         log.warn("{}/{} {}; treating the content as unknown", target, dataDirName, stranger.get());
         return Optional.empty();
@@ -677,7 +810,7 @@ public final class AtomicWriter {
    * writer makes (a link, FIFO or device, an entry swapped mid-read, more bytes than the limit).
    */
   private static Optional<String> collect(Fs.Dir dir, String prefix, List<MaterialFile> files,
-      long[] budget, int depth) throws IOException {
+      long[] budget, ByteBudget charges, int depth) throws IOException, BackendException {
     for (String name : dir.list()) {
       String path = prefix + name;
       Optional<Fs.Stat> entry = dir.statEntry(name);
@@ -689,7 +822,7 @@ public final class AtomicWriter {
           return Optional.of("nests directories deeper than the writer makes");
         }
         try (Fs.Dir child = dir.openDirectory(name)) {
-          Optional<String> stranger = collect(child, path + "/", files, budget, depth + 1);
+          Optional<String> stranger = collect(child, path + "/", files, budget, charges, depth + 1);
           if (stranger.isPresent()) {
             return stranger;
           }
@@ -707,6 +840,11 @@ public final class AtomicWriter {
             + ", which is not a regular file (the writer never creates one)");
       }
       try (Fs.OpenFile file = opened.get()) {
+        long size = file.stat().size();
+        if (size > budget[0]) {
+          return Optional.of("holds more than the volume's limit of bytes");
+        }
+        charges.charge(size);
         Optional<byte[]> content = file.readAll(budget[0]);
         if (content.isEmpty()) {
           return Optional.of("holds more than the volume's limit of bytes");

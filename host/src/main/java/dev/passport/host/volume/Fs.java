@@ -261,6 +261,9 @@ final class Fs {
   /** An open file descriptor of a regular file. */
   static final class OpenFile extends Descriptor {
 
+    /** The most bytes one read(2) or write(2) moves: bounds the native copy JNA makes per call. */
+    static final int WRITE_CHUNK_BYTES = 64 * 1024;
+
     OpenFile(int fd, String path) {
       super(fd, path);
     }
@@ -273,19 +276,42 @@ final class Fs {
 
     /**
      * Reads the whole file, at most {@code limit} bytes; empty when the file holds more (it grew
-     * past its fstat size, or is larger than the limit).
+     * past its fstat size, or is larger than the limit). The result is the only array of the
+     * file's size: reads go through one chunk ({@link #readTo}).
      */
     Optional<byte[]> readAll(long limit) throws IOException {
       long size = stat().size();
       if (size > limit) {
         return Optional.empty();
       }
-      // One byte more than fstat said, to notice a file that grows while read.
-      byte[] buffer = new byte[(int) size + 1];
-      int total = 0;
-      while (total < buffer.length) {
-        byte[] chunk = total == 0 ? buffer : new byte[buffer.length - total];
-        long n = Libc.read(fd, chunk, chunk.length);
+      byte[] content = new byte[(int) size];
+      int[] total = {0};
+      if (!readTo(size, (chunk, length) -> {
+        System.arraycopy(chunk, 0, content, total[0], length);
+        total[0] += length;
+      })) {
+        return Optional.empty();
+      }
+      return Optional.of(total[0] == size ? content : Arrays.copyOf(content, total[0]));
+    }
+
+    /** Takes the bytes of a file as they are read, a chunk at a time. */
+    interface Chunks {
+      void take(byte[] chunk, int length);
+    }
+
+    /**
+     * Reads the file from its offset to its end through one chunk of at most
+     * {@link #WRITE_CHUNK_BYTES}, handing each piece to {@code chunks}; false as soon as it holds
+     * more than {@code size} bytes (it grew: read one byte past {@code size} to notice). A file
+     * that shrank ends early; the caller compares what it got.
+     */
+    boolean readTo(long size, Chunks chunks) throws IOException {
+      byte[] chunk = new byte[(int) Math.min(size + 1, WRITE_CHUNK_BYTES)];
+      long total = 0;
+      while (true) {
+        int want = (int) Math.min(chunk.length, size - total + 1);
+        long n = Libc.read(fd, chunk, want);
         if (n < 0) {
           int errno = Native.getLastError();
           if (errno == Libc.EINTR) {
@@ -294,32 +320,39 @@ final class Fs {
           throw failure("read", path, errno);
         }
         if (n == 0) {
-          break;
+          return true;
         }
-        if (chunk != buffer) {
-          System.arraycopy(chunk, 0, buffer, total, (int) n);
+        if (total + n > size) {
+          return false;
         }
-        total += (int) n;
+        chunks.take(chunk, (int) n);
+        total += n;
       }
-      if (total > size) {
-        return Optional.empty();
-      }
-      return Optional.of(Arrays.copyOf(buffer, total));
     }
 
-    void writeAll(byte[] content) throws IOException {
-      int written = 0;
-      while (written < content.length) {
-        byte[] rest = written == 0 ? content : Arrays.copyOfRange(content, written, content.length);
-        long n = Libc.write(fd, rest, rest.length);
-        if (n < 0) {
-          int errno = Native.getLastError();
-          if (errno == Libc.EINTR) {
-            continue;
+    /**
+     * Writes all of {@code content} from its position. Through one chunk of at most
+     * {@link #WRITE_CHUNK_BYTES}, never a copy of the whole content (issue 13): the content is a
+     * read-only view, and JNA copies each array argument into native memory for the call.
+     */
+    void writeAll(ByteBuffer content) throws IOException {
+      byte[] chunk = new byte[Math.min(content.remaining(), WRITE_CHUNK_BYTES)];
+      while (content.hasRemaining()) {
+        int length = Math.min(content.remaining(), chunk.length);
+        content.get(chunk, 0, length);
+        int written = 0;
+        while (written < length) {
+          byte[] rest = written == 0 ? chunk : Arrays.copyOfRange(chunk, written, length);
+          long n = Libc.write(fd, rest, length - written);
+          if (n < 0) {
+            int errno = Native.getLastError();
+            if (errno == Libc.EINTR) {
+              continue;
+            }
+            throw failure("write", path, errno);
           }
-          throw failure("write", path, errno);
+          written += (int) n;
         }
-        written += (int) n;
       }
     }
 

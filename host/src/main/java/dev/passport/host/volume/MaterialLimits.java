@@ -75,13 +75,13 @@ public record MaterialLimits(int maxFiles, long maxFileBytes, long maxTotalBytes
     }
     if (files.size() > maxFiles) {
       throw new InvalidMaterialException("the backend returned " + files.size()
-          + " files, more than the limit of " + maxFiles + " files per volume");
+          + " files, more than the limit of " + maxFiles + " files per volume", true);
     }
     long total = 0;
     for (MaterialFile file : files) {
       if (file.size() > maxFileBytes) {
         throw new InvalidMaterialException("file " + quote(file.path()) + " is " + file.size()
-            + " bytes, more than the limit of " + maxFileBytes + " bytes per file");
+            + " bytes, more than the limit of " + maxFileBytes + " bytes per file", true);
       }
       total += file.size();
     }
@@ -91,7 +91,7 @@ public record MaterialLimits(int maxFiles, long maxFileBytes, long maxTotalBytes
     }
     if (total > maxTotalBytes) {
       throw new InvalidMaterialException("the backend returned " + total
-          + " bytes in total, more than the limit of " + maxTotalBytes + " bytes per volume");
+          + " bytes in total, more than the limit of " + maxTotalBytes + " bytes per volume", true);
     }
   }
 

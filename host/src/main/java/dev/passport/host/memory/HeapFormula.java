@@ -1,0 +1,80 @@
+package dev.passport.host.memory;
+
+import java.lang.management.ManagementFactory;
+import java.util.Optional;
+
+/**
+ * How much heap the host needs for the configured memory bounds (issue 13), the one formula that
+ * {@code bin/passport} uses to derive {@code -Xmx} and the host checks at start-up:
+ *
+ * <pre>
+ * heap MiB = BASELINE_MIB + ⌈cache MiB⌉ + COPIES × ⌈in-flight budget MiB⌉
+ * </pre>
+ *
+ * <ul>
+ *   <li>{@link #BASELINE_MIB}: the heap of an idle host with every shipped plugin loaded plus the
+ *       room SerialGC needs to collect without thrashing, measured (bench/README.md, "P7");
+ *   <li>the cache holds at most its byte bound of material (its weigher counts the content);
+ *   <li>every byte in flight is charged once to the budget, but a fetch holds it more than once
+ *       while a plugin turns what it read into files (a body buffer, the decoded value, the copy
+ *       {@code MaterialFile} takes): {@link #COPIES}, measured with the shipped plugins.
+ * </ul>
+ *
+ * <p>Keep {@code BASELINE_MIB} and {@code COPIES} equal to the launcher's; a dist test checks it.
+ */
+public final class HeapFormula {
+
+  /** Measured: see the class comment and bench/README.md. */
+  public static final long BASELINE_MIB = 48;
+  /** Measured: see the class comment and bench/README.md. */
+  public static final long COPIES = 2;
+
+  private static final long MIB = 1024 * 1024;
+
+  private HeapFormula() {}
+
+  /** The heap, in MiB, that a cache of {@code cacheBytes} and a budget of {@code budgetBytes} need. */
+  public static long requiredHeapMib(long cacheBytes, long budgetBytes) {
+    return BASELINE_MIB + ceilMib(cacheBytes) + COPIES * ceilMib(budgetBytes);
+  }
+
+  /**
+   * Why these bounds cannot work on a heap of {@code maxHeapBytes}, if they cannot: the budget must
+   * hold a volume's old and new material at the per-volume limit (a refresh holds both), and the
+   * heap must fit the formula. The message names the {@code -Xmx} or the budget to set.
+   */
+  public static Optional<String> problem(long maxHeapBytes, long cacheBytes, long budgetBytes,
+      long volumeLimitBytes) {
+    if (budgetBytes < 2 * volumeLimitBytes) {
+      return Optional.of("the budget for material in flight (" + ByteSize.format(budgetBytes)
+          + ") must hold twice the per-volume limit of " + ByteSize.format(volumeLimitBytes)
+          + " (a refresh holds the old and the new material); set PASSPORT_MATERIAL_BUDGET or"
+          + " --material-budget to at least " + ByteSize.format(2 * volumeLimitBytes));
+    }
+    long required = requiredHeapMib(cacheBytes, budgetBytes);
+    if (maxHeapBytes < required * MIB) {
+      return Optional.of("the heap (-Xmx" + Math.max(1, maxHeapBytes / MIB) + "m) is smaller than"
+          + " the " + required + " MiB that a cache of " + ByteSize.format(cacheBytes)
+          + " and a budget for material in flight of " + ByteSize.format(budgetBytes) + " need ("
+          + BASELINE_MIB + " MiB baseline + " + ceilMib(cacheBytes) + " MiB cache + " + COPIES
+          + " × " + ceilMib(budgetBytes) + " MiB in flight); set -Xmx" + required + "m in"
+          + " JAVA_OPTS (or leave -Xmx out: bin/passport derives it), or lower the cache or budget");
+    }
+    return Optional.empty();
+  }
+
+  /** This JVM's {@code -Xmx} in bytes (HotSpot's MaxHeapSize; {@code Runtime.maxMemory} elsewhere). */
+  public static long maxHeapBytes() {
+    try {
+      return Long.parseLong(ManagementFactory.getPlatformMXBean(
+          com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption("MaxHeapSize").getValue());
+    } catch (RuntimeException e) {
+      // Not HotSpot: maxMemory leaves out a survivor space, so it errs on the safe side.
+      return Runtime.getRuntime().maxMemory();
+    }
+  }
+
+  private static long ceilMib(long bytes) {
+    return (bytes + MIB - 1) / MIB;
+  }
+}
