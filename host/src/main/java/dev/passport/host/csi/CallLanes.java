@@ -7,6 +7,7 @@ import csi.v1.NodeGrpc;
 import dev.passport.host.metrics.HostMetrics;
 import dev.passport.host.threads.DaemonThreads;
 import io.grpc.Context;
+import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
@@ -15,6 +16,9 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -30,11 +34,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>grpc-java asks {@link #getExecutor} for each call's executor once it knows the method, on the
  * transport thread, before any interceptor or handler runs. A lane admits a call only while it has
- * a free place (threads + queue); the place is given back when the call's {@link Context} is
- * cancelled, which grpc-java does for every call once it ends, whether it completed, failed, was
- * cancelled by kubelet or never left the queue. A call that finds its lane full is marked in its
- * headers and answered RESOURCE_EXHAUSTED at once by {@link #interceptCall} on the transport
- * thread: it takes no thread and no queue place, and kubelet retries it. The executors' own queues
+ * a free place (threads + queue); the place is given back when the handler closes the call (before
+ * the answer leaves, so a client that sends its next call on receiving it finds the place free),
+ * or when the call's {@link Context} is cancelled, which grpc-java does for every call once it
+ * ends: also one cancelled by kubelet or one that never left the queue. A call that finds its
+ * lane full is marked in its headers and answered RESOURCE_EXHAUSTED at once by
+ * {@link #interceptCall} on the transport thread: it takes no thread and no queue place, and
+ * kubelet retries it. The executors' own queues
  * are larger than the places, so they never reject (grpc-java would leave such a call unanswered).
  */
 final class CallLanes implements ServerCallExecutorSupplier, ServerInterceptor, AutoCloseable {
@@ -53,6 +59,8 @@ final class CallLanes implements ServerCallExecutorSupplier, ServerInterceptor, 
   private final Lane unpublish;
   private final Lane control;
   private final HostMetrics metrics;
+  /** Admitted calls whose handler has not started yet; grpc-java passes the same call object. */
+  private final Map<ServerCall<?, ?>, Place> admitted = new ConcurrentHashMap<>();
 
   CallLanes(CsiThreads sizes, HostMetrics metrics) {
     requireNonNull(sizes, "sizes is null");
@@ -74,8 +82,13 @@ final class CallLanes implements ServerCallExecutorSupplier, ServerInterceptor, 
       // interceptCall answers it on this very thread: no executor, no place.
       return MoreExecutors.directExecutor();
     }
+    Place place = new Place(lane.places);
+    admitted.put(call, place);
     // The call's context (grpc-java runs this inside it) is cancelled once the call has ended.
-    Context.current().addListener(context -> lane.places.release(), MoreExecutors.directExecutor());
+    Context.current().addListener(context -> {
+      admitted.remove(call);
+      place.release();
+    }, MoreExecutors.directExecutor());
     return lane.executor;
   }
 
@@ -84,7 +97,17 @@ final class CallLanes implements ServerCallExecutorSupplier, ServerInterceptor, 
       Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     String refused = headers.get(REFUSED);
     if (refused == null) {
-      return next.startCall(call, headers);
+      Place place = admitted.remove(call);
+      if (place == null) {
+        return next.startCall(call, headers);
+      }
+      return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+        @Override
+        public void close(Status status, Metadata trailers) {
+          place.release();
+          super.close(status, trailers);
+        }
+      }, headers);
     }
     Lane lane = laneNamed(refused);
     String message = "the driver is busy: " + lane.threads + " " + lane.calls
@@ -126,6 +149,22 @@ final class CallLanes implements ServerCallExecutorSupplier, ServerInterceptor, 
     publish.executor.shutdownNow();
     unpublish.executor.shutdownNow();
     control.executor.shutdownNow();
+  }
+
+  /** One call's place in its lane, given back once however many ways the call ends. */
+  private static final class Place {
+    private final Semaphore places;
+    private final AtomicBoolean held = new AtomicBoolean(true);
+
+    Place(Semaphore places) {
+      this.places = places;
+    }
+
+    void release() {
+      if (held.compareAndSet(true, false)) {
+        places.release();
+      }
+    }
   }
 
   private static final class Lane {
