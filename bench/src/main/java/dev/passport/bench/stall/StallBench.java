@@ -81,8 +81,14 @@ public final class StallBench {
     String classpath = Files.readString(Path.of(required("bench.hostClasspathFile"))).trim();
     Path script = Path.of(required("bench.launcherScript"));
     int probes = Integer.getInteger("bench.stall.probes", 2000);
-    Launcher launcher = Launcher.java(HostProcess.launcherJvmOptions(script), classpath,
-        HostProcess.HOST_MAIN);
+    List<String> jvmOptions = new ArrayList<>(HostProcess.launcherJvmOptions(script));
+    // Appended, so they win: e.g. the -Xmx bin/passport derives from the memory bounds.
+    for (String option : System.getProperty("bench.stall.jvmOptions", "").split("\\s+")) {
+      if (!option.isBlank()) {
+        jvmOptions.add(option);
+      }
+    }
+    Launcher launcher = Launcher.java(jvmOptions, classpath, HostProcess.HOST_MAIN);
     StallBench bench = new StallBench(work, launcher, probes, 20);
     List<Result> results = new ArrayList<>();
     results.add(bench.run("default limits (remote 4, backend 8, fetch threads 12)", List.of()));
