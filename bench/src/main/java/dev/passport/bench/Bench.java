@@ -3,6 +3,8 @@ package dev.passport.bench;
 import dev.passport.testkit.FakeClock;
 
 import csi.v1.Csi;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import dev.passport.bench.HostProcess.Launcher;
 import dev.passport.bench.plugin.BenchBackendFactory;
 import dev.passport.host.PassportHost;
@@ -19,6 +21,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The benchmark of issue 9: P1-P6 against a real host process on its Unix socket (P2 against an
@@ -68,6 +76,16 @@ public final class Bench {
           hostClasspath);
     }
 
+    /** P7: concurrent kubelets publishing volumes at the per-volume limit (the worst allowed load). */
+    public int p7Kubelets() {
+      return name.equals("full") ? 32 : 4;
+    }
+
+    /** P7: volumes each kubelet publishes (and unpublishes) one after the other. */
+    public int p7VolumesEach() {
+      return name.equals("full") ? 3 : 1;
+    }
+
     /** Tiny counts: proves the harness works, in seconds (CI). */
     public static Config smoke(Path workDir, Path dist, Path launcherScript, String hostClasspath) {
       return new Config("smoke", 1, 50, 10, 20, 1, 30, 1, 5, workDir, dist, launcherScript,
@@ -100,8 +118,14 @@ public final class Bench {
   public static Report run(Config config) throws Exception {
     Bench bench = new Bench(config);
     try {
+      if ("p7".equals(System.getProperty("bench.only"))) {
+        // bench/run --only p7: the worst-load figure alone (minutes less when tuning the heap).
+        bench.worstLoad();
+        return bench.report;
+      }
       bench.startup();
       bench.processFigures();
+      bench.worstLoad();
       bench.simulatedHour();
     } finally {
       bench.deleteMemoryRoot();
@@ -262,6 +286,121 @@ public final class Bench {
         memoryTargets());
     report.p4(Stats.median(rssIdle), Stats.median(rssLoaded));
     report.p6(Stats.median(p6Sweep), Stats.median(p6Probes), config.p6Volumes());
+  }
+
+  // --- P7: RSS under the worst allowed load (issue 13) ---------------------------------------
+
+  /** The per-volume limit, reached as 8 files of 1 MiB (the bench plugin's largest file). */
+  private static final int P7_FILES = 8;
+  private static final int P7_FILE_SIZE = 1024 * 1024;
+
+  /**
+   * The worst load the limits allow: {@link Config#p7Kubelets()} kubelets at once, each publishing
+   * volumes at the per-volume limit (8 MiB, kept published until the end so the cache stays full)
+   * and retrying while the host's budget for material in
+   * flight is in use, as kubelet does, on a host with the launcher's defaults (16Mi budget, 16Mi
+   * cache). Measures the peak RSS (VmHWM) and, from the GC log, the heap after each collection,
+   * from which the copies per byte in flight of {@code HeapFormula} follow. Fails if the host does
+   * not survive or a volume never succeeds.
+   */
+  private void worstLoad() throws Exception {
+    Path gcLog = config.workDir().resolve("p7-gc.log");
+    Path kubeletDir = memoryTargets() ? memoryRoot().resolve("kubelet-p7")
+        : config.workDir().resolve("kubelet-p7");
+    try (Host h = new Host(host.withJvmOptions(List.of("-Xlog:gc:file=" + gcLog)), "p7",
+        kubeletDir)) {
+      h.await();
+      h.warmUp();
+      long pid = h.process.pid();
+      double idleRss = ProcStats.rssKiB(pid) / MIB;
+      fullGc(pid);
+      long idleHeap = GcLog.lastAfterMiB(gcLog);
+      int linesBefore = GcLog.lines(gcLog);
+      AtomicInteger refused = new AtomicInteger();
+      ExecutorService kubelets =
+          Executors.newFixedThreadPool(config.p7Kubelets());
+      try {
+        List<Future<?>> runs = new ArrayList<>();
+        for (int k = 0; k < config.p7Kubelets(); k++) {
+          int kubelet = k;
+          runs.add(kubelets.submit(() -> {
+            for (int v = 0; v < config.p7VolumesEach(); v++) {
+              String id = "p7-" + kubelet + "-" + v;
+              Csi.NodePublishVolumeRequest request = Kubelet.benchPublish(id, h.target(id),
+                  Map.of(BenchBackendFactory.FILES, Integer.toString(P7_FILES),
+                      BenchBackendFactory.FILE_SIZE, Integer.toString(P7_FILE_SIZE),
+                      BenchBackendFactory.GENERATION, id), h.token, h.tokenExpiry);
+              publishRetrying(h, request, refused);
+            }
+            return null;
+          }));
+        }
+        long nextSample = 0;
+        for (Future<?> run : runs) {
+          while (true) {
+            try {
+              run.get(200, TimeUnit.MILLISECONDS);
+              break;
+            } catch (TimeoutException e) {
+              // Probe answers while the load runs: the host stays up and serves Identity.
+              if (!h.client.probe()) {
+                throw new IOException("the host did not answer Probe under the worst load");
+              }
+              if (System.nanoTime() > nextSample) {
+                // A full collection about once a second samples the live heap under the load.
+                fullGc(pid);
+                nextSample = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+              }
+            }
+          }
+        }
+      } finally {
+        kubelets.shutdownNow();
+      }
+      if (!h.client.probe()) {
+        throw new IOException("the host did not answer Probe after the worst load");
+      }
+      double peakRss = ProcStats.hwmKiB(pid) / MIB;
+      long peakHeap = GcLog.maxAfterFullMiB(gcLog, linesBefore);
+      // Unpublished only now: during the load the cache stays full, as the formula assumes.
+      for (int k = 0; k < config.p7Kubelets(); k++) {
+        for (int v = 0; v < config.p7VolumesEach(); v++) {
+          String id = "p7-" + k + "-" + v;
+          h.client.node().nodeUnpublishVolume(Kubelet.unpublish(id, h.target(id)));
+        }
+      }
+      report.p7(config.p7Kubelets(), config.p7Kubelets() * config.p7VolumesEach(), idleRss, peakRss,
+          idleHeap, peakHeap, refused.get(), HostProcess.launcherHeapMiB());
+    }
+  }
+
+  /** Publishes like kubelet: again after a retryable answer (budget in use), a moment later. */
+  private static void publishRetrying(Host h, Csi.NodePublishVolumeRequest request,
+      AtomicInteger refused) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (true) {
+      try {
+        h.client.node().nodePublishVolume(request);
+        return;
+      } catch (StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        boolean retryable = code == Status.Code.RESOURCE_EXHAUSTED
+            || code == Status.Code.UNAVAILABLE || code == Status.Code.ABORTED;
+        if (!retryable || System.nanoTime() > deadline) {
+          throw e;
+        }
+        refused.incrementAndGet();
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  /** A full collection now ({@code jcmd GC.run}): the GC log then shows the live heap. */
+  private static void fullGc(long pid) throws IOException, InterruptedException {
+    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd")
+        .toString(), Long.toString(pid), "GC.run").redirectErrorStream(true).start();
+    jcmd.getInputStream().readAllBytes();
+    jcmd.waitFor();
   }
 
   // --- P5: start-up of the host vs a minimal grpc-java server, with and without AppCDS ----------

@@ -2,6 +2,7 @@ package dev.passport.bench;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.passport.host.memory.HeapFormula;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -26,6 +27,9 @@ public final class HostProcess implements AutoCloseable {
   /** The host's entry point. */
   public static final String HOST_MAIN = "dev.passport.host.cli.Main";
 
+  /** The defaults of PASSPORT_CACHE_BYTES and PASSPORT_MATERIAL_BUDGET in bin/passport. */
+  static final long DEFAULT_CACHE_BYTES = 16L << 20;
+  static final long DEFAULT_BUDGET_BYTES = 16L << 20;
   private static final Pattern DEFAULT_OPTS = Pattern.compile("DEFAULT_OPTS=\"([^\"]*)\"", Pattern.DOTALL);
 
   private final Process process;
@@ -89,8 +93,16 @@ public final class HostProcess implements AutoCloseable {
     if (!m.find()) {
       throw new IOException(script + " has no DEFAULT_OPTS=\"…\" line");
     }
-    return Arrays.stream(m.group(1).replace("\\\n", " ").trim().split("\\s+"))
-        .filter(s -> !s.isEmpty()).toList();
+    List<String> options = new ArrayList<>(Arrays.stream(m.group(1).replace("\\\n", " ").trim()
+        .split("\\s+")).filter(s -> !s.isEmpty()).toList());
+    // The script derives -Xmx from the memory bounds; with its defaults that is the formula's heap.
+    options.add("-Xmx" + launcherHeapMiB() + "m");
+    return List.copyOf(options);
+  }
+
+  /** The -Xmx, in MiB, that bin/passport gives the host with its default memory bounds. */
+  public static long launcherHeapMiB() {
+    return HeapFormula.requiredHeapMib(DEFAULT_CACHE_BYTES, DEFAULT_BUDGET_BYTES);
   }
 
   /**

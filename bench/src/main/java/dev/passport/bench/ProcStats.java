@@ -22,6 +22,16 @@ public final class ProcStats {
     throw new IOException("/proc/" + pid + "/status has no VmRSS line");
   }
 
+  /** {@code VmHWM} of {@code /proc/<pid>/status}: the peak RSS since the process started, in KiB. */
+  public static long hwmKiB(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+      }
+    }
+    throw new IOException("/proc/" + pid + "/status has no VmHWM line");
+  }
+
   /** utime + stime of {@code /proc/<pid>/stat}, in seconds. */
   public static double cpuSeconds(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));

@@ -97,6 +97,25 @@ public final class Report {
     rows.add(new Row("P5 (diagnostic) the same without the shipped plugins (bench plugin only), no"
         + " AppCDS", ms(host), ms(minimal) + " (minimal)", times(host / minimal), "—", null));
   }
+  /**
+   * P7: the worst allowed load. Copies per byte in flight = (live heap at the peak − idle live heap
+   * − the cache bound) ÷ the budget: what {@code HeapFormula.COPIES} must cover.
+   */
+  void p7(int kubelets, int volumes, double idleRssMiB, double peakRssMiB, long idleHeapMiB,
+      long peakHeapMiB, int refusals, long xmxMiB) {
+    String load = kubelets + " kubelets × " + volumes / kubelets + " volumes at the 8 MiB limit,"
+        + " 16Mi budget, 16Mi cache (bin/passport's defaults)";
+    rows.add(new Row("P7 peak RSS (VmHWM) under the worst allowed load: " + load,
+        format(peakRssMiB) + " MiB", format(idleRssMiB) + " MiB (same host, idle)",
+        format(peakRssMiB / RSS_GOAL_MIB) + "× of goal", "host stays up", true));
+    double copies = (peakHeapMiB - idleHeapMiB - 16) / 16.0;
+    rows.add(new Row("P7 (diagnostic) live heap at the peak (most after a full GC, sampled each"
+        + " second), -Xmx" + xmxMiB + "m; "
+        + refusals + " publishes refused (budget in use) and retried",
+        peakHeapMiB + " MiB", idleHeapMiB + " MiB (idle, after a full GC)",
+        String.format(Locale.ROOT, "%.2f copies per byte in flight", Math.max(0, copies)), "—",
+        null));
+  }
 
   void p6(double sweepCpu, double probesCpu, int volumes) {
     double percentOfCore = sweepCpu / 75.0 * 100;

@@ -30,8 +30,9 @@ class BenchSmokeTest {
         .anySatisfy(f -> assertThat(f).startsWith("P3"))
         .anySatisfy(f -> assertThat(f).startsWith("P4"))
         .anySatisfy(f -> assertThat(f).startsWith("P5"))
-        .anySatisfy(f -> assertThat(f).startsWith("P6"));
-    assertThat(report.rows()).hasSize(17);
+        .anySatisfy(f -> assertThat(f).startsWith("P6"))
+        .anySatisfy(f -> assertThat(f).startsWith("P7"));
+    assertThat(report.rows()).hasSize(19);
     assertThat(markdown).startsWith("## Passport benchmark (smoke)").doesNotContain("NaN")
         .doesNotContain("Infinity");
   }

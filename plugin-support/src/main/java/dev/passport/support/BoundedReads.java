@@ -103,8 +103,10 @@ public final class BoundedReads {
       this.subscription = subscription;
       downstream.onSubscribe(subscription);
       if (refused != null) {
-        subscription.cancel();
+        // the refusal first: cancelling makes the JDK fail an HTTP/2 exchange with its own
+        // "stream cancelled", and whichever completes the body first is what the caller sees
         downstream.onError(new BudgetExceededException(refused));
+        subscription.cancel();
       }
     }
 
@@ -121,8 +123,8 @@ public final class BoundedReads {
         budget.charge(bytes);
       } catch (BackendException e) {
         refused = e;
-        subscription.cancel();
         downstream.onError(new BudgetExceededException(e));
+        subscription.cancel();
         return;
       }
       downstream.onNext(items);

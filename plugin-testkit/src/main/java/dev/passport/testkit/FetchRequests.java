@@ -2,6 +2,7 @@ package dev.passport.testkit;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.passport.api.ByteBudget;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.Pod;
@@ -52,6 +53,7 @@ public final class FetchRequests {
     private Optional<Material> previous = Optional.empty();
     private Instant deadline;
     private Duration deadlineIn = DEFAULT_DEADLINE;
+    private ByteBudget budget = ByteBudget.unlimited();
 
     private Builder(Pod pod) {
       this.pod = pod;
@@ -117,6 +119,15 @@ public final class FetchRequests {
     }
 
     /** The request. */
+    /**
+     * What the fetch may read, e.g. {@code ByteBudget.limitedTo(1 << 20)} to prove a plugin refuses
+     * an oversized answer; unlimited unless set.
+     */
+    public Builder budget(ByteBudget budget) {
+      this.budget = requireNonNull(budget, "budget is null");
+      return this;
+    }
+
     public FetchRequest build() {
       return FetchRequest.builder()
           .volumeId(volumeId)
@@ -124,6 +135,7 @@ public final class FetchRequests {
           .tokens(tokens)
           .previous(previous)
           .deadline(deadline != null ? deadline : clock.instant().plus(deadlineIn))
+          .budget(budget)
           .build();
     }
   }

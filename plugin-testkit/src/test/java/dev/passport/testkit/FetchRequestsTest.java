@@ -42,6 +42,18 @@ class FetchRequestsTest {
   }
 
   @Test
+  void build_budget_isTheOneSetAndUnlimitedOtherwise() throws Exception {
+    FetchRequest limited = FetchRequests.forPod(pod).clock(clock)
+        .budget(dev.passport.api.ByteBudget.limitedTo(10)).build();
+
+    assertThat(limited.budget().limit()).isEqualTo(10);
+    assertThatThrownBy(() -> limited.budget().charge(11))
+        .isInstanceOf(dev.passport.api.BackendException.class);
+    assertThat(FetchRequests.forPod(pod).clock(clock).build().budget().limit())
+        .isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
   void build_absoluteDeadline_isKept() {
     FetchRequest request = FetchRequests.forPod(pod).clock(clock).deadline(clock.instant()).build();
 

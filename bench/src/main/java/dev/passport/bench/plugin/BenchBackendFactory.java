@@ -163,6 +163,8 @@ public final class BenchBackendFactory implements BackendFactory {
       String generation = served != null ? served : volume.generation();
       List<MaterialFile> content = new ArrayList<>(volume.files());
       for (int i = 0; i < volume.files(); i++) {
+        // Charged before it is "read", as a plugin charges a body off the wire (issue 13).
+        request.budget().charge(volume.fileSize());
         content.add(MaterialFile.of(fileName(i), content(generation, i, volume.fileSize())));
       }
       Material material = Material.of(content);

@@ -121,9 +121,9 @@ final class ServeCommand implements Callable<Integer> {
   long materialBudget;
 
   @Option(names = "--cache-size", converter = ByteSizeConverter.class,
-      defaultValue = "${env:PASSPORT_CACHE_BYTES:-32Mi}",
+      defaultValue = "${env:PASSPORT_CACHE_BYTES:-16Mi}",
       description = "The most bytes of fetched material kept to rewrite lost volumes without a"
-          + " backend call. Default: $PASSPORT_CACHE_BYTES or 32Mi.")
+          + " backend call. Default: $PASSPORT_CACHE_BYTES or 16Mi.")
   long cacheSize;
 
   /** The heap must fit the memory bounds: a clear line now rather than an OutOfMemoryError later. */

@@ -12,21 +12,27 @@ import java.util.Optional;
  * </pre>
  *
  * <ul>
- *   <li>{@link #BASELINE_MIB}: the heap of an idle host with every shipped plugin loaded plus the
- *       room SerialGC needs to collect without thrashing, measured (bench/README.md, "P7");
+ *   <li>{@link #BASELINE_MIB}: bin/passport's cap on the young generation
+ *       ({@code -XX:MaxNewSize=24m}), the live heap of an idle host with every shipped plugin
+ *       loaded (16 MiB measured after a full GC, bench/README.md "P7") and 8 MiB of slack; with the young generation capped, the rest of
+ *       the heap is old generation, where the cache and the material in flight live;
  *   <li>the cache holds at most its byte bound of material (its weigher counts the content);
- *   <li>every byte in flight is charged once to the budget, but a fetch holds it more than once
- *       while a plugin turns what it read into files (a body buffer, the decoded value, the copy
- *       {@code MaterialFile} takes): {@link #COPIES}, measured with the shipped plugins.
+ *   <li>every byte in flight is charged once to the budget, but a plugin holds a whole body while
+ *       {@code MaterialFile} copies it into a file: {@link #COPIES} = 2. The host itself adds no
+ *       copy (it reads content through {@code MaterialFile.contentBuffer()}, writes and hashes in
+ *       64 KiB chunks, and streams the hash of a volume on disk); P7 measured 0.8–1.3 copies per
+ *       byte in flight for the bench plugin, which charges and copies file by file.
  * </ul>
+ *
+ * <p>With the defaults (16Mi cache, 16Mi budget) this is today's {@code -Xmx96m}.
  *
  * <p>Keep {@code BASELINE_MIB} and {@code COPIES} equal to the launcher's; a dist test checks it.
  */
 public final class HeapFormula {
 
-  /** Measured: see the class comment and bench/README.md. */
+  /** 24 MiB young generation + 16 MiB idle live heap (measured) + 8 MiB slack. */
   public static final long BASELINE_MIB = 48;
-  /** Measured: see the class comment and bench/README.md. */
+  /** A whole body and the file {@code MaterialFile} copies it into (see the class comment). */
   public static final long COPIES = 2;
 
   private static final long MIB = 1024 * 1024;

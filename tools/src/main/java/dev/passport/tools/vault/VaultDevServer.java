@@ -75,7 +75,8 @@ import dev.passport.testkit.LogHygiene;
  *       and leases;
  *   <li>{@code X-Vault-Token} on every other call ({@code 403 permission denied} otherwise), with
  *       optional path policies ({@link #definePolicy});
- *   <li>failure injection: {@link #failNext}, {@link #failPath}, {@link #seal}, {@link #stallNext}.
+ *   <li>failure injection: {@link #failNext}, {@link #failPath}, {@link #seal}, {@link #stallNext},
+ *       and a hostile server's oversized answer ({@link #answerOversized}).
  * </ul>
  *
  * <p>Each namespace starts with the mounts {@code secret} (KV v2), {@code kv} (KV v1),
@@ -111,6 +112,7 @@ public final class VaultDevServer implements AutoCloseable {
   private final Deque<Injected> nextFailures = new ArrayDeque<>();
   private final Map<String, Integer> pathFailures = new LinkedHashMap<>();
   private final Deque<Duration> nextStalls = new ArrayDeque<>();
+  private final Map<VaultRequest.Kind, OversizedAnswer> nextOversized = new EnumMap<>(VaultRequest.Kind.class);
   private final Map<VaultRequest.Kind, Long> counts = new EnumMap<>(VaultRequest.Kind.class);
   private final Map<String, Long> readsByPath = new HashMap<>();
   private boolean sealed;
@@ -327,11 +329,25 @@ public final class VaultDevServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The next request of {@code kind} is answered 200 with a body of {@code bytes} bytes, the start
+   * of a JSON object that never ends, framed as {@code framing}: what a hostile server a pod named
+   * in {@code vaultAddress} might send (issue 13: a 150 MB login answer). The returned handle
+   * says how much of it was sent and whether the client closed the connection first.
+   */
+  public synchronized OversizedAnswer answerOversized(VaultRequest.Kind kind, long bytes,
+      OversizedAnswer.Framing framing) {
+    OversizedAnswer answer = new OversizedAnswer(bytes, requireNonNull(framing, "framing is null"));
+    nextOversized.put(requireNonNull(kind, "kind is null"), answer);
+    return answer;
+  }
+
   /** Removes every injected failure and stall and unseals. */
   public synchronized void clearFailures() {
     nextFailures.clear();
     pathFailures.clear();
     nextStalls.clear();
+    nextOversized.clear();
     sealed = false;
   }
 
@@ -421,6 +437,10 @@ public final class VaultDevServer implements AutoCloseable {
       } catch (RuntimeException e) {
         response = Response.error(500, "internal error: " + e.getClass().getSimpleName());
       }
+      if (response.oversized != null) {
+        sendOversized(exchange, response.oversized);
+        return;
+      }
       byte[] body = response.body == null ? null : JSON.writeValueAsBytes(response.body);
       // the driver insists on exactly "application/json", as Vault sends it
       exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -435,6 +455,35 @@ public final class VaultDevServer implements AutoCloseable {
       }
     } catch (IOException e) {
       // the client gave up (e.g. its deadline passed during a stall): nothing to answer
+    }
+  }
+
+  /** Streams the answer until it is whole or the client closes the connection. */
+  private static void sendOversized(HttpExchange exchange, OversizedAnswer answer) {
+    byte[] start = "{\"auth\":{\"client_token\":\"".getBytes(UTF_8);
+    byte[] chunk = new byte[64 * 1024];
+    java.util.Arrays.fill(chunk, (byte) 'a');
+    try {
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200,
+          answer.framing() == OversizedAnswer.Framing.CHUNKED ? 0 : answer.bytes());
+      OutputStream out = exchange.getResponseBody();
+      long left = answer.bytes();
+      int first = (int) Math.min(start.length, left);
+      out.write(start, 0, first);
+      answer.wrote(first);
+      left -= first;
+      while (left > 0) {
+        int n = (int) Math.min(chunk.length, left);
+        out.write(chunk, 0, n);
+        answer.wrote(n);
+        left -= n;
+      }
+      out.close();
+      answer.end(false);
+    } catch (IOException e) {
+      // the client closed the connection: what a bounded client does
+      answer.end(true);
     }
   }
 
@@ -470,6 +519,10 @@ public final class VaultDevServer implements AutoCloseable {
       }
     }
     synchronized (this) {
+      OversizedAnswer oversized = nextOversized.remove(kind);
+      if (oversized != null) {
+        return new Response(200, null, oversized);
+      }
       Optional<Response> injected = injectedFailure(path);
       if (injected.isPresent()) {
         return injected.get();
@@ -516,24 +569,26 @@ public final class VaultDevServer implements AutoCloseable {
 
   private Optional<Response> injectedFailure(String path) {
     if (sealed) {
-      return Optional.of(statusResponse(503));
+      return Optional.of(statusResponse(503, path));
     }
     Injected next = nextFailures.poll();
     if (next != null) {
-      return Optional.of(statusResponse(next.status));
+      return Optional.of(statusResponse(next.status, path));
     }
     for (Map.Entry<String, Integer> failure : pathFailures.entrySet()) {
       if (path.equals(failure.getKey()) || path.startsWith(failure.getKey() + "/")) {
-        return Optional.of(statusResponse(failure.getValue()));
+        return Optional.of(statusResponse(failure.getValue(), path));
       }
     }
     return Optional.empty();
   }
 
-  private static Response statusResponse(int status) {
+  private static Response statusResponse(int status, String path) {
     return switch (status) {
       case 403 -> Response.error(403, "permission denied");
       case 404 -> new Response(404, errors());
+      // Vault's http/util.go: fmt.Errorf("request path %q: %w", path, quotas.ErrRateLimitQuotaExceeded)
+      case 429 -> Response.error(429, "request path \"" + path + "\": rate limit quota exceeded");
       case 503 -> Response.error(503, "Vault is sealed");
       default -> Response.error(status, "injected failure with status " + status);
     };
@@ -928,7 +983,11 @@ public final class VaultDevServer implements AutoCloseable {
 
   private record DynamicRole(Duration ttl, Duration maxTtl) {}
 
-  private record Response(int status, ObjectNode body) {
+  private record Response(int status, ObjectNode body, OversizedAnswer oversized) {
+    Response(int status, ObjectNode body) {
+      this(status, body, null);
+    }
+
     static Response error(int status, String message) {
       return new Response(status, errors(message));
     }

@@ -10,6 +10,7 @@ import dev.passport.api.BackendException.Kind;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
+import dev.passport.support.BoundedReads;
 import dev.passport.support.Settings;
 import java.io.IOException;
 import java.net.URI;
@@ -75,9 +76,11 @@ final class TokenExchangeBackend implements Backend<ExchangeVolume> {
     HttpRequest post = HttpRequest.newBuilder(tokenUrl).timeout(budget)
         .header("Content-Type", "application/x-www-form-urlencoded")
         .POST(HttpRequest.BodyPublishers.ofString(form)).build();
-    // HttpRequest.timeout ends when the headers arrive; waiting on the future bounds the body too
-    CompletableFuture<HttpResponse<String>> call =
-        client.sendAsync(post, HttpResponse.BodyHandlers.ofString());
+    // HttpRequest.timeout ends when the headers arrive; waiting on the future bounds the body too.
+    // The body is read through the fetch's byte budget: an answer past the volume limit ends the
+    // read (and the connection) instead of filling the driver's heap.
+    CompletableFuture<HttpResponse<String>> call = client.sendAsync(post,
+        BoundedReads.budgeted(HttpResponse.BodyHandlers.ofString(), request.budget()));
     HttpResponse<String> response;
     try {
       response = call.get(budget.toMillis(), TimeUnit.MILLISECONDS);
@@ -85,6 +88,10 @@ final class TokenExchangeBackend implements Backend<ExchangeVolume> {
       call.cancel(true);
       throw new BackendException(Kind.DEADLINE_EXCEEDED, tokenUrl + " did not answer in time");
     } catch (ExecutionException e) {
+      Optional<BackendException> tooLarge = BoundedReads.budgetFailure(e.getCause());
+      if (tooLarge.isPresent()) {
+        throw tooLarge.get();
+      }
       throw e.getCause() instanceof HttpTimeoutException
           ? new BackendException(Kind.DEADLINE_EXCEEDED, tokenUrl + " did not answer in time")
           : new BackendException(Kind.UNAVAILABLE, "cannot reach " + tokenUrl + ": "

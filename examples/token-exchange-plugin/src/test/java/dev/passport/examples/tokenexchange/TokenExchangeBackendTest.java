@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.passport.api.Backend;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendException.Kind;
+import dev.passport.api.ByteBudget;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
@@ -77,6 +78,23 @@ class TokenExchangeBackendTest {
         MaterialFile.of("registry-token", "access-shop-checkout".getBytes(UTF_8)));
     assertThat(material.refreshAt()).contains(clock.instant().plusSeconds(2400));
     assertThat(material.expiresAt()).contains(clock.instant().plusSeconds(3600));
+  }
+
+  @Test
+  void fetch_answerLargerThanTheFetchsByteBudget_isResourceExhaustedNamingTheLimit() {
+    FetchRequest minted = FetchRequests.forPod(Pods.pod("shop", "checkout-0", "checkout"))
+        .clock(clock)
+        .mintedToken(tokens, "sts", Duration.ofHours(1))
+        .build();
+    // the host gives every fetch a budget of the volume's size limit; this answer is ~80 bytes
+    FetchRequest request = FetchRequest.builder().volumeId(minted.volumeId()).pod(minted.pod())
+        .tokens(minted.tokens()).deadline(minted.deadline())
+        .budget(ByteBudget.limitedTo(16)).build();
+
+    assertThatThrownBy(() -> fetch(backend(), Map.of(), request))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.RESOURCE_EXHAUSTED))
+        .hasMessageContaining("limit of 16 bytes");
   }
 
   /** What the host does: prepare once, then fetch with what prepare returned. */

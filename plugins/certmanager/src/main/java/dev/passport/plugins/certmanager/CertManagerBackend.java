@@ -106,7 +106,8 @@ final class CertManagerBackend implements Backend<CertificateAttributes> {
           || !pending.podUid().equals(pod.uid()))) {
         pending = null;
       }
-      try (CertificateRequests requests = api.forPod(request.token(AUDIENCE), pod.namespace())) {
+      try (CertificateRequests requests = api.forPod(request.token(AUDIENCE), pod.namespace(),
+          request.budget())) {
         if (pending == null) {
           pending = create(requests, attributes, request);
           state.pending = pending;

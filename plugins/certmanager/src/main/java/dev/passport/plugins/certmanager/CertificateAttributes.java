@@ -147,6 +147,18 @@ record CertificateAttributes(
     return Set.of(CertManagerBackend.AUDIENCE);
   }
 
+  /**
+   * None: no attribute chooses where a fetch connects. Every certmanager volume talks to the one
+   * API server the operator configured ({@code certmanager.properties} or the driver pod's
+   * environment), so the host's per-backend limit is already the limit for that server. The issuer
+   * an attribute names is no remote: the plugin never connects to it, it only waits for its verdict
+   * on a watch, which the timeout bounds.
+   */
+  @Override
+  public Optional<String> remote() {
+    return Optional.empty();
+  }
+
   /** Collects every error, as csi-driver does, so one pod event lists all there is to fix. */
   private static final class Parser {
     private static final List<String> TRUE_FALSE = List.of("true", "false");

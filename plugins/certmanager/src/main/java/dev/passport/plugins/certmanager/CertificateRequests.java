@@ -2,6 +2,7 @@ package dev.passport.plugins.certmanager;
 
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendException.Kind;
+import dev.passport.support.BoundedReads;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -38,12 +39,17 @@ final class CertificateRequests implements AutoCloseable {
       .withNamespaced(true)
       .build();
 
+  /** The most characters of an issuer's condition reason or message an error quotes. */
+  static final int MAX_QUOTED = 512;
+
   private final KubernetesClient client;
   private final String namespace;
+  private final ReadCap cap;
 
-  CertificateRequests(KubernetesClient client, String namespace) {
+  CertificateRequests(KubernetesClient client, String namespace, ReadCap cap) {
     this.client = client;
     this.namespace = namespace;
+    this.cap = cap;
   }
 
   /** What cert-manager decided about a request, from its conditions. */
@@ -144,6 +150,8 @@ final class CertificateRequests implements AutoCloseable {
     if (!(known instanceof Decision.Pending)) {
       return known;
     }
+    // A watch the budget cut is reconnected by fabric8 without a word to the watcher.
+    cap.onRefusal(refusal -> decided.completeExceptionally(tooLarge("watch", refusal)));
     // A watch without a resourceVersion starts with the object's current state (a synthetic
     // ADDED event), so a decision made since the read above is not missed.
     try (Watch ignored = requests().inNamespace(namespace).withName(name).watch(watcher)) {
@@ -186,8 +194,8 @@ final class CertificateRequests implements AutoCloseable {
       }
       String type = String.valueOf(condition.get("type"));
       String conditionStatus = String.valueOf(condition.get("status"));
-      String reason = condition.get("reason") == null ? "" : String.valueOf(condition.get("reason"));
-      String message = condition.get("message") == null ? "" : String.valueOf(condition.get("message"));
+      String reason = quoted(condition.get("reason"));
+      String message = quoted(condition.get("message"));
       if (type.equals("Denied") && conditionStatus.equals("True")) {
         return new Decision.Denied(reason, message);
       }
@@ -203,8 +211,26 @@ final class CertificateRequests implements AutoCloseable {
     return decision;
   }
 
+  /**
+   * A condition's text as the error may quote it: whoever runs the issuer writes it, and an error
+   * message travels in a gRPC status (whose headers kubelet's client limits) and into the log.
+   */
+  static String quoted(Object value) {
+    if (value == null) {
+      return "";
+    }
+    String text = String.valueOf(value);
+    return text.length() <= MAX_QUOTED ? text
+        : text.substring(0, MAX_QUOTED) + "... (" + (text.length() - MAX_QUOTED) + " more characters)";
+  }
+
   private BackendException failure(String verb, KubernetesClientException e) {
     String what = verb + " certificaterequests.cert-manager.io in namespace " + namespace;
+    // Whatever failed once the budget refused a read, failed because of it.
+    Optional<BackendException> refusal = BoundedReads.budgetFailure(e).or(cap::refusal);
+    if (refusal.isPresent()) {
+      return tooLarge(verb, refusal.get());
+    }
     String detail = e.getStatus() != null && e.getStatus().getMessage() != null
         ? e.getStatus().getMessage() : String.valueOf(e.getMessage());
     return switch (e.getCode()) {
@@ -229,6 +255,15 @@ final class CertificateRequests implements AutoCloseable {
       default -> new BackendException(Kind.UNAVAILABLE, "could not " + what + ": "
           + (e.getCode() > 0 ? "HTTP " + e.getCode() + " " : "") + detail, e);
     };
+  }
+
+  /**
+   * The budget's refusal (RESOURCE_EXHAUSTED naming the limit) with what was being read; no cause,
+   * since the I/O error that ended the read says nothing more.
+   */
+  private BackendException tooLarge(String verb, BackendException refusal) {
+    return new BackendException(refusal.kind(), "cannot " + verb + " certificaterequests"
+        + ".cert-manager.io in namespace " + namespace + ": " + refusal.getMessage());
   }
 
   @Override

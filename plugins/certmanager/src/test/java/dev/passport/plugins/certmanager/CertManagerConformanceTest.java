@@ -1,5 +1,7 @@
 package dev.passport.plugins.certmanager;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
 import dev.passport.conformance.BackendConformance;
@@ -74,6 +76,18 @@ class CertManagerConformanceTest extends BackendConformance {
       case INTERNAL -> certManager.mode(FakeCertManager.Mode.GARBAGE);
       default -> Assumptions.abort("the fake cert-manager cannot produce " + kind);
     }
+  }
+
+  /**
+   * Every credential that reached the fake API server from the plugin: the bearer tokens of its
+   * calls (the pod's own tokens, the only credential the plugin has), taken from what the server
+   * received rather than from what the suite minted.
+   */
+  @Override
+  protected Set<String> backendSecrets() {
+    Set<String> seen = certManager.bearerTokensSeen();
+    assertThat(seen).as("bearer tokens the fake API server received from the plugin").isNotEmpty();
+    return seen;
   }
 
   @Override

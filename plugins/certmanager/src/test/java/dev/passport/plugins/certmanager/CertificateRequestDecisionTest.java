@@ -60,4 +60,17 @@ class CertificateRequestDecisionTest {
         condition("InvalidRequest", "True", "BadConfig", "issuerRef kind unknown"))))
         .isEqualTo(new Decision.Failed("BadConfig", "issuerRef kind unknown"));
   }
+
+  @Test
+  void decide_issuersConditionMessageLongerThanTheQuoteLimit_isCutSayingHowMuchIsLeftOut() {
+    String message = "x".repeat(CertificateRequests.MAX_QUOTED + 1000);
+
+    Decision decision = CertificateRequests.decide(withConditions(
+        condition("Denied", "True", "policy.cert-manager.io", message)));
+
+    assertThat(((Decision.Denied) decision).message())
+        .startsWith("x".repeat(CertificateRequests.MAX_QUOTED))
+        .endsWith("... (1000 more characters)")
+        .hasSize(CertificateRequests.MAX_QUOTED + "... (1000 more characters)".length());
+  }
 }

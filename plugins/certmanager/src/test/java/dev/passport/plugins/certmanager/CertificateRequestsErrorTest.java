@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.passport.api.Backend;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendException.Kind;
+import dev.passport.api.ByteBudget;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Pod;
 import dev.passport.testkit.LogCapture;
@@ -83,5 +84,30 @@ class CertificateRequestsErrorTest {
           assertThat(e.getMessage()).contains(text);
           LogHygiene.assertNoSecrets(tokens.minted(), e);
         });
+  }
+
+  @org.junit.jupiter.api.Test
+  void fetch_createAnswerLargerThanTheBudget_isResourceExhaustedNamingTheLimit_andNotRetried() throws Exception {
+    // A Content-Length past the limit: refused before the body is read.
+    server.expect().post().withPath(CREATE_PATH)
+        .andReturn(201, Map.of("kind", "CertificateRequest", "apiVersion", "cert-manager.io/v1",
+            "metadata", Map.of("name", "x", "namespace", "team-a"),
+            "padding", "x".repeat(256 * 1024)))
+        .always();
+    Instant now = context.clock().instant();
+    CertificateAttributes volume = backend.prepare(Map.of(
+        CertificateAttributes.ISSUER_NAME, "ca", CertificateAttributes.DNS_NAMES, "a.example.com"));
+    FetchRequest request = FetchRequest.builder().volumeId("csi-1").pod(pod)
+        .tokens(Map.of("", tokens.token(pod, "", now, Duration.ofHours(1))))
+        .deadline(now.plusSeconds(60)).budget(ByteBudget.limitedTo(64 * 1024)).build();
+
+    assertThatThrownBy(() -> backend.fetch(volume, request))
+        .isInstanceOfSatisfying(BackendException.class, e -> {
+          assertThat(e.kind()).isEqualTo(Kind.RESOURCE_EXHAUSTED);
+          assertThat(e.getMessage()).contains("cannot create").contains("limit of 65536 bytes");
+          assertThat(e.getCause()).isNull();
+        });
+    // Not sent again: fabric8 retries a request that failed with an I/O error.
+    assertThat(server.getRequestCount()).isEqualTo(1);
   }
 }

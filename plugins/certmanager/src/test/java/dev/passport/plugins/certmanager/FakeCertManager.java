@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -38,6 +39,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +93,8 @@ final class FakeCertManager implements AutoCloseable {
   private final Map<String, X509Certificate> issuedByKey = new ConcurrentHashMap<>();
   private boolean closed;
   private volatile String verdictMessage = "";
+  private volatile int chainAtLeast;
+  private final Set<String> bearerTokensSeen = ConcurrentHashMap.newKeySet();
 
   FakeCertManager(Clock clock) throws Exception {
     this.clock = clock;
@@ -175,6 +179,32 @@ final class FakeCertManager implements AutoCloseable {
     this.deterministic = deterministic;
   }
 
+  /**
+   * Makes the signer pad each chain it issues (leaf first) with copies of its CA certificate until
+   * its PEM holds at least {@code bytes}: a hostile or broken issuer's oversized
+   * {@code status.certificate}. 0 restores plain chains.
+   */
+  void chainAtLeast(int bytes) {
+    this.chainAtLeast = bytes;
+  }
+
+  /**
+   * Waits until a client other than the signer has opened a watch on CertificateRequests in
+   * {@code namespace}; consumes the recorded requests up to it.
+   */
+  void awaitWatch(String namespace) throws InterruptedException {
+    String path = "/apis/cert-manager.io/v1/namespaces/" + namespace + "/certificaterequests";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      RecordedRequest request = server.takeRequest(1, TimeUnit.SECONDS);
+      if (request != null && request.getPath().startsWith(path) && request.getPath().contains("watch=true")
+          && !("Bearer " + SIGNER_TOKEN).equals(request.getHeader("Authorization"))) {
+        return;
+      }
+    }
+    throw new IllegalStateException("no watch on " + path + " within 30 s");
+  }
+
   /** The CA's certificate, whose PEM the signer puts in {@code status.ca}. */
   X509Certificate caCertificate() {
     return caCertificate;
@@ -208,6 +238,11 @@ final class FakeCertManager implements AutoCloseable {
         issue(item);
       }
     }
+  }
+
+  /** The bearer tokens of every call the API server received from clients other than the signer. */
+  Set<String> bearerTokensSeen() {
+    return Set.copyOf(bearerTokensSeen);
   }
 
   /** Requests received by the API server since the last call, oldest first. */
@@ -260,7 +295,7 @@ final class FakeCertManager implements AutoCloseable {
         issuedByKey.put(keyId, leaf);
       }
       Map<String, Object> status = new LinkedHashMap<>();
-      status.put("certificate", Base64.getEncoder().encodeToString(pem(leaf)));
+      status.put("certificate", Base64.getEncoder().encodeToString(chain(leaf)));
       status.put("ca", Base64.getEncoder().encodeToString(pem(caCertificate)));
       conclude(resource, List.of(condition("Ready", "True", "Issued",
           "Certificate fetched from issuer successfully")), status);
@@ -295,6 +330,11 @@ final class FakeCertManager implements AutoCloseable {
 
     @Override
     public io.fabric8.mockwebserver.http.MockResponse dispatch(RecordedRequest request) {
+      String authorization = request.getHeader("Authorization");
+      if (authorization != null && authorization.startsWith("Bearer ")
+          && !authorization.equals("Bearer " + SIGNER_TOKEN)) {
+        bearerTokensSeen.add(authorization.substring("Bearer ".length()));
+      }
       int code = apiFailure;
       if (code != 0 && !("Bearer " + SIGNER_TOKEN).equals(request.getHeader("Authorization"))) {
         return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(code).setBody(
@@ -331,6 +371,18 @@ final class FakeCertManager implements AutoCloseable {
     } catch (org.bouncycastle.operator.OperatorCreationException e) {
       throw new GeneralSecurityException(e);
     }
+  }
+
+  /** The leaf's PEM, padded with CA certificates up to {@link #chainAtLeast}. */
+  private byte[] chain(X509Certificate leaf) throws IOException, GeneralSecurityException {
+    byte[] leafPem = pem(leaf);
+    byte[] caPem = pem(caCertificate);
+    ByteArrayOutputStream chain = new ByteArrayOutputStream();
+    chain.write(leafPem);
+    while (chain.size() < chainAtLeast) {
+      chain.write(caPem);
+    }
+    return chain.toByteArray();
   }
 
   static byte[] pem(X509Certificate certificate) throws IOException, GeneralSecurityException {

@@ -1,8 +1,7 @@
 package dev.passport.plugins.http;
 
 import dev.passport.api.BackendException;
-import java.net.URI;
-import java.net.URISyntaxException;
+import dev.passport.api.BackendException.Kind;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,24 +9,36 @@ import java.util.List;
  * The URLs volumes may name: the operator's {@code allowedUrlPrefixes}. This is the plugin's
  * security rule, not a parser: a pod must not make the driver call any URL it likes in the cluster
  * network (cloud metadata endpoints, internal admin APIs) and read the answer from its volume.
+ *
+ * <p>Both sides are brought to one spelling first ({@link HttpUrl}); whatever has no single
+ * spelling is refused there. A prefix then matches part by part: scheme, host, port, and the path
+ * on a segment boundary.
  */
 final class AllowedUrls {
 
-  private final List<URI> prefixes;
+  private static final String SETTING = "allowedUrlPrefixes";
 
-  private AllowedUrls(List<URI> prefixes) {
+  private final List<HttpUrl> prefixes;
+
+  private AllowedUrls(List<HttpUrl> prefixes) {
     this.prefixes = List.copyOf(prefixes);
   }
 
   /**
-   * The prefixes, each checked like a volume's URL.
+   * The prefixes, each held to the rules of a volume's URL, without a query.
    *
    * @param source how messages name the setting, e.g. {@code http.properties: "allowedUrlPrefixes"}
    */
   static AllowedUrls of(List<String> prefixes, String source) throws BackendException {
-    List<URI> checked = new ArrayList<>();
+    List<HttpUrl> checked = new ArrayList<>();
     for (String prefix : prefixes) {
-      checked.add(checkedUrl(prefix, source + " entry " + prefix));
+      String what = source + " entry " + prefix;
+      HttpUrl url = HttpUrl.parse(prefix, what);
+      if (url.rawQuery() != null) {
+        throw BackendException.invalid(what + " has a query (\"?...\"); a prefix is"
+            + " scheme://host[:port]/path, remove the query");
+      }
+      checked.add(url);
     }
     return new AllowedUrls(checked);
   }
@@ -36,52 +47,32 @@ final class AllowedUrls {
    * The volume's URL, if it is a plain http(s) URL under one of the prefixes.
    *
    * @param what how messages name the attribute, e.g. {@code volume attribute "url"}
+   * @throws BackendException INVALID_ARGUMENT for a URL of an ambiguous shape, PERMISSION_DENIED
+   *     for one outside every prefix
    */
-  URI check(String url, String what) throws BackendException {
-    URI uri = checkedUrl(url.strip(), what);
-    if (prefixes.stream().noneMatch(prefix -> covers(prefix, uri))) {
-      throw BackendException.invalid("url " + withoutQuery(uri)
-          + " is not under an allowed prefix; " + (prefixes.isEmpty()
-              ? "this driver allows none yet: set allowedUrlPrefixes in its http.properties"
-              : "ask the driver's operator to add it to allowedUrlPrefixes in http.properties"));
+  HttpUrl check(String url, String what) throws BackendException {
+    HttpUrl checked = HttpUrl.parse(url.strip(), what);
+    if (prefixes.stream().noneMatch(prefix -> covers(prefix, checked))) {
+      throw new BackendException(Kind.PERMISSION_DENIED, what + " " + checked.withoutQuery()
+          + " is not under the http backend's " + SETTING + "; " + (prefixes.isEmpty()
+              ? "this driver allows no URL yet: its operator sets " + SETTING
+                  + " in http.properties"
+              : "use a URL under one of them, or ask the driver's operator to add a prefix to "
+                  + SETTING + " in http.properties"));
     }
-    return uri;
-  }
-
-  /** The URL for messages: without the query, which may carry a secret. */
-  static String withoutQuery(URI url) {
-    return url.getScheme() + "://" + url.getRawAuthority() + url.getRawPath();
-  }
-
-  /** An absolute http(s) URL with a host, no user info and no {@code ..} segment, even encoded. */
-  private static URI checkedUrl(String text, String what) throws BackendException {
-    try {
-      URI uri = new URI(text).normalize();
-      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
-          && uri.getHost() != null && uri.getRawUserInfo() == null && uri.getFragment() == null
-          && !("/" + uri.getPath() + "/").contains("/../")) {
-        return uri;
-      }
-    } catch (URISyntaxException e) {
-      // reported below, without the parser's detail
-    }
-    throw BackendException.invalid(what + " is not an absolute http or https URL with a host and"
-        + " without user info, fragment or \"..\"");
+    return checked;
   }
 
   /**
    * Part by part, not as text: neither {@code https://secrets.internal.evil.com/} nor
-   * {@code https://secrets.internal@evil.com/} passes for {@code https://secrets.internal}.
+   * {@code https://secrets.internal@evil.com/} passes for {@code https://secrets.internal}, and
+   * {@code https://h/v1} covers {@code https://h/v1/db} but not {@code https://h/v10}.
    */
-  private static boolean covers(URI prefix, URI url) {
-    String path = prefix.getRawPath();
-    return url.getScheme().equals(prefix.getScheme())
-        && url.getHost().equalsIgnoreCase(prefix.getHost()) && port(url) == port(prefix)
-        && (path.endsWith("/") ? url.getRawPath().startsWith(path)
-            : url.getRawPath().equals(path) || url.getRawPath().startsWith(path + "/"));
-  }
-
-  private static int port(URI uri) {
-    return uri.getPort() != -1 ? uri.getPort() : uri.getScheme().equals("https") ? 443 : 80;
+  static boolean covers(HttpUrl prefix, HttpUrl url) {
+    String path = prefix.rawPath();
+    return url.scheme().equals(prefix.scheme()) && url.host().equals(prefix.host())
+        && url.port() == prefix.port()
+        && (path.endsWith("/") ? url.rawPath().startsWith(path)
+            : url.rawPath().equals(path) || url.rawPath().startsWith(path + "/"));
   }
 }

@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.passport.api.Backend;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendException.Kind;
+import dev.passport.api.ByteBudget;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
+import dev.passport.support.BoundedReads;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -61,14 +63,14 @@ final class HttpBackend implements Backend<HttpVolume> {
     if (budget.isNegative() || budget.isZero()) {
       throw new BackendException(Kind.DEADLINE_EXCEEDED, "no time left to call " + url);
     }
-    HttpRequest get = HttpRequest.newBuilder(volume.url()).timeout(budget)
+    HttpRequest get = HttpRequest.newBuilder(volume.url().uri()).timeout(budget)
         .header("Authorization", "Bearer " + request.token(volume.audience()).token())
         .header("Accept", volume.jsonKeys().isEmpty() ? "*/*" : "application/json")
         .build();
     // the request timeout ends when the headers arrive; the future's covers a slow body too
-    CompletableFuture<HttpResponse<byte[]>> call =
-        client.sendAsync(get, HttpResponse.BodyHandlers.ofByteArray());
-    HttpResponse<byte[]> response;
+    CompletableFuture<HttpResponse<ResponseBody>> call =
+        client.sendAsync(get, bodyHandler(request.budget()));
+    HttpResponse<ResponseBody> response;
     try {
       response = call.get(budget.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -76,11 +78,7 @@ final class HttpBackend implements Backend<HttpVolume> {
       throw new BackendException(Kind.DEADLINE_EXCEEDED,
           url + " did not answer within " + budget.toMillis() + " ms");
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof HttpTimeoutException
-          ? new BackendException(Kind.DEADLINE_EXCEEDED,
-              url + " did not answer within " + budget.toMillis() + " ms", e.getCause())
-          : new BackendException(Kind.UNAVAILABLE, "cannot reach " + url + ": " + e.getCause(),
-              e.getCause());
+      throw failure(url, budget, e.getCause());
     } catch (InterruptedException e) {
       call.cancel(true);
       Thread.currentThread().interrupt();
@@ -94,11 +92,39 @@ final class HttpBackend implements Backend<HttpVolume> {
           + (status / 100 == 3 ? "; redirects are not followed" : ""));
     }
     List<MaterialFile> files = volume.jsonKeys().isEmpty()
-        ? List.of(MaterialFile.of(volume.file(), response.body(), volume.mode()))
+        ? List.of(MaterialFile.of(volume.file(), response.body().drain(), volume.mode()))
         : jsonFiles(response.body(), volume, url);
     Material material = Material.of(files);
     Optional<Duration> stale = maxAge(response).or(() -> refreshInterval);
     return stale.isPresent() ? material.withRefreshAt(now.plus(stale.get())) : material;
+  }
+
+  /**
+   * A 2xx body collected through the fetch's byte budget: a {@code Content-Length} past the limit
+   * is refused before a byte is read, a chunked body as soon as it passes the limit, and either
+   * way the connection is dropped. Any other answer's body is not read at all.
+   */
+  private static HttpResponse.BodyHandler<ResponseBody> bodyHandler(ByteBudget byteBudget) {
+    HttpResponse.BodyHandler<ResponseBody> collecting =
+        BoundedReads.budgeted(info -> ResponseBody.collecting(), byteBudget);
+    return info -> info.statusCode() / 100 == 2
+        ? collecting.apply(info) : ResponseBody.abandoned();
+  }
+
+  /** Why the call failed, as the kind kubelet should see; never with the body or the token. */
+  private static BackendException failure(String url, Duration budget, Throwable cause) {
+    Optional<BackendException> exceeded = BoundedReads.budgetFailure(cause);
+    if (exceeded.isPresent()) {
+      // the volume limit, or the host's budget for material in flight, in use by other fetches;
+      // no cause: the answer is the limit, not a stack of the client's internals
+      return new BackendException(exceeded.get().kind(),
+          "reading the answer of " + url + ": " + exceeded.get().getMessage());
+    }
+    if (cause instanceof HttpTimeoutException) {
+      return new BackendException(Kind.DEADLINE_EXCEEDED,
+          url + " did not answer within " + budget.toMillis() + " ms", cause);
+    }
+    return new BackendException(Kind.UNAVAILABLE, "cannot reach " + url + ": " + cause, cause);
   }
 
   /** {@code Cache-Control: max-age=N} with N > 0: how long the answer stays fresh. */
@@ -121,22 +147,22 @@ final class HttpBackend implements Backend<HttpVolume> {
     };
   }
 
-  private List<MaterialFile> jsonFiles(byte[] body, HttpVolume volume, String url)
+  private List<MaterialFile> jsonFiles(ResponseBody body, HttpVolume volume, String url)
       throws BackendException {
-    JsonNode root;
+    Map<String, JsonNode> values;
     try {
-      root = json.readTree(body);
+      values = JsonKeys.read(json, body.stream(), volume.jsonKeys());
     } catch (IOException e) {
       // no cause and no parser message: both quote the body, which may be secret
-      root = null;
+      values = null;
     }
-    if (root == null || !root.isObject()) {
+    if (values == null) {
       throw new BackendException(Kind.INVALID_ARGUMENT, url + " did not answer a JSON object;"
           + " remove volume attribute \"jsonKeys\" to write the body as it is");
     }
     List<MaterialFile> files = new ArrayList<>();
     for (String key : volume.jsonKeys()) {
-      JsonNode value = root.get(key);
+      JsonNode value = values.get(key);
       if (value == null) {
         throw new BackendException(Kind.NOT_FOUND, "the JSON answer of " + url + " has no key \""
             + key + "\"; check volume attribute \"jsonKeys\"");

@@ -4,10 +4,10 @@ import dev.passport.api.BackendException;
 import dev.passport.api.MaterialFile;
 import dev.passport.api.PreparedVolume;
 import dev.passport.support.Settings;
-import java.net.URI;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * @param jsonKeys the top-level keys of a JSON answer to write, one file each; empty: write the
  *     whole body to {@code file}
  */
-record HttpVolume(URI url, String audience, String file, List<String> jsonKeys, int mode)
+record HttpVolume(HttpUrl url, String audience, String file, List<String> jsonKeys, int mode)
     implements PreparedVolume {
 
   /** One plain file name: no directories, nothing hidden, nothing the atomic writer owns. */
@@ -28,7 +28,7 @@ record HttpVolume(URI url, String audience, String file, List<String> jsonKeys, 
       throws BackendException {
     // an empty value is a mistake here, not a way to ask for the default
     Settings settings = Settings.attributes(attributes).blanksAreValues();
-    URI url = allowed.check(settings.required("url", "an http or https URL under the"
+    HttpUrl url = allowed.check(settings.required("url", "an http or https URL under the"
         + " driver's allowedUrlPrefixes, e.g. https://secrets.example.com/v1/app"),
         settings.describe("url"));
     String audience = settings.string("audience", "http");
@@ -59,8 +59,17 @@ record HttpVolume(URI url, String audience, String file, List<String> jsonKeys, 
     return Set.of(audience);
   }
 
+  /**
+   * The URL's origin, {@code scheme://host:port}: the host limits concurrent fetches per remote, so
+   * that one pod-chosen server that stalls cannot hold every fetch of the backend.
+   */
+  @Override
+  public Optional<String> remote() {
+    return Optional.of(url.origin());
+  }
+
   /** The URL for messages, without its query string. */
   String displayUrl() {
-    return AllowedUrls.withoutQuery(url);
+    return url.withoutQuery();
   }
 }

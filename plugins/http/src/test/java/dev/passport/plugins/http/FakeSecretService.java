@@ -14,8 +14,10 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -33,6 +35,17 @@ final class FakeSecretService implements AutoCloseable {
   /** One request that reached the service. */
   record Received(URI uri, String accept, TokenClaims claims) {}
 
+  /** How a large answer's body is framed. */
+  enum Framing { CONTENT_LENGTH, CHUNKED }
+
+  /**
+   * What became of a large answer: how many body bytes the service wrote before it finished or
+   * the client dropped the connection.
+   */
+  record LargeAnswer(long size, long written, boolean complete) {}
+
+  private record Large(int status, String head, long size, Framing framing) {}
+
   private final HttpServer server;
   private final ExecutorService executor;
   private final ServiceAccountTokens tokens;
@@ -45,6 +58,8 @@ final class FakeSecretService implements AutoCloseable {
   private volatile Map<String, String> headers = Map.of();
   private volatile Duration stall = Duration.ZERO;
   private volatile Duration bodyStall = Duration.ZERO;
+  private volatile Large large;
+  private final CompletableFuture<LargeAnswer> largeAnswer = new CompletableFuture<>();
 
   private FakeSecretService(HttpServer server, ServiceAccountTokens tokens, Clock clock,
       String audience) {
@@ -88,6 +103,21 @@ final class FakeSecretService implements AutoCloseable {
     this.headers = Map.copyOf(headers);
     this.stall = Duration.ZERO;
     this.bodyStall = Duration.ZERO;
+    this.large = null;
+  }
+
+  /**
+   * Answers the next requests with {@code status} and a body of {@code size} bytes, {@code head}
+   * followed by {@code x}s, written as it goes (never held whole), framed as {@code framing}.
+   */
+  void answerLarge(int status, String head, long size, Framing framing) {
+    answer(status, "");
+    this.large = new Large(status, head, size, framing);
+  }
+
+  /** The first large answer's fate, once the service stopped writing it. */
+  LargeAnswer largeAnswer(Duration wait) throws Exception {
+    return largeAnswer.get(wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Holds each next request for {@code duration} (or until {@link #close()}) before answering. */
@@ -134,7 +164,10 @@ final class FakeSecretService implements AutoCloseable {
       }
       received.add(new Received(exchange.getRequestURI(),
           exchange.getRequestHeaders().getFirst("Accept"), claims));
-      if (bodyStall.isZero()) {
+      Large answer = large;
+      if (answer != null) {
+        sendLarge(exchange, answer);
+      } else if (bodyStall.isZero()) {
         send(exchange, status, body, headers);
       } else {
         exchange.sendResponseHeaders(status, 0);
@@ -145,6 +178,29 @@ final class FakeSecretService implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private void sendLarge(HttpExchange exchange, Large answer) throws IOException {
+    exchange.sendResponseHeaders(answer.status(),
+        answer.framing() == Framing.CHUNKED ? 0 : answer.size());
+    byte[] head = answer.head().getBytes(UTF_8);
+    byte[] block = new byte[64 * 1024];
+    Arrays.fill(block, (byte) 'x');
+    long written = 0;
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(head);
+      written = head.length;
+      while (written < answer.size()) {
+        int n = (int) Math.min(block.length, answer.size() - written);
+        out.write(block, 0, n);
+        written += n;
+      }
+    } catch (IOException dropped) {
+      // the client closed the connection: what the test wants to see
+      largeAnswer.complete(new LargeAnswer(answer.size(), written, false));
+      return;
+    }
+    largeAnswer.complete(new LargeAnswer(answer.size(), written, true));
   }
 
   private static void send(HttpExchange exchange, int status, String body,

@@ -3,15 +3,18 @@ package dev.passport.plugins.http;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.passport.api.Backend;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendException.Kind;
+import dev.passport.api.ByteBudget;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
 import dev.passport.api.Pod;
 import dev.passport.api.PreparedVolume;
+import dev.passport.plugins.http.FakeSecretService.Framing;
 import dev.passport.testkit.FakeClock;
 import dev.passport.testkit.FetchRequests;
 import dev.passport.testkit.LogHygiene;
@@ -23,16 +26,23 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The http backend against a fake secret service on loopback. */
 class HttpBackendTest {
 
   private static final String AUDIENCE = "secrets";
+  /** The per-fetch byte budget of the size tests, as the host derives it from the volume limit. */
+  private static final int BUDGET = 1 << 20;
+  /** The answer of the issue's attack: far more than any volume limit, and than a test's heap. */
+  private static final long HUGE = 200L << 20;
+  private static final Duration BOUNDED_WAIT = Duration.ofSeconds(60);
 
   private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
   private final TestBackendContext context = TestBackendContext.create();
@@ -254,6 +264,136 @@ class HttpBackendTest {
     service.answer(200, "v1", Map.of("Cache-Control", "max-age=60"));
 
     assertThat(fetch(Map.of()).refreshAt()).contains(clock.instant().plusSeconds(60));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Framing.class)
+  void fetch_bodyOf200MbPastTheBudget_isResourceExhaustedNamingTheLimit_andDropsTheConnection(
+      Framing framing) throws Exception {
+    service.answerLarge(200, "", HUGE, framing);
+
+    BackendException e = assertBudgetRefuses(Map.of());
+
+    assertThat(e.getMessage()).contains("reading the answer of " + service.url("/v1/db") + ": ")
+        .contains("limit of " + BUDGET + " bytes");
+    assertConnectionDroppedEarly();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Framing.class)
+  void fetch_jsonKeysAndA200MbObjectPastTheBudget_isResourceExhausted_andDropsTheConnection(
+      Framing framing) throws Exception {
+    service.answerLarge(200, "{\"username\":\"app\",\"password\":\"", HUGE, framing);
+
+    assertBudgetRefuses(Map.of("jsonKeys", "username,password"));
+
+    assertConnectionDroppedEarly();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Framing.class)
+  void fetch_bodyExactlyAtTheBudget_isWrittenWhole(Framing framing) throws Exception {
+    service.answerLarge(200, "", BUDGET, framing);
+
+    Material material = fetch(backend, attributes(Map.of()), budgeted(BUDGET));
+
+    assertThat(material.files()).singleElement()
+        .satisfies(file -> assertThat(file.size()).isEqualTo(BUDGET));
+    assertThat(service.largeAnswer(BOUNDED_WAIT).complete()).isTrue();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Framing.class)
+  void fetch_bodyOneBytePastTheBudget_isResourceExhausted(Framing framing) {
+    service.answerLarge(200, "", BUDGET + 1, framing);
+
+    assertBudgetRefuses(Map.of());
+  }
+
+  @Test
+  void fetch_jsonKeysOfABodyAtTheBudget_parsesItAsAStream() throws BackendException {
+    String head = "{\"password\":\"s3cret\",\"padding\":\"";
+    // a body of exactly the budget, most of it a key the volume does not want: skipped as parsed
+    service.answer(200, head + "x".repeat(BUDGET - head.length() - 2) + "\"}");
+
+    Material material = fetch(backend, attributes(Map.of("jsonKeys", "password")),
+        budgeted(BUDGET));
+
+    assertThat(material.files()).containsExactly(
+        MaterialFile.of("password", "s3cret".getBytes(UTF_8), 0440));
+  }
+
+  @Test
+  void fetch_jsonKeysAndAValueNested100kDeep_isInvalidWithoutQuotingTheBody() {
+    int depth = 100_000;
+    service.answer(200, "{\"skipped\":" + "[".repeat(depth) + "]".repeat(depth)
+        + ",\"password\":\"hunter2\"}");
+
+    BackendException e = assertFetchFails(Map.of("jsonKeys", "password"),
+        Kind.INVALID_ARGUMENT, "did not answer a JSON object");
+
+    assertThat(e).hasNoCause();
+    assertThat(e.getMessage()).doesNotContain("hunter2").doesNotContain("[[");
+  }
+
+  @Test
+  void fetch_errorStatusWithA200MbBody_answersTheStatusKindWithoutReadingTheBody()
+      throws Exception {
+    service.answerLarge(404, "", HUGE, Framing.CHUNKED);
+
+    BackendException e = assertThrows(() -> fetch(backend, attributes(Map.of()),
+        budgeted(BUDGET)));
+
+    assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND);
+    assertConnectionDroppedEarly();
+  }
+
+  @Test
+  void fetch_afterABodyPastTheBudget_theNextFetchSucceeds() throws BackendException {
+    service.answerLarge(200, "", HUGE, Framing.CHUNKED);
+    assertBudgetRefuses(Map.of());
+    service.answer(200, "small");
+
+    assertThat(fetch(backend, attributes(Map.of()), budgeted(BUDGET)).files())
+        .containsExactly(MaterialFile.of("body", "small".getBytes(UTF_8), 0440));
+  }
+
+  @Test
+  void prepare_remoteIsTheUrlsOriginWithItsPort() throws BackendException {
+    PreparedVolume volume = backend.prepare(attributes(Map.of()));
+
+    assertThat(volume.remote()).contains(service.url(""));
+  }
+
+  /** The fetch with a budget of {@link #BUDGET} fails as the budget says, quoting no body. */
+  private BackendException assertBudgetRefuses(Map<String, String> extraAttributes) {
+    BackendException e = assertThrows(() -> fetch(backend, attributes(extraAttributes),
+        budgeted(BUDGET)));
+    assertThat(e.kind()).as("kind of: %s", e.getMessage()).isEqualTo(Kind.RESOURCE_EXHAUSTED);
+    assertThat(e.getMessage()).contains("limit of " + BUDGET + " bytes").doesNotContain("xxx");
+    assertThat(e).hasNoCause();
+    return e;
+  }
+
+  /** The service could not write the whole body: the client dropped the connection. */
+  private void assertConnectionDroppedEarly() throws Exception {
+    FakeSecretService.LargeAnswer answer = service.largeAnswer(BOUNDED_WAIT);
+    assertThat(answer.complete()).as("the service wrote the whole body").isFalse();
+    assertThat(answer.written()).isLessThan(answer.size());
+  }
+
+  private static BackendException assertThrows(ThrowingCallable call) {
+    Throwable thrown = catchThrowable(call);
+    assertThat(thrown).isInstanceOf(BackendException.class);
+    return (BackendException) thrown;
+  }
+
+  /** The pod's request with a byte budget of {@code limit}, as the host gives each fetch. */
+  private FetchRequest budgeted(long limit) {
+    FetchRequest request = request().build();
+    return FetchRequest.builder().volumeId(request.volumeId()).pod(request.pod())
+        .tokens(request.tokens()).previous(request.previous()).deadline(request.deadline())
+        .budget(ByteBudget.limitedTo(limit)).build();
   }
 
   /** Prepares a volume with the url, the audience and {@code extraAttributes}, and fetches it. */

@@ -19,7 +19,7 @@ import java.util.Set;
  * {@code volumeAttributes}.
  *
  * @param roleName the Vault role to log in with
- * @param address the Vault address
+ * @param address the Vault address, one the plugin configuration allows
  * @param authMountPath the auth mount, e.g. {@code kubernetes} or {@code jwt}
  * @param namespace the Vault Enterprise namespace, if any
  * @param audience the pod token audience to log in with
@@ -29,7 +29,7 @@ import java.util.Set;
  */
 record VaultAttributes(
     String roleName,
-    String address,
+    VaultAddress address,
     String authMountPath,
     Optional<String> namespace,
     String audience,
@@ -58,6 +58,12 @@ record VaultAttributes(
     objects = List.copyOf(objects);
   }
 
+  /** The Vault's origin: the host limits concurrent fetches per remote, so a slow Vault holds only its own. */
+  @Override
+  public Optional<String> remote() {
+    return Optional.of(address.origin());
+  }
+
   /** The one pod token audience a fetch logs in with. */
   @Override
   public Set<String> audiences() {
@@ -75,15 +81,7 @@ record VaultAttributes(
     attributes.rejectUnknown();
     String roleName = attributes.required(ROLE_NAME, "the Vault role to log in with").strip();
 
-    Optional<String> address = trimmed(attributes, VAULT_ADDRESS);
-    if (address.isPresent()) {
-      VaultPluginConfig.checkAddress(attributes, VAULT_ADDRESS, address.get());
-    }
-    String resolvedAddress = address.map(VaultPluginConfig::stripTrailingSlash)
-        .or(config::defaultAddress)
-        .orElseThrow(() -> BackendException.invalid(attributes.describe(VAULT_ADDRESS)
-            + " is not set and " + VaultPluginConfig.FILE + " has no default "
-            + VaultPluginConfig.ADDRESS));
+    VaultAddress address = address(attributes, config);
 
     String authMount = authMount(attributes, config);
     Optional<String> namespace = trimmed(attributes, NAMESPACE).map(VaultPluginConfig::trimSlashes)
@@ -103,8 +101,36 @@ record VaultAttributes(
     List<SecretObject> objects = SecretObjects.parse(attributes.required(OBJECTS,
         "a YAML list of {objectName, secretPath, secretKey, …}"));
 
-    return new VaultAttributes(roleName, resolvedAddress, authMount, namespace, audience,
+    return new VaultAttributes(roleName, address, authMount, namespace, audience,
         tls.orElse(config.tls()), objects, revoke);
+  }
+
+  /**
+   * The volume's Vault: the configured default, or a {@code vaultAddress} the operator allowed.
+   * Checked here, once per attribute set and before any fetch, so a refused address is never
+   * connected to (issue 13: a pod must not make the driver reach cloud metadata or node ports).
+   */
+  private static VaultAddress address(Settings attributes, VaultPluginConfig config)
+      throws BackendException {
+    Optional<String> value = trimmed(attributes, VAULT_ADDRESS);
+    if (value.isEmpty()) {
+      return config.defaultAddress().orElseThrow(() -> BackendException.invalid(
+          attributes.describe(VAULT_ADDRESS) + " is not set and " + VaultPluginConfig.FILE
+              + " has no default " + VaultPluginConfig.ADDRESS));
+    }
+    VaultAddress address = VaultAddress.parse(attributes, VAULT_ADDRESS, value.get());
+    if (!config.allows(address)) {
+      throw new BackendException(BackendException.Kind.PERMISSION_DENIED,
+          attributes.describe(VAULT_ADDRESS) + " is \"" + value.get() + "\": " + address
+              + " is not a Vault this node may connect to (allowed: "
+              + (config.allowedAddresses().isEmpty() ? "none" : config.allowedAddresses()) + ");"
+              + " ask the cluster operator to add " + address + " to "
+              + VaultPluginConfig.ALLOWED_ADDRESSES + " in " + VaultPluginConfig.FILE
+              + (config.defaultAddress().isPresent()
+                  ? ", or remove " + VAULT_ADDRESS + " to use " + config.defaultAddress().get()
+                  : ""));
+    }
+    return address;
   }
 
   private static String authMount(Settings attributes, VaultPluginConfig config)

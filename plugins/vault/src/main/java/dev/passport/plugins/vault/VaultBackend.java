@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.passport.api.Backend;
 import dev.passport.api.BackendContext;
 import dev.passport.api.BackendException;
+import dev.passport.api.ByteBudget;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
@@ -93,7 +94,7 @@ final class VaultBackend implements Backend<VaultAttributes> {
       throw new BackendException(DEADLINE_EXCEEDED, "the fetch from Vault started after its deadline");
     }
     ServiceAccountToken podToken = request.token(attributes.audience());
-    Endpoint endpoint = new Endpoint(attributes.address(), attributes.namespace(), attributes.tls());
+    Endpoint endpoint = new Endpoint(attributes.address().url(), attributes.namespace(), attributes.tls());
     evictExpiredTokens();
 
     VolumeState state = volumes.computeIfAbsent(request.volumeId(), id -> new VolumeState());
@@ -104,7 +105,8 @@ final class VaultBackend implements Backend<VaultAttributes> {
         state.retired.clear();
       }
       state.revokeOnUnpublish = attributes.revokeOnUnpublish();
-      Session session = new Session(endpoint, attributes, request.pod(), podToken, request.deadline());
+      Session session = new Session(endpoint, attributes, request.pod(), podToken,
+          request.deadline(), request.budget());
       try {
         Map<RequestKey, Secret> secrets = new LinkedHashMap<>();
         for (SecretObject object : attributes.objects()) {
@@ -135,7 +137,8 @@ final class VaultBackend implements Backend<VaultAttributes> {
       if (cached.answer.renewable() && now.isBefore(cached.expiresAt())) {
         try {
           long seconds = session.call(token -> client.renew(session.endpoint, token,
-              cached.answer.leaseId(), cached.answer.leaseDuration(), session.deadline));
+              cached.answer.leaseId(), cached.answer.leaseDuration(), session.deadline,
+              session.budget));
           // under half a lease left means the lease nears its max TTL: switching now leaves
           // the old credential valid while the new one is rolled out
           if (seconds * 2 >= cached.answer.leaseDuration()) {
@@ -154,7 +157,8 @@ final class VaultBackend implements Backend<VaultAttributes> {
         }
       }
     }
-    Answer answer = session.call(token -> client.request(session.endpoint, token, object, session.deadline));
+    Answer answer = session.call(token -> client.request(session.endpoint, token, object,
+        session.deadline, session.budget));
     Secret fresh = new Secret(answer, clock.instant(), answer.leaseDuration());
     if (cached != null && cached.answer.leased()) {
       state.retired.add(cached);
@@ -319,17 +323,20 @@ final class VaultBackend implements Backend<VaultAttributes> {
     final Pod pod;
     final ServiceAccountToken podToken;
     final Instant deadline;
+    /** Every answer of this fetch (logins, reads, writes, renewals) is charged to it. */
+    final ByteBudget budget;
     TokenKey key;
     CachedToken current;
     boolean loggedInNow;
 
     Session(Endpoint endpoint, VaultAttributes attributes, Pod pod, ServiceAccountToken podToken,
-        Instant deadline) {
+        Instant deadline, ByteBudget budget) {
       this.endpoint = endpoint;
       this.attributes = attributes;
       this.pod = pod;
       this.podToken = podToken;
       this.deadline = deadline;
+      this.budget = budget;
     }
 
     <T> T call(VaultCall<T> call) throws BackendException {
@@ -364,7 +371,7 @@ final class VaultBackend implements Backend<VaultAttributes> {
           return cached.clientToken;
         }
         Login login = client.login(endpoint, attributes.authMountPath(), attributes.roleName(),
-            podToken.token(), deadline);
+            podToken.token(), deadline, budget);
         current = new CachedToken(login.clientToken(), clock.instant(), login.ttl());
         loggedInNow = true;
         tokens.put(key, current);

@@ -16,6 +16,7 @@ import java.util.Map;
  * <p>Volume attributes are the {@code parameters} of hashicorp's vault-csi-provider
  * ({@code roleName}, {@code vaultAddress}, {@code objects}, …), so a SecretProviderClass migrates
  * by copying them. Configuration ({@code vault.properties}): {@code vaultAddress},
+ * {@code allowedVaultAddresses} (the only other Vaults a volume's {@code vaultAddress} may name),
  * {@code vaultAuthMountPath}, TLS defaults ({@code vaultCACertPath}, {@code vaultCADirectory},
  * {@code vaultTLSServerName}, {@code vaultTLSClientCertPath}, {@code vaultTLSClientKeyPath}),
  * {@code allowSkipTLSVerify}, {@code allowedCertDirectories}, {@code connectTimeout},

@@ -5,9 +5,10 @@ import static dev.passport.api.BackendException.Kind.INTERNAL;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.passport.api.BackendException;
+import dev.passport.api.ByteBudget;
 import io.github.jopenlibs.vault.EnvironmentLoader;
-import io.github.jopenlibs.vault.SslConfig;
 import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.VaultConfig;
 import io.github.jopenlibs.vault.VaultException;
@@ -15,7 +16,9 @@ import io.github.jopenlibs.vault.json.Json;
 import io.github.jopenlibs.vault.json.JsonValue;
 import io.github.jopenlibs.vault.response.AuthResponse;
 import io.github.jopenlibs.vault.response.LogicalResponse;
-import io.github.jopenlibs.vault.response.VaultResponse;
+import io.github.jopenlibs.vault.rest.Rest;
+import io.github.jopenlibs.vault.rest.RestException;
+import io.github.jopenlibs.vault.rest.RestResponse;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -65,6 +68,9 @@ final class VaultClient {
     }
   }
 
+  /** Vault answers a revocation with 204 and no body; a proxy's error page fits too. */
+  static final long REVOKE_ANSWER_LIMIT = 64 * 1024;
+
   private final VaultPluginConfig config;
   private final Clock clock;
   private final Map<TlsSettings, Transport> transports = new ConcurrentHashMap<>();
@@ -75,13 +81,13 @@ final class VaultClient {
   }
 
   /** {@code auth/<mount>/login} with {@code {role, jwt}}: Kubernetes and JWT auth share it. */
-  Login login(Endpoint endpoint, String mount, String role, String jwt, Instant deadline)
-      throws BackendException {
+  Login login(Endpoint endpoint, String mount, String role, String jwt, Instant deadline,
+      ByteBudget budget) throws BackendException {
     String what = "the login to auth/" + mount + " with role \"" + role + "\" at " + endpoint.address()
         + namespaceSuffix(endpoint);
     try {
-      AuthResponse response = vault(endpoint, null, deadline).auth()
-          .loginByJwt("kubernetes", role, jwt, "auth/" + mount);
+      AuthResponse response = call(endpoint, null, deadline, budget,
+          vault -> vault.auth().loginByJwt("kubernetes", role, jwt, "auth/" + mount));
       String token = response.getAuthClientToken();
       if (token == null || token.isEmpty()) {
         throw new BackendException(INTERNAL, "Vault answered " + what + " without a client_token");
@@ -103,15 +109,16 @@ final class VaultClient {
   }
 
   /** One object's request: GET reads, PUT/POST write {@code secretArgs} (e.g. pki/issue). */
-  Answer request(Endpoint endpoint, String token, SecretObject object, Instant deadline)
-      throws BackendException {
+  Answer request(Endpoint endpoint, String token, SecretObject object, Instant deadline,
+      ByteBudget budget) throws BackendException {
     String what = (object.method().equals("GET") ? "reading " : "writing to ") + object.apiPath()
         + " at " + endpoint.address() + namespaceSuffix(endpoint);
     try {
-      Vault vault = vault(endpoint, token, deadline);
-      LogicalResponse response = object.method().equals("GET")
-          ? vault.logical().read(object.apiPath())
-          : vault.logical().write(object.apiPath(), jsonArgs(object.secretArgs()));
+      Map<String, Object> args = object.method().equals("GET") ? Map.of() : jsonArgs(object.secretArgs());
+      LogicalResponse response = call(endpoint, token, deadline, budget,
+          vault -> object.method().equals("GET")
+              ? vault.logical().read(object.apiPath())
+              : vault.logical().write(object.apiPath(), args));
       int status = response.getRestResponse().getStatus();
       byte[] body = response.getRestResponse().getBody();
       if (status != 200 && status != 204) {
@@ -129,29 +136,63 @@ final class VaultClient {
   }
 
   /** {@code sys/leases/renew}; returns the new lease duration in seconds. */
-  long renew(Endpoint endpoint, String token, String leaseId, long increment, Instant deadline)
-      throws BackendException {
+  long renew(Endpoint endpoint, String token, String leaseId, long increment, Instant deadline,
+      ByteBudget budget) throws BackendException {
     String what = "renewing a lease of " + leasePath(leaseId) + " at " + endpoint.address()
         + namespaceSuffix(endpoint);
+    ObjectNode body = JSON.createObjectNode().put("lease_id", leaseId).put("increment", increment);
+    RestResponse response = leaseCall(endpoint, token, "renew", body, deadline, budget, what);
+    if (response.getStatus() != 200) {
+      throw failed(response, what, token);
+    }
     try {
-      VaultResponse response = vault(endpoint, token, deadline).leases().renew(leaseId, increment);
-      return JSON.readTree(response.getRestResponse().getBody()).path("lease_duration").asLong(0);
-    } catch (VaultException e) {
-      throw VaultErrors.forException(e, what, List.of(token));
+      return JSON.readTree(response.getBody()).path("lease_duration").asLong(0);
     } catch (IOException e) {
       throw new BackendException(INTERNAL, "Vault's answer to " + what + " is not JSON");
     }
   }
 
-  /** {@code sys/leases/revoke}. */
+  /** {@code sys/leases/revoke}; unpublish has no fetch budget, so Vault's answer gets a small one. */
   void revoke(Endpoint endpoint, String token, String leaseId, Instant deadline) throws BackendException {
     String what = "revoking a lease of " + leasePath(leaseId) + " at " + endpoint.address()
         + namespaceSuffix(endpoint);
-    try {
-      vault(endpoint, token, deadline).leases().revoke(leaseId);
-    } catch (VaultException e) {
-      throw VaultErrors.forException(e, what, List.of(token));
+    ObjectNode body = JSON.createObjectNode().put("lease_id", leaseId);
+    RestResponse response = leaseCall(endpoint, token, "revoke", body, deadline,
+        ByteBudget.limitedTo(REVOKE_ANSWER_LIMIT), what);
+    if (response.getStatus() != 204 && response.getStatus() != 200) {
+      throw failed(response, what, token);
     }
+  }
+
+  /**
+   * A lease call through the driver's {@link Rest} on this plugin's HTTP client. The driver's own
+   * {@code leases()} builds a fresh client per call, which neither shares our TLS setup nor reads
+   * through the byte budget, so it is not used.
+   */
+  private RestResponse leaseCall(Endpoint endpoint, String token, String operation, ObjectNode body,
+      Instant deadline, ByteBudget budget, String what) throws BackendException {
+    Transport transport = transport(endpoint.tls());
+    try {
+      Rest rest = new Rest(transport.httpClient)
+          .url(endpoint.address() + "/v1/sys/leases/" + operation)
+          .header("X-Vault-Token", token)
+          .header("X-Vault-Namespace", endpoint.namespace().orElse(null))
+          .header("X-Vault-Request", "true")
+          .header("Content-Type", "application/json")
+          .body(JSON.writeValueAsBytes(body))
+          .readTimeoutSeconds(remainingSeconds(deadline));
+      return transport.httpClient.within(budget, rest::put);
+    } catch (RestException e) {
+      throw VaultErrors.forException(new VaultException(e), what, List.of(token));
+    } catch (IOException e) {
+      throw new BackendException(INTERNAL, "cannot encode the request for " + what);
+    }
+  }
+
+  private static BackendException failed(RestResponse response, String what, String token) {
+    BackendException failure = VaultErrors.forStatus(response.getStatus(),
+        VaultErrors.errorsOf(response.getBody()), what);
+    return new BackendException(failure.kind(), VaultErrors.scrub(failure.getMessage(), List.of(token)));
   }
 
   /** A lease id is {@code <path>/<id>}; the path is enough for a message. */
@@ -164,8 +205,21 @@ final class VaultClient {
     return endpoint.namespace().map(ns -> " in namespace " + ns).orElse("");
   }
 
-  private Vault vault(Endpoint endpoint, String token, Instant deadline) throws BackendException {
+  /** A driver call: every HTTP answer it reads is charged to {@code budget}. */
+  private <T> T call(Endpoint endpoint, String token, Instant deadline, ByteBudget budget,
+      DriverCall<T> call) throws BackendException, VaultException {
     Transport transport = transport(endpoint.tls());
+    Vault vault = vault(endpoint, token, deadline, transport);
+    return transport.httpClient.within(budget, () -> call.run(vault));
+  }
+
+  @FunctionalInterface
+  private interface DriverCall<T> {
+    T run(Vault vault) throws VaultException;
+  }
+
+  private Vault vault(Endpoint endpoint, String token, Instant deadline, Transport transport)
+      throws BackendException {
     try {
       VaultConfig vaultConfig = new VaultConfig()
           // the driver would otherwise read VAULT_ADDR/VAULT_TOKEN from the node's environment
@@ -174,7 +228,6 @@ final class VaultClient {
           .engineVersion(1) // paths are sent as given: secretPath already names data/ for KV v2
           .openTimeout(seconds(config.connectTimeout()))
           .readTimeout(remainingSeconds(deadline))
-          .sslConfig(transport.sslConfig)
           .httpClient(transport.httpClient);
       if (token != null) {
         vaultConfig.token(token);
@@ -213,13 +266,14 @@ final class VaultClient {
     }
     // a rotated CA or client certificate file gives a new context
     SSLContext context = TlsContexts.build(tls);
-    Transport fresh = new Transport(fingerprint, new InjectedSslConfig(context),
-        HttpClient.newBuilder()
-            // as the driver does: Vault Agent fails to proxy h2c
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(config.connectTimeout())
-            .sslContext(context)
-            .build());
+    Transport fresh = new Transport(fingerprint, new BudgetedHttpClient(HttpClient.newBuilder()
+        // as the driver does: Vault Agent fails to proxy h2c
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(config.connectTimeout())
+        // the default, stated: a redirect must not lead the driver past the allow-list
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .sslContext(context)
+        .build()));
     transports.put(tls, fresh);
     return fresh;
   }
@@ -247,30 +301,7 @@ final class VaultClient {
     return result;
   }
 
-  private record Transport(String fingerprint, SslConfig sslConfig, HttpClient httpClient) {}
-
-  /**
-   * The driver's lease calls build their own HTTP client from {@link SslConfig#getSslContext()};
-   * this hands them the same context as every other call (CA, client certificate, server name).
-   */
-  private static final class InjectedSslConfig extends SslConfig {
-    private static final long serialVersionUID = 1L;
-    private final transient SSLContext context;
-
-    InjectedSslConfig(SSLContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public boolean isVerify() {
-      return true;
-    }
-
-    @Override
-    public SSLContext getSslContext() {
-      return context;
-    }
-  }
+  private record Transport(String fingerprint, BudgetedHttpClient httpClient) {}
 
   private static final EnvironmentLoader NO_ENVIRONMENT = new EnvironmentLoader() {
     private static final long serialVersionUID = 1L;

@@ -12,6 +12,7 @@ import static dev.passport.api.BackendException.Kind.UNAVAILABLE;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.passport.api.BackendException;
+import dev.passport.support.BoundedReads;
 import io.github.jopenlibs.vault.VaultException;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import javax.net.ssl.SSLException;
 
 /**
@@ -109,6 +111,12 @@ final class VaultErrors {
 
   /** A failure the driver raised: an HTTP status, or a transport problem in its causes. */
   static BackendException forException(VaultException e, String what, Collection<String> secrets) {
+    Optional<BackendException> refused = BoundedReads.budgetFailure(e);
+    if (refused.isPresent()) {
+      // the fetch's byte budget ended the read: its kind and limit, no cause (no stack trace to log)
+      return new BackendException(refused.get().kind(), what + " was stopped: "
+          + refused.get().getMessage());
+    }
     if (e.getHttpStatusCode() > 0) {
       return scrubbed(forStatus(e.getHttpStatusCode(), errorsOf(e), what), secrets);
     }

@@ -2,12 +2,10 @@ package dev.passport.plugins.vault;
 
 import dev.passport.api.BackendException;
 import dev.passport.support.Settings;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,6 +13,8 @@ import java.util.Optional;
  * The plugin configuration ({@code vault.properties}), bound and validated.
  *
  * @param defaultAddress the Vault address volumes use when they set no {@code vaultAddress}
+ * @param allowedAddresses the only Vault addresses a volume's {@code vaultAddress} may name: the
+ *     default and those of {@code allowedVaultAddresses}
  * @param defaultAuthMountPath the auth mount volumes use when they set none
  * @param tls TLS defaults; paths here are the operator's, so they are not allow-listed
  * @param allowSkipTlsVerify whether a volume may set {@code vaultSkipTLSVerify=true}
@@ -27,7 +27,8 @@ import java.util.Optional;
  *     the volume says otherwise
  */
 record VaultPluginConfig(
-    Optional<String> defaultAddress,
+    Optional<VaultAddress> defaultAddress,
+    List<VaultAddress> allowedAddresses,
     String defaultAuthMountPath,
     TlsSettings tls,
     boolean allowSkipTlsVerify,
@@ -38,6 +39,7 @@ record VaultPluginConfig(
 
   static final String FILE = "vault.properties";
   static final String ADDRESS = "vaultAddress";
+  static final String ALLOWED_ADDRESSES = "allowedVaultAddresses";
   static final String AUTH_MOUNT_PATH = "vaultAuthMountPath";
   static final String ALLOW_SKIP_TLS_VERIFY = "allowSkipTLSVerify";
   static final String ALLOWED_CERT_DIRECTORIES = "allowedCertDirectories";
@@ -45,7 +47,7 @@ record VaultPluginConfig(
   static final String REQUEST_TIMEOUT = "requestTimeout";
   static final String REVOKE_ON_UNPUBLISH = "revokeOnUnpublish";
 
-  private static final String[] KEYS = {ADDRESS, AUTH_MOUNT_PATH, TlsSettings.CA_CERT_PATH,
+  private static final String[] KEYS = {ADDRESS, ALLOWED_ADDRESSES, AUTH_MOUNT_PATH, TlsSettings.CA_CERT_PATH,
       TlsSettings.CA_DIRECTORY, TlsSettings.TLS_SERVER_NAME, TlsSettings.CLIENT_CERT_PATH,
       TlsSettings.CLIENT_KEY_PATH, ALLOW_SKIP_TLS_VERIFY, ALLOWED_CERT_DIRECTORIES,
       CONNECT_TIMEOUT, REQUEST_TIMEOUT, REVOKE_ON_UNPUBLISH};
@@ -55,12 +57,12 @@ record VaultPluginConfig(
     // a misspelt key is reported as such before any problem it causes
     Settings config = Settings.config(FILE, values).known(KEYS);
     config.rejectUnknown();
-    Optional<String> address = trimmed(config, ADDRESS);
-    if (address.isPresent()) {
-      checkAddress(config, ADDRESS, address.get());
-    }
+    Optional<String> value = trimmed(config, ADDRESS);
+    Optional<VaultAddress> address = value.isPresent()
+        ? Optional.of(VaultAddress.parse(config, ADDRESS, value.get())) : Optional.empty();
     return new VaultPluginConfig(
-        address.map(VaultPluginConfig::stripTrailingSlash),
+        address,
+        allowedAddresses(config, address),
         trimmed(config, AUTH_MOUNT_PATH).map(VaultPluginConfig::trimSlashes).orElse("kubernetes"),
         TlsSettings.bind(config, key -> trimmed(config, key), false),
         config.bool(ALLOW_SKIP_TLS_VERIFY, false),
@@ -68,6 +70,22 @@ record VaultPluginConfig(
         config.positiveDuration(CONNECT_TIMEOUT, Duration.ofSeconds(5)),
         config.positiveDuration(REQUEST_TIMEOUT, Duration.ofSeconds(30)),
         config.bool(REVOKE_ON_UNPUBLISH, false));
+  }
+
+  /** The default address first, then the listed ones; the default is always allowed. */
+  private static List<VaultAddress> allowedAddresses(Settings config, Optional<VaultAddress> fallback)
+      throws BackendException {
+    List<VaultAddress> allowed = new ArrayList<>();
+    fallback.ifPresent(allowed::add);
+    for (String entry : config.list(ALLOWED_ADDRESSES)) {
+      allowed.add(VaultAddress.parse(config, ALLOWED_ADDRESSES, entry));
+    }
+    return List.copyOf(allowed);
+  }
+
+  /** Whether a volume may name {@code address}: the same Vault as an allowed address. */
+  boolean allows(VaultAddress address) {
+    return allowedAddresses.stream().anyMatch(allowed -> allowed.key().equals(address.key()));
   }
 
   private static List<Path> directories(Settings config) throws BackendException {
@@ -88,36 +106,11 @@ record VaultPluginConfig(
     return settings.optional(key).map(String::strip);
   }
 
-  static void checkAddress(Settings settings, String key, String address) throws BackendException {
-    URI uri;
-    try {
-      uri = URI.create(address);
-    } catch (IllegalArgumentException e) {
-      throw settings.invalid(key, address, "it is not a URL");
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-      throw settings.invalid(key, address,
-          "it must be an http:// or https:// URL such as https://vault.vault.svc:8200");
-    }
-    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      throw settings.invalid(key, address, "it must not have a query or fragment");
-    }
-  }
-
   static String trimSlashes(String value) {
     String result = value.trim();
     while (result.startsWith("/")) {
       result = result.substring(1);
     }
-    while (result.endsWith("/")) {
-      result = result.substring(0, result.length() - 1);
-    }
-    return result;
-  }
-
-  static String stripTrailingSlash(String address) {
-    String result = address.trim();
     while (result.endsWith("/")) {
       result = result.substring(0, result.length() - 1);
     }

@@ -31,7 +31,8 @@ class VaultAttributesTest {
     VaultAttributes parsed = parse(attributes(), config());
 
     assertThat(parsed.roleName()).isEqualTo("web");
-    assertThat(parsed.address()).isEqualTo("https://vault.example:8200");
+    assertThat(parsed.address().url()).isEqualTo("https://vault.example:8200");
+    assertThat(parsed.remote()).hasValue("https://vault.example:8200");
     assertThat(parsed.authMountPath()).isEqualTo("kubernetes");
     assertThat(parsed.audience()).isEqualTo("vault");
     assertThat(parsed.namespace()).isEmpty();
@@ -61,9 +62,9 @@ class VaultAttributesTest {
     attributes.put("revokeOnUnpublish", "true");
 
     VaultAttributes parsed = parse(attributes, config(
-        "allowedCertDirectories", certs.toString()));
+        "allowedCertDirectories", certs.toString(), "allowedVaultAddresses", "https://other:8200"));
 
-    assertThat(parsed.address()).isEqualTo("https://other:8200");
+    assertThat(parsed.address().url()).isEqualTo("https://other:8200");
     assertThat(parsed.authMountPath()).isEqualTo("jwt");
     assertThat(parsed.namespace()).hasValue("team-a");
     assertThat(parsed.audience()).isEqualTo("vault.example.com");
@@ -132,6 +133,71 @@ class VaultAttributesTest {
     attributes.put("vaultAddress", "vault:8200");
 
     assertInvalid(attributes, config(), "vaultAddress");
+  }
+
+  @Test
+  void addressOutsideTheAllowList_isPermissionDeniedTellingWhatTheOperatorAdds() {
+    Map<String, String> attributes = attributes();
+    attributes.put("vaultAddress", "http://169.254.169.254/latest");
+
+    BackendException e = failure(() -> parse(attributes, config()));
+
+    assertThat(e.kind()).isEqualTo(Kind.PERMISSION_DENIED);
+    assertThat(e.getMessage()).contains("volume attribute \"vaultAddress\"",
+        "http://169.254.169.254/latest", "allowedVaultAddresses in vault.properties",
+        "https://vault.example:8200");
+  }
+
+  @Test
+  void addressWithoutADefaultOrAllowList_isPermissionDenied() {
+    Map<String, String> attributes = attributes();
+    attributes.put("vaultAddress", "https://vault.example:8200");
+
+    BackendException e = failure(() -> parse(attributes, Map.of()));
+
+    assertThat(e.kind()).isEqualTo(Kind.PERMISSION_DENIED);
+    assertThat(e.getMessage()).contains("allowed: none", "allowedVaultAddresses");
+  }
+
+  @Test
+  void addressesOfTheSameVault_matchAnAllowedOne() throws Exception {
+    Map<String, String> config = config("allowedVaultAddresses",
+        "https://vault.example:8200/, https://Other.Example, http://plain, https://proxy:8443/vault/");
+    for (String same : List.of("https://vault.example:8200", "https://vault.example:8200/",
+        "https://VAULT.example:8200", "HTTPS://vault.example:8200//", "https://other.example",
+        "https://other.example:443", "http://plain:80", "https://proxy:8443/vault")) {
+      Map<String, String> attributes = attributes();
+      attributes.put("vaultAddress", same);
+      assertThat(parse(attributes, config).address().key()).as(same).isIn(
+          "https://vault.example:8200", "https://other.example:443", "http://plain:80",
+          "https://proxy:8443/vault");
+    }
+  }
+
+  @Test
+  void addressesOfAnotherServer_areRefused() {
+    Map<String, String> config = config("allowedVaultAddresses", "https://proxy:8443/vault");
+    for (String other : List.of("http://vault.example:8200", "https://vault.example:8201",
+        "https://vault.example.:8200", "https://vault.example.evil:8200",
+        "https://evil/https://vault.example:8200", "https://evil:8200/vault.example:8200",
+        "https://vault.example:8200/sub", "https://proxy:8443/admin", "https://proxy:8443",
+        "https://proxy:8443/vault/../admin", "https://127.0.0.1:8200")) {
+      Map<String, String> attributes = attributes();
+      attributes.put("vaultAddress", other);
+      BackendException e = failure(() -> parse(attributes, config));
+      assertThat(e.kind()).as(other).isEqualTo(Kind.PERMISSION_DENIED);
+      assertThat(e.getMessage()).as(other).contains("allowedVaultAddresses");
+    }
+  }
+
+  @Test
+  void addressWithUserInfoQueryOrFragment_isInvalid() {
+    for (String bad : List.of("https://vault.example:8200@evil", "https://user@vault.example:8200",
+        "https://vault.example:8200?x=1", "https://vault.example:8200#x", "https://vault example")) {
+      Map<String, String> attributes = attributes();
+      attributes.put("vaultAddress", bad);
+      assertInvalid(attributes, config(), "vaultAddress");
+    }
   }
 
   @Test
@@ -271,6 +337,8 @@ class VaultAttributesTest {
         Map.entry("allowSkipTLSVerify", "yes"),
         Map.entry("allowedCertDirectories", "relative/dir"),
         Map.entry("vaultAddress", "ftp://vault"),
+        Map.entry("vaultAddress", "https://user@vault"),
+        Map.entry("allowedVaultAddresses", "https://vault, vault:8200"),
         Map.entry("revokeOnUnpublish", "1"))) {
       BackendException e = failure(() -> VaultPluginConfig.parse(Map.of(bad.getKey(), bad.getValue())));
       assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT);
@@ -293,6 +361,7 @@ class VaultAttributesTest {
   void config_everyKey_isBound() throws Exception {
     VaultPluginConfig config = VaultPluginConfig.parse(Map.ofEntries(
         Map.entry("vaultAddress", "https://vault:8200"),
+        Map.entry("allowedVaultAddresses", "https://vault-b:8200, https://vault-c"),
         Map.entry("vaultAuthMountPath", "auth-k8s"),
         Map.entry("vaultCACertPath", "/etc/vault/ca.pem"),
         Map.entry("vaultCADirectory", "/etc/vault/cas"),
@@ -305,7 +374,9 @@ class VaultAttributesTest {
         Map.entry("requestTimeout", "PT20S"),
         Map.entry("revokeOnUnpublish", "true")));
 
-    assertThat(config.defaultAddress()).hasValue("https://vault:8200");
+    assertThat(config.defaultAddress().map(VaultAddress::url)).hasValue("https://vault:8200");
+    assertThat(config.allowedAddresses()).extracting(VaultAddress::key)
+        .containsExactly("https://vault:8200", "https://vault-b:8200", "https://vault-c:443");
     assertThat(config.defaultAuthMountPath()).isEqualTo("auth-k8s");
     assertThat(config.tls().caCertPath()).hasValue("/etc/vault/ca.pem");
     assertThat(config.tls().serverName()).hasValue("vault.internal");

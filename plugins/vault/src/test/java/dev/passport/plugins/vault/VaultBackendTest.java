@@ -634,8 +634,9 @@ class VaultBackendTest {
   }
 
   @Test
-  void vaultAddressAttribute_overridesTheConfiguredDefault() throws Exception {
+  void vaultAddressAttribute_allowedByTheOperator_overridesTheConfiguredDefault() throws Exception {
     try (VaultDevServer other = VaultDevServer.start(rig.tokens, rig.clock)) {
+      rig.allowVaultAddresses(other.address());
       other.addRole("kubernetes", VaultRole.of("web", "shop", "web"));
       other.kvPut("secret", "shop/db", Map.of("password", "from-other"));
 
@@ -652,10 +653,11 @@ class VaultBackendTest {
 
   @Test
   void sameVolumeMovedToAnotherVault_reusesNothing() throws Exception {
-    rig.fetch(attributes(DB_OBJECTS));
     try (VaultDevServer other = VaultDevServer.start(rig.tokens, rig.clock)) {
+      rig.allowVaultAddresses(other.address());
       other.addRole("kubernetes", VaultRole.of("web", "shop", "web"));
       other.databaseRole("app", DB_LEASE, Duration.ofHours(24));
+      rig.fetch(attributes(DB_OBJECTS));
 
       rig.fetch(with(attributes(DB_OBJECTS), "vaultAddress", other.address()));
 

@@ -1,5 +1,7 @@
 package dev.passport.plugins.vault;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
 import dev.passport.conformance.BackendConformance;
@@ -93,6 +95,19 @@ class VaultConformanceTest extends BackendConformance {
       case INTERNAL -> vault.failPath(KV_PATH, 418);
       default -> throw new IllegalArgumentException("no way to make Vault fail with " + kind);
     }
+  }
+
+  /**
+   * The Vault client tokens the dev server issued during the lifecycle: the TRACE run under the
+   * production logging setup proves none reached the log, whatever the driver or the JDK's HTTP
+   * client logged.
+   */
+  @Override
+  protected Set<String> backendSecrets() {
+    Set<String> issued = vault.issuedClientTokens();
+    assertThat(issued).as("Vault client tokens issued during the lifecycle: without one, the"
+        + " log check proves nothing about them").isNotEmpty();
+    return issued;
   }
 
   @Override

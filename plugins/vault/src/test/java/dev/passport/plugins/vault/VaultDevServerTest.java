@@ -8,6 +8,7 @@ import dev.passport.api.Pod;
 import dev.passport.testkit.FakeClock;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.tools.vault.OversizedAnswer;
 import dev.passport.tools.vault.VaultDevServer;
 import dev.passport.tools.vault.VaultRequest;
 import dev.passport.tools.vault.VaultRole;
@@ -172,6 +173,37 @@ class VaultDevServerTest {
     vault.clearFailures();
     vault.kvPut("secret", "app", Map.of("v", "1"));
     assertThat(send("GET", "secret/data/app", "", token, null).status).isEqualTo(200);
+  }
+
+  @Test
+  void rateLimited_answers429WithVaultsErrorText() throws Exception {
+    String token = login("");
+    vault.failPath("secret/data/app", 429);
+
+    Reply limited = send("GET", "secret/data/app", "", token, null);
+
+    assertThat(limited.status).isEqualTo(429);
+    // Vault's http/util.go: fmt.Errorf("request path %q: %w", path, quotas.ErrRateLimitQuotaExceeded)
+    assertThat(limited.json.path("errors").get(0).asText())
+        .isEqualTo("request path \"secret/data/app\": rate limit quota exceeded");
+  }
+
+  @Test
+  void oversizedAnswer_isSentWholeToAClientThatReadsIt() throws Exception {
+    OversizedAnswer answer = vault.answerOversized(VaultRequest.Kind.LOGIN, 1_000_000,
+        OversizedAnswer.Framing.CHUNKED);
+
+    HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(
+            URI.create(vault.address() + "/v1/auth/kubernetes/login"))
+        .POST(HttpRequest.BodyPublishers.ofString(loginBody("web", jwt("vault")))).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).hasSize(1_000_000);
+    assertThat(answer.awaitClosedByClient(Duration.ofSeconds(10))).isFalse();
+    assertThat(answer.ended()).isTrue();
+    assertThat(answer.bytesSent()).isEqualTo(1_000_000);
+    assertThat(vault.logins()).isEqualTo(1);
   }
 
   @Test

@@ -1,11 +1,12 @@
 package dev.passport.plugins.vault;
 
 import dev.passport.api.BackendException;
+import dev.passport.api.ByteBudget;
+import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
 import dev.passport.testkit.FakeClock;
-import dev.passport.testkit.FetchRequests;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
 import dev.passport.testkit.TestBackendContext;
@@ -39,7 +40,8 @@ final class VaultRig implements AutoCloseable {
   final Pod pod = Pods.pod("shop", "web-0", "web");
   final VaultDevServer vault;
   final TestBackendContext context;
-  final VaultBackend backend;
+  private final Map<String, String> pluginConfig = new HashMap<>();
+  VaultBackend backend;
   private ServiceAccountToken podToken;
 
   private VaultRig(UnaryOperator<VaultDevServer.Builder> server,
@@ -48,10 +50,21 @@ final class VaultRig implements AutoCloseable {
     vault.addRole("kubernetes", VaultRole.of("web", "shop", "web"));
     vault.databaseRole("app", DB_LEASE, Duration.ofHours(24));
     context = TestBackendContext.builder().clock(clock).loggerName("dev.passport.plugins.vault").build();
-    Map<String, String> pluginConfig = new HashMap<>();
-    pluginConfig.put("vaultAddress", vault.address());
-    backend = (VaultBackend) new VaultBackendFactory().create(config.apply(pluginConfig), context);
+    Map<String, String> defaults = new HashMap<>();
+    defaults.put("vaultAddress", vault.address());
+    pluginConfig.putAll(config.apply(defaults));
+    backend = (VaultBackend) new VaultBackendFactory().create(pluginConfig, context);
     rotatePodToken();
+  }
+
+  /**
+   * Restarts the backend with {@code allowedVaultAddresses} set to {@code addresses}, as an
+   * operator would for a Vault started after the rig (its port is known only then).
+   */
+  void allowVaultAddresses(String... addresses) throws BackendException {
+    backend.close();
+    pluginConfig.put("allowedVaultAddresses", String.join(",", addresses));
+    backend = (VaultBackend) new VaultBackendFactory().create(pluginConfig, context);
   }
 
   static VaultRig start() throws IOException, BackendException {
@@ -93,12 +106,24 @@ final class VaultRig implements AutoCloseable {
     return fetch(VOLUME, attributes, podTokens, deadline);
   }
 
-  /** What the host does: prepare the attributes, then fetch with the prepared volume. */
+  /** A fetch of {@link #VOLUME} that may read at most {@code budget} from Vault. */
+  Material fetch(Map<String, String> attributes, ByteBudget budget) throws BackendException {
+    return fetch(VOLUME, attributes, Map.of("vault", podToken), clock.instant().plusSeconds(30), budget);
+  }
+
   private Material fetch(String volumeId, Map<String, String> attributes,
       Map<String, ServiceAccountToken> podTokens, Instant deadline) throws BackendException {
+    return fetch(volumeId, attributes, podTokens, deadline, ByteBudget.unlimited());
+  }
+
+  /** What the host does: prepare the attributes, then fetch with the prepared volume. */
+  private Material fetch(String volumeId, Map<String, String> attributes,
+      Map<String, ServiceAccountToken> podTokens, Instant deadline, ByteBudget budget)
+      throws BackendException {
     VaultAttributes volume = backend.prepare(attributes);
-    return backend.fetch(volume, FetchRequests.forPod(pod)
-        .volumeId(volumeId).tokens(podTokens).deadline(deadline).build());
+    // the testkit's FetchRequests has no budget yet: the API's builder, with the same fields
+    return backend.fetch(volume, FetchRequest.builder().pod(pod)
+        .volumeId(volumeId).tokens(podTokens).deadline(deadline).budget(budget).build());
   }
 
   /** Attributes with role {@code web} and these {@code objects}. */
