@@ -8,6 +8,7 @@ import dev.passport.host.cache.StateStore;
 import dev.passport.host.cache.VolumeStates;
 import dev.passport.host.csi.ControllerService;
 import dev.passport.host.csi.CsiServer;
+import dev.passport.host.csi.CsiThreads;
 import dev.passport.host.csi.IdentityService;
 import dev.passport.host.csi.NodeService;
 import dev.passport.host.csi.SocketInUseException;
@@ -132,7 +133,10 @@ public final class PassportHost implements AutoCloseable {
     private Duration fetchTimeout = Duration.ofSeconds(100);
     private long volumeSizeLimit = 16L * 1024 * 1024;
     private long cacheMaxBytes = 32L * 1024 * 1024;
-    private int threads = 16;
+    private CsiThreads csiThreads = CsiThreads.defaults();
+    private int fetchThreads = 12;
+    private int maxFetchesPerBackend = 8;
+    private int maxFetchesPerRemote = 4;
     private Map<String, String> environment = System.getenv();
     private final List<HostMetrics> exporters = new ArrayList<>();
     // Memory bounds (issue 13): what a volume may hold, and the bytes in flight across fetches.
@@ -237,9 +241,36 @@ public final class PassportHost implements AutoCloseable {
       return this;
     }
 
-    /** The most RPCs handled at once. */
+    /** The most NodePublishVolume calls handled at once (16); more wait in the publish queue. */
     public Builder threads(int threads) {
-      this.threads = threads;
+      this.csiThreads = csiThreads.withPublish(threads, csiThreads.publishQueue());
+      return this;
+    }
+
+    /**
+     * The threads and queues of the CSI call lanes: publish, unpublish, and Identity with node
+     * info; a call finding its lane full is answered RESOURCE_EXHAUSTED at once.
+     */
+    public Builder csiThreads(CsiThreads sizes) {
+      this.csiThreads = requireNonNull(sizes, "sizes is null");
+      return this;
+    }
+
+    /**
+     * Fetches at once in all (12), of one backend (8) and to one remote (4). A fetch past a limit
+     * is refused with UNAVAILABLE; the defaults keep remote &lt; backend &lt; fetch threads &lt;
+     * publish threads, so a server that never answers cannot hold every thread.
+     */
+    public Builder fetchConcurrency(int fetchThreads, int perBackend, int perRemote) {
+      // Checked now, so that the CLI can answer a wrong flag as a usage error.
+      BackendRegistry.builder().fetchThreads(fetchThreads).maxFetches(perBackend, perRemote);
+      if (perBackend > fetchThreads) {
+        throw new IllegalArgumentException("--max-fetches-per-backend (" + perBackend
+            + ") must not exceed --fetch-threads (" + fetchThreads + ")");
+      }
+      this.fetchThreads = fetchThreads;
+      this.maxFetchesPerBackend = perBackend;
+      this.maxFetchesPerRemote = perRemote;
       return this;
     }
 
@@ -296,15 +327,17 @@ public final class PassportHost implements AutoCloseable {
       List<HostMetrics> all = new ArrayList<>(exporters);
       all.add(0, counters);
       HostMetrics metrics = new CompositeMetrics(all);
-      LoadedPlugins plugins = pluginsDir == null ? null
-          : PluginLoader.load(pluginsDir, Optional.ofNullable(configDir), this::context, environment);
+      // Sizes first: a wrong one fails before any plugin is loaded.
       BackendRegistry.Builder registry = BackendRegistry.builder()
-          .plugins(plugins)
           .contexts(this::context)
-          .fetchThreads(threads)
+          .fetchThreads(fetchThreads)
+          .maxFetches(maxFetchesPerBackend, maxFetchesPerRemote)
           .fetchTimeout(fetchTimeout)
           .limits(limits)
           .metrics(metrics);
+      LoadedPlugins plugins = pluginsDir == null ? null
+          : PluginLoader.load(pluginsDir, Optional.ofNullable(configDir), this::context, environment);
+      registry.plugins(plugins);
       factories.forEach((name, factory) -> registry.factory(factory, factoryConfigs.get(name)));
       BackendRegistry backends = registry.build();
       try {
@@ -327,7 +360,7 @@ public final class PassportHost implements AutoCloseable {
         CsiServer server = CsiServer.start(socket, List.of(
             new IdentityService(driverName, VERSION, ready::get),
             new NodeService(publisher, nodeId),
-            new ControllerService()), threads);
+            new ControllerService()), csiThreads, metrics);
         PassportHost host = new PassportHost(server, backends, reconciler.volumes(), counters, lock);
         ready.set(true);
         LOG.info("{} {} ready on node {} with backends {}", driverName, VERSION, nodeId,

@@ -2,6 +2,7 @@ package dev.passport.host.cli;
 
 import dev.passport.host.HostStartException;
 import dev.passport.host.PassportHost;
+import dev.passport.host.csi.CsiThreads;
 import dev.passport.host.http.ListenAddress;
 import dev.passport.host.logging.LogFormat;
 import dev.passport.host.memory.HeapFormula;
@@ -22,7 +23,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code passport serve}: the CSI node driver kubelet talks to. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -81,6 +85,32 @@ final class ServeCommand implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.")
   String metricsAddress;
 
+  @Spec CommandSpec spec;
+
+  // Bulkheads (issue 13): what one slow server, or one kind of call, may take of the driver.
+  @Option(names = "--publish-threads", defaultValue = "16", description = "NodePublishVolume calls"
+      + " handled at once (Probe, node info and unpublish have threads of their own); keep above"
+      + " --fetch-threads. Default: ${DEFAULT-VALUE}.")
+  int publishThreads;
+
+  @Option(names = "--publish-queue", defaultValue = "128", description = "NodePublishVolume calls"
+      + " waiting for a thread; beyond, RESOURCE_EXHAUSTED at once. Default: ${DEFAULT-VALUE}.")
+  int publishQueue;
+
+  @Option(names = "--fetch-threads", defaultValue = "12", description = "Backend fetches at once,"
+      + " in all; beyond, RESOURCE_EXHAUSTED. Default: ${DEFAULT-VALUE}.")
+  int fetchThreads;
+
+  @Option(names = "--max-fetches-per-backend", defaultValue = "8", description = "Fetches of one"
+      + " backend at once (at most --fetch-threads); beyond, UNAVAILABLE at once. Default:"
+      + " ${DEFAULT-VALUE}.")
+  int maxFetchesPerBackend;
+
+  @Option(names = "--max-fetches-per-remote", defaultValue = "4", description = "Fetches to one"
+      + " server a volume attribute chose (e.g. a vaultAddress) at once (at most"
+      + " --max-fetches-per-backend); beyond, UNAVAILABLE at once. Default: ${DEFAULT-VALUE}.")
+  int maxFetchesPerRemote;
+
   // Memory bounds (issue 13). bin/passport derives -Xmx from the same two variables
   // (HeapFormula); the host refuses to start on a heap too small for them.
   @Option(names = "--material-budget", converter = ByteSizeConverter.class,
@@ -126,6 +156,12 @@ final class ServeCommand implements Callable<Integer> {
         .fetchTimeout(fetchTimeout)
         .materialBudget(MaterialBudget.of(materialBudget))
         .cacheMaxBytes(cacheSize);
+    try {
+      builder.csiThreads(CsiThreads.defaults().withPublish(publishThreads, publishQueue))
+          .fetchConcurrency(fetchThreads, maxFetchesPerBackend, maxFetchesPerRemote);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     MetricsServer http = null;
     PrometheusMetrics prometheus = null;
     if (metricsAt.isPresent()) {

@@ -1,6 +1,7 @@
 package dev.passport.host.csi;
 
 import dev.passport.host.logging.FrameLogGuard;
+import dev.passport.host.metrics.HostMetrics;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -14,6 +15,9 @@ import csi.v1.IdentityGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -22,16 +26,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import dev.passport.host.threads.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * grpc-java on a Unix domain socket (epoll), with a bounded executor. One server per socket: a
+ * grpc-java on a Unix domain socket (epoll), each kind of call on its own bounded executor
+ * ({@link CallLanes}). One server per socket: a
  * socket file that answers a CSI Probe belongs to a running server and is never replaced; one that
  * does not answer is stale and removed before bind; anything else at that path is refused. On
  * shutdown the socket file is removed only while it is still the one this server bound.
@@ -51,26 +53,50 @@ public final class CsiServer implements AutoCloseable {
   private final Server server;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
-  private final ExecutorService executor;
+  private final CallLanes lanes;
 
   private CsiServer(Path socket, Object boundFile, Server server, EventLoopGroup boss,
-      EventLoopGroup workers, ExecutorService executor) {
+      EventLoopGroup workers, CallLanes lanes) {
     this.socket = socket;
     this.boundFile = boundFile;
     this.server = server;
     this.boss = boss;
     this.workers = workers;
-    this.executor = executor;
+    this.lanes = lanes;
   }
 
   /**
    * Binds {@code socket} and starts serving.
    *
-   * @param threads the most RPCs handled at once; more wait in a bounded queue
+   * @param threads the most NodePublishVolume calls handled at once; the other lanes as in
+   *     {@link CsiThreads#defaults()}
    * @throws SocketInUseException when another server answers on {@code socket}
    */
   public static CsiServer start(Path socket, List<BindableService> services, int threads)
       throws IOException {
+    CsiThreads defaults = CsiThreads.defaults();
+    return start(socket, services, defaults.withPublish(threads, defaults.publishQueue()));
+  }
+
+  /**
+   * Binds {@code socket} and starts serving.
+   *
+   * @param sizes the threads and queue of each lane; a call beyond them is RESOURCE_EXHAUSTED
+   * @throws SocketInUseException when another server answers on {@code socket}
+   */
+  public static CsiServer start(Path socket, List<BindableService> services, CsiThreads sizes)
+      throws IOException {
+    return start(socket, services, sizes, HostMetrics.none());
+  }
+
+  /**
+   * Binds {@code socket} and starts serving; a publish or unpublish refused because its lane is
+   * full is recorded in {@code metrics} as a RESOURCE_EXHAUSTED call.
+   *
+   * @throws SocketInUseException when another server answers on {@code socket}
+   */
+  public static CsiServer start(Path socket, List<BindableService> services, CsiThreads sizes,
+      HostMetrics metrics) throws IOException {
     FrameLogGuard.install();
     socket = socket.toAbsolutePath();
     removeStaleSocket(socket);
@@ -83,15 +109,17 @@ public final class CsiServer implements AutoCloseable {
     Files.deleteIfExists(binding);
     EventLoopGroup boss = new EpollEventLoopGroup(1, DaemonThreads.named("csi-accept"));
     EventLoopGroup workers = new EpollEventLoopGroup(1, DaemonThreads.named("csi-io"));
-    ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(10_000), DaemonThreads.named("csi-rpc"));
-    executor.allowCoreThreadTimeOut(true);
+    CallLanes lanes = new CallLanes(sizes, metrics);
+    // The default executor only looks the method up and asks the lanes for the call's executor
+    // (both quick and non-blocking), so it is the transport thread itself: no queue to fill.
     NettyServerBuilder builder = NettyServerBuilder
         .forAddress(new DomainSocketAddress(binding.toString()))
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
-        .executor(executor);
+        .directExecutor()
+        .callExecutor(lanes)
+        .intercept(lanes);
     RedactingLogInterceptor logging = new RedactingLogInterceptor();
     for (BindableService service : services) {
       builder.addService(ServerInterceptors.intercept(service, logging));
@@ -110,7 +138,7 @@ public final class CsiServer implements AutoCloseable {
       server.shutdownNow();
       boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-      executor.shutdownNow();
+      lanes.close();
       Files.deleteIfExists(binding);
       if (e instanceof SocketInUseException inUse) {
         throw inUse;
@@ -118,7 +146,7 @@ public final class CsiServer implements AutoCloseable {
       throw new IOException("cannot listen on unix://" + socket + ": " + e.getMessage(), e);
     }
     LOG.info("listening on unix://{}", socket);
-    return new CsiServer(socket, boundFile, server, boss, workers, executor);
+    return new CsiServer(socket, boundFile, server, boss, workers, lanes);
   }
 
   /**
@@ -126,7 +154,7 @@ public final class CsiServer implements AutoCloseable {
    * something listens there; only a refused or failed connection (UNAVAILABLE) means nothing does.
    */
   public static boolean answersProbe(Path socket) {
-    if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+    if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS) || !acceptsConnections(socket)) {
       return false;
     }
     try (UnixSocketChannel connection = UnixSocketChannel.open(socket, "csi-socket-probe")) {
@@ -136,6 +164,20 @@ public final class CsiServer implements AutoCloseable {
       return true;
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode() != Status.Code.UNAVAILABLE;
+    }
+  }
+
+  /**
+   * A socket file nobody listens on refuses a plain connect at once. Checked before the gRPC
+   * Probe: on a loaded machine a cold gRPC channel can take longer than the Probe deadline to
+   * find that out, and DEADLINE_EXCEEDED would then pass for a server that answers.
+   */
+  private static boolean acceptsConnections(Path socket) {
+    try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      channel.connect(UnixDomainSocketAddress.of(socket));
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 
@@ -156,7 +198,7 @@ public final class CsiServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    executor.shutdownNow();
+    lanes.close();
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     try {

@@ -34,16 +34,18 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>{@link ContextClassLoaderBackend}: the plugin's class loader is the thread context class
  *       loader of every call (gRPC, Google auth, Jackson find their providers);
- *   <li>{@link DeadlineBackend}: the fetch runs on the bounded fetch executor and is given up after
- *       the fetch timeout; a full executor answers RESOURCE_EXHAUSTED instead of growing threads.
- *       The executor is a {@link LogContextExecutor}: the call's log context (volume, pod,
- *       backend) follows the fetch onto the fetch thread;
+ *   <li>{@link DeadlineBackend}: the fetch takes a place of the per-backend and per-remote limits
+ *       ({@link FetchLimits}: past one, UNAVAILABLE at once), runs on the bounded fetch executor
+ *       and is given up after the fetch timeout; a full executor answers RESOURCE_EXHAUSTED
+ *       instead of growing threads. The executor is a {@link LogContextExecutor}: the call's log
+ *       context (volume, pod, backend) follows the fetch onto the fetch thread;
  *   <li>{@link LimitedBackend}: what the backend answered is checked against the material limits;
  *   <li>{@link MeteredBackend}: the fetch's duration and result are recorded.
  * </ol>
  *
- * <p>Per-backend concurrency limits belong in {@link #chain}, between the deadline and the
- * plugin, so that a waiting call counts against its own deadline.
+ * <p>The concurrency limits are checked where the deadline link hands the fetch to the executor,
+ * not in a link of their own between it and the plugin: there a refused fetch would already hold
+ * a fetch thread. Nothing waits for a place, so no deadline is spent waiting.
  */
 public final class BackendRegistry implements AutoCloseable {
 
@@ -98,9 +100,9 @@ public final class BackendRegistry implements AutoCloseable {
   /** The one chain around a backend; see the class comment for why this order. */
   private static <V extends PreparedVolume> Backend<V> chain(String name, Backend<V> plugin,
       ClassLoader loader, ExecutorService fetchExecutor, Duration fetchTimeout,
-      MaterialLimits limits, HostMetrics metrics) {
+      FetchLimits fetchLimits, MaterialLimits limits, HostMetrics metrics) {
     Backend<V> chain = new ContextClassLoaderBackend<>(plugin, loader);
-    chain = new DeadlineBackend<>(name, chain, fetchExecutor, fetchTimeout);
+    chain = new DeadlineBackend<>(name, chain, fetchExecutor, fetchTimeout, fetchLimits);
     chain = new LimitedBackend<>(chain, limits);
     return new MeteredBackend<>(name, chain, metrics);
   }
@@ -112,6 +114,8 @@ public final class BackendRegistry implements AutoCloseable {
     private final Map<String, Map<String, String>> configs = new LinkedHashMap<>();
     private Function<String, BackendContext> contexts = id -> new BackendContext() {};
     private int fetchThreads = 16;
+    private int maxFetchesPerBackend = Integer.MAX_VALUE;
+    private int maxFetchesPerRemote = Integer.MAX_VALUE;
     private Duration fetchTimeout = Duration.ofSeconds(100);
     private MaterialLimits limits = MaterialLimits.defaults();
     private HostMetrics metrics = HostMetrics.none();
@@ -143,9 +147,22 @@ public final class BackendRegistry implements AutoCloseable {
     /** The most fetches running at once; more are refused with RESOURCE_EXHAUSTED. */
     public Builder fetchThreads(int threads) {
       if (threads < 1) {
-        throw new IllegalArgumentException("fetch threads must be at least 1, got " + threads);
+        throw new IllegalArgumentException("--fetch-threads must be at least 1, got " + threads);
       }
       this.fetchThreads = threads;
+      return this;
+    }
+
+    /**
+     * The most fetches of one backend, and to one remote ({@code PreparedVolume.remote()}), at
+     * once; more are refused with UNAVAILABLE. Unlimited unless set (the host sets both).
+     *
+     * @throws IllegalArgumentException unless 1 &le; perRemote &le; perBackend
+     */
+    public Builder maxFetches(int perBackend, int perRemote) {
+      FetchLimits.of(perBackend, perRemote);
+      this.maxFetchesPerBackend = perBackend;
+      this.maxFetchesPerRemote = perRemote;
       return this;
     }
 
@@ -172,6 +189,16 @@ public final class BackendRegistry implements AutoCloseable {
      *     whatever was created is closed again (the plugins too)
      */
     public BackendRegistry build() throws PluginLoadException {
+      if (maxFetchesPerBackend != Integer.MAX_VALUE && maxFetchesPerBackend > fetchThreads) {
+        // Then one backend could take every fetch thread, which the limit is there to prevent.
+        if (plugins != null) {
+          plugins.close();
+        }
+        throw new IllegalArgumentException("--max-fetches-per-backend (" + maxFetchesPerBackend
+            + ") must not exceed --fetch-threads (" + fetchThreads + ")");
+      }
+      FetchLimits fetchLimits = maxFetchesPerBackend == Integer.MAX_VALUE
+          ? FetchLimits.unlimited() : FetchLimits.of(maxFetchesPerBackend, maxFetchesPerRemote);
       ExecutorService fetchExecutor = LogContextExecutor.carrying(boundedExecutor(fetchThreads));
       Map<String, RegisteredBackend> all = new TreeMap<>();
       Map<String, RegisteredBackend> inProcess = new LinkedHashMap<>();
@@ -179,7 +206,8 @@ public final class BackendRegistry implements AutoCloseable {
         if (plugins != null) {
           for (String name : plugins.backendNames()) {
             ContextClassLoaderBackend<?> loaded = plugins.loaded(name);
-            all.put(name, registered(name, loaded.delegate(), loaded.classLoader(), fetchExecutor));
+            all.put(name, registered(name, loaded.delegate(), loaded.classLoader(), fetchExecutor,
+                fetchLimits));
           }
         }
         for (BackendFactory factory : factories.values()) {
@@ -189,7 +217,7 @@ public final class BackendRegistry implements AutoCloseable {
                 + plugins.directoryOf(name) + " and registered in-process");
           }
           RegisteredBackend backend = registered(name, create(factory),
-              factory.getClass().getClassLoader(), fetchExecutor);
+              factory.getClass().getClassLoader(), fetchExecutor, fetchLimits);
           inProcess.put(name, backend);
           all.put(name, backend);
         }
@@ -202,9 +230,9 @@ public final class BackendRegistry implements AutoCloseable {
     }
 
     private RegisteredBackend registered(String name, Backend<?> backend, ClassLoader loader,
-        ExecutorService fetchExecutor) {
-      return new RegisteredBackend(name,
-          chain(name, backend, loader, fetchExecutor, fetchTimeout, limits, metrics));
+        ExecutorService fetchExecutor, FetchLimits fetchLimits) {
+      return new RegisteredBackend(name, chain(name, backend, loader, fetchExecutor, fetchTimeout,
+          fetchLimits, limits, metrics));
     }
 
     private Backend<?> create(BackendFactory factory) throws PluginLoadException {

@@ -102,6 +102,40 @@ class ServeCommandTest {
     assertThat(serve.kubeletDir).isEqualTo(Path.of("/var/lib/kubelet"));
   }
 
+  @Test
+  void serve_bulkheadFlags_defaultToRemoteBelowBackendBelowFetchThreadsBelowPublishThreads() {
+    CommandLine.ParseResult parsed = Main.commandLine().parseArgs("serve", "--plugins-dir", "/plugins",
+        "--endpoint", "unix:///csi/csi.sock", "--node-id", "node-1");
+
+    ServeCommand serve = (ServeCommand) parsed.subcommand().commandSpec().userObject();
+    assertThat(serve.maxFetchesPerRemote).isLessThan(serve.maxFetchesPerBackend);
+    assertThat(serve.maxFetchesPerBackend).isLessThan(serve.fetchThreads);
+    assertThat(serve.fetchThreads).isLessThan(serve.publishThreads);
+    assertThat(serve.publishQueue).isGreaterThanOrEqualTo(110); // kubelet's default max pods
+  }
+
+  @Test
+  void serve_perRemoteLimitAbovePerBackend_isAUsageErrorNamingBothFlags(@TempDir Path dir)
+      throws Exception {
+    Refusal refusal = serve(dir, "--endpoint", "unix://" + dir.resolve("csi.sock"),
+        "--state-dir", dir.resolve("state").toString(), "--max-fetches-per-remote", "9");
+
+    assertThat(refusal.exit()).isNotZero();
+    assertThat(refusal.stderr()).contains("--max-fetches-per-remote must be between 1 and"
+        + " --max-fetches-per-backend (8), got 9");
+    assertThat(dir.resolve("csi.sock")).doesNotExist();
+  }
+
+  @Test
+  void serve_perBackendLimitAboveFetchThreads_isAUsageError(@TempDir Path dir) throws Exception {
+    Refusal refusal = serve(dir, "--endpoint", "unix://" + dir.resolve("csi.sock"),
+        "--state-dir", dir.resolve("state").toString(), "--fetch-threads", "4");
+
+    assertThat(refusal.exit()).isNotZero();
+    assertThat(refusal.stderr())
+        .contains("--max-fetches-per-backend (8) must not exceed --fetch-threads (4)");
+  }
+
   private record Refusal(int exit, String stderr) {}
 
   private static Refusal serve(Path dir, String... args) throws Exception {
