@@ -2,11 +2,9 @@ package dev.passport.plugins.certmanager;
 
 import dev.passport.api.ByteBudget;
 import dev.passport.support.BoundedReads;
+import dev.passport.support.ForwardingHttpClient;
 import dev.passport.support.BudgetExceededException;
 import java.io.IOException;
-import java.net.Authenticator;
-import java.net.CookieHandler;
-import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,9 +17,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 
 /**
  * The JDK HTTP client fabric8 talks to the API server through, with every byte it receives
@@ -33,13 +28,12 @@ import javax.net.ssl.SSLParameters;
  * <p>Wrapping the JDK client rather than adding a fabric8 {@code Interceptor}: an interceptor's
  * {@code consumer} sees HTTP bodies only, never WebSocket messages, which is how fabric8 watches.
  */
-final class CappedHttpClient extends HttpClient {
+final class CappedHttpClient extends ForwardingHttpClient {
 
-  private final HttpClient delegate;
   private final ReadCap cap;
 
   CappedHttpClient(HttpClient delegate, ReadCap cap) {
-    this.delegate = delegate;
+    super(delegate);
     this.cap = cap;
   }
 
@@ -92,51 +86,6 @@ final class CappedHttpClient extends HttpClient {
   @Override
   public WebSocket.Builder newWebSocketBuilder() {
     return new CappedWebSocketBuilder(delegate.newWebSocketBuilder(), cap, this);
-  }
-
-  @Override
-  public Optional<CookieHandler> cookieHandler() {
-    return delegate.cookieHandler();
-  }
-
-  @Override
-  public Optional<Duration> connectTimeout() {
-    return delegate.connectTimeout();
-  }
-
-  @Override
-  public Redirect followRedirects() {
-    return delegate.followRedirects();
-  }
-
-  @Override
-  public Optional<ProxySelector> proxy() {
-    return delegate.proxy();
-  }
-
-  @Override
-  public SSLContext sslContext() {
-    return delegate.sslContext();
-  }
-
-  @Override
-  public SSLParameters sslParameters() {
-    return delegate.sslParameters();
-  }
-
-  @Override
-  public Optional<Authenticator> authenticator() {
-    return delegate.authenticator();
-  }
-
-  @Override
-  public Version version() {
-    return delegate.version();
-  }
-
-  @Override
-  public Optional<Executor> executor() {
-    return delegate.executor();
   }
 
   /** Builds WebSockets whose incoming messages are charged to the cap. */

@@ -2,19 +2,12 @@ package dev.passport.plugins.vault;
 
 import dev.passport.api.ByteBudget;
 import dev.passport.support.BoundedReads;
+import dev.passport.support.ForwardingHttpClient;
 import java.io.IOException;
-import java.net.Authenticator;
-import java.net.CookieHandler;
-import java.net.ProxySelector;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 
 /**
  * The HTTP client vault-java-driver is given: every response body it reads is charged to the byte
@@ -28,13 +21,12 @@ import javax.net.ssl.SSLParameters;
  * the thread-local scope sound. A send outside any scope is refused: a driver path this plugin
  * did not bound fails instead of reading unbounded.
  */
-final class BudgetedHttpClient extends HttpClient {
+final class BudgetedHttpClient extends ForwardingHttpClient {
 
-  private final HttpClient delegate;
   private final ThreadLocal<ByteBudget> current = new ThreadLocal<>();
 
   BudgetedHttpClient(HttpClient delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   /** A driver call whose HTTP answers are charged to one budget. */
@@ -93,50 +85,5 @@ final class BudgetedHttpClient extends HttpClient {
           + " plugin: every driver call must run within VaultClient's budget)");
     }
     return BoundedReads.budgeted(handler, budget);
-  }
-
-  @Override
-  public Optional<CookieHandler> cookieHandler() {
-    return delegate.cookieHandler();
-  }
-
-  @Override
-  public Optional<Duration> connectTimeout() {
-    return delegate.connectTimeout();
-  }
-
-  @Override
-  public Redirect followRedirects() {
-    return delegate.followRedirects();
-  }
-
-  @Override
-  public Optional<ProxySelector> proxy() {
-    return delegate.proxy();
-  }
-
-  @Override
-  public SSLContext sslContext() {
-    return delegate.sslContext();
-  }
-
-  @Override
-  public SSLParameters sslParameters() {
-    return delegate.sslParameters();
-  }
-
-  @Override
-  public Optional<Authenticator> authenticator() {
-    return delegate.authenticator();
-  }
-
-  @Override
-  public Version version() {
-    return delegate.version();
-  }
-
-  @Override
-  public Optional<Executor> executor() {
-    return delegate.executor();
   }
 }
