@@ -12,10 +12,7 @@ import io.github.jopenlibs.vault.EnvironmentLoader;
 import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.VaultConfig;
 import io.github.jopenlibs.vault.VaultException;
-import io.github.jopenlibs.vault.json.Json;
-import io.github.jopenlibs.vault.json.JsonValue;
 import io.github.jopenlibs.vault.response.AuthResponse;
-import io.github.jopenlibs.vault.response.LogicalResponse;
 import io.github.jopenlibs.vault.rest.Rest;
 import io.github.jopenlibs.vault.rest.RestException;
 import io.github.jopenlibs.vault.rest.RestResponse;
@@ -24,7 +21,6 @@ import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -108,28 +104,50 @@ final class VaultClient {
     }
   }
 
-  /** One object's request: GET reads, PUT/POST write {@code secretArgs} (e.g. pki/issue). */
+  /**
+   * One object's request: GET reads, a write POSTs {@code secretArgs} (e.g. pki/issue), as the
+   * driver's {@code logical()} does. It goes through the driver's {@link Rest} rather than {@code
+   * logical()}: {@code LogicalResponse} decodes and parses the body twice and re-serializes nested
+   * objects, so a KV answer near the volume limit was held about nine times at once; this way the
+   * body is read once, parsed once, and dropped before the content is extracted (bench/README.md
+   * P7, "copy factor per plugin").
+   */
   Answer request(Endpoint endpoint, String token, SecretObject object, Instant deadline,
       ByteBudget budget) throws BackendException {
     String what = (object.method().equals("GET") ? "reading " : "writing to ") + object.apiPath()
         + " at " + endpoint.address() + namespaceSuffix(endpoint);
+    Transport transport = transport(endpoint.tls());
+    RestResponse response;
     try {
-      Map<String, Object> args = object.method().equals("GET") ? Map.of() : jsonArgs(object.secretArgs());
-      LogicalResponse response = call(endpoint, token, deadline, budget,
-          vault -> object.method().equals("GET")
-              ? vault.logical().read(object.apiPath())
-              : vault.logical().write(object.apiPath(), args));
-      int status = response.getRestResponse().getStatus();
-      byte[] body = response.getRestResponse().getBody();
-      if (status != 200 && status != 204) {
-        BackendException failure = VaultErrors.forStatus(status, VaultErrors.errorsOf(body), what);
-        throw new BackendException(failure.kind(), VaultErrors.scrub(failure.getMessage(), List.of(token)));
+      Rest rest = new Rest(transport.httpClient)
+          .url(endpoint.address() + "/v1/" + object.apiPath())
+          .header("X-Vault-Token", token)
+          .header("X-Vault-Namespace", endpoint.namespace().orElse(null))
+          .header("X-Vault-Request", "true")
+          .readTimeoutSeconds(remainingSeconds(deadline));
+      if (object.method().equals("GET")) {
+        response = transport.httpClient.within(budget, rest::get);
+      } else {
+        rest.header("Content-Type", "application/json")
+            .body(JSON.writeValueAsBytes(object.secretArgs()));
+        response = transport.httpClient.within(budget, rest::post);
       }
+    } catch (RestException e) {
+      throw VaultErrors.forException(new VaultException(e), what, List.of(token));
+    } catch (IOException e) {
+      throw new BackendException(INTERNAL, "cannot encode secretArgs of " + what + " as JSON");
+    }
+    int status = response.getStatus();
+    byte[] body = response.getBody();
+    response = null; // the body alone is parsed below; nothing else of the answer is kept
+    if (status != 200 && status != 204) {
+      BackendException failure = VaultErrors.forStatus(status, VaultErrors.errorsOf(body), what);
+      throw new BackendException(failure.kind(), VaultErrors.scrub(failure.getMessage(), List.of(token)));
+    }
+    try {
       JsonNode json = status == 204 || body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
       return new Answer(json, json.path("lease_id").asText(""), json.path("lease_duration").asLong(0),
           json.path("renewable").asBoolean(false));
-    } catch (VaultException e) {
-      throw VaultErrors.forException(e, what, List.of(token));
     } catch (IOException e) {
       throw new BackendException(INTERNAL, "Vault's answer to " + what + " is not JSON");
     }
@@ -280,25 +298,6 @@ final class VaultClient {
 
   void close() {
     transports.clear();
-  }
-
-  private static Map<String, Object> jsonArgs(Map<String, Object> args) throws BackendException {
-    Map<String, Object> result = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> arg : args.entrySet()) {
-      Object value = arg.getValue();
-      if (value instanceof Map || value instanceof List) {
-        // the driver writes nested values with toString(); hand it JSON instead
-        try {
-          JsonValue json = Json.parse(JSON.writeValueAsString(value));
-          result.put(arg.getKey(), json);
-        } catch (IOException e) {
-          throw new BackendException(INTERNAL, "cannot encode secretArgs." + arg.getKey() + " as JSON");
-        }
-      } else {
-        result.put(arg.getKey(), value);
-      }
-    }
-    return result;
   }
 
   private record Transport(String fingerprint, BudgetedHttpClient httpClient) {}
