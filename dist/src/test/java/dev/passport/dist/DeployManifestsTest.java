@@ -190,7 +190,7 @@ class DeployManifestsTest {
     assertThat(passport.getResources().getRequests())
         .containsEntry("cpu", new Quantity("20m")).containsEntry("memory", new Quantity("144Mi"));
     assertThat(passport.getResources().getLimits()).containsOnlyKeys("memory")
-        .containsEntry("memory", new Quantity("256Mi"));
+        .containsEntry("memory", new Quantity("320Mi"));
   }
 
   @Test
