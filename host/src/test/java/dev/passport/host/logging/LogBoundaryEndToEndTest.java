@@ -220,7 +220,7 @@ class LogBoundaryEndToEndTest {
     static final String NAME = "chatty";
     static final String FINER_MARKER = "chatty library request (FINER)";
     static final String FINEST_MARKER = "chatty library request (FINEST)";
-    static final String UNSEEN_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1bnNlZW4ifQ.dW5zZWVuLXNpZ25hdHVyZS12YWx1ZQ";
+    static final String UNSEEN_JWT = JwtShaped.of("unseen");
     private static final java.util.logging.Logger LIBRARY =
         java.util.logging.Logger.getLogger("com.example.chatty.http");
 

@@ -67,7 +67,7 @@ class LogRedactionTest {
 
   @Test
   void redact_unseenCredentialShapes_areMasked() {
-    String jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+    String jwt = JwtShaped.of("x");
     String google = "ya29.a0AfH6SMBx-some_Access.Token";
     String refresh = "1//0gLongRefreshTokenValue-xyz";
     String vault = "hvs.CAESIJ0123456789abcdefghijklmn";

@@ -35,8 +35,7 @@ class ProductionLoggingTest {
       "jdk.httpclient.HttpClient",
       "jdk.internal.httpclient.debug",
       "okhttp3.OkHttpClient");
-  private static final String JWT =
-      "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJlLW9mLXRoZS1leGNlcHRpb24";
+  private static final String JWT = JwtShaped.of("system");
   private static final Pattern TEXT_LINE_START =
       Pattern.compile("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}\\S+ (TRACE|DEBUG|INFO |WARN |ERROR) ");
 
