@@ -405,8 +405,16 @@ final class FakeCertManager implements AutoCloseable {
     marker.setKind("CertificateRequest");
     marker.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
         .withName(name).withNamespace(QUIET_NAMESPACE).build());
-    admin.genericKubernetesResources(CertificateRequests.CONTEXT).inNamespace(QUIET_NAMESPACE)
-        .resource(marker).create();
+    try {
+      admin.genericKubernetesResources(CertificateRequests.CONTEXT).inNamespace(QUIET_NAMESPACE)
+          .resource(marker).create();
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      // fabric8 retries a POST whose answer came late (a loaded machine); the retry then meets
+      // the object its first attempt created. It exists either way, so its event is on its way.
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
     try {
       if (!seen.await(10, TimeUnit.SECONDS)) {
         throw new IllegalStateException("the signer's watch did not see marker " + name);
@@ -430,6 +438,9 @@ final class FakeCertManager implements AutoCloseable {
     closed = true;
     try {
       echo("quiet");
+    } catch (RuntimeException e) {
+      // Only a courtesy to the mock's event loop (see above): a test's outcome is already decided,
+      // and a slow echo on a loaded machine must not turn a passed test into an error.
     } finally {
       watch.close();
       admin.close();
