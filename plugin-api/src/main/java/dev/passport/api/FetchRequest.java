@@ -16,14 +16,60 @@ public final class FetchRequest {
   private final Pod pod;
   private final Map<String, ServiceAccountToken> tokens;
   private final Optional<Material> previous;
+  private final Reason reason;
   private final Instant deadline;
   private final ByteBudget budget;
+
+  /**
+   * Why the host calls {@link Backend#fetch}. What a backend should do with {@link #previous()}:
+   *
+   * <ul>
+   *   <li>Material bound to the token's freshness (a KV read, a secret version, anything whose
+   *       backend re-checks the pod's permission on each read and costs nothing to read again) may
+   *       simply be read again, whatever the reason.
+   *   <li>Material with a lifetime of its own (certificates, leases, dynamic credentials: anything
+   *       whose fetch issues something) is returned unchanged, {@code previous} as is, for
+   *       {@link #TOKENS_ROTATED}, so that a token rotation (about every 48 minutes with kubelet's
+   *       default {@code expirationSeconds: 3600}) never issues anything. It is issued again only
+   *       when {@link #DUE}, {@link #CHANGED} or {@link #INITIAL}.
+   * </ul>
+   *
+   * <p>Since plugin API 1.2.
+   */
+  public enum Reason {
+    /** Nothing of the volume's material is known: a first publish, or its content was lost. */
+    INITIAL,
+    /**
+     * The material is due: its refresh instant came (or is before the next republish), an
+     * earlier refresh failed, or the volume lost its content and nothing is cached.
+     */
+    DUE,
+    /**
+     * Only the pod's tokens changed since {@code previous} was fetched (kubelet rotated them), and
+     * it is not due: return {@code previous} unchanged unless the material is bound to the token.
+     * The host asks rather than reusing it silently, so material obtained with a token is never
+     * kept past that token without the backend's say.
+     */
+    TOKENS_ROTATED,
+    /** The volume's attributes (or its pod) changed since {@code previous} was fetched. */
+    CHANGED,
+    /**
+     * The host knows nothing of the volume but what it holds ({@code previous} was read back from
+     * it: a restart with the driver's state lost): whether it is due is the backend's call, from
+     * the material itself (a certificate's {@code notAfter}); when unsure, fetch.
+     */
+    RECOVERED
+  }
 
   private FetchRequest(Builder b) {
     this.volumeId = requireNonNull(b.volumeId, "volumeId is null");
     this.pod = requireNonNull(b.pod, "pod is null");
     this.tokens = Map.copyOf(requireNonNull(b.tokens, "tokens is null"));
     this.previous = requireNonNull(b.previous, "previous is null");
+    this.reason = b.reason != null ? b.reason : previous.isPresent() ? Reason.DUE : Reason.INITIAL;
+    if (reason != Reason.INITIAL && previous.isEmpty()) {
+      throw new IllegalArgumentException("a fetch for reason " + reason + " needs the previous material");
+    }
     this.deadline = requireNonNull(b.deadline, "deadline is null");
     this.budget = requireNonNull(b.budget, "budget is null");
   }
@@ -50,13 +96,18 @@ public final class FetchRequest {
 
   /**
    * The material currently in the volume, if any: certificate renewal with
-   * {@code reuse-private-key} needs the old key. After a host restart it is read back from the
-   * volume, so its {@code refreshAt}/{@code expiresAt}/{@code version} may be empty. A token
-   * rotation alone is a chance to reuse it, not an obligation to re-issue.
+   * {@code reuse-private-key} needs the old key, and a token rotation is answered with it (see
+   * {@link Reason}). Its files carry the modes the host wrote. After a host restart it is read back
+   * from the volume: its {@code refreshAt} is then when the host planned to refresh it, its
+   * {@code expiresAt}/{@code version} may be empty, and with {@link Reason#RECOVERED} all three are.
    */
-  @Experimental("the volume-semantics work may add why the host fetches")
   public Optional<Material> previous() {
     return previous;
+  }
+
+  /** Why the host fetches: what to do with {@link #previous()} depends on it. */
+  public Reason reason() {
+    return reason;
   }
 
   /** When the host gives up on this fetch; a backend must return or throw by then. */
@@ -93,7 +144,8 @@ public final class FetchRequest {
   @Override
   public String toString() {
     return "FetchRequest[volumeId=" + volumeId + ", pod=" + pod + ", audiences=" + tokens.keySet()
-        + ", previous=" + previous.isPresent() + ", deadline=" + deadline + "]";
+        + ", previous=" + previous.isPresent() + ", reason=" + reason + ", deadline=" + deadline
+        + "]";
   }
 
   /** Builds a {@link FetchRequest}. */
@@ -102,6 +154,7 @@ public final class FetchRequest {
     private Pod pod;
     private Map<String, ServiceAccountToken> tokens = Map.of();
     private Optional<Material> previous = Optional.empty();
+    private Reason reason;
     private Instant deadline;
     private ByteBudget budget = ByteBudget.unlimited();
 
@@ -124,6 +177,12 @@ public final class FetchRequest {
 
     public Builder previous(Optional<Material> previous) {
       this.previous = previous;
+      return this;
+    }
+
+    /** Why the host fetches; by default {@link Reason#DUE} with a previous, else {@link Reason#INITIAL}. */
+    public Builder reason(Reason reason) {
+      this.reason = requireNonNull(reason, "reason is null");
       return this;
     }
 

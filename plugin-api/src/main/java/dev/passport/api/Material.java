@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * What a backend returns for a volume: its files, and when the host should fetch again.
@@ -25,13 +26,15 @@ public final class Material {
   private final Optional<Instant> refreshAt;
   private final Optional<Instant> expiresAt;
   private final Optional<String> version;
+  private final OptionalInt group;
 
   private Material(List<MaterialFile> files, Optional<Instant> refreshAt,
-      Optional<Instant> expiresAt, Optional<String> version) {
+      Optional<Instant> expiresAt, Optional<String> version, OptionalInt group) {
     this.files = List.copyOf(requireNonNull(files, "files is null"));
     this.refreshAt = refreshAt;
     this.expiresAt = expiresAt;
     this.version = version;
+    this.group = group;
   }
 
   /**
@@ -40,25 +43,41 @@ public final class Material {
    * @param files the complete set of files of the volume (the volume will hold exactly these)
    */
   public static Material of(List<MaterialFile> files) {
-    return new Material(files, Optional.empty(), Optional.empty(), Optional.empty());
+    return new Material(files, Optional.empty(), Optional.empty(), Optional.empty(),
+        OptionalInt.empty());
   }
 
   /** A copy that is refreshed at {@code instant}. */
   public Material withRefreshAt(Instant instant) {
     return new Material(files, Optional.of(requireNonNull(instant, "instant is null")), expiresAt,
-        version);
+        version, group);
   }
 
   /** A copy that expires at {@code instant}. */
   public Material withExpiresAt(Instant instant) {
     return new Material(files, refreshAt, Optional.of(requireNonNull(instant, "instant is null")),
-        version);
+        version, group);
   }
 
   /** A copy labelled with {@code label}. */
   public Material withVersion(String label) {
     return new Material(files, refreshAt, expiresAt,
-        Optional.of(requireNonNull(label, "label is null")));
+        Optional.of(requireNonNull(label, "label is null")), group);
+  }
+
+  /**
+   * A copy whose files and directories the host makes owned by group {@code gid} instead of the
+   * pod's {@code fsGroup}: cert-manager csi-driver's {@code csi.cert-manager.io/fs-group}. A backend
+   * that takes the group from a volume attribute decides the precedence between the two (csi-lib:
+   * the attribute wins); without this the host uses the pod's {@code fsGroup}, if any.
+   *
+   * @param gid a group id, at least 1 (group 0 is root's, which every file already has)
+   */
+  public Material withGroup(int gid) {
+    if (gid < 1) {
+      throw new IllegalArgumentException("group " + gid + " must be at least 1");
+    }
+    return new Material(files, refreshAt, expiresAt, version, OptionalInt.of(gid));
   }
 
   /** The complete set of files of the volume. */
@@ -67,8 +86,11 @@ public final class Material {
   }
 
   /**
-   * When to fetch again; empty means the host's default refresh interval. The host adds jitter.
-   * Certificates and leases should use about 2/3 of their lifetime.
+   * When to fetch again; empty means the host's default refresh interval. The host never fetches
+   * later than this: its jitter only moves the refresh earlier, within the last tenth of the
+   * interval, and it refreshes on the last republish before the instant rather than the first
+   * after it. Certificates and leases should use about 2/3 of their lifetime, or the
+   * renew-before their users configured.
    */
   public Optional<Instant> refreshAt() {
     return refreshAt;
@@ -85,6 +107,14 @@ public final class Material {
    */
   public Optional<String> version() {
     return version;
+  }
+
+  /**
+   * The group the backend asked for ({@link #withGroup}); empty means the pod's {@code fsGroup} if
+   * it set one, else root's group.
+   */
+  public OptionalInt group() {
+    return group;
   }
 
   /** The file at {@code path}, if present. */
@@ -105,17 +135,17 @@ public final class Material {
   public boolean equals(Object o) {
     return o instanceof Material other && files.equals(other.files)
         && refreshAt.equals(other.refreshAt) && expiresAt.equals(other.expiresAt)
-        && version.equals(other.version);
+        && version.equals(other.version) && group.equals(other.group);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(files, refreshAt, expiresAt, version);
+    return Objects.hash(files, refreshAt, expiresAt, version, group);
   }
 
   @Override
   public String toString() {
     return "Material[files=" + files + ", refreshAt=" + refreshAt + ", expiresAt=" + expiresAt
-        + ", version=" + version + "]";
+        + ", version=" + version + ", group=" + group + "]";
   }
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.OptionalInt;
 
 /**
  * One file of a volume, immutable.
@@ -14,11 +15,24 @@ import java.util.Arrays;
  * taken). After that nothing copies it again: {@link #contentBuffer()} is a read-only view, which
  * is what the host reads; {@link #content()} still hands out a copy for callers that want an
  * array of their own. {@link #toString()} shows the path, size and mode, never the content.
+ *
+ * <p>A file made without a mode ({@link #of(String, byte[])}) leaves the mode to the host: the
+ * operator's {@code --default-file-mode}, {@link #DEFAULT_MODE} unless set. Choose a mode only
+ * where the backend's own contract names one (a per-file {@code mode} attribute, a key file that
+ * must not be world-readable); otherwise pods and operators get what they expect from kubelet's
+ * own secret volumes.
  */
 public final class MaterialFile {
 
-  /** The mode of files whose backend does not choose one: read-only for owner and group. */
-  public static final int DEFAULT_MODE = 0440;
+  /**
+   * The mode the host gives a file whose backend chooses none, unless the operator sets
+   * {@code --default-file-mode}: {@code 0644}, as kubelet's secret volumes and
+   * secrets-store-csi-driver write (since plugin API 1.2; it was {@code 0440} before).
+   */
+  public static final int DEFAULT_MODE = 0644;
+
+  /** No mode chosen: the host's default applies. */
+  private static final int UNCHOSEN = -1;
 
   private final String path;
   private final byte[] content;
@@ -28,16 +42,23 @@ public final class MaterialFile {
   private MaterialFile(String path, byte[] owned, int mode) {
     this.path = requireNonNull(path, "path is null");
     this.content = owned;
-    if (mode < 0 || mode > 0777) {
-      throw new IllegalArgumentException(
-          "mode of " + path + " is " + Integer.toOctalString(mode) + ", must be within 0..0777");
-    }
     this.mode = mode;
   }
 
-  /** A file with {@link #DEFAULT_MODE}. */
+  private static int checked(String path, int mode) {
+    if (mode < 0 || mode > 0777) {
+      throw new IllegalArgumentException("mode of " + path + " is " + Integer.toOctalString(mode)
+          + ", must be within 0..0777");
+    }
+    return mode;
+  }
+
+  /**
+   * A file whose mode the host chooses: the operator's {@code --default-file-mode}, else
+   * {@link #DEFAULT_MODE}.
+   */
   public static MaterialFile of(String path, byte[] content) {
-    return of(path, content, DEFAULT_MODE);
+    return new MaterialFile(path, requireNonNull(content, "content is null").clone(), UNCHOSEN);
   }
 
   /**
@@ -46,15 +67,17 @@ public final class MaterialFile {
    * @param path a relative path inside the volume, {@code /}-separated, e.g. {@code tls.crt} or
    *     {@code db/password}; the host rejects absolute paths, {@code ..} and duplicates
    * @param content the bytes; the array is copied
-   * @param mode the POSIX permission bits, e.g. {@code 0440}, within {@code 0..0777}
+   * @param mode the POSIX permission bits, e.g. {@code 0440}, within {@code 0..0777}; it wins over
+   *     the host's default
    */
   public static MaterialFile of(String path, byte[] content, int mode) {
-    return new MaterialFile(path, requireNonNull(content, "content is null").clone(), mode);
+    return new MaterialFile(path, requireNonNull(content, "content is null").clone(),
+        checked(path, mode));
   }
 
   /** A copy with another mode; it shares the (immutable) content instead of copying it. */
   public MaterialFile withMode(int mode) {
-    return new MaterialFile(path, content, mode);
+    return new MaterialFile(path, content, checked(path, mode));
   }
 
   /** The relative path inside the volume. */
@@ -78,9 +101,17 @@ public final class MaterialFile {
     return ByteBuffer.wrap(content).asReadOnlyBuffer();
   }
 
-  /** The POSIX permission bits. */
+  /**
+   * The POSIX permission bits: the chosen mode, or {@link #DEFAULT_MODE} when none was chosen (the
+   * host writes its operator's default then; see {@link #chosenMode()}).
+   */
   public int mode() {
-    return mode;
+    return mode == UNCHOSEN ? DEFAULT_MODE : mode;
+  }
+
+  /** The mode the backend chose; empty when the host's default applies. */
+  public OptionalInt chosenMode() {
+    return mode == UNCHOSEN ? OptionalInt.empty() : OptionalInt.of(mode);
   }
 
   /** The content's size in bytes, without copying it. */
@@ -88,7 +119,7 @@ public final class MaterialFile {
     return content.length;
   }
 
-  /** Compares path, mode and content. */
+  /** Compares path, chosen mode (or none) and content. */
   @Override
   public boolean equals(Object o) {
     return o instanceof MaterialFile other
@@ -105,7 +136,7 @@ public final class MaterialFile {
   /** Path, size and mode; the content is secret. */
   @Override
   public String toString() {
-    return "MaterialFile[path=" + path + ", size=" + content.length + ", mode=0"
-        + Integer.toOctalString(mode) + "]";
+    return "MaterialFile[path=" + path + ", size=" + content.length + ", mode="
+        + (mode == UNCHOSEN ? "default" : "0" + Integer.toOctalString(mode)) + "]";
   }
 }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ValuesTest {
@@ -41,8 +42,51 @@ class ValuesTest {
   void materialFile_toString_hidesContent_andEqualsComparesBytes() {
     MaterialFile a = MaterialFile.of("password", "hunter2".getBytes(StandardCharsets.UTF_8));
     MaterialFile b = MaterialFile.of("password", "hunter2".getBytes(StandardCharsets.UTF_8));
-    assertThat(a.toString()).doesNotContain("hunter2").contains("mode=0440");
+    assertThat(a.toString()).doesNotContain("hunter2").contains("mode=default");
     assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
+    assertThat(a.withMode(0440).toString()).contains("mode=0440");
+  }
+
+  @Test
+  void materialFile_withoutAMode_leavesItToTheHost_aChosenModeIsKept() {
+    MaterialFile unchosen = MaterialFile.of("a", new byte[] {1});
+    MaterialFile chosen = MaterialFile.of("a", new byte[] {1}, 0644);
+
+    assertThat(unchosen.chosenMode()).isEmpty();
+    assertThat(unchosen.mode()).isEqualTo(MaterialFile.DEFAULT_MODE).isEqualTo(0644);
+    assertThat(chosen.chosenMode()).hasValue(0644);
+    // The same bytes on disk today, but only one of them follows --default-file-mode.
+    assertThat(unchosen).isNotEqualTo(chosen);
+    assertThat(unchosen.withMode(0400).chosenMode()).hasValue(0400);
+    assertThatThrownBy(() -> unchosen.withMode(-1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> MaterialFile.of("a", new byte[0], 01000))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0..0777");
+  }
+
+  @Test
+  void material_group_isOptional_andAtLeastOne() {
+    Material material = Material.of(List.of(MaterialFile.of("a", new byte[] {1})));
+
+    assertThat(material.group()).isEmpty();
+    assertThat(material.withGroup(2000).group()).hasValue(2000);
+    assertThat(material.withGroup(2000).withRefreshAt(Instant.EPOCH).group()).hasValue(2000);
+    assertThat(material.withGroup(2000)).isNotEqualTo(material);
+    assertThatThrownBy(() -> material.withGroup(0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void fetchRequest_reason_defaultsFromPrevious_andNeedsOneUnlessInitial() {
+    Material previous = Material.of(List.of(MaterialFile.of("a", new byte[] {1})));
+    FetchRequest.Builder builder = FetchRequest.builder().volumeId("csi-1")
+        .pod(Pod.of("ns", "pod", "uid", "sa")).deadline(Instant.EPOCH);
+
+    assertThat(builder.build().reason()).isEqualTo(FetchRequest.Reason.INITIAL);
+    assertThat(builder.previous(Optional.of(previous)).build().reason())
+        .isEqualTo(FetchRequest.Reason.DUE);
+    assertThat(builder.reason(FetchRequest.Reason.TOKENS_ROTATED).build().toString())
+        .contains("reason=TOKENS_ROTATED");
+    assertThatThrownBy(() -> builder.previous(Optional.empty()).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TOKENS_ROTATED");
   }
 
   @Test
@@ -117,7 +161,7 @@ class ValuesTest {
   @Test
   void context_defaults_nameThisApiVersion() {
     BackendContext context = new BackendContext() {};
-    assertThat(context.apiVersion()).isEqualTo(PluginApi.VERSION).isEqualTo("1.1");
+    assertThat(context.apiVersion()).isEqualTo(PluginApi.VERSION).isEqualTo("1.2");
     assertThat(context.defaultRefreshInterval()).isPositive();
   }
 

@@ -51,6 +51,7 @@ public final class FetchRequests {
     private String volumeId;
     private Clock clock = Clock.systemUTC();
     private Optional<Material> previous = Optional.empty();
+    private FetchRequest.Reason reason;
     private Instant deadline;
     private Duration deadlineIn = DEFAULT_DEADLINE;
     private ByteBudget budget = ByteBudget.unlimited();
@@ -106,6 +107,15 @@ public final class FetchRequests {
     }
 
     /** The deadline, an absolute instant (e.g. {@code clock.instant()} for one already passed). */
+    /**
+     * Why the host fetches ({@link FetchRequest.Reason}); by default {@code DUE} with a previous
+     * and {@code INITIAL} without.
+     */
+    public Builder reason(FetchRequest.Reason reason) {
+      this.reason = requireNonNull(reason, "reason is null");
+      return this;
+    }
+
     public Builder deadline(Instant deadline) {
       this.deadline = requireNonNull(deadline, "deadline is null");
       return this;
@@ -118,7 +128,6 @@ public final class FetchRequests {
       return this;
     }
 
-    /** The request. */
     /**
      * What the fetch may read, e.g. {@code ByteBudget.limitedTo(1 << 20)} to prove a plugin refuses
      * an oversized answer; unlimited unless set.
@@ -128,12 +137,15 @@ public final class FetchRequests {
       return this;
     }
 
+    /** The request. */
     public FetchRequest build() {
       return FetchRequest.builder()
           .volumeId(volumeId)
           .pod(pod)
           .tokens(tokens)
           .previous(previous)
+          .reason(reason != null ? reason
+              : previous.isPresent() ? FetchRequest.Reason.DUE : FetchRequest.Reason.INITIAL)
           .deadline(deadline != null ? deadline : clock.instant().plus(deadlineIn))
           .budget(budget)
           .build();
