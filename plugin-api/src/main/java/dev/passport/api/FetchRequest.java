@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Everything a backend needs, besides its {@link PreparedVolume}, to fetch one volume's material
@@ -17,6 +18,7 @@ public final class FetchRequest {
   private final Map<String, ServiceAccountToken> tokens;
   private final Optional<Material> previous;
   private final Reason reason;
+  private final OptionalInt mountGroup;
   private final Instant deadline;
   private final ByteBudget budget;
 
@@ -70,6 +72,7 @@ public final class FetchRequest {
     if (reason != Reason.INITIAL && previous.isEmpty()) {
       throw new IllegalArgumentException("a fetch for reason " + reason + " needs the previous material");
     }
+    this.mountGroup = requireNonNull(b.mountGroup, "mountGroup is null");
     this.deadline = requireNonNull(b.deadline, "deadline is null");
     this.budget = requireNonNull(b.budget, "budget is null");
   }
@@ -108,6 +111,16 @@ public final class FetchRequest {
   /** Why the host fetches: what to do with {@link #previous()} depends on it. */
   public Reason reason() {
     return reason;
+  }
+
+  /**
+   * The pod's {@code fsGroup} as kubelet sent it ({@code volume_mount_group}), if any: the group
+   * the host gives the volume's files unless the material asks for another
+   * ({@link Material#withGroup}). A backend that follows csi-lib's rules reads it to choose its
+   * files' modes (group-readable {@code 0440} when some group applies).
+   */
+  public OptionalInt mountGroup() {
+    return mountGroup;
   }
 
   /** When the host gives up on this fetch; a backend must return or throw by then. */
@@ -155,6 +168,7 @@ public final class FetchRequest {
     private Map<String, ServiceAccountToken> tokens = Map.of();
     private Optional<Material> previous = Optional.empty();
     private Reason reason;
+    private OptionalInt mountGroup = OptionalInt.empty();
     private Instant deadline;
     private ByteBudget budget = ByteBudget.unlimited();
 
@@ -183,6 +197,12 @@ public final class FetchRequest {
     /** Why the host fetches; by default {@link Reason#DUE} with a previous, else {@link Reason#INITIAL}. */
     public Builder reason(Reason reason) {
       this.reason = requireNonNull(reason, "reason is null");
+      return this;
+    }
+
+    /** The pod's {@code fsGroup} (kubelet's {@code volume_mount_group}); none by default. */
+    public Builder mountGroup(OptionalInt mountGroup) {
+      this.mountGroup = requireNonNull(mountGroup, "mountGroup is null");
       return this;
     }
 

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * {@link FetchRequest}s for unit tests of a backend, as the host would build them, without a host.
@@ -52,6 +53,7 @@ public final class FetchRequests {
     private Clock clock = Clock.systemUTC();
     private Optional<Material> previous = Optional.empty();
     private FetchRequest.Reason reason;
+    private OptionalInt mountGroup = OptionalInt.empty();
     private Instant deadline;
     private Duration deadlineIn = DEFAULT_DEADLINE;
     private ByteBudget budget = ByteBudget.unlimited();
@@ -116,6 +118,12 @@ public final class FetchRequests {
       return this;
     }
 
+    /** The pod's {@code fsGroup}, as kubelet sends it in {@code volume_mount_group}. */
+    public Builder mountGroup(int gid) {
+      this.mountGroup = OptionalInt.of(gid);
+      return this;
+    }
+
     public Builder deadline(Instant deadline) {
       this.deadline = requireNonNull(deadline, "deadline is null");
       return this;
@@ -146,6 +154,7 @@ public final class FetchRequests {
           .previous(previous)
           .reason(reason != null ? reason
               : previous.isPresent() ? FetchRequest.Reason.DUE : FetchRequest.Reason.INITIAL)
+          .mountGroup(mountGroup)
           .deadline(deadline != null ? deadline : clock.instant().plus(deadlineIn))
           .budget(budget)
           .build();
