@@ -86,7 +86,13 @@ final class GcpBackend implements Backend<GcpVolume> {
 
   @Override
   public GcpVolume prepare(Map<String, String> attributes) throws BackendException {
-    return GcpVolume.parse(attributes, config);
+    GcpVolume volume = GcpVolume.parse(attributes, config);
+    if (!volume.ignored().isEmpty()) {
+      // the host prepares once per distinct set of attributes: one warning per volume spec
+      log.warn("volume attributes with secrets {}: ignoring {}, as provider-gcp does; remove them",
+          volume.resourceNames(), volume.ignored());
+    }
+    return volume;
   }
 
   @Override
@@ -342,12 +348,11 @@ final class GcpBackend implements Backend<GcpVolume> {
                 + " (corrupted on the way); nothing was written, the next attempt reads it again");
       }
     }
-    byte[] content =
-        secret.extraction().isPresent()
-            ? PayloadExtractor.extract(data, secret.extraction().get(), secret.resource())
-            : data;
-    return MaterialFile.of(
-        secret.path(), content, secret.mode().orElse(MaterialFile.DEFAULT_MODE));
+    byte[] content = PayloadExtractor.content(data, secret);
+    // no mode chosen: the host writes its --default-file-mode (0644 by default, provider-gcp's too)
+    return secret.mode().isPresent()
+        ? MaterialFile.of(secret.path(), content, secret.mode().getAsInt())
+        : MaterialFile.of(secret.path(), content);
   }
 
   private static BackendException combined(List<BackendException> failures, int total) {

@@ -13,6 +13,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * The plugin configuration ({@code gcp.properties}), bound and validated.
@@ -239,22 +242,22 @@ record GcpConfig(
     String value = stripped(settings, DELEGATES).orElse("");
     List<String> raw = new ArrayList<>();
     if (value.startsWith("[")) {
-      Object parsed;
+      Optional<Node> parsed;
       try {
-        parsed = SecretsAttribute.yaml().load(value);
+        parsed = GoYaml.compose(value);
       } catch (YAMLException e) {
         throw settings.invalid(DELEGATES, value,
             "write a YAML list of service account emails: " + SecretsAttribute.firstLine(e));
       }
-      if (!(parsed instanceof List<?> list)) {
+      if (parsed.isEmpty() || !(parsed.get() instanceof SequenceNode list)) {
         throw settings.invalid(DELEGATES, value, "write a list of service account emails");
       }
-      for (Object item : list) {
-        if (!(item instanceof String s)) {
+      for (Node item : list.getValue()) {
+        if (!(item instanceof ScalarNode s)) {
           throw settings.invalid(DELEGATES, value,
-              "write a list of service account emails; found " + item);
+              "write a list of service account emails; found a nested list or mapping");
         }
-        raw.add(s.strip());
+        raw.add(s.getValue().strip());
       }
     } else {
       raw.addAll(settings.list(DELEGATES));
