@@ -30,6 +30,8 @@ import java.util.Set;
  * @param remote {@code https://host:port} of the regional endpoint the volume's first regional
  *     secret names, when locations choose endpoints: the one address a volume chooses, for the
  *     host's per-remote limit
+ * @param serviceAccountChosen whether the volume's attributes name the service account (or
+ *     delegates), which then wins over the Kubernetes service account's annotation
  * @param ignored what provider-gcp ignores and so does Passport (unknown fields, fileName next
  *     to path, the secrets-store driver's secretProviderClass attribute), for one warning
  */
@@ -41,6 +43,7 @@ record GcpVolume(
     Optional<String> serviceAccount,
     List<String> delegates,
     Optional<String> remote,
+    boolean serviceAccountChosen,
     List<String> ignored) implements PreparedVolume {
 
   /** Whose identity fetches the secrets. */
@@ -68,6 +71,12 @@ record GcpVolume(
     delegates = List.copyOf(delegates);
     requireNonNull(remote, "remote is null");
     ignored = List.copyOf(ignored);
+  }
+
+  /** This volume impersonating {@code target} instead (from the service account annotation). */
+  GcpVolume impersonating(ServiceAccountAnnotations.Target target) {
+    return new GcpVolume(secrets, auth, audience, workloadIdentityProvider,
+        target.serviceAccount(), target.delegates(), remote, serviceAccountChosen, ignored);
   }
 
   /** The secret versions, for messages. */
@@ -125,7 +134,7 @@ record GcpVolume(
       }
       return new GcpVolume(
           secrets, auth, Optional.empty(), Optional.empty(), Optional.empty(), List.of(), remote,
-          ignored);
+          false, ignored);
     }
 
     GcpConfig.VolumeDefaults defaults = config.defaults();
@@ -152,8 +161,9 @@ record GcpVolume(
           "delegates are set but no serviceAccount to impersonate; set the volume attribute "
               + SERVICE_ACCOUNT + " or remove " + DELEGATES);
     }
+    boolean chosen = settings.has(SERVICE_ACCOUNT) || settings.has(DELEGATES);
     return new GcpVolume(
-        secrets, auth, audience, provider, serviceAccount, delegates, remote, ignored);
+        secrets, auth, audience, provider, serviceAccount, delegates, remote, chosen, ignored);
   }
 
   /**
