@@ -21,9 +21,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,8 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  * socket against the fake STS, IAM Credentials (fractional-second expireTime, as Google answers)
  * and Secret Manager. Each test states what provider-gcp writes for the same secrets: the file
  * names and contents, and the modes (a secret's {@code mode}, else the secrets-store driver's
- * 0644, which is also Passport's default).
+ * 0644, which is also Passport's default). One host serves every test (each mounts for a new pod),
+ * so the suite costs one host start; call counts are compared before and after.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GcpProviderExamplesHostTest {
 
   static final String SECRET = "projects/test-project/secrets/csi-test/versions/latest";
@@ -46,12 +49,13 @@ class GcpProviderExamplesHostTest {
       "projects/test-project/locations/us-central1/secrets/testsecret/versions/latest";
   static final String EXTRACT = "projects/test-project/secrets/csi-test-extract/versions/latest";
 
-  @TempDir Path dir;
+  // static: one directory for the class-wide host (an instance @TempDir is replaced per test)
+  @TempDir static Path dir;
   GcpTestbed bed;
   PassportHost host;
   FakeKubelet kubelet;
 
-  @BeforeEach
+  @BeforeAll
   void start() throws Exception {
     bed = new GcpTestbed(dir);
     bed.global.put(SECRET, "projects/123/secrets/csi-test/versions/1", "global-v1".getBytes(UTF_8));
@@ -76,7 +80,7 @@ class GcpProviderExamplesHostTest {
     kubelet = FakeKubelet.connect(host.socket(), bed.tokens, bed.clock);
   }
 
-  @AfterEach
+  @AfterAll
   void stop() throws Exception {
     kubelet.close();
     host.close();
@@ -146,6 +150,7 @@ class GcpProviderExamplesHostTest {
   @Test
   void e2eTestExtractKey_withImpersonation_writesTheKeysValue() {
     // provider-gcp would impersonate the KSA's iam.gke.io/gcp-service-account; here the attribute
+    int before = bed.auth.impersonations().size();
     MountedVolume volume = mount("""
         - resourceName: "projects/test-project/secrets/csi-test-extract/versions/latest"
           path: "extract"
@@ -153,7 +158,7 @@ class GcpProviderExamplesHostTest {
         """, Map.of(GcpConfig.SERVICE_ACCOUNT, SERVICE_ACCOUNT));
 
     assertThat(volume.readAll()).isEqualTo(Map.of("extract", "e2e-user"));
-    assertThat(bed.auth.impersonations()).hasSize(1);
+    assertThat(bed.auth.impersonations()).hasSize(before + 1);
   }
 
   @Test
@@ -171,14 +176,16 @@ class GcpProviderExamplesHostTest {
 
   @Test
   void e2eTestInvalid_dotDotInPath_isRefusedBeforeGoogleIsRead() {
+    int exchanges = bed.auth.exchanges().size();
+    int reads = bed.global.calls(SECRET);
     Throwable e = catchThrowable(() -> mount("""
         - resourceName: "projects/test-project/secrets/csi-test/versions/latest"
           path: "my/invalid/../path/csi-test"
         """));
 
     assertThat(e).hasMessageStartingWith("INVALID_ARGUMENT: ").hasMessageContaining("secrets[0].path");
-    assertThat(bed.auth.exchanges()).isEmpty();
-    assertThat(bed.global.calls(SECRET)).isZero();
+    assertThat(bed.auth.exchanges()).hasSize(exchanges);
+    assertThat(bed.global.calls(SECRET)).isEqualTo(reads);
   }
 
   @Test
@@ -206,6 +213,7 @@ class GcpProviderExamplesHostTest {
 
   @Test
   void clashingPaths_fileAndDirectory_refusedBeforeGoogleIsRead() {
+    int exchanges = bed.auth.exchanges().size();
     Throwable e = catchThrowable(() -> mount("""
         - resourceName: "projects/test-project/secrets/csi-test/versions/latest"
           path: "a"
@@ -214,7 +222,7 @@ class GcpProviderExamplesHostTest {
         """));
 
     assertThat(e).hasMessageStartingWith("INVALID_ARGUMENT: ").hasMessageContaining("directory");
-    assertThat(bed.auth.exchanges()).isEmpty();
+    assertThat(bed.auth.exchanges()).hasSize(exchanges);
   }
 
   private MountedVolume mount(String secrets) {
