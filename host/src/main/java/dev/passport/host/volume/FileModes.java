@@ -48,9 +48,10 @@ public final class FileModes {
    */
   public static FileModes parse(String value) {
     String text = value == null ? "" : value.trim();
-    if (!OCTAL.matcher(text).matches()) {
+    if (!OCTAL.matcher(text).matches()
+        || Integer.parseInt(text.replaceFirst("^0[oO]", ""), 8) > 0777) {
       throw new IllegalArgumentException("'" + value + "' is not a file mode; write octal"
-          + " permission bits within 0000..0777, e.g. 0644 (readable by every user of the pod,"
+          + " permission bits within 0000..0777 (no setuid, setgid or sticky bit), e.g. 0644 (readable by every user of the pod,"
           + " the default) or 0440 (owner and group only)");
     }
     String digits = text.replaceFirst("^0[oO]", "");
@@ -111,7 +112,7 @@ public final class FileModes {
 
   /** {@code 0644} for 420. */
   public static String octal(int mode) {
-    return mode < 0 ? Integer.toString(mode) : String.format("%04o", mode);
+    return mode < 0 ? Integer.toString(mode) : String.format("0%03o", mode);
   }
 
   @Override
