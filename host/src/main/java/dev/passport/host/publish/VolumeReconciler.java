@@ -438,7 +438,7 @@ public final class VolumeReconciler {
     OptionalInt group = groupOf(material, spec);
     WriteResult written = writer.write(material.files(), group);
     if (written.written()) {
-      LOG.info("volume {} of pod {}/{}: {} files, {}, group {}", spec.volumeId(),
+      LOG.info("volume {} of pod {}/{}: wrote {} file(s), {}, {}", spec.volumeId(),
           spec.pod().namespace(), spec.pod().name(), material.files().size(),
           fileModes.describe(material.files()), describeGroup(material, spec));
     }
@@ -459,7 +459,7 @@ public final class VolumeReconciler {
       return "backend group " + material.group().getAsInt();
     }
     return spec.fsGroup().isPresent() ? "fsGroup " + spec.fsGroup().getAsInt()
-        : "none (no fsGroup in the pod)";
+        : "no group (the pod sets no fsGroup)";
   }
 
   private static VolumeState stateOf(VolumeSpec spec, CacheKey key, CachedMaterial fetched,
