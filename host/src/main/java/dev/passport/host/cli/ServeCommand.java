@@ -24,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -127,6 +128,8 @@ final class ServeCommand implements Callable<Integer> {
           + " limit (8Mi). Default: $PASSPORT_MATERIAL_BUDGET or 16Mi.")
   long materialBudget;
 
+  @Mixin DropInOptions dropIn;
+
   @Option(names = "--cache-size", converter = ByteSizeConverter.class,
       defaultValue = "${env:PASSPORT_CACHE_BYTES:-16Mi}",
       description = "The most bytes of fetched material kept to rewrite lost volumes without a"
@@ -170,6 +173,7 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    dropIn.apply(builder, System.getenv());
     MetricsServer http = null;
     PrometheusMetrics prometheus = null;
     if (metricsAt.isPresent()) {
