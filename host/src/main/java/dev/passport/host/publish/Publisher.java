@@ -187,7 +187,8 @@ public final class Publisher {
     }
     // VolumeSpec keeps only the tokens for `needed`: the plugin never sees the others
     VolumeSpec spec = new VolumeSpec(request.volumeId(), target, pod, backendName, attributes,
-        tokens, needed, fsGroup(request.capability().volumeMountGroup()));
+        tokens, needed, fsGroup(request.capability().volumeMountGroup()),
+        NodePublishSecrets.of(request.secrets()));
     return reconciler.publish(spec, volume);
   }
 

@@ -7,9 +7,9 @@ import csi.v1.Csi;
 import dev.passport.host.PassportHost;
 import dev.passport.host.testing.CsiClient;
 import dev.passport.host.testing.Requests;
-import dev.passport.host.testing.TreeSnapshot;
 import dev.passport.host.volume.MountMode;
 import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.LogCapture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -102,6 +102,8 @@ class DropInEndToEndTest {
         .mountMode(MountMode.DIRECTORY)
         .kubeletDir(kubelet)
         .clock(clock)
+        // long enough that no republish below is due: the counts are the cache's and the informer's
+        .refreshInterval(Duration.ofHours(1))
         .backendFactory(vault, Map.of())
         .backendFactory(gcp, Map.of());
     // The test shares one informer across hosts: the host closes what it is given, so wrap it.
@@ -125,7 +127,7 @@ class DropInEndToEndTest {
 
     // one prepare: the host found the inline volume's attributes identical to the class's
     assertThat(vault.prepared).containsExactly(VAULT_DOCS);
-    assertThat(TreeSnapshot.of(fromClass)).isEqualTo(TreeSnapshot.of(fromInline));
+    assertThat(visibleFiles(fromClass)).isEqualTo(visibleFiles(fromInline)).hasSize(3);
     assertThat(Files.readString(fromClass.resolve("roleName"))).isEqualTo("database");
   }
 
@@ -259,6 +261,38 @@ class DropInEndToEndTest {
   }
 
   @Test
+  void nodePublishSecretRefSecrets_reachTheBackend_withoutKubeletsTokens_andNeverTheLog()
+      throws Exception {
+    start();
+    String clientSecret = "client-secret-" + System.nanoTime();
+    LogCapture logs = new LogCapture();
+    logs.start();
+    try {
+      Path target = Requests.target(kubelet, "vol-secrets");
+      Csi.NodePublishVolumeRequest.Builder request = Requests.publish("vol-secrets", target,
+          Map.of("secretProviderClass", "vault-database"),
+          Requests.tokensJson(Map.of("vault", "pod-token"), START.plus(Duration.ofHours(1))));
+      request.putVolumeContext("csi.storage.k8s.io/pod.namespace", NAMESPACE);
+      request.putSecrets("clientid", "app-client").putSecrets("clientsecret", clientSecret);
+      client.node().nodePublishVolume(request.build());
+
+      assertThat(vault.fetches).singleElement().satisfies(fetch -> {
+        assertThat(fetch.nodePublishSecrets())
+            .containsExactlyInAnyOrderEntriesOf(Map.of("clientid", "app-client", "clientsecret", clientSecret));
+        assertThat(fetch.toString()).doesNotContain(clientSecret).contains("2 redacted");
+      });
+    } finally {
+      logs.stop();
+    }
+    assertThat(logs.lines()).isNotEmpty().noneMatch(line -> line.contains(clientSecret));
+    try (var files = Files.walk(dir.resolve("state"))) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        assertThat(Files.readString(file)).doesNotContain(clientSecret);
+      }
+    }
+  }
+
+  @Test
   void backendAndClassTogether_isInvalid() throws Exception {
     start();
     assertThatThrownBy(() -> publish("vol-both",
@@ -273,6 +307,20 @@ class DropInEndToEndTest {
     request.putVolumeContext("csi.storage.k8s.io/pod.namespace", NAMESPACE);
     client.node().withDeadlineAfter(30, TimeUnit.SECONDS).nodePublishVolume(request.build());
     return target;
+  }
+
+  /** The files a container sees (name → content), without the writer's timestamped directory. */
+  private static Map<String, String> visibleFiles(Path target) throws java.io.IOException {
+    Map<String, String> files = new java.util.TreeMap<>();
+    try (var entries = Files.list(target)) {
+      for (Path entry : entries.toList()) {
+        String name = entry.getFileName().toString();
+        if (!name.startsWith("..")) {
+          files.put(name, Files.readString(entry));
+        }
+      }
+    }
+    return files;
   }
 
   private static void assertStatus(Throwable e, Status.Code code, String inMessage) {
