@@ -164,7 +164,9 @@ public final class InformedSecretProviderClasses implements SecretProviderClasse
       }
       out.put(key, value);
     }
-    return new SecretProviderClass(namespace, name, providerName, out);
+    Object secretObjects = specMap.get("secretObjects");
+    int syncs = secretObjects instanceof java.util.List<?> list ? list.size() : 0;
+    return new SecretProviderClass(namespace, name, providerName, out, syncs);
   }
 
   private static SecretProviderClassException invalid(String message) {

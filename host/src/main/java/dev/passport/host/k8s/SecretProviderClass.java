@@ -13,9 +13,10 @@ import java.util.Map;
  * @param name the name
  * @param provider {@code spec.provider}
  * @param parameters {@code spec.parameters}, values as written
+ * @param secretObjects how many {@code spec.secretObjects} (Secrets to sync) the class lists
  */
 public record SecretProviderClass(String namespace, String name, String provider,
-    Map<String, String> parameters) {
+    Map<String, String> parameters, int secretObjects) {
 
   public SecretProviderClass {
     requireNonNull(namespace, "namespace is null");
@@ -28,6 +29,6 @@ public record SecretProviderClass(String namespace, String name, String provider
   @Override
   public String toString() {
     return "SecretProviderClass[" + namespace + "/" + name + ", provider=" + provider
-        + ", parameters=" + parameters.keySet() + "]";
+        + ", parameters=" + parameters.keySet() + ", secretObjects=" + secretObjects + "]";
   }
 }

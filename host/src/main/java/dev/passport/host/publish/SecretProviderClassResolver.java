@@ -93,6 +93,14 @@ public final class SecretProviderClassResolver {
           + " \"backend\" attribute with inline attributes");
     }
     SecretProviderClass spc = find(classes.get(), namespace, name);
+    if (spc.secretObjects() > 0) {
+      // Refused rather than ignored: a pod reading the synced Secret (env valueFrom) would start
+      // with a stale or missing Secret and no word why.
+      throw new PublishException(Code.FAILED_PRECONDITION, "SecretProviderClass " + namespace + "/"
+          + name + " lists spec.secretObjects (Secrets to sync), which this version of " + driverName
+          + " does not sync yet; read the mounted files instead and remove spec.secretObjects, or"
+          + " keep secrets-store-csi-driver for this class (docs/migrating-from-secrets-store-csi-driver.md)");
+    }
     String backend = providers.getOrDefault(spc.provider(), spc.provider());
     if (!served.contains(backend)) {
       throw PublishException.invalid("SecretProviderClass " + namespace + "/" + name

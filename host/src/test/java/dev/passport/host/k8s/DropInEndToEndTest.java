@@ -293,6 +293,21 @@ class DropInEndToEndTest {
   }
 
   @Test
+  void classWithSecretObjects_isFailedPrecondition_namingThem_notSilentlyUnsynced() throws Exception {
+    // secrets-store-csi-driver's documentation ("Sync as Kubernetes Secret")
+    api.applySpec(NAMESPACE, "synced", Map.of("provider", "vault",
+        "parameters", VAULT_DOCS,
+        "secretObjects", List.of(Map.of("secretName", "foosecret", "type", "Opaque",
+            "data", List.of(Map.of("objectName", "db-password", "key", "pwd"))))));
+    awaitClass(NAMESPACE, "synced");
+    start();
+
+    assertThatThrownBy(() -> publish("vol-sync", Map.of("secretProviderClass", "synced"), "vault"))
+        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION, "spec.secretObjects"));
+    assertThat(vault.fetches).isEmpty();
+  }
+
+  @Test
   void backendAndClassTogether_isInvalid() throws Exception {
     start();
     assertThatThrownBy(() -> publish("vol-both",
