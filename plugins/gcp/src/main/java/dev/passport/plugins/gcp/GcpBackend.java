@@ -172,7 +172,8 @@ final class GcpBackend implements Backend<GcpVolume> {
     if (settings.auth() == Auth.PROVIDER_ADC) {
       credentials = providerCredentials(deadlineNanos, settings);
     } else {
-      GcpVolume effective = withAnnotatedTarget(request, settings, deadlineNanos);
+      GcpVolume effective = withAnnotatedTarget(request, settings.withTokenOf(request),
+          deadlineNanos);
       credentials =
           podCredentials.forPod(
               request.pod(), request.token(effective.audience().orElseThrow()), effective);

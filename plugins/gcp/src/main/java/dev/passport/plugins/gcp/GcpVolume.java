@@ -7,6 +7,7 @@ import static dev.passport.plugins.gcp.GcpConfig.WORKLOAD_IDENTITY_PROVIDER;
 import static java.util.Objects.requireNonNull;
 
 import dev.passport.api.BackendException;
+import dev.passport.api.FetchRequest;
 import dev.passport.api.PreparedVolume;
 import dev.passport.support.Settings;
 import java.util.ArrayList;
@@ -34,6 +35,10 @@ import java.util.Set;
  *     delegates), which then wins over the Kubernetes service account's annotation
  * @param ignored what provider-gcp ignores and so does Passport (unknown fields, fileName next
  *     to path, the secrets-store driver's secretProviderClass attribute), for one warning
+ * @param eitherPoolAudience whether no audience was configured for a Workload Identity Federation
+ *     pool provider: the pod token may then have either of the two forms the pool accepts by
+ *     default, {@code https://iam.googleapis.com/…} (Passport's default) or
+ *     {@code //iam.googleapis.com/…} (provider-gcp's documented CSIDriver tokenRequests)
  */
 record GcpVolume(
     List<SecretObject> secrets,
@@ -44,7 +49,8 @@ record GcpVolume(
     List<String> delegates,
     Optional<String> remote,
     boolean serviceAccountChosen,
-    List<String> ignored) implements PreparedVolume {
+    List<String> ignored,
+    boolean eitherPoolAudience) implements PreparedVolume {
 
   /** Whose identity fetches the secrets. */
   enum Auth {
@@ -76,7 +82,37 @@ record GcpVolume(
   /** This volume impersonating {@code target} instead (from the service account annotation). */
   GcpVolume impersonating(ServiceAccountAnnotations.Target target) {
     return new GcpVolume(secrets, auth, audience, workloadIdentityProvider,
-        target.serviceAccount(), target.delegates(), remote, serviceAccountChosen, ignored);
+        target.serviceAccount(), target.delegates(), remote, serviceAccountChosen, ignored,
+        eitherPoolAudience);
+  }
+
+  /** This volume with the pod token of {@code chosen}, one of {@link #optionalAudiences()}. */
+  private GcpVolume withAudience(String chosen) {
+    return new GcpVolume(secrets, auth, Optional.of(chosen), workloadIdentityProvider,
+        serviceAccount, delegates, remote, serviceAccountChosen, ignored, false);
+  }
+
+  /**
+   * This volume with the audience of the pod token the fetch uses: the configured one, or for a
+   * pool provider without one, whichever of its two default forms kubelet sent.
+   *
+   * @throws BackendException UNAUTHENTICATED naming both forms and the tokenRequests fix when
+   *     kubelet sent neither
+   */
+  GcpVolume withTokenOf(FetchRequest request) throws BackendException {
+    if (!eitherPoolAudience) {
+      return this;
+    }
+    for (String candidate : optionalAudiences()) {
+      if (request.tokens().containsKey(candidate)) {
+        return withAudience(candidate);
+      }
+    }
+    throw new BackendException(BackendException.Kind.UNAUTHENTICATED, "no service account token"
+        + " for the workload identity pool: kubelet sent none for audience \""
+        + audience.orElseThrow() + "\" nor \"" + workloadIdentityProvider.orElseThrow()
+        + "\"; add one of them to spec.tokenRequests of the CSIDriver, or set the volume"
+        + " attribute audience");
   }
 
   /** The secret versions, for messages. */
@@ -84,10 +120,25 @@ record GcpVolume(
     return secrets.stream().map(s -> s.resource().name()).toList();
   }
 
-  /** The pod token audience STS needs; none with provider-adc. */
+  /**
+   * The pod token audience STS needs; none with provider-adc, and none required for a pool
+   * provider without a configured audience (see {@link #optionalAudiences()}).
+   */
   @Override
   public Set<String> audiences() {
-    return audience.map(Set::of).orElse(Set.of());
+    return eitherPoolAudience ? Set.of() : audience.map(Set::of).orElse(Set.of());
+  }
+
+  /**
+   * For a pool provider without a configured audience, both forms the pool accepts by default:
+   * the fetch takes whichever kubelet sent.
+   */
+  @Override
+  public Set<String> optionalAudiences() {
+    return eitherPoolAudience
+        ? new java.util.LinkedHashSet<>(List.of(audience.orElseThrow(),
+            workloadIdentityProvider.orElseThrow()))
+        : Set.of();
   }
 
   /** Whether every secret names a numeric version, whose content never changes. */
@@ -134,7 +185,7 @@ record GcpVolume(
       }
       return new GcpVolume(
           secrets, auth, Optional.empty(), Optional.empty(), Optional.empty(), List.of(), remote,
-          false, ignored);
+          false, ignored, false);
     }
 
     GcpConfig.VolumeDefaults defaults = config.defaults();
@@ -149,9 +200,10 @@ record GcpVolume(
               + "https://container.googleapis.com/v1/projects/<project>/locations/<location>/"
               + "clusters/<cluster>");
     }
-    Optional<String> audience = GcpConfig.audience(settings)
-        .or(defaults::audience)
-        .or(() -> Optional.of(defaultAudience(provider.get())));
+    Optional<String> configured = GcpConfig.audience(settings).or(defaults::audience);
+    Optional<String> audience = configured.or(() -> Optional.of(defaultAudience(provider.get())));
+    boolean eitherPoolAudience = configured.isEmpty()
+        && !GcpConfig.GKE_IDENTITY_NAMESPACE.matcher(provider.get()).matches();
     Optional<String> serviceAccount = GcpConfig.serviceAccount(settings)
         .or(defaults::serviceAccount);
     List<String> delegates =
@@ -163,7 +215,8 @@ record GcpVolume(
     }
     boolean chosen = settings.has(SERVICE_ACCOUNT) || settings.has(DELEGATES);
     return new GcpVolume(
-        secrets, auth, audience, provider, serviceAccount, delegates, remote, chosen, ignored);
+        secrets, auth, audience, provider, serviceAccount, delegates, remote, chosen, ignored,
+        eitherPoolAudience);
   }
 
   /**

@@ -273,6 +273,47 @@ class GcpVolumeTest {
     assertThat(settings.secrets().get(0).mode()).hasValue(0640);
   }
 
+  /**
+   * Issue 17 item 3: a pool accepts both forms by default; provider-gcp's docs put
+   * {@code //iam.googleapis.com/…} in the CSIDriver's tokenRequests, Passport defaulted to the
+   * https form. Neither is required, whichever kubelet sent is used, and neither is refused.
+   */
+  @Test
+  void parse_poolProviderWithoutAudience_takesEitherFormKubeletSent() throws Exception {
+    GcpVolume settings = GcpVolume.parse(secrets(NAME), config);
+    dev.passport.api.Pod pod = dev.passport.api.Pod.of("ns", "app", "uid-1", "sa");
+    dev.passport.api.ServiceAccountToken token = dev.passport.api.ServiceAccountToken.of("t",
+        java.time.Instant.parse("2026-12-01T12:00:00Z"));
+
+    assertThat(settings.audiences()).isEmpty();
+    assertThat(settings.optionalAudiences()).containsExactly("https:" + PROVIDER, PROVIDER);
+    for (String sent : java.util.List.of(PROVIDER, "https:" + PROVIDER)) {
+      dev.passport.api.FetchRequest request = dev.passport.api.FetchRequest.builder()
+          .volumeId("csi-1").pod(pod).tokens(Map.of(sent, token))
+          .deadline(java.time.Instant.EPOCH).build();
+      assertThat(settings.withTokenOf(request).audience()).contains(sent);
+    }
+    dev.passport.api.FetchRequest none = dev.passport.api.FetchRequest.builder()
+        .volumeId("csi-1").pod(pod).deadline(java.time.Instant.EPOCH).build();
+    assertThatThrownBy(() -> settings.withTokenOf(none))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED))
+        .hasMessageContaining(PROVIDER).hasMessageContaining("tokenRequests");
+  }
+
+  @Test
+  void parse_configuredAudience_isRequired_asAreGkeIdentityNamespaces() throws Exception {
+    Map<String, String> attributes = new HashMap<>(secrets(NAME));
+    attributes.put("audience", "my-audience");
+
+    assertThat(GcpVolume.parse(attributes, config).audiences()).containsExactly("my-audience");
+    assertThat(GcpVolume.parse(attributes, config).optionalAudiences()).isEmpty();
+    GcpVolume gke = GcpVolume.parse(secrets(NAME),
+        config(Map.of(GcpConfig.WORKLOAD_IDENTITY_PROVIDER, GKE_PROVIDER)));
+    assertThat(gke.audiences()).containsExactly("my-project.svc.id.goog");
+    assertThat(gke.optionalAudiences()).isEmpty();
+  }
+
   @Test
   void parse_providerAdc_isRefusedUnlessConfigAllowsIt() throws Exception {
     Map<String, String> attributes = new HashMap<>(secrets(NAME));
