@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.passport.api.BackendContext;
 import dev.passport.api.BackendFactory;
+import dev.passport.host.cache.RefreshRule;
 import dev.passport.host.cache.StateStore;
 import dev.passport.host.cache.VolumeStates;
 import dev.passport.host.csi.ControllerService;
@@ -130,6 +131,7 @@ public final class PassportHost implements AutoCloseable {
     private MountMode mountMode = MountMode.TMPFS;
     private Clock clock = Clock.systemUTC();
     private Duration refreshInterval = Duration.ofMinutes(5);
+    private Duration republishPeriod = RefreshRule.DEFAULT_REPUBLISH_PERIOD;
     private Duration fetchTimeout = Duration.ofSeconds(100);
     private long volumeSizeLimit = 16L * 1024 * 1024;
     private long cacheMaxBytes = 32L * 1024 * 1024;
@@ -223,6 +225,16 @@ public final class PassportHost implements AutoCloseable {
 
     public Builder refreshInterval(Duration refreshInterval) {
       this.refreshInterval = refreshInterval;
+      return this;
+    }
+
+    /**
+     * kubelet's longest gap between republishes: material due within it is refreshed at the
+     * current republish, so no refresh is later than its backend asked; zero for tests that step
+     * exactly to a refresh instant.
+     */
+    public Builder republishPeriod(Duration republishPeriod) {
+      this.republishPeriod = republishPeriod;
       return this;
     }
 
@@ -352,6 +364,7 @@ public final class PassportHost implements AutoCloseable {
             .store(new StateStore(stateDir))
             .metrics(metrics)
             .refreshInterval(refreshInterval)
+            .republishPeriod(republishPeriod)
             .fetchTimeout(fetchTimeout)
             .cacheMaxBytes(cacheMaxBytes)
             .build();

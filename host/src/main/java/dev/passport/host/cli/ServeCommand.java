@@ -69,8 +69,15 @@ final class ServeCommand implements Callable<Integer> {
   String mountMode;
 
   @Option(names = "--refresh-interval", defaultValue = "5m", converter = DurationConverter.class,
-      description = "When material without its own expiry is fetched again (±10%% jitter). Default: ${DEFAULT-VALUE}.")
+      description = "When material without its own expiry is fetched again (up to 10%% earlier, as"
+          + " jitter). Default: ${DEFAULT-VALUE}.")
   Duration refreshInterval;
+
+  @Option(names = "--republish-period", defaultValue = "90s", converter = DurationConverter.class,
+      description = "kubelet's longest gap between republishes (requiresRepublish; its pod sync runs"
+          + " every 60-90 s): material due within it is refreshed at the current republish, so no"
+          + " renewal is later than its backend asked. Default: ${DEFAULT-VALUE}.")
+  Duration republishPeriod;
 
   @Option(names = "--fetch-timeout", defaultValue = "100s", converter = DurationConverter.class,
       description = "The most a backend may take; below kubelet's 2 minutes. Default: ${DEFAULT-VALUE}.")
@@ -153,6 +160,7 @@ final class ServeCommand implements Callable<Integer> {
         .kubeletDir(kubeletDir.toAbsolutePath())
         .mountMode(MountMode.parse(mountMode))
         .refreshInterval(refreshInterval)
+        .republishPeriod(republishPeriod)
         .fetchTimeout(fetchTimeout)
         .materialBudget(MaterialBudget.of(materialBudget))
         .cacheMaxBytes(cacheSize);

@@ -93,7 +93,7 @@ public final class VolumeReconciler {
     this.tmpfsSize = Math.max(b.volumeSizeLimit, limits.replaceableBytes());
     this.readLimit = limits.maxTotalBytes();
     this.metrics = requireNonNull(b.metrics, "metrics is null");
-    this.rule = new RefreshRule(b.refreshInterval, b.random);
+    this.rule = new RefreshRule(b.refreshInterval, b.republishPeriod, b.random);
     this.fetchTimeout = requireNonNull(b.fetchTimeout, "fetchTimeout is null");
     this.cache = new MaterialCache(b.cacheMaxBytes, clock);
     this.states = VolumeStates.load(requireNonNull(b.store, "store is null"), metrics);
@@ -131,10 +131,10 @@ public final class VolumeReconciler {
 
     Optional<CachedMaterial> cached = cache.get(key);
     VolumeContent content = hasContent ? VolumeContent.PRESENT : VolumeContent.ABSENT;
-    RefreshDecision decision = RefreshRule.decide(state, key, now, content, cached.isPresent());
+    RefreshDecision decision = rule.decide(state, key, now, content, cached.isPresent());
     if (decision == RefreshDecision.VERIFY) {
       content = verify(spec, state, writer);
-      decision = RefreshRule.decide(state, key, now, content, cached.isPresent());
+      decision = rule.decide(state, key, now, content, cached.isPresent());
     }
     switch (decision) {
       case SERVE -> {
@@ -185,8 +185,8 @@ public final class VolumeReconciler {
   }
 
   /** A volume not due was lost or modified, and nothing is cached to rewrite it from. */
-  private static void warnIfLost(VolumeSpec spec, VolumeState state, CacheKey key, Instant now) {
-    if (RefreshRule.notDue(state, key, now)) {
+  private void warnIfLost(VolumeSpec spec, VolumeState state, CacheKey key, Instant now) {
+    if (rule.notDue(state, key, now)) {
       LOG.warn("volume {} of pod {} lost its content and nothing is cached; fetching again",
           spec.volumeId(), state.pod());
     }
@@ -233,8 +233,9 @@ public final class VolumeReconciler {
     FetchBudget fetching = budget.open(readLimit);
     try {
       Optional<Material> previous = previousMaterial(spec, state, key, writer, hasContent, readBack);
+      FetchRequest.Reason reason = rule.reason(state, key, now, previous.isPresent());
       cache.invalidate(key);
-      CachedMaterial fetched = fetchOnce(key, spec, volume, previous, now, fetching);
+      CachedMaterial fetched = fetchOnce(key, spec, volume, previous, reason, now, fetching);
       mounter.mount(spec.target(), tmpfsSize);
       WriteResult written = writer.write(fetched.material().files(), spec.fsGroup());
       if (!written.written()) {
@@ -285,6 +286,11 @@ public final class VolumeReconciler {
         if (state.version() != null) {
           material = material.withVersion(state.version());
         }
+        if (state.fsGroup() != null) {
+          // The group the volume was written with: a backend answering a token rotation with
+          // this material unchanged must not make the host rewrite it under another group.
+          material = material.withGroup(state.fsGroup());
+        }
       }
       return Optional.of(material);
     } catch (IOException e) {
@@ -301,12 +307,13 @@ public final class VolumeReconciler {
    * thread, later ones wait for its future. A failed fetch is not cached.
    */
   private CachedMaterial fetchOnce(CacheKey key, VolumeSpec spec, RegisteredBackend.Bound volume,
-      Optional<Material> previous, Instant now, FetchBudget fetching) throws PublishException {
+      Optional<Material> previous, FetchRequest.Reason reason, Instant now, FetchBudget fetching)
+      throws PublishException {
     CompletableFuture<CachedMaterial> mine = new CompletableFuture<>();
     Optional<CompletableFuture<CachedMaterial>> running = cache.joinOrStart(key, mine);
     if (running.isEmpty()) {
       try {
-        CachedMaterial fetched = fetch(spec, volume, previous, now, fetching);
+        CachedMaterial fetched = fetch(spec, volume, previous, reason, now, fetching);
         mine.complete(fetched);
         return fetched;
       } catch (PublishException | RuntimeException e) {
@@ -330,12 +337,15 @@ public final class VolumeReconciler {
   }
 
   private CachedMaterial fetch(VolumeSpec spec, RegisteredBackend.Bound volume,
-      Optional<Material> previous, Instant now, FetchBudget fetching) throws PublishException {
+      Optional<Material> previous, FetchRequest.Reason reason, Instant now, FetchBudget fetching)
+      throws PublishException {
     FetchRequest request = FetchRequest.builder()
         .volumeId(spec.volumeId())
         .pod(spec.pod())
         .tokens(spec.tokens())
         .previous(previous)
+        .reason(reason)
+        .mountGroup(spec.fsGroup())
         .deadline(now.plus(fetchTimeout))
         .budget(fetching)
         .build();
@@ -434,6 +444,7 @@ public final class VolumeReconciler {
     private StateStore store;
     private HostMetrics metrics = HostMetrics.none();
     private Duration refreshInterval = Duration.ofMinutes(5);
+    private Duration republishPeriod = RefreshRule.DEFAULT_REPUBLISH_PERIOD;
     private Duration fetchTimeout = Duration.ofSeconds(100);
     private long cacheMaxBytes = 32L * 1024 * 1024;
     private MaterialBudget budget;
@@ -479,6 +490,15 @@ public final class VolumeReconciler {
     /** {@code --refresh-interval}: when static material is fetched again. */
     public Builder refreshInterval(Duration interval) {
       this.refreshInterval = interval;
+      return this;
+    }
+
+    /**
+     * {@code --republish-period}: kubelet's longest gap between republishes; material due within
+     * it is refreshed at the current republish, so refreshes are never late.
+     */
+    public Builder republishPeriod(Duration period) {
+      this.republishPeriod = requireNonNull(period, "period is null");
       return this;
     }
 
