@@ -175,6 +175,8 @@ class CertManagerRotationSimulationHostTest {
     Instant tokenIssuedAt;
     int rotations;
     Instant next;
+    private PublishRequest request;
+    private ServiceAccountToken requestToken;
 
     SimulatedVolume(Map<String, String> attributes) throws Exception {
       this.attributes = attributes;
@@ -193,7 +195,17 @@ class CertManagerRotationSimulationHostTest {
       return token;
     }
 
+    /** kubelet's request: the same one on every republish until the token rotates. */
     PublishRequest request(Instant now) {
+      ServiceAccountToken current = currentToken(now);
+      if (request == null || requestToken != current) {
+        request = buildRequest(current);
+        requestToken = current;
+      }
+      return request;
+    }
+
+    private PublishRequest buildRequest(ServiceAccountToken current) {
       Map<String, String> context = new LinkedHashMap<>(attributes);
       context.put("backend", CertManagerBackendFactory.NAME);
       context.put(FakeKubelet.POD_NAME, pod.name());
@@ -202,7 +214,7 @@ class CertManagerRotationSimulationHostTest {
       context.put(FakeKubelet.SERVICE_ACCOUNT_NAME, pod.serviceAccount());
       context.put(FakeKubelet.EPHEMERAL, "true");
       context.put(FakeKubelet.SERVICE_ACCOUNT_TOKENS, ServiceAccountTokens.tokensJson(
-          Map.of(CertManagerBackend.AUDIENCE, currentToken(now))));
+          Map.of(CertManagerBackend.AUDIENCE, current)));
       return new PublishRequest(volumeId, target.toString(),
           new PublishRequest.Capability(false, ""), true, context, Map.of());
     }
