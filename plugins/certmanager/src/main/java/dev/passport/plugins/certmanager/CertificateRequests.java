@@ -249,7 +249,7 @@ final class CertificateRequests implements AutoCloseable {
       // cert-manager's webhook refuses a request it will never accept (e.g. a CSR it cannot
       // parse) with 406: every retry would meet the same answer.
       case 406 -> new BackendException(Kind.INVALID_ARGUMENT, "cert-manager's webhook refused to "
-          + what + "; fix the volume's csi.cert-manager.io attributes: " + detail, e);
+          + what + "; fix the volume's csi.cert-manager.io attributes: " + quoted(detail), e);
       case 504 -> new BackendException(Kind.DEADLINE_EXCEEDED, "the API server timed out trying to "
           + what + ": " + detail, e);
       // API Priority and Fairness (or a webhook) is shedding load: retry later, not at once.
