@@ -101,8 +101,8 @@ record CertificateAttributes(
 
   private static final int MIN_RSA_KEY_SIZE = 2048;
   private static final int MAX_RSA_KEY_SIZE = 8192;
-  /** The largest Linux group id; 4294967295 is (gid_t) -1. */
-  private static final long MAX_GID = 0xFFFF_FFFEL;
+  /** csi-lib's largest {@code fs-group}: 4294967295. */
+  private static final long MAX_GID = 0xFFFF_FFFFL;
 
   /**
    * The subject and SANs as the user wrote them, variables unexpanded.
@@ -211,8 +211,7 @@ record CertificateAttributes(
       String certificateFile = settings.string(CERTIFICATE_FILE, "tls.crt");
       String caFile = settings.string(CA_FILE, "ca.crt");
       String privateKeyFile = settings.string(PRIVATE_KEY_FILE, "tls.key");
-      OptionalLong fsGroup = collect(() -> settings.longInteger(FS_GROUP, 1, MAX_GID)
-          .map(OptionalLong::of).orElse(OptionalLong.empty()), OptionalLong.empty());
+      OptionalLong fsGroup = fsGroup();
       Optional<Pkcs12> pkcs12 = pkcs12();
 
       Map<String, String> files = new LinkedHashMap<>();
@@ -322,6 +321,21 @@ record CertificateAttributes(
     /** csi-driver's booleans: exactly {@code true} or {@code false}. */
     private boolean bool(String key) {
       return collect(() -> settings.oneOf(key, "false", TRUE_FALSE), "false").equals("true");
+    }
+
+    /**
+     * csi-lib's {@code fs-group}: a whole number from 1 to 4294967295. Passport hands the group to
+     * the host as a Java {@code int}, so it refuses groups above 2147483647 (README migration table).
+     */
+    private OptionalLong fsGroup() {
+      OptionalLong gid = collect(() -> settings.longInteger(FS_GROUP, 1, MAX_GID)
+          .map(OptionalLong::of).orElse(OptionalLong.empty()), OptionalLong.empty());
+      if (gid.isPresent() && gid.getAsLong() > Integer.MAX_VALUE) {
+        invalid(FS_GROUP, settings.string(FS_GROUP, ""), "Passport supports group ids up to "
+            + Integer.MAX_VALUE + " (csi-driver up to " + MAX_GID + "); use a smaller group");
+        return OptionalLong.empty();
+      }
+      return gid;
     }
 
     private List<String> usages() {

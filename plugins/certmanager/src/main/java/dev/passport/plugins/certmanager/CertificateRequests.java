@@ -246,6 +246,10 @@ final class CertificateRequests implements AutoCloseable {
       // below cert-manager's minimum): the volume's attributes need fixing.
       case 400, 422 -> new BackendException(Kind.INVALID_ARGUMENT, "the API server refused to "
           + what + ", check the volume's csi.cert-manager.io attributes: " + detail, e);
+      // cert-manager's webhook refuses a request it will never accept (e.g. a CSR it cannot
+      // parse) with 406: every retry would meet the same answer.
+      case 406 -> new BackendException(Kind.INVALID_ARGUMENT, "cert-manager's webhook refused to "
+          + what + "; fix the volume's csi.cert-manager.io attributes: " + quoted(detail), e);
       case 504 -> new BackendException(Kind.DEADLINE_EXCEEDED, "the API server timed out trying to "
           + what + ": " + detail, e);
       // API Priority and Fairness (or a webhook) is shedding load: retry later, not at once.

@@ -58,8 +58,10 @@ record IssuedCertificate(List<X509Certificate> chain) {
   }
 
   /**
-   * When to renew: {@code notAfter − renewBefore}, or at 2/3 of the lifetime when renew-before is
-   * unset or not shorter than the lifetime (cert-manager's own fallback).
+   * When to renew: exactly {@code notAfter − renewBefore}, or at 2/3 of the lifetime when
+   * renew-before is unset or not shorter than the lifetime: csi-driver's {@code NextIssuanceTime}
+   * ({@code calculateNextIssuanceTime}). Unlike csi-driver, a zero or negative renew-before also
+   * means 2/3, never a renewal at or after {@code notAfter}.
    */
   Instant renewalTime(Optional<Duration> renewBefore) {
     Duration lifetime = Duration.between(notBefore(), notAfter());

@@ -111,6 +111,13 @@ class CertManagerBackendTest {
         request(clock.instant().plus(Duration.ofMinutes(2))).previous(previous).build());
   }
 
+  private Material fetch(Map<String, String> attributes, Material previous,
+      FetchRequest.Reason reason) throws BackendException {
+    return backend.fetch(backend.prepare(attributes),
+        request(clock.instant().plus(Duration.ofMinutes(2))).previous(Optional.of(previous))
+            .reason(reason).build());
+  }
+
   private Material fetch(Map<String, String> attributes) throws BackendException {
     return fetch(attributes, Optional.empty());
   }
@@ -168,12 +175,13 @@ class CertManagerBackendTest {
   // --- issuance and files ---------------------------------------------------------------------
 
   @Test
-  void fetch_issuedRequest_writesCertificateKeyAndCaWithMode0440() throws Exception {
+  void fetch_issuedRequestWithoutAnyGroup_writesCertificateKeyAndCaInTheHostsDefaultMode() throws Exception {
     Material material = fetch(attributes(DNS_NAMES, "web.example.com"));
 
     assertThat(material.files()).extracting(MaterialFile::path)
         .containsExactlyInAnyOrder("tls.crt", "tls.key", "ca.crt");
-    assertThat(material.files()).allSatisfy(file -> assertThat(file.mode()).isEqualTo(0440));
+    assertThat(material.files()).allSatisfy(file -> assertThat(file.chosenMode()).isEmpty());
+    assertThat(material.group()).isEmpty();
     X509Certificate leaf = certificate(material, "tls.crt");
     assertThat(leaf.getPublicKey()).isEqualTo(key(material, "tls.key").getPublic());
     assertThat(certificate(material, "ca.crt")).isEqualTo(certManager.caCertificate());
@@ -462,7 +470,7 @@ class CertManagerBackendTest {
     // As after a host restart: the material read back from the volume, without timing.
     Material readBack = Material.of(first.files());
 
-    Material again = fetch(attributes, Optional.of(readBack));
+    Material again = fetch(attributes, readBack, FetchRequest.Reason.RECOVERED);
 
     assertThat(again.files()).isEqualTo(first.files());
     assertThat(again.refreshAt()).isEqualTo(first.refreshAt());
@@ -476,7 +484,7 @@ class CertManagerBackendTest {
     Material first = fetch(attributes);
     clock.set(first.refreshAt().orElseThrow());
 
-    Material renewed = fetch(attributes, Optional.of(Material.of(first.files())));
+    Material renewed = fetch(attributes, Material.of(first.files()), FetchRequest.Reason.RECOVERED);
 
     assertThat(certManager.created()).hasSize(2);
     assertThat(renewed.version()).isNotEqualTo(first.version());

@@ -122,9 +122,11 @@ class CertificateAttributesTest {
       "csi.cert-manager.io/ip-sans|10.0.0.300|is \"10.0.0.300\"; not an IP address",
       "csi.cert-manager.io/uri-sans|not a uri|not a valid URI",
       "csi.cert-manager.io/uri-sans|relative/path|not an absolute URI",
-      "csi.cert-manager.io/fs-group|staff|write a whole number from 1 to 4294967294",
-      "csi.cert-manager.io/fs-group|0|write a whole number from 1 to 4294967294",
-      "csi.cert-manager.io/fs-group|4294967295|write a whole number from 1 to 4294967294",
+      "csi.cert-manager.io/fs-group|staff|write a whole number from 1 to 4294967295",
+      "csi.cert-manager.io/fs-group|0|write a whole number from 1 to 4294967295",
+      "csi.cert-manager.io/fs-group|4294967296|write a whole number from 1 to 4294967295",
+      "csi.cert-manager.io/fs-group|2147483648|Passport supports group ids up to 2147483647",
+      "csi.cert-manager.io/fs-group|4294967295|Passport supports group ids up to 2147483647",
       "csi.cert-manager.io/literal-subject|CN=x|not supported",
       "csi.cert-manager.io/colour|blue|not a csi.cert-manager.io attribute",
       "colour|blue|unknown volume attribute \"colour\"",
@@ -239,9 +241,9 @@ class CertificateAttributesTest {
   }
 
   @Test
-  void parse_fsGroupAboveTheIntRange_isAccepted() throws Exception {
-    assertThat(CertificateAttributes.parse(attributes(FS_GROUP, "4294967294")).fsGroup())
-        .isEqualTo(OptionalLong.of(4_294_967_294L));
+  void parse_fsGroupAtTheIntLimit_isAccepted() throws Exception {
+    assertThat(CertificateAttributes.parse(attributes(FS_GROUP, "2147483647")).fsGroup())
+        .isEqualTo(OptionalLong.of(Integer.MAX_VALUE));
   }
 
   @Test
