@@ -75,7 +75,7 @@ final class CertManagerBackend implements Backend<CertificateAttributes> {
 
   @Override
   public CertificateAttributes prepare(Map<String, String> attributes) throws BackendException {
-    return CertificateAttributes.parse(attributes);
+    return CertificateAttributes.parse(attributes, config.defaultKeyAlgorithm(), log::warn);
   }
 
   @Override
@@ -283,7 +283,7 @@ final class CertManagerBackend implements Backend<CertificateAttributes> {
       files.add(MaterialFile.of(attributes.caFile(), caPem));
       if (attributes.pkcs12().isPresent()) {
         CertificateAttributes.Pkcs12 pkcs12 = attributes.pkcs12().get();
-        files.add(MaterialFile.of(pkcs12.filename(), certificate.pkcs12(pending.key(), pkcs12.password())));
+        files.add(MaterialFile.of(pkcs12.filename(), certificate.pkcs12(pending.key(), pkcs12.password(), pkcs12.profile())));
       }
       return Material.of(files)
           .withRefreshAt(certificate.renewalTime(attributes.renewBefore()))
