@@ -31,11 +31,12 @@ import java.util.concurrent.TimeoutException;
  * decision by watching, list and delete. Every Kubernetes failure becomes a {@link BackendException}
  * whose message says what to fix.
  *
- * <p>Every call ends by the plugin's {@code timeout}, counted from when this client was made (one
- * per fetch): fabric8's own timeouts are per request and retried, and its synchronous
- * {@code watch()} waits for a WebSocket upgrade that a proxy without WebSocket support never
- * gives. Each call runs on this client's one worker thread while the fetch waits for it at most
- * until the deadline; a call still running then is interrupted and the client closed.
+ * <p>Every call ends within the plugin's {@code timeout}: fabric8's own timeouts are per request
+ * and retried, and its synchronous {@code watch()} waits for a WebSocket upgrade that a proxy
+ * without WebSocket support never gives. Each call runs on this client's one worker thread while
+ * the fetch waits for it at most {@code timeout}; a call still running then is interrupted (and
+ * the client closed with the fetch). A wait for cert-manager's decision is bounded by its own
+ * timeout, falling back to polling when no watch can be set up.
  */
 final class CertificateRequests implements AutoCloseable {
 
@@ -58,7 +59,6 @@ final class CertificateRequests implements AutoCloseable {
   private final String namespace;
   private final ReadCap cap;
   private final Duration timeout;
-  private final long deadlineNanos;
   private final ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
     Thread thread = new Thread(runnable, "passport-certmanager-api");
     thread.setDaemon(true);
@@ -73,7 +73,6 @@ final class CertificateRequests implements AutoCloseable {
     this.namespace = namespace;
     this.cap = cap;
     this.timeout = timeout;
-    this.deadlineNanos = System.nanoTime() + timeout.toNanos();
   }
 
   /** A fabric8 call; a {@link KubernetesClientException} it throws is turned into its failure. */
@@ -81,15 +80,26 @@ final class CertificateRequests implements AutoCloseable {
     T call() throws BackendException;
   }
 
-  /** Runs {@code call} on the worker, waiting at most {@code waitNanos} and never past the deadline. */
+  /**
+   * Runs {@code call} on the worker, waiting at most {@code waitNanos} and the timeout. A read the
+   * budget refuses ends the wait at once: fabric8 may retry it or never hear of it (see ReadCap).
+   */
   private <T> T bounded(String verb, long waitNanos, Call<T> call) throws BackendException {
-    long wait = Math.min(waitNanos, deadlineNanos - System.nanoTime());
+    long wait = Math.min(waitNanos, timeout.toNanos());
     if (wait <= 0) {
       throw deadline(verb);
     }
-    Future<T> future = worker.submit(call::call);
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Future<?> future = worker.submit(() -> {
+      try {
+        result.complete(call.call());
+      } catch (Throwable e) {
+        result.completeExceptionally(e);
+      }
+    });
+    cap.onRefusal(refusal -> result.completeExceptionally(tooLarge(verb, refusal)));
     try {
-      return future.get(wait, TimeUnit.NANOSECONDS);
+      return result.get(wait, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       future.cancel(true);
       throw deadline(verb);
@@ -220,7 +230,7 @@ final class CertificateRequests implements AutoCloseable {
     }
     // A watch the budget cut is reconnected by fabric8 without a word to the watcher.
     cap.onRefusal(refusal -> decided.completeExceptionally(tooLarge("watch", refusal)));
-    long waitNanos = Math.min(Math.max(1, timeout.toNanos()), deadlineNanos - System.nanoTime());
+    long waitNanos = Math.max(1, timeout.toNanos());
     long until = System.nanoTime() + waitNanos;
     // A watch without a resourceVersion starts with the object's current state (a synthetic
     // ADDED event), so a decision made since the read above is not missed. Its set-up gets half

@@ -63,7 +63,7 @@ class CertManagerConfigTest {
     assertThatThrownBy(() -> CertManagerConfig.from(Map.of("apiserver", "x"), Map.of(), dir))
         .isInstanceOf(BackendException.class)
         .hasMessageContaining("certmanager.properties: unknown key \"apiserver\"")
-        .hasMessageContaining("apiServer, caFile, timeout");
+        .hasMessageContaining("apiServer, caFile, defaultKeyAlgorithm, timeout");
   }
 
   @ParameterizedTest

@@ -50,7 +50,8 @@ class CertificateAttributesTest {
     assertThat(parsed.renewBefore()).isEmpty();
     assertThat(parsed.isCa()).isFalse();
     assertThat(parsed.usages()).containsExactly("digital signature", "key encipherment");
-    assertThat(parsed.key()).isEqualTo(new KeySpec(KeySpec.Algorithm.ECDSA, 256, KeySpec.Encoding.PKCS8));
+    // csi-driver's default key (issue 18 item 9): RSA 2048 in PKCS#1.
+    assertThat(parsed.key()).isEqualTo(new KeySpec(KeySpec.Algorithm.RSA, 2048, KeySpec.Encoding.PKCS1));
     assertThat(parsed.reusePrivateKey()).isFalse();
     assertThat(parsed.certificateFile()).isEqualTo("tls.crt");
     assertThat(parsed.caFile()).isEqualTo("ca.crt");
@@ -120,13 +121,14 @@ class CertificateAttributesTest {
       "csi.cert-manager.io/key-algorithm|DSA|use RSA, ECDSA or Ed25519",
       "csi.cert-manager.io/key-encoding|PEM|use PKCS1 or PKCS8",
       "csi.cert-manager.io/ip-sans|10.0.0.300|is \"10.0.0.300\"; not an IP address",
+      "csi.cert-manager.io/streetaddresses|10 \"Downing\" Street|not valid CSV",
+      "csi.cert-manager.io/organizations|\"Acme, Inc|not valid CSV",
       "csi.cert-manager.io/uri-sans|not a uri|not a valid URI",
       "csi.cert-manager.io/uri-sans|relative/path|not an absolute URI",
       "csi.cert-manager.io/fs-group|staff|write a whole number from 1 to 4294967294",
       "csi.cert-manager.io/fs-group|0|write a whole number from 1 to 4294967294",
       "csi.cert-manager.io/fs-group|4294967295|write a whole number from 1 to 4294967294",
       "csi.cert-manager.io/literal-subject|CN=x|not supported",
-      "csi.cert-manager.io/colour|blue|not a csi.cert-manager.io attribute",
       "colour|blue|unknown volume attribute \"colour\"",
   })
   void parse_badValue_isInvalidNamingAttributeAndRule(String key, String value, String rule) {
@@ -246,7 +248,7 @@ class CertificateAttributesTest {
 
   @Test
   void parse_ecdsaSizeWithSign_isAcceptedAsGosAtoiDoes() throws Exception {
-    assertThat(CertificateAttributes.parse(attributes(KEY_SIZE, "+384")).key())
+    assertThat(CertificateAttributes.parse(attributes(KEY_ALGORITHM, "ECDSA", KEY_SIZE, "+384")).key())
         .isEqualTo(new KeySpec(KeySpec.Algorithm.ECDSA, 384, KeySpec.Encoding.PKCS8));
   }
 
