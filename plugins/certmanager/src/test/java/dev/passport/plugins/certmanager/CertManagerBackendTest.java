@@ -168,12 +168,13 @@ class CertManagerBackendTest {
   // --- issuance and files ---------------------------------------------------------------------
 
   @Test
-  void fetch_issuedRequest_writesCertificateKeyAndCaWithMode0440() throws Exception {
+  void fetch_issuedRequest_writesCertificateKeyAndCaLeavingTheModeToTheHost() throws Exception {
     Material material = fetch(attributes(DNS_NAMES, "web.example.com"));
 
     assertThat(material.files()).extracting(MaterialFile::path)
         .containsExactlyInAnyOrder("tls.crt", "tls.key", "ca.crt");
-    assertThat(material.files()).allSatisfy(file -> assertThat(file.mode()).isEqualTo(0440));
+    // Plugin API 1.2: no mode chosen, so the host applies the operator's --default-file-mode.
+    assertThat(material.files()).allSatisfy(file -> assertThat(file.chosenMode()).isEmpty());
     X509Certificate leaf = certificate(material, "tls.crt");
     assertThat(leaf.getPublicKey()).isEqualTo(key(material, "tls.key").getPublic());
     assertThat(certificate(material, "ca.crt")).isEqualTo(certManager.caCertificate());
