@@ -560,6 +560,28 @@ class CertManagerBackendTest {
     assertThat(key(renewed, "tls.key").getPublic()).isInstanceOf(ECPublicKey.class);
   }
 
+  @Test
+  void prepare_unknownCsiDriverKey_isAcceptedWithOneWarningNamingItAndTheKnownKeys() throws Exception {
+    backend.prepare(attributes(DNS_NAMES, "web.example.com",
+        "csi.cert-manager.io/dns-name", "typo.example.com"));
+
+    assertThat(logs.lines()).filteredOn(line -> line.contains("csi.cert-manager.io/dns-name"))
+        .singleElement().satisfies(line -> assertThat(line)
+            .contains(DNS_NAMES).contains(ISSUER_NAME).doesNotContain("typo.example.com"));
+  }
+
+  @Test
+  void fetch_operatorDefaultKeyAlgorithmEcdsa_volumeWithoutKeyAlgorithm_getsP256() throws Exception {
+    backend.close();
+    backend = new CertManagerBackendFactory().create(Map.of("apiServer", certManager.url(),
+        "timeout", "10s", "defaultKeyAlgorithm", "ECDSA"), context);
+
+    Material material = fetch(attributes(DNS_NAMES, "web.example.com"));
+
+    assertThat(key(material, "tls.key").getPublic()).isInstanceOf(ECPublicKey.class);
+    assertThat(text(material, "tls.key")).startsWith("-----BEGIN PRIVATE KEY-----");
+  }
+
   // --- hygiene ---------------------------------------------------------------------------------
 
   @Test

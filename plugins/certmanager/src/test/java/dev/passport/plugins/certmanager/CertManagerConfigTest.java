@@ -66,6 +66,17 @@ class CertManagerConfigTest {
         .hasMessageContaining("apiServer, caFile, defaultKeyAlgorithm, timeout");
   }
 
+  @Test
+  void from_defaultKeyAlgorithm_isRsaUnlessTheOperatorChoosesAnother() throws Exception {
+    assertThat(CertManagerConfig.from(Map.of(), Map.of(), dir).defaultKeyAlgorithm())
+        .isEqualTo(KeySpec.Algorithm.RSA);
+    assertThat(CertManagerConfig.from(Map.of("defaultKeyAlgorithm", "ECDSA"), Map.of(), dir)
+        .defaultKeyAlgorithm()).isEqualTo(KeySpec.Algorithm.ECDSA);
+    assertThatThrownBy(() -> CertManagerConfig.from(Map.of("defaultKeyAlgorithm", "DSA"), Map.of(), dir))
+        .isInstanceOf(BackendException.class).hasMessageContaining("defaultKeyAlgorithm")
+        .hasMessageContaining("RSA");
+  }
+
   @ParameterizedTest
   @CsvSource({"1h30m, PT1H30M", "90s, PT1M30S", "PT1H30M, PT1H30M"})
   void from_timeoutInGoOrIsoSyntax_isAccepted(String text, String iso) throws Exception {

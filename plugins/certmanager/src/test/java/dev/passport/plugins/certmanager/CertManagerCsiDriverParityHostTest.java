@@ -148,6 +148,11 @@ class CertManagerCsiDriverParityHostTest {
     assertThat(mounted.readAll().keySet()).contains("crt.pem", "key.pem", "ca.pem", "keystore.p12")
         .doesNotContain("tls.crt", "tls.key", "ca.crt");
     assertThat(mounted.read("key.pem")).startsWith("-----BEGIN PRIVATE KEY-----");
+    // Modes: the host's --default-file-mode (0644 by default; csi-driver's are 0440, see README).
+    for (String file : List.of("crt.pem", "key.pem", "ca.pem", "keystore.p12")) {
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+          java.nio.file.Files.getPosixFilePermissions(mounted.file(file)))).isEqualTo("rw-r--r--");
+    }
     X509Certificate leaf = (X509Certificate) CertificateFactory.getInstance("X.509")
         .generateCertificate(new ByteArrayInputStream(mounted.readBytes("crt.pem")));
     assertThat(leaf.getPublicKey()).isInstanceOfSatisfying(RSAPublicKey.class,

@@ -247,6 +247,25 @@ class CertificateAttributesTest {
   }
 
   @Test
+  void parse_nodeDefaultEcdsa_rsaKeySizeWithoutAlgorithm_isInvalidNamingTheNodeDefault() {
+    assertThatThrownBy(() -> CertificateAttributes.parse(attributes(KEY_SIZE, "4096"),
+        KeySpec.Algorithm.ECDSA, warning -> {}))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("this node's default key algorithm is ECDSA")
+        .hasMessageContaining(KEY_ALGORITHM + ": RSA");
+  }
+
+  @Test
+  void parse_pkcs12Profile_isReadOnlyWithPkcs12Enable() throws Exception {
+    assertThat(CertificateAttributes.parse(attributes(PKCS12_ENABLE, "true", PKCS12_PASSWORD, "pw",
+        PKCS12_PROFILE, "Modern2023")).pkcs12())
+        .contains(new Pkcs12("keystore.p12", "pw", Pkcs12Profile.Modern2023));
+    assertInvalid(attributes(PKCS12_ENABLE, "true", PKCS12_PASSWORD, "pw", PKCS12_PROFILE, "AES"))
+        .hasMessageContaining(PKCS12_PROFILE).hasMessageContaining("LegacyRC2");
+    assertInvalid(attributes(PKCS12_PROFILE, "LegacyDES")).hasMessageContaining(PKCS12_ENABLE);
+  }
+
+  @Test
   void parse_ecdsaSizeWithSign_isAcceptedAsGosAtoiDoes() throws Exception {
     assertThat(CertificateAttributes.parse(attributes(KEY_ALGORITHM, "ECDSA", KEY_SIZE, "+384")).key())
         .isEqualTo(new KeySpec(KeySpec.Algorithm.ECDSA, 384, KeySpec.Encoding.PKCS8));
