@@ -94,7 +94,8 @@ final class CertManagerBackend implements Backend<CertificateAttributes> {
 
   @Override
   public CertificateAttributes prepare(Map<String, String> attributes) throws BackendException {
-    CertificateAttributes parsed = CertificateAttributes.parse(attributes);
+    CertificateAttributes parsed =
+        CertificateAttributes.parse(attributes, config.defaultKeyAlgorithm(), log::warn);
     requireIdentity(parsed);
     return parsed;
   }
@@ -418,7 +419,8 @@ final class CertManagerBackend implements Backend<CertificateAttributes> {
       files.add(file(attributes.caFile(), caPem, group));
       if (attributes.pkcs12().isPresent()) {
         CertificateAttributes.Pkcs12 pkcs12 = attributes.pkcs12().get();
-        files.add(file(pkcs12.filename(), certificate.pkcs12(pending.key(), pkcs12.password()), group));
+        files.add(file(pkcs12.filename(),
+            certificate.pkcs12(pending.key(), pkcs12.password(), pkcs12.profile()), group));
       }
       return grouped(Material.of(files), attributes)
           .withRefreshAt(certificate.renewalTime(attributes.renewBefore()))
