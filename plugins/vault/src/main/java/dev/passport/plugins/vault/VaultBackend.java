@@ -77,7 +77,12 @@ final class VaultBackend implements Backend<VaultAttributes> {
 
   @Override
   public VaultAttributes prepare(Map<String, String> attributes) throws BackendException {
-    return VaultAttributes.parse(attributes, config);
+    VaultAttributes parsed = VaultAttributes.parse(attributes, config);
+    if (!parsed.ignored().isEmpty()) {
+      log.warn("ignoring volume attribute(s) {}: vault-csi-provider has ignored them since 0.1.0;"
+          + " remove them", parsed.ignored());
+    }
+    return parsed;
   }
 
   @Override
