@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.passport.api.BackendContext;
 import dev.passport.api.BackendFactory;
+import dev.passport.host.cache.RefreshRule;
 import dev.passport.host.cache.StateStore;
 import dev.passport.host.cache.VolumeStates;
 import dev.passport.host.csi.ControllerService;
@@ -23,6 +24,7 @@ import dev.passport.host.plugins.PluginLoader;
 import dev.passport.host.publish.KubeletTargets;
 import dev.passport.host.publish.Publisher;
 import dev.passport.host.publish.VolumeReconciler;
+import dev.passport.host.volume.FileModes;
 import dev.passport.host.volume.MaterialLimits;
 import dev.passport.host.volume.MountMode;
 import dev.passport.host.volume.Mounter;
@@ -128,8 +130,10 @@ public final class PassportHost implements AutoCloseable {
     private final Map<String, BackendFactory> factories = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> factoryConfigs = new LinkedHashMap<>();
     private MountMode mountMode = MountMode.TMPFS;
+    private FileModes fileModes = FileModes.defaults();
     private Clock clock = Clock.systemUTC();
     private Duration refreshInterval = Duration.ofMinutes(5);
+    private Duration republishPeriod = RefreshRule.DEFAULT_REPUBLISH_PERIOD;
     private Duration fetchTimeout = Duration.ofSeconds(100);
     private long volumeSizeLimit = 16L * 1024 * 1024;
     private long cacheMaxBytes = 32L * 1024 * 1024;
@@ -221,8 +225,24 @@ public final class PassportHost implements AutoCloseable {
       return this;
     }
 
+    /** {@code --default-file-mode}: the mode of files whose backend chooses none (0644 unless set). */
+    public Builder fileModes(FileModes fileModes) {
+      this.fileModes = requireNonNull(fileModes, "fileModes is null");
+      return this;
+    }
+
     public Builder refreshInterval(Duration refreshInterval) {
       this.refreshInterval = refreshInterval;
+      return this;
+    }
+
+    /**
+     * kubelet's longest gap between republishes: material due within it is refreshed at the
+     * current republish, so no refresh is later than its backend asked; zero for tests that step
+     * exactly to a refresh instant.
+     */
+    public Builder republishPeriod(Duration republishPeriod) {
+      this.republishPeriod = republishPeriod;
       return this;
     }
 
@@ -345,6 +365,7 @@ public final class PassportHost implements AutoCloseable {
         if (materialBudget != null) {
           volumes.materialBudget(materialBudget);
         }
+        volumes.fileModes(fileModes);
         VolumeReconciler reconciler = volumes
             .clock(clock)
             .mounter(Mounter.forMode(mountMode))
@@ -352,6 +373,7 @@ public final class PassportHost implements AutoCloseable {
             .store(new StateStore(stateDir))
             .metrics(metrics)
             .refreshInterval(refreshInterval)
+            .republishPeriod(republishPeriod)
             .fetchTimeout(fetchTimeout)
             .cacheMaxBytes(cacheMaxBytes)
             .build();

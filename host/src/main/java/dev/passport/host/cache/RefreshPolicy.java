@@ -6,13 +6,20 @@ import java.time.Instant;
 import java.util.function.DoubleSupplier;
 
 /**
- * When fetched material is due again: the plugin's {@code refreshAt} (2/3 of a certificate's or a
- * lease's lifetime), or {@code --refresh-interval} for static secrets, with ±10 % jitter so that
- * thousands of nodes do not refresh in lockstep.
+ * When fetched material is due again: the plugin's {@code refreshAt} (2/3 of a lease's lifetime, a
+ * certificate's {@code notAfter − renew-before}), or {@code --refresh-interval} for static secrets,
+ * moved earlier by up to 10 % of the interval so that thousands of nodes do not refresh in
+ * lockstep. Never later: a plugin's {@code refreshAt} is a deadline (csi-driver renews at exactly
+ * {@code notAfter − renew-before}), and jitter around it made some renewals late by up to a tenth
+ * of the lifetime (issue 15).
  */
 final class RefreshPolicy {
 
+  /** The share of the interval before {@code refreshAt} that refreshes are spread over. */
   static final double JITTER = 0.10;
+
+  /** Material already due when fetched is fetched again no sooner than this, never in a loop. */
+  static final Duration ALREADY_DUE_DELAY = Duration.ofSeconds(1);
 
   private final Duration defaultInterval;
   private final DoubleSupplier random;
@@ -26,15 +33,20 @@ final class RefreshPolicy {
     this.random = random;
   }
 
+  /**
+   * The refresh instant for material fetched at {@code fetchedAt}: within
+   * {@code [planned − 10 % of (planned − fetchedAt), planned]}, where {@code planned} is the
+   * plugin's {@code refreshAt} or the default interval after {@code fetchedAt}.
+   */
   Instant refreshAt(Material material, Instant fetchedAt) {
     Instant planned = material.refreshAt().orElse(fetchedAt.plus(defaultInterval));
     Duration interval = Duration.between(fetchedAt, planned);
     if (interval.isNegative() || interval.isZero()) {
       // Material already due (a plugin's clock skew, or an expired lease): never refetch in a loop.
-      return fetchedAt.plus(Duration.ofSeconds(1));
+      return fetchedAt.plus(ALREADY_DUE_DELAY);
     }
-    double factor = 1 + JITTER * (2 * random.getAsDouble() - 1);
-    return fetchedAt.plusMillis(Math.round(interval.toMillis() * factor));
+    long earlierMillis = (long) Math.floor(interval.toMillis() * JITTER * random.getAsDouble());
+    return planned.minusMillis(earlierMillis);
   }
 
   Duration defaultInterval() {

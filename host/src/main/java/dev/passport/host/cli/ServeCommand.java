@@ -10,6 +10,7 @@ import dev.passport.host.memory.MaterialBudget;
 import dev.passport.host.http.MetricsServer;
 import dev.passport.host.metrics.PrometheusMetrics;
 import dev.passport.host.plugins.PluginLoadException;
+import dev.passport.host.volume.FileModes;
 import dev.passport.host.volume.MaterialLimits;
 import dev.passport.host.volume.MountMode;
 import java.io.IOException;
@@ -68,9 +69,23 @@ final class ServeCommand implements Callable<Integer> {
           + " for local runs). Default: ${DEFAULT-VALUE}.")
   String mountMode;
 
+  @Option(names = "--default-file-mode", defaultValue = "0644", converter = FileModeConverter.class,
+      description = "The mode of files whose backend chooses none, octal within 0000..0777: 0644"
+          + " lets every user of the pod read them (kubelet's secret volumes), 0440 only the owner"
+          + " (root) and the group (the pod's fsGroup or the plugin's). A mode the plugin chooses"
+          + " wins; directories follow the files. Default: ${DEFAULT-VALUE}.")
+  FileModes defaultFileMode;
+
   @Option(names = "--refresh-interval", defaultValue = "5m", converter = DurationConverter.class,
-      description = "When material without its own expiry is fetched again (±10%% jitter). Default: ${DEFAULT-VALUE}.")
+      description = "When material without its own expiry is fetched again (up to 10%% earlier, as"
+          + " jitter). Default: ${DEFAULT-VALUE}.")
   Duration refreshInterval;
+
+  @Option(names = "--republish-period", defaultValue = "90s", converter = DurationConverter.class,
+      description = "kubelet's longest gap between republishes (requiresRepublish; its pod sync runs"
+          + " every 60-90 s): material due within it is refreshed at the current republish, so no"
+          + " renewal is later than its backend asked. Default: ${DEFAULT-VALUE}.")
+  Duration republishPeriod;
 
   @Option(names = "--fetch-timeout", defaultValue = "100s", converter = DurationConverter.class,
       description = "The most a backend may take; below kubelet's 2 minutes. Default: ${DEFAULT-VALUE}.")
@@ -152,7 +167,9 @@ final class ServeCommand implements Callable<Integer> {
         .stateDir(stateDir)
         .kubeletDir(kubeletDir.toAbsolutePath())
         .mountMode(MountMode.parse(mountMode))
+        .fileModes(defaultFileMode)
         .refreshInterval(refreshInterval)
+        .republishPeriod(republishPeriod)
         .fetchTimeout(fetchTimeout)
         .materialBudget(MaterialBudget.of(materialBudget))
         .cacheMaxBytes(cacheSize);

@@ -24,6 +24,7 @@ import dev.passport.host.plugins.UnusableMaterialException;
 import dev.passport.host.publish.PublishException.Code;
 import dev.passport.host.volume.AtomicWriter;
 import dev.passport.host.volume.ContentHash;
+import dev.passport.host.volume.FileModes;
 import dev.passport.host.volume.MaterialLimits;
 import dev.passport.host.volume.Mounter;
 import dev.passport.host.volume.ProvenContent;
@@ -85,6 +86,7 @@ public final class VolumeReconciler {
   private final VolumeStates states;
   private final ProvenContent proven = new ProvenContent();
   private final MaterialBudget budget;
+  private final FileModes fileModes;
 
   private VolumeReconciler(Builder b) throws IOException {
     this.clock = requireNonNull(b.clock, "clock is null");
@@ -93,11 +95,12 @@ public final class VolumeReconciler {
     this.tmpfsSize = Math.max(b.volumeSizeLimit, limits.replaceableBytes());
     this.readLimit = limits.maxTotalBytes();
     this.metrics = requireNonNull(b.metrics, "metrics is null");
-    this.rule = new RefreshRule(b.refreshInterval, b.random);
+    this.rule = new RefreshRule(b.refreshInterval, b.republishPeriod, b.random);
     this.fetchTimeout = requireNonNull(b.fetchTimeout, "fetchTimeout is null");
     this.cache = new MaterialCache(b.cacheMaxBytes, clock);
     this.states = VolumeStates.load(requireNonNull(b.store, "store is null"), metrics);
     this.budget = b.budget != null ? b.budget : MaterialBudget.of(2 * limits.maxTotalBytes());
+    this.fileModes = requireNonNull(b.fileModes, "fileModes is null");
   }
 
   public static Builder builder() {
@@ -131,10 +134,10 @@ public final class VolumeReconciler {
 
     Optional<CachedMaterial> cached = cache.get(key);
     VolumeContent content = hasContent ? VolumeContent.PRESENT : VolumeContent.ABSENT;
-    RefreshDecision decision = RefreshRule.decide(state, key, now, content, cached.isPresent());
+    RefreshDecision decision = rule.decide(state, key, now, content, cached.isPresent());
     if (decision == RefreshDecision.VERIFY) {
       content = verify(spec, state, writer);
-      decision = RefreshRule.decide(state, key, now, content, cached.isPresent());
+      decision = rule.decide(state, key, now, content, cached.isPresent());
     }
     switch (decision) {
       case SERVE -> {
@@ -185,8 +188,8 @@ public final class VolumeReconciler {
   }
 
   /** A volume not due was lost or modified, and nothing is cached to rewrite it from. */
-  private static void warnIfLost(VolumeSpec spec, VolumeState state, CacheKey key, Instant now) {
-    if (RefreshRule.notDue(state, key, now)) {
+  private void warnIfLost(VolumeSpec spec, VolumeState state, CacheKey key, Instant now) {
+    if (rule.notDue(state, key, now)) {
       LOG.warn("volume {} of pod {} lost its content and nothing is cached; fetching again",
           spec.volumeId(), state.pod());
     }
@@ -208,7 +211,7 @@ public final class VolumeReconciler {
         spec.volumeId(), state.pod());
     try {
       mounter.mount(spec.target(), tmpfsSize);
-      WriteResult written = writer.write(cached.material().files(), spec.fsGroup());
+      WriteResult written = write(spec, writer, cached.material());
       states.restored(state, written.dataDirName());
       proven.written(spec.volumeId(), writer);
     } catch (IOException e) {
@@ -233,10 +236,11 @@ public final class VolumeReconciler {
     FetchBudget fetching = budget.open(readLimit);
     try {
       Optional<Material> previous = previousMaterial(spec, state, key, writer, hasContent, readBack);
+      FetchRequest.Reason reason = rule.reason(state, key, now, previous.isPresent());
       cache.invalidate(key);
-      CachedMaterial fetched = fetchOnce(key, spec, volume, previous, now, fetching);
+      CachedMaterial fetched = fetchOnce(key, spec, volume, previous, reason, now, fetching);
       mounter.mount(spec.target(), tmpfsSize);
-      WriteResult written = writer.write(fetched.material().files(), spec.fsGroup());
+      WriteResult written = write(spec, writer, fetched.material());
       if (!written.written()) {
         metrics.writeSkipped(spec.backend());
       }
@@ -285,6 +289,11 @@ public final class VolumeReconciler {
         if (state.version() != null) {
           material = material.withVersion(state.version());
         }
+        if (state.group() != null) {
+          // The group the volume was written with: a backend answering a token rotation with
+          // this material unchanged must not make the host rewrite it under another group.
+          material = material.withGroup(state.group());
+        }
       }
       return Optional.of(material);
     } catch (IOException e) {
@@ -301,12 +310,13 @@ public final class VolumeReconciler {
    * thread, later ones wait for its future. A failed fetch is not cached.
    */
   private CachedMaterial fetchOnce(CacheKey key, VolumeSpec spec, RegisteredBackend.Bound volume,
-      Optional<Material> previous, Instant now, FetchBudget fetching) throws PublishException {
+      Optional<Material> previous, FetchRequest.Reason reason, Instant now, FetchBudget fetching)
+      throws PublishException {
     CompletableFuture<CachedMaterial> mine = new CompletableFuture<>();
     Optional<CompletableFuture<CachedMaterial>> running = cache.joinOrStart(key, mine);
     if (running.isEmpty()) {
       try {
-        CachedMaterial fetched = fetch(spec, volume, previous, now, fetching);
+        CachedMaterial fetched = fetch(spec, volume, previous, reason, now, fetching);
         mine.complete(fetched);
         return fetched;
       } catch (PublishException | RuntimeException e) {
@@ -330,17 +340,21 @@ public final class VolumeReconciler {
   }
 
   private CachedMaterial fetch(VolumeSpec spec, RegisteredBackend.Bound volume,
-      Optional<Material> previous, Instant now, FetchBudget fetching) throws PublishException {
+      Optional<Material> previous, FetchRequest.Reason reason, Instant now, FetchBudget fetching)
+      throws PublishException {
     FetchRequest request = FetchRequest.builder()
         .volumeId(spec.volumeId())
         .pod(spec.pod())
         .tokens(spec.tokens())
         .previous(previous)
+        .reason(reason)
+        .mountGroup(spec.fsGroup())
         .deadline(now.plus(fetchTimeout))
         .budget(fetching)
         .build();
     try {
-      Material material = volume.fetch(request);
+      // Modes made explicit before anything hashes, caches or writes the material (issue 15).
+      Material material = fileModes.resolve(volume.fetch(request));
       // A plugin that did not charge what it read is charged now, before the host holds it longer.
       fetching.chargeUpTo(material.size());
       String hash = ContentHash.of(material.files());
@@ -414,13 +428,47 @@ public final class VolumeReconciler {
         + " publishing volume " + spec.volumeId() + "; see the driver's log", e);
   }
 
+  /**
+   * Writes {@code material} with its effective group ({@link #groupOf}) and, when the volume
+   * changed, logs at INFO the modes and group its files got: the host cannot know whether the
+   * pod's user may read them, so the line says what decides it (issue 15). Never content.
+   */
+  private WriteResult write(VolumeSpec spec, AtomicWriter writer, Material material)
+      throws IOException {
+    OptionalInt group = groupOf(material, spec);
+    WriteResult written = writer.write(material.files(), group);
+    if (written.written()) {
+      LOG.info("volume {} of pod {}/{}: wrote {} file(s), {}, {}", spec.volumeId(),
+          spec.pod().namespace(), spec.pod().name(), material.files().size(),
+          fileModes.describe(material.files()), describeGroup(material, spec));
+    }
+    return written;
+  }
+
+  /**
+   * The group of a volume's files: the backend's ({@link Material#group()}, e.g. cert-manager's
+   * {@code fs-group}) if it chose one, else the pod's fsGroup (kubelet's
+   * {@code volume_mount_group}), else none (the files keep the host's group).
+   */
+  static OptionalInt groupOf(Material material, VolumeSpec spec) {
+    return material.group().isPresent() ? material.group() : spec.fsGroup();
+  }
+
+  private static String describeGroup(Material material, VolumeSpec spec) {
+    if (material.group().isPresent()) {
+      return "backend group " + material.group().getAsInt();
+    }
+    return spec.fsGroup().isPresent() ? "fsGroup " + spec.fsGroup().getAsInt()
+        : "no group (the pod sets no fsGroup)";
+  }
+
   private static VolumeState stateOf(VolumeSpec spec, CacheKey key, CachedMaterial fetched,
       String dataDir) {
     Material material = fetched.material();
-    OptionalInt fsGroup = spec.fsGroup();
+    OptionalInt group = groupOf(material, spec);
     return new VolumeState(spec.volumeId(), spec.target().toString(), spec.backend(),
         spec.pod().namespace(), spec.pod().name(), spec.pod().uid(), key.attributesHash(),
-        key.tokenExpiries(), fsGroup.isPresent() ? fsGroup.getAsInt() : null, fetched.contentHash(),
+        key.tokenExpiries(), group.isPresent() ? group.getAsInt() : null, fetched.contentHash(),
         dataDir, material.version().orElse(null), fetched.fetchedAt(), fetched.refreshAt(),
         material.expiresAt().orElse(null), 0, null, null);
   }
@@ -434,12 +482,20 @@ public final class VolumeReconciler {
     private StateStore store;
     private HostMetrics metrics = HostMetrics.none();
     private Duration refreshInterval = Duration.ofMinutes(5);
+    private Duration republishPeriod = RefreshRule.DEFAULT_REPUBLISH_PERIOD;
     private Duration fetchTimeout = Duration.ofSeconds(100);
     private long cacheMaxBytes = 32L * 1024 * 1024;
     private MaterialBudget budget;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+    private FileModes fileModes = FileModes.defaults();
 
     private Builder() {}
+
+    /** {@code --default-file-mode}: the mode of files whose backend chooses none. */
+    public Builder fileModes(FileModes fileModes) {
+      this.fileModes = requireNonNull(fileModes, "fileModes is null");
+      return this;
+    }
 
     public Builder clock(Clock clock) {
       this.clock = clock;
@@ -479,6 +535,15 @@ public final class VolumeReconciler {
     /** {@code --refresh-interval}: when static material is fetched again. */
     public Builder refreshInterval(Duration interval) {
       this.refreshInterval = interval;
+      return this;
+    }
+
+    /**
+     * {@code --republish-period}: kubelet's longest gap between republishes; material due within
+     * it is refreshed at the current republish, so refreshes are never late.
+     */
+    public Builder republishPeriod(Duration period) {
+      this.republishPeriod = requireNonNull(period, "period is null");
       return this;
     }
 

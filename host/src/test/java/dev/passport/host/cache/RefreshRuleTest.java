@@ -11,6 +11,7 @@ import static dev.passport.host.cache.VolumeContent.INTACT;
 import static dev.passport.host.cache.VolumeContent.PRESENT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,29 +62,77 @@ class RefreshRuleTest {
   @MethodSource("table")
   void decide(String name, VolumeState state, CacheKey key, Instant now, VolumeContent content,
       boolean cached, RefreshDecision expected) {
-    assertThat(RefreshRule.decide(state, key, now, content, cached)).isEqualTo(expected);
+    assertThat(EXACT.decide(state, key, now, content, cached)).isEqualTo(expected);
+  }
+
+  /** The rule as serve runs it: kubelet republishes at most 90 s apart. */
+  private static final RefreshRule KUBELET =
+      new RefreshRule(Duration.ofMinutes(5), RefreshRule.DEFAULT_REPUBLISH_PERIOD, () -> 0.5);
+  /** Without lookahead: due exactly at the refresh instant. */
+  private static final RefreshRule EXACT = new RefreshRule(Duration.ofMinutes(5), Duration.ZERO, () -> 0.5);
+
+  @Test
+  void decide_dueBeforeTheNextRepublish_fetchesNow_soTheRefreshIsNotLate() {
+    Instant ninetySecondsBefore = REFRESH_AT.minusSeconds(90);
+    Instant justBeforeThat = ninetySecondsBefore.minusMillis(1);
+
+    assertThat(KUBELET.decide(FRESH, KEY, ninetySecondsBefore, INTACT, true)).isEqualTo(FETCH);
+    assertThat(KUBELET.decide(FRESH, KEY, justBeforeThat, INTACT, true)).isEqualTo(SERVE);
+    assertThat(EXACT.decide(FRESH, KEY, ninetySecondsBefore, INTACT, true)).isEqualTo(SERVE);
   }
 
   @Test
-  void refreshAt_staticMaterial_isTheIntervalWithInjectedJitter() {
-    // random 0.75 -> factor 1 + 0.10 * (2 * 0.75 - 1) = 1.05
-    RefreshRule rule = new RefreshRule(Duration.ofMinutes(10), () -> 0.75);
+  void reason_namesWhatChangedSinceThePreviousFetch() {
+    Instant notDue = REFRESH_AT.minusSeconds(91);
+    CacheKey otherAttributes = new CacheKey("vol-1", "uid-1", "vault", "attrs-2", KEY.tokenExpiries());
+    CacheKey otherPod = new CacheKey("vol-1", "uid-2", "vault", "attrs", KEY.tokenExpiries());
+
+    assertThat(KUBELET.reason(null, KEY, notDue, false)).isEqualTo(FetchRequest.Reason.INITIAL);
+    assertThat(KUBELET.reason(FRESH, KEY, notDue, false)).isEqualTo(FetchRequest.Reason.INITIAL);
+    assertThat(KUBELET.reason(null, KEY, notDue, true)).isEqualTo(FetchRequest.Reason.RECOVERED);
+    assertThat(KUBELET.reason(FRESH, ROTATED, notDue, true))
+        .isEqualTo(FetchRequest.Reason.TOKENS_ROTATED);
+    // A rotation when the material is due anyway (within the next republish) is a due refresh.
+    assertThat(KUBELET.reason(FRESH, ROTATED, REFRESH_AT.minusSeconds(90), true))
+        .isEqualTo(FetchRequest.Reason.DUE);
+    assertThat(KUBELET.reason(FRESH, KEY, REFRESH_AT, true)).isEqualTo(FetchRequest.Reason.DUE);
+    // Same key, not due: the volume lost its content and nothing was cached.
+    assertThat(KUBELET.reason(FRESH, KEY, notDue, true)).isEqualTo(FetchRequest.Reason.DUE);
+    assertThat(KUBELET.reason(FRESH, otherAttributes, notDue, true))
+        .isEqualTo(FetchRequest.Reason.CHANGED);
+    assertThat(KUBELET.reason(FRESH, otherPod, notDue, true)).isEqualTo(FetchRequest.Reason.CHANGED);
+    // A failed rotation's retry inside the backoff window is still only a rotation.
+    assertThat(KUBELET.reason(BACKING_OFF, ROTATED, notDue, true))
+        .isEqualTo(FetchRequest.Reason.TOKENS_ROTATED);
+  }
+
+  @Test
+  void newRule_negativeRepublishPeriod_isRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+        new RefreshRule(Duration.ofMinutes(5), Duration.ofSeconds(-1), () -> 0.5))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("republish period");
+  }
+
+  @Test
+  void refreshAt_staticMaterial_isTheIntervalMovedEarlierByInjectedJitter() {
+    // random 0.75 -> 0.75 of the last tenth of 600 s earlier: 45 s
+    RefreshRule rule = new RefreshRule(Duration.ofMinutes(10), Duration.ZERO, () -> 0.75);
 
     assertThat(rule.refreshAt(Material.of(List.of()), FETCHED))
-        .isEqualTo(FETCHED.plus(Duration.ofSeconds(630)));
+        .isEqualTo(FETCHED.plus(Duration.ofSeconds(555)));
   }
 
   @Test
   void retryAt_thirdFailure_isTwentySecondsWithInjectedJitter() {
     // 5 s doubled twice = 20 s; random 0.25 -> factor 1 + 0.20 * (2 * 0.25 - 1) = 0.9
-    RefreshRule rule = new RefreshRule(Duration.ofMinutes(5), () -> 0.25);
+    RefreshRule rule = new RefreshRule(Duration.ofMinutes(5), Duration.ZERO, () -> 0.25);
 
     assertThat(rule.retryAt(3, FETCHED)).isEqualTo(FETCHED.plusSeconds(18));
   }
 
   @Test
   void retryAt_manyFailures_isCappedAtTheMaximumBackoff() {
-    RefreshRule rule = new RefreshRule(Duration.ofMinutes(5), () -> 0.5);
+    RefreshRule rule = new RefreshRule(Duration.ofMinutes(5), Duration.ZERO, () -> 0.5);
 
     assertThat(rule.retryAt(40, FETCHED)).isEqualTo(FETCHED.plus(RefreshRule.MAX_BACKOFF));
   }
