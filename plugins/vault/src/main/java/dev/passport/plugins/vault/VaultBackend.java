@@ -174,10 +174,7 @@ final class VaultBackend implements Backend<VaultAttributes> {
     for (int i = 0; i < attributes.objects().size(); i++) {
       SecretObject object = attributes.objects().get(i);
       Secret secret = secrets.get(RequestKey.of(object));
-      byte[] content = content(object, i, secret.answer.body());
-      // no filePermission (or 0): the host's --default-file-mode, which the operator may set
-      files.add(object.mode().map(mode -> MaterialFile.of(object.objectName(), content, mode))
-          .orElseGet(() -> MaterialFile.of(object.objectName(), content)));
+      files.add(file(object, content(object, i, secret.answer.body())));
       JsonNode version = secret.answer.body().path("data").path("metadata").path("version");
       if (version.isIntegralNumber()) {
         versions.add(route(object.apiPath()) + "@" + version.asLong());
@@ -202,6 +199,15 @@ final class VaultBackend implements Backend<VaultAttributes> {
       material = material.withVersion(String.join(",", versions));
     }
     return material;
+  }
+
+  /**
+   * The one place a file's mode is chosen: the object's {@code filePermission}; without one (or
+   * 0) the host's {@code --default-file-mode}, which the operator may set (never a pinned 0644).
+   */
+  private static MaterialFile file(SecretObject object, byte[] content) {
+    return object.mode().map(mode -> MaterialFile.of(object.objectName(), content, mode))
+        .orElseGet(() -> MaterialFile.of(object.objectName(), content));
   }
 
   /**
