@@ -55,6 +55,7 @@ final class SecretObjects {
     }
     List<SecretObject> objects = new ArrayList<>();
     Map<String, Integer> names = new HashMap<>();
+    int[] values = new int[1]; // YamlV3.MAX_NODES for all secretArgs together
     for (int i = 0; i < list.items().size(); i++) {
       String where = OBJECTS + "[" + i + "]";
       if (!(list.items().get(i) instanceof Mapping entry)) {
@@ -62,7 +63,7 @@ final class SecretObjects {
       }
       SecretObject object;
       try {
-        object = object(entry, where);
+        object = object(entry, where, values);
       } catch (YamlError e) {
         throw invalid("volume attribute " + e.getMessage());
       }
@@ -78,7 +79,7 @@ final class SecretObjects {
     return List.copyOf(objects);
   }
 
-  private static SecretObject object(Mapping entry, String where)
+  private static SecretObject object(Mapping entry, String where, int[] values)
       throws BackendException, YamlError {
     YamlV3.checkUniqueKeys(entry, where);
     Map<String, Node> fields = new LinkedHashMap<>();
@@ -107,7 +108,8 @@ final class SecretObjects {
           + "\"; it must be GET, LIST, PUT or POST");
     }
     String apiPath = apiPath(secretPath, list, where + ".secretPath");
-    Map<String, Object> secretArgs = secretArgs(fields.get("secretArgs"), where + ".secretArgs");
+    Map<String, Object> secretArgs = secretArgs(fields.get("secretArgs"), where + ".secretArgs",
+        values);
     if ((method.equals("GET") || list) && !secretArgs.isEmpty()) {
       throw invalid("volume attribute " + where + ".secretArgs needs method PUT or POST;"
           + " a " + method + " request has no body (put GET parameters into secretPath, e.g."
@@ -278,7 +280,7 @@ final class SecretObjects {
     return out.toString();
   }
 
-  private static Map<String, Object> secretArgs(Node node, String where)
+  private static Map<String, Object> secretArgs(Node node, String where, int[] values)
       throws BackendException, YamlError {
     if (node == null || node instanceof Scalar scalar && YamlV3.resolve(scalar).value() == null) {
       return Map.of();
@@ -292,7 +294,7 @@ final class SecretObjects {
     for (int i = 0; i < mapping.keys().size(); i++) {
       // a key of the typed map[string]interface{} is its text as written (null: "")
       String key = YamlV3.toGoString(mapping.keys().get(i), where).orElse("");
-      args.put(key, YamlV3.toGo(mapping.values().get(i), where + "." + key));
+      args.put(key, YamlV3.toGo(mapping.values().get(i), where + "." + key, values));
     }
     return args;
   }

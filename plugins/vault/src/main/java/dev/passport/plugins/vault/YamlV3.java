@@ -56,8 +56,11 @@ final class YamlV3 {
   static final String MAP = "!!map";
   static final String SEQ = "!!seq";
 
-  /** An alias expanding to more nodes than this is refused (a "billion laughs" attribute). */
-  private static final int MAX_NODES = 100_000;
+  /**
+   * Aliases may expand one attribute to more values than this in total (all objects together):
+   * refused, so that a "billion laughs" attribute costs bounded time and memory.
+   */
+  static final int MAX_NODES = 100_000;
 
   private static final Pattern YAML_STYLE_FLOAT =
       Pattern.compile("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
@@ -346,7 +349,8 @@ final class YamlV3 {
     return toGo(node, where, new int[1]);
   }
 
-  private static Object toGo(Node node, String where, int[] count) throws YamlError {
+  /** As {@link #toGo(Node, String)}, counting values in {@code count} across calls. */
+  static Object toGo(Node node, String where, int[] count) throws YamlError {
     if (++count[0] > MAX_NODES) {
       throw new YamlError(where + " expands to more than " + MAX_NODES + " values");
     }

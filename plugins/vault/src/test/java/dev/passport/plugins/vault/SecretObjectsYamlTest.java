@@ -220,4 +220,21 @@ class SecretObjectsYamlTest {
         VaultPluginConfig.parse(Map.of("vaultAddress", "https://vault:8200")));
     assertThat(parsed.ignored()).containsExactly("kubernetesServiceAccountPath", "vaultCAPem");
   }
+
+  @Test
+  void aliasBomb_isInvalid_withBoundedWork() {
+    String ten = "[" + String.join(", ", java.util.Collections.nCopies(10, "*l%d")) + "]";
+    StringBuilder yaml = new StringBuilder("""
+        - objectName: a
+          secretPath: pki/issue/r
+          method: PUT
+          secretArgs:
+            l0: &l0 [x, x, x, x, x, x, x, x, x, x]
+        """);
+    for (int level = 1; level <= 6; level++) {
+      yaml.append("    l").append(level).append(": &l").append(level).append(' ')
+          .append(ten.replace("%d", String.valueOf(level - 1))).append('\n');
+    }
+    assertThat(invalid(yaml.toString()).getMessage()).contains("more than 100000 values");
+  }
 }
