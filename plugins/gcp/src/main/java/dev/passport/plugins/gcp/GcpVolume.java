@@ -9,6 +9,7 @@ import static java.util.Objects.requireNonNull;
 import dev.passport.api.BackendException;
 import dev.passport.api.PreparedVolume;
 import dev.passport.support.Settings;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,6 +30,10 @@ import java.util.Set;
  * @param remote {@code https://host:port} of the regional endpoint the volume's first regional
  *     secret names, when locations choose endpoints: the one address a volume chooses, for the
  *     host's per-remote limit
+ * @param serviceAccountChosen whether the volume's attributes name the service account (or
+ *     delegates), which then wins over the Kubernetes service account's annotation
+ * @param ignored what provider-gcp ignores and so does Passport (unknown fields, fileName next
+ *     to path, the secrets-store driver's secretProviderClass attribute), for one warning
  */
 record GcpVolume(
     List<SecretObject> secrets,
@@ -37,7 +42,9 @@ record GcpVolume(
     Optional<String> workloadIdentityProvider,
     Optional<String> serviceAccount,
     List<String> delegates,
-    Optional<String> remote) implements PreparedVolume {
+    Optional<String> remote,
+    boolean serviceAccountChosen,
+    List<String> ignored) implements PreparedVolume {
 
   /** Whose identity fetches the secrets. */
   enum Auth {
@@ -55,11 +62,26 @@ record GcpVolume(
 
   static final String SECRETS = "secrets";
   static final String AUTH = "auth";
+  // the secrets-store CSI driver's own attribute, naming the SecretProviderClass; a pod spec moved
+  // over from it may keep it
+  static final String SECRET_PROVIDER_CLASS = "secretProviderClass";
 
   GcpVolume {
     secrets = List.copyOf(secrets);
     delegates = List.copyOf(delegates);
     requireNonNull(remote, "remote is null");
+    ignored = List.copyOf(ignored);
+  }
+
+  /** This volume impersonating {@code target} instead (from the service account annotation). */
+  GcpVolume impersonating(ServiceAccountAnnotations.Target target) {
+    return new GcpVolume(secrets, auth, audience, workloadIdentityProvider,
+        target.serviceAccount(), target.delegates(), remote, serviceAccountChosen, ignored);
+  }
+
+  /** The secret versions, for messages. */
+  List<String> resourceNames() {
+    return secrets.stream().map(s -> s.resource().name()).toList();
   }
 
   /** The pod token audience STS needs; none with provider-adc. */
@@ -83,11 +105,17 @@ record GcpVolume(
     Settings settings = Settings.attributes(attributes);
     // unknown attributes are refused before any value is judged, as provider-gcp's users expect
     // a typo to be named rather than a later, unrelated error
-    settings.known(SECRETS, AUTH, AUDIENCE, WORKLOAD_IDENTITY_PROVIDER, SERVICE_ACCOUNT, DELEGATES)
-        .rejectUnknown();
-    List<SecretObject> secrets = SecretsAttribute.parse(settings.required(SECRETS,
+    settings.known(SECRETS, AUTH, AUDIENCE, WORKLOAD_IDENTITY_PROVIDER, SERVICE_ACCOUNT, DELEGATES,
+        SECRET_PROVIDER_CLASS).rejectUnknown();
+    SecretsAttribute.Parsed parsed = SecretsAttribute.parse(settings.required(SECRETS,
         "give a YAML list such as '- resourceName: projects/<project>/secrets/<secret>/versions/"
             + "latest\\n  path: <file>'"));
+    List<SecretObject> secrets = parsed.secrets();
+    List<String> ignored = new ArrayList<>(parsed.ignored());
+    if (settings.has(SECRET_PROVIDER_CLASS)) {
+      ignored.add("volume attribute " + SECRET_PROVIDER_CLASS + " (Passport reads the secrets"
+          + " attribute itself)");
+    }
     Optional<String> remote = checkLocations(secrets, config);
     Auth auth = auth(settings);
     if (auth == Auth.PROVIDER_ADC) {
@@ -95,7 +123,7 @@ record GcpVolume(
         throw BackendException.invalid(
             "volume attribute auth: provider-adc is refused: it would read secrets as the driver"
                 + " instead of as the pod; use auth: pod-adc (the default), or ask the cluster"
-                + " admin to set allowProviderAdc=true in gcp.properties");
+                + " admin to set the gcp.properties key allowProviderAdc=true");
       }
       for (String podOnly : List.of(AUDIENCE, WORKLOAD_IDENTITY_PROVIDER, SERVICE_ACCOUNT,
           DELEGATES)) {
@@ -105,7 +133,8 @@ record GcpVolume(
         }
       }
       return new GcpVolume(
-          secrets, auth, Optional.empty(), Optional.empty(), Optional.empty(), List.of(), remote);
+          secrets, auth, Optional.empty(), Optional.empty(), Optional.empty(), List.of(), remote,
+          false, ignored);
     }
 
     GcpConfig.VolumeDefaults defaults = config.defaults();
@@ -132,7 +161,9 @@ record GcpVolume(
           "delegates are set but no serviceAccount to impersonate; set the volume attribute "
               + SERVICE_ACCOUNT + " or remove " + DELEGATES);
     }
-    return new GcpVolume(secrets, auth, audience, provider, serviceAccount, delegates, remote);
+    boolean chosen = settings.has(SERVICE_ACCOUNT) || settings.has(DELEGATES);
+    return new GcpVolume(
+        secrets, auth, audience, provider, serviceAccount, delegates, remote, chosen, ignored);
   }
 
   /**
