@@ -185,9 +185,12 @@ public final class Publisher {
             + "\"} to spec.tokenRequests of CSIDriver " + driverName);
       }
     }
-    // VolumeSpec keeps only the tokens for `needed`: the plugin never sees the others
+    // VolumeSpec keeps only the tokens of the declared audiences (needed, and optional ones kubelet
+    // sent): the plugin never sees the others
+    Set<String> declared = new java.util.HashSet<>(needed);
+    declared.addAll(volume.optionalAudiences());
     VolumeSpec spec = new VolumeSpec(request.volumeId(), target, pod, backendName, attributes,
-        tokens, needed, fsGroup(request.capability().volumeMountGroup()),
+        tokens, declared, fsGroup(request.capability().volumeMountGroup()),
         NodePublishSecrets.of(request.secrets()));
     return reconciler.publish(spec, volume);
   }
