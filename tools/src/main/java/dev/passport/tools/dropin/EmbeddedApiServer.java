@@ -90,6 +90,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
       if (!exchange.getRequestURI().getPath().equals(PATH)) {
         respond(exchange, 404, Map.of("kind", "Status", "apiVersion", "v1", "status", "Failure",
             "code", 404, "reason", "NotFound", "message", "the demo API server serves only " + PATH));
+      } else if (String.valueOf(exchange.getRequestHeaders().getFirst("Upgrade"))
+          .equalsIgnoreCase("websocket")) {
+        // No WebSocket here: a complete 200 makes fabric8 fall back to an HTTP watch at once
+        // (an open 200 would keep its WebSocket handshake waiting until it times out).
+        exchange.sendResponseHeaders(200, -1);
       } else if (query != null && query.contains("watch=true")) {
         exchange.getResponseHeaders().add("Content-Type", "application/json");
         exchange.sendResponseHeaders(200, 0);
