@@ -111,6 +111,53 @@ final class BoundedHttpTransport extends HttpTransport {
     return delegate.isShutdown();
   }
 
+  /**
+   * A response whose status line, headers and content type are the wrapped response's: the two
+   * responses below differ only in their content.
+   */
+  private abstract static class StatusAndHeadersOf extends LowLevelHttpResponse {
+    final LowLevelHttpResponse delegate;
+
+    StatusAndHeadersOf(LowLevelHttpResponse delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public String getContentType() throws IOException {
+      return delegate.getContentType();
+    }
+
+    @Override
+    public String getStatusLine() throws IOException {
+      return delegate.getStatusLine();
+    }
+
+    @Override
+    public int getStatusCode() throws IOException {
+      return delegate.getStatusCode();
+    }
+
+    @Override
+    public String getReasonPhrase() throws IOException {
+      return delegate.getReasonPhrase();
+    }
+
+    @Override
+    public int getHeaderCount() throws IOException {
+      return delegate.getHeaderCount();
+    }
+
+    @Override
+    public String getHeaderName(int index) throws IOException {
+      return delegate.getHeaderName(index);
+    }
+
+    @Override
+    public String getHeaderValue(int index) throws IOException {
+      return delegate.getHeaderValue(index);
+    }
+  }
+
   /** Scheme, host, port and path of {@code url}: what messages may name (no query, no user info). */
   static String endpoint(String url) {
     try {
@@ -192,8 +239,7 @@ final class BoundedHttpTransport extends HttpTransport {
     }
   }
 
-  private static final class BoundedResponse extends LowLevelHttpResponse {
-    private final LowLevelHttpResponse delegate;
+  private static final class BoundedResponse extends StatusAndHeadersOf {
     private final String endpoint;
     private final int limit;
     private final boolean success;
@@ -201,7 +247,7 @@ final class BoundedHttpTransport extends HttpTransport {
 
     BoundedResponse(LowLevelHttpResponse delegate, String endpoint, int limit, boolean success)
         throws IOException {
-      this.delegate = delegate;
+      super(delegate);
       this.endpoint = endpoint;
       this.limit = limit;
       this.success = success;
@@ -243,53 +289,17 @@ final class BoundedHttpTransport extends HttpTransport {
     }
 
     @Override
-    public String getContentType() throws IOException {
-      return delegate.getContentType();
-    }
-
-    @Override
-    public String getStatusLine() throws IOException {
-      return delegate.getStatusLine();
-    }
-
-    @Override
-    public int getStatusCode() throws IOException {
-      return delegate.getStatusCode();
-    }
-
-    @Override
-    public String getReasonPhrase() throws IOException {
-      return delegate.getReasonPhrase();
-    }
-
-    @Override
-    public int getHeaderCount() throws IOException {
-      return delegate.getHeaderCount();
-    }
-
-    @Override
-    public String getHeaderName(int index) throws IOException {
-      return delegate.getHeaderName(index);
-    }
-
-    @Override
-    public String getHeaderValue(int index) throws IOException {
-      return delegate.getHeaderValue(index);
-    }
-
-    @Override
     public void disconnect() throws IOException {
       delegate.disconnect();
     }
   }
 
   /** An answer read in full here, handed on as {@code content}. */
-  private static final class ReplayedResponse extends LowLevelHttpResponse {
-    private final LowLevelHttpResponse delegate;
+  private static final class ReplayedResponse extends StatusAndHeadersOf {
     private final byte[] content;
 
     ReplayedResponse(LowLevelHttpResponse delegate, byte[] content) {
-      this.delegate = delegate;
+      super(delegate);
       this.content = content;
     }
 
@@ -306,41 +316,6 @@ final class BoundedHttpTransport extends HttpTransport {
     @Override
     public long getContentLength() {
       return content.length;
-    }
-
-    @Override
-    public String getContentType() throws IOException {
-      return delegate.getContentType();
-    }
-
-    @Override
-    public String getStatusLine() throws IOException {
-      return delegate.getStatusLine();
-    }
-
-    @Override
-    public int getStatusCode() throws IOException {
-      return delegate.getStatusCode();
-    }
-
-    @Override
-    public String getReasonPhrase() throws IOException {
-      return delegate.getReasonPhrase();
-    }
-
-    @Override
-    public int getHeaderCount() throws IOException {
-      return delegate.getHeaderCount();
-    }
-
-    @Override
-    public String getHeaderName(int index) throws IOException {
-      return delegate.getHeaderName(index);
-    }
-
-    @Override
-    public String getHeaderValue(int index) throws IOException {
-      return delegate.getHeaderValue(index);
     }
 
     @Override
