@@ -75,6 +75,12 @@ final class VaultBackend implements Backend<VaultAttributes> {
    */
   static final int MAX_RETIRED_LEASES = 64;
 
+  /**
+   * How much later than the material's refresh instant the next fetch may come: kubelet's longest
+   * republish gap (90 s) and a fetch's own time.
+   */
+  private static final Duration NEXT_FETCH_SLACK = Duration.ofMinutes(3);
+
   private final VaultPluginConfig config;
   private final Clock clock;
   private final Duration defaultRefreshInterval;
@@ -131,7 +137,13 @@ final class VaultBackend implements Backend<VaultAttributes> {
           // every object lives on its own: the volume stays exactly as it is
           return request.previous().orElseThrow();
         }
-        return material(attributes, obtained, request.previous());
+        Material material = material(attributes, obtained, request.previous());
+        if (session.current != null) {
+          Instant next = material.refreshAt().orElse(clock.instant().plus(defaultRefreshInterval));
+          tokens.keepUntil(session.key, next.plus(NEXT_FETCH_SLACK), endpoint, request.deadline(),
+              request.budget());
+        }
+        return material;
       } finally {
         if (session.key != null) {
           state.endpoint = endpoint;

@@ -88,6 +88,31 @@ final class VaultTokens {
     }
   }
 
+  /**
+   * Renews the token held for {@code key} now when it would expire before {@code until}, the
+   * latest the host fetches the volume again: a token is only used during fetches, and one that
+   * expires between two of them costs a login. Best effort; a failure leaves the next fetch to
+   * renew or log in.
+   */
+  void keepUntil(Key key, Instant until, Endpoint endpoint, Instant deadline, ByteBudget budget) {
+    Held current = held.get(key);
+    if (current == null) {
+      return;
+    }
+    synchronized (current) {
+      Instant now = clock.instant();
+      if (current.token == null || !current.validAt(now) || !current.token.renewable()
+          || current.token.ttl().isZero() || !current.expiresAt().isBefore(until)) {
+        return;
+      }
+      try {
+        renewed(current, endpoint, deadline, budget);
+      } catch (BackendException e) {
+        log.debug("could not renew the pod's Vault token ahead of the next fetch ({})", e.getMessage());
+      }
+    }
+  }
+
   /** Renews the held token; false when a new login is needed instead. */
   private boolean renewed(Held current, Endpoint endpoint, Instant deadline, ByteBudget budget)
       throws BackendException {
@@ -194,6 +219,10 @@ final class VaultTokens {
       return token.ttl().isZero()
           ? now.isBefore(podTokenExpiresAt)
           : now.isBefore(obtainedAt.plus(token.ttl()));
+    }
+
+    Instant expiresAt() {
+      return obtainedAt.plus(token.ttl());
     }
 
     Instant renewAt() {
