@@ -45,6 +45,7 @@ final class VaultRig implements AutoCloseable {
   VaultBackend backend;
   private ServiceAccountToken podToken;
   private final Map<String, Published> published = new HashMap<>();
+  private Material lastPrevious;
 
   private VaultRig(UnaryOperator<VaultDevServer.Builder> server,
       UnaryOperator<Map<String, String>> config) throws IOException, BackendException {
@@ -136,6 +137,7 @@ final class VaultRig implements AutoCloseable {
     Published last = published.get(volumeId);
     FetchRequest.Builder request = FetchRequest.builder().pod(pod)
         .volumeId(volumeId).tokens(podTokens).deadline(deadline).budget(budget);
+    lastPrevious = last == null ? null : last.material;
     if (last != null) {
       request.previous(Optional.of(last.material))
           .reason(reason != null ? reason : reason(last, attributes, podTokens));
@@ -150,6 +152,17 @@ final class VaultRig implements AutoCloseable {
     rotatePodToken();
     return fetch(VOLUME, attributes, Map.of("vault", podToken), clock.instant().plusSeconds(30),
         ByteBudget.unlimited(), FetchRequest.Reason.TOKENS_ROTATED);
+  }
+
+  /** The {@code previous} the last fetch was given, if any. */
+  Material lastPrevious() {
+    return lastPrevious;
+  }
+
+  /** A new backend with the same configuration: the plugin's memory is gone, the volumes' files are not. */
+  void restartBackend() throws BackendException {
+    backend.close();
+    backend = (VaultBackend) new VaultBackendFactory().create(pluginConfig, context);
   }
 
   /** Forgets what was published, as a host restart with its state lost would. */
