@@ -88,11 +88,20 @@ class HelmChartTest {
         .isEqualTo(passport.getResources().getLimits().get("memory"));
     assertThat(passport.getImage())
         .isEqualTo(at(values, "image", "repository") + ":" + at(values, "image", "tag"));
+    assertThat(at(values, "defaultFileMode"))
+        .as("quoted in values.yaml, so YAML does not read it as a decimal number")
+        .isEqualTo(argAfter(passport.getArgs(), "--default-file-mode")).isEqualTo("0644");
     assertThat(containers.get(1).getImage()).isEqualTo(at(values, "sidecars", "nodeDriverRegistrar", "image"));
     assertThat(containers.get(2).getImage()).isEqualTo(at(values, "sidecars", "livenessProbe", "image"));
     assertThat(((Map<?, ?>) at(values, "pluginConfig")).keySet().stream().map(Object::toString))
         .containsExactlyInAnyOrder("vault.properties",
         "gcp.properties", "certmanager.properties", "http.properties");
+  }
+
+  private static String argAfter(List<String> args, String flag) {
+    int at = args.indexOf(flag);
+    assertThat(at).as("%s in the deploy/ args", flag).isNotNegative();
+    return args.get(at + 1);
   }
 
   private static boolean exists(Map<String, Object> values, String[] path) {

@@ -24,6 +24,7 @@ import dev.passport.host.plugins.PluginLoader;
 import dev.passport.host.publish.KubeletTargets;
 import dev.passport.host.publish.Publisher;
 import dev.passport.host.publish.VolumeReconciler;
+import dev.passport.host.volume.FileModes;
 import dev.passport.host.volume.MaterialLimits;
 import dev.passport.host.volume.MountMode;
 import dev.passport.host.volume.Mounter;
@@ -129,6 +130,7 @@ public final class PassportHost implements AutoCloseable {
     private final Map<String, BackendFactory> factories = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> factoryConfigs = new LinkedHashMap<>();
     private MountMode mountMode = MountMode.TMPFS;
+    private FileModes fileModes = FileModes.defaults();
     private Clock clock = Clock.systemUTC();
     private Duration refreshInterval = Duration.ofMinutes(5);
     private Duration republishPeriod = RefreshRule.DEFAULT_REPUBLISH_PERIOD;
@@ -220,6 +222,12 @@ public final class PassportHost implements AutoCloseable {
 
     public Builder clock(Clock clock) {
       this.clock = clock;
+      return this;
+    }
+
+    /** {@code --default-file-mode}: the mode of files whose backend chooses none (0644 unless set). */
+    public Builder fileModes(FileModes fileModes) {
+      this.fileModes = requireNonNull(fileModes, "fileModes is null");
       return this;
     }
 
@@ -357,6 +365,7 @@ public final class PassportHost implements AutoCloseable {
         if (materialBudget != null) {
           volumes.materialBudget(materialBudget);
         }
+        volumes.fileModes(fileModes);
         VolumeReconciler reconciler = volumes
             .clock(clock)
             .mounter(Mounter.forMode(mountMode))

@@ -66,8 +66,17 @@ class BackendConformanceSelfTest {
 
   @Test
   void pluginReturningDifferentContentForTheSameInput_failsTheDeterminismCheck() {
-    assertThat(names(run(RandomContent.class)))
-        .containsExactly("republish_dueWithRotatedTokens_fetchesAgainAndGivesIdenticalBytes()");
+    assertThat(names(run(RandomContent.class))).containsExactly(
+        "republish_dueWithRotatedTokens_fetchesAgainAndGivesIdenticalBytes()",
+        "republish_tokensRotatedBeforeTheMaterialIsDue_issuesNothingAndKeepsTheContent()");
+  }
+
+  @Test
+  void pluginIssuingAgainOnATokenRotation_failsTheRotationCheck() {
+    // The example plugin reads again on every fetch, which is right for a KV read; counted as
+    // issuances, as a certificate plugin's CertificateRequests would be, it is caught.
+    assertThat(names(run(ReadsCountedAsIssuances.class))).containsExactly(
+        "republish_tokensRotatedBeforeTheMaterialIsDue_issuesNothingAndKeepsTheContent()");
   }
 
   @Test
@@ -147,6 +156,13 @@ class BackendConformanceSelfTest {
     @Override
     Flaw flaw() {
       return Flaw.LOGS_BACKEND_SECRET;
+    }
+  }
+
+  static class ReadsCountedAsIssuances extends ExampleBackendConformanceTest {
+    @Override
+    protected java.util.OptionalLong issuances() {
+      return java.util.OptionalLong.of(service.served());
     }
   }
 

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 /** The conformance suite run against a well-behaved plugin: everything passes. */
 class ExampleBackendConformanceTest extends BackendConformance {
 
-  private ExampleSecretService service;
+  ExampleSecretService service;
 
   /** The flaw of the plugin under test; none here. */
   Flaw flaw() {

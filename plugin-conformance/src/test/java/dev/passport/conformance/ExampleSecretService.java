@@ -29,6 +29,7 @@ public final class ExampleSecretService {
   private volatile Duration stall = Duration.ZERO;
   /** The service's own credential, as a Vault client token or a Google access token would be. */
   private final String accessToken = "example-session-" + java.util.UUID.randomUUID();
+  private final java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
 
   public ExampleSecretService(ServiceAccountTokens tokens, Clock clock) {
     this.tokens = tokens;
@@ -51,6 +52,11 @@ public final class ExampleSecretService {
 
   public void stall(Duration duration) {
     stall = duration;
+  }
+
+  /** How many reads the service answered. */
+  public long served() {
+    return served.get();
   }
 
   /** Wakes stalled calls, e.g. when the test ends. */
@@ -85,6 +91,7 @@ public final class ExampleSecretService {
     if (kind != null) {
       throw new BackendException(kind, "example service failed as told (" + kind + ")");
     }
+    served.incrementAndGet();
     return "value-of-" + key;
   }
 }

@@ -1,5 +1,6 @@
 package dev.passport.host.cache;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
@@ -16,7 +17,9 @@ import java.time.Instant;
  * @param podUid the pod's UID
  * @param attributesHash hash of the backend attributes
  * @param tokenExpiries {@code audience=expiry} of the tokens used for the last fetch
- * @param fsGroup the group the files belong to, or null
+ * @param group the group the files were given, or null for none: the backend's
+ *     ({@code Material.group()}) or else the pod's fsGroup. State files written before plugin API
+ *     1.2 call it {@code fsGroup}, which was the only source then, and are read as the same.
  * @param contentHash hash of the files written
  * @param dataDir the {@code ..data} target written
  * @param version the material's version label, or null
@@ -38,7 +41,7 @@ public record VolumeState(
     String podUid,
     String attributesHash,
     String tokenExpiries,
-    Integer fsGroup,
+    @JsonAlias("fsGroup") Integer group,
     String contentHash,
     String dataDir,
     String version,
@@ -57,14 +60,14 @@ public record VolumeState(
   /** This state after a failed refresh. */
   VolumeState failed(String error, Instant retryAt) {
     return new VolumeState(volumeId, target, backend, podNamespace, podName, podUid, attributesHash,
-        tokenExpiries, fsGroup, contentHash, dataDir, version, fetchedAt, refreshAt, expiresAt,
+        tokenExpiries, group, contentHash, dataDir, version, fetchedAt, refreshAt, expiresAt,
         failures + 1, retryAt, error);
   }
 
   /** This state after the volume was rewritten from the cache into {@code newDataDir}. */
   VolumeState rewritten(String newDataDir) {
     return new VolumeState(volumeId, target, backend, podNamespace, podName, podUid, attributesHash,
-        tokenExpiries, fsGroup, contentHash, newDataDir, version, fetchedAt, refreshAt, expiresAt,
+        tokenExpiries, group, contentHash, newDataDir, version, fetchedAt, refreshAt, expiresAt,
         failures, nextAttemptAt, lastError);
   }
 

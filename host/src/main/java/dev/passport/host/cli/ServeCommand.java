@@ -10,6 +10,7 @@ import dev.passport.host.memory.MaterialBudget;
 import dev.passport.host.http.MetricsServer;
 import dev.passport.host.metrics.PrometheusMetrics;
 import dev.passport.host.plugins.PluginLoadException;
+import dev.passport.host.volume.FileModes;
 import dev.passport.host.volume.MaterialLimits;
 import dev.passport.host.volume.MountMode;
 import java.io.IOException;
@@ -67,6 +68,13 @@ final class ServeCommand implements Callable<Integer> {
       description = "tmpfs (a size-limited tmpfs per volume; needs privileges) or directory (no mount,"
           + " for local runs). Default: ${DEFAULT-VALUE}.")
   String mountMode;
+
+  @Option(names = "--default-file-mode", defaultValue = "0644", converter = FileModeConverter.class,
+      description = "The mode of files whose backend chooses none, octal within 0000..0777: 0644"
+          + " lets every user of the pod read them (kubelet's secret volumes), 0440 only the owner"
+          + " (root) and the group (the pod's fsGroup or the plugin's). A mode the plugin chooses"
+          + " wins; directories follow the files. Default: ${DEFAULT-VALUE}.")
+  FileModes defaultFileMode;
 
   @Option(names = "--refresh-interval", defaultValue = "5m", converter = DurationConverter.class,
       description = "When material without its own expiry is fetched again (up to 10%% earlier, as"
@@ -159,6 +167,7 @@ final class ServeCommand implements Callable<Integer> {
         .stateDir(stateDir)
         .kubeletDir(kubeletDir.toAbsolutePath())
         .mountMode(MountMode.parse(mountMode))
+        .fileModes(defaultFileMode)
         .refreshInterval(refreshInterval)
         .republishPeriod(republishPeriod)
         .fetchTimeout(fetchTimeout)

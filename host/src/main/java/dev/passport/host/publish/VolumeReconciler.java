@@ -24,6 +24,7 @@ import dev.passport.host.plugins.UnusableMaterialException;
 import dev.passport.host.publish.PublishException.Code;
 import dev.passport.host.volume.AtomicWriter;
 import dev.passport.host.volume.ContentHash;
+import dev.passport.host.volume.FileModes;
 import dev.passport.host.volume.MaterialLimits;
 import dev.passport.host.volume.Mounter;
 import dev.passport.host.volume.ProvenContent;
@@ -85,6 +86,7 @@ public final class VolumeReconciler {
   private final VolumeStates states;
   private final ProvenContent proven = new ProvenContent();
   private final MaterialBudget budget;
+  private final FileModes fileModes;
 
   private VolumeReconciler(Builder b) throws IOException {
     this.clock = requireNonNull(b.clock, "clock is null");
@@ -98,6 +100,7 @@ public final class VolumeReconciler {
     this.cache = new MaterialCache(b.cacheMaxBytes, clock);
     this.states = VolumeStates.load(requireNonNull(b.store, "store is null"), metrics);
     this.budget = b.budget != null ? b.budget : MaterialBudget.of(2 * limits.maxTotalBytes());
+    this.fileModes = requireNonNull(b.fileModes, "fileModes is null");
   }
 
   public static Builder builder() {
@@ -208,7 +211,7 @@ public final class VolumeReconciler {
         spec.volumeId(), state.pod());
     try {
       mounter.mount(spec.target(), tmpfsSize);
-      WriteResult written = writer.write(cached.material().files(), spec.fsGroup());
+      WriteResult written = write(spec, writer, cached.material());
       states.restored(state, written.dataDirName());
       proven.written(spec.volumeId(), writer);
     } catch (IOException e) {
@@ -237,7 +240,7 @@ public final class VolumeReconciler {
       cache.invalidate(key);
       CachedMaterial fetched = fetchOnce(key, spec, volume, previous, reason, now, fetching);
       mounter.mount(spec.target(), tmpfsSize);
-      WriteResult written = writer.write(fetched.material().files(), spec.fsGroup());
+      WriteResult written = write(spec, writer, fetched.material());
       if (!written.written()) {
         metrics.writeSkipped(spec.backend());
       }
@@ -286,10 +289,10 @@ public final class VolumeReconciler {
         if (state.version() != null) {
           material = material.withVersion(state.version());
         }
-        if (state.fsGroup() != null) {
+        if (state.group() != null) {
           // The group the volume was written with: a backend answering a token rotation with
           // this material unchanged must not make the host rewrite it under another group.
-          material = material.withGroup(state.fsGroup());
+          material = material.withGroup(state.group());
         }
       }
       return Optional.of(material);
@@ -350,7 +353,8 @@ public final class VolumeReconciler {
         .budget(fetching)
         .build();
     try {
-      Material material = volume.fetch(request);
+      // Modes made explicit before anything hashes, caches or writes the material (issue 15).
+      Material material = fileModes.resolve(volume.fetch(request));
       // A plugin that did not charge what it read is charged now, before the host holds it longer.
       fetching.chargeUpTo(material.size());
       String hash = ContentHash.of(material.files());
@@ -424,13 +428,47 @@ public final class VolumeReconciler {
         + " publishing volume " + spec.volumeId() + "; see the driver's log", e);
   }
 
+  /**
+   * Writes {@code material} with its effective group ({@link #groupOf}) and, when the volume
+   * changed, logs at INFO the modes and group its files got: the host cannot know whether the
+   * pod's user may read them, so the line says what decides it (issue 15). Never content.
+   */
+  private WriteResult write(VolumeSpec spec, AtomicWriter writer, Material material)
+      throws IOException {
+    OptionalInt group = groupOf(material, spec);
+    WriteResult written = writer.write(material.files(), group);
+    if (written.written()) {
+      LOG.info("volume {} of pod {}/{}: wrote {} file(s), {}, {}", spec.volumeId(),
+          spec.pod().namespace(), spec.pod().name(), material.files().size(),
+          fileModes.describe(material.files()), describeGroup(material, spec));
+    }
+    return written;
+  }
+
+  /**
+   * The group of a volume's files: the backend's ({@link Material#group()}, e.g. cert-manager's
+   * {@code fs-group}) if it chose one, else the pod's fsGroup (kubelet's
+   * {@code volume_mount_group}), else none (the files keep the host's group).
+   */
+  static OptionalInt groupOf(Material material, VolumeSpec spec) {
+    return material.group().isPresent() ? material.group() : spec.fsGroup();
+  }
+
+  private static String describeGroup(Material material, VolumeSpec spec) {
+    if (material.group().isPresent()) {
+      return "backend group " + material.group().getAsInt();
+    }
+    return spec.fsGroup().isPresent() ? "fsGroup " + spec.fsGroup().getAsInt()
+        : "no group (the pod sets no fsGroup)";
+  }
+
   private static VolumeState stateOf(VolumeSpec spec, CacheKey key, CachedMaterial fetched,
       String dataDir) {
     Material material = fetched.material();
-    OptionalInt fsGroup = spec.fsGroup();
+    OptionalInt group = groupOf(material, spec);
     return new VolumeState(spec.volumeId(), spec.target().toString(), spec.backend(),
         spec.pod().namespace(), spec.pod().name(), spec.pod().uid(), key.attributesHash(),
-        key.tokenExpiries(), fsGroup.isPresent() ? fsGroup.getAsInt() : null, fetched.contentHash(),
+        key.tokenExpiries(), group.isPresent() ? group.getAsInt() : null, fetched.contentHash(),
         dataDir, material.version().orElse(null), fetched.fetchedAt(), fetched.refreshAt(),
         material.expiresAt().orElse(null), 0, null, null);
   }
@@ -449,8 +487,15 @@ public final class VolumeReconciler {
     private long cacheMaxBytes = 32L * 1024 * 1024;
     private MaterialBudget budget;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+    private FileModes fileModes = FileModes.defaults();
 
     private Builder() {}
+
+    /** {@code --default-file-mode}: the mode of files whose backend chooses none. */
+    public Builder fileModes(FileModes fileModes) {
+      this.fileModes = requireNonNull(fileModes, "fileModes is null");
+      return this;
+    }
 
     public Builder clock(Clock clock) {
       this.clock = clock;

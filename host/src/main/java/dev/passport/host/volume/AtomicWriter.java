@@ -73,12 +73,6 @@ public final class AtomicWriter {
   private static final DateTimeFormatter TIMESTAMP =
       DateTimeFormatter.ofPattern("yyyy_MM_dd_HH_mm_ss").withZone(ZoneOffset.UTC);
 
-  /** With an fsGroup the group reads and traverses; nobody may add or remove entries. */
-  private static final int GROUP_DIR_MODE = 0550;
-  /** Owner keeps write so the (non-root) writer can swap entries; others stay out. */
-  private static final int GROUP_TARGET_MODE = 0750;
-  /** Without an fsGroup the files' own modes decide who reads, so directories do not restrict. */
-  private static final int PLAIN_DIR_MODE = 0555;
   /** While a data directory is filled, only its owner can reach it. */
   private static final int PRIVATE_DIR_MODE = 0700;
   /** Deeper than any path MaterialLimits allows: a pod-made tree this deep is not walked. */
@@ -120,19 +114,22 @@ public final class AtomicWriter {
   }
 
   /**
-   * Makes the volume hold exactly {@code files}. When it already does (same {@link ContentHash}
-   * and, with an fsGroup, the same group), no file is touched and {@code written} is false.
+   * Makes the volume hold exactly {@code files}. When it already does (same {@link ContentHash},
+   * which covers the modes, and the same group), no file is touched and {@code written} is false.
    *
-   * <p>With {@code fsGroup}, directories and files get that group; files keep their
-   * {@link MaterialFile#mode()}, data directories are 0550 and the target 0750. A failure before
-   * the swap leaves the previous content in place and readable.
+   * <p>Files get their {@link MaterialFile#mode()} (the host resolves unchosen modes to its
+   * default before calling, {@link FileModes}); directories get the modes {@link DirectoryModes}
+   * derives from the files. With {@code group}, the target, directories and files get that group;
+   * without, the writer's own. The target's mode and group are set on every write, changed or
+   * not, so whatever made the target (a tmpfs mount option, kubelet, an older Passport) ends up as
+   * the files need. A failure before the swap leaves the previous content in place and readable.
    *
    * @throws IllegalArgumentException when a path breaks the rules of {@link MaterialLimits}
    * @throws IOException when the target is not a directory or writing fails
    */
-  public WriteResult write(List<MaterialFile> files, OptionalInt fsGroup) throws IOException {
+  public WriteResult write(List<MaterialFile> files, OptionalInt group) throws IOException {
     requireNonNull(files, "files is null");
-    requireNonNull(fsGroup, "fsGroup is null");
+    requireNonNull(group, "group is null");
     Optional<String> problem = MaterialLimits.structureProblem(files);
     if (problem.isPresent()) {
       throw new IllegalArgumentException(problem.get());
@@ -146,15 +143,18 @@ public final class AtomicWriter {
 
       Optional<String> current = currentDataDirName(dir);
       if (current.isPresent() && hashOf(dir, current.get()).filter(hash::equals).isPresent()
-          && groupMatches(dir, current.get(), fsGroup)) {
+          && groupMatches(dir, current.get(), group)) {
         // Unchanged; still repair what a crash right after an earlier swap may have left undone.
+        ownTarget(dir, files, group);
         finishAfterSwap(dir, current.get(), names);
         return new WriteResult(false, current.get(), hash);
       }
 
-      String dataDir = writeAndSwap(dir, files, fsGroup);
+      String dataDir = writeAndSwap(dir, files, group);
       log.debug("swapped {} to {} ({} files)", target, dataDir, files.size());
       step.reached("swapped");
+      // After the swap: until then the old content keeps the target it was published with.
+      ownTarget(dir, files, group);
       finishAfterSwap(dir, dataDir, names);
       return new WriteResult(true, dataDir, hash);
     }
@@ -383,7 +383,7 @@ public final class AtomicWriter {
     return "AtomicWriter[" + target + "]";
   }
 
-  private String writeAndSwap(Fs.Dir dir, List<MaterialFile> files, OptionalInt fsGroup)
+  private String writeAndSwap(Fs.Dir dir, List<MaterialFile> files, OptionalInt group)
       throws IOException {
     String dataDirName = createDataDir(dir);
     // Relative directory path ("" = the data directory) to the descriptor it was opened as.
@@ -396,20 +396,15 @@ public final class AtomicWriter {
       for (MaterialFile file : files) {
         int slash = file.path().lastIndexOf('/');
         Fs.Dir parent = slash < 0 ? data : directory(directories, file.path().substring(0, slash));
-        writeFile(parent, file.path().substring(slash + 1), file, fsGroup);
+        writeFile(parent, file.path().substring(slash + 1), file, group);
       }
       step.reached("files-written");
 
-      int dirMode = fsGroup.isPresent() ? GROUP_DIR_MODE : PLAIN_DIR_MODE;
-      for (Fs.Dir directory : directories.values()) {
-        if (fsGroup.isPresent()) {
-          directory.chgrp(fsGroup.getAsInt());
+      for (Map.Entry<String, Fs.Dir> directory : directories.entrySet()) {
+        if (group.isPresent()) {
+          directory.getValue().chgrp(group.getAsInt());
         }
-        directory.chmod(dirMode);
-      }
-      if (fsGroup.isPresent()) {
-        dir.chgrp(fsGroup.getAsInt());
-        dir.chmod(GROUP_TARGET_MODE);
+        directory.getValue().chmod(DirectoryModes.dataDirectory(directory.getKey(), files));
       }
       step.reached("ownership-set");
 
@@ -477,13 +472,13 @@ public final class AtomicWriter {
     return made;
   }
 
-  private static void writeFile(Fs.Dir parent, String name, MaterialFile file, OptionalInt fsGroup)
+  private static void writeFile(Fs.Dir parent, String name, MaterialFile file, OptionalInt group)
       throws IOException {
     try (Fs.OpenFile out = new Fs.OpenFile(parent.createFile(name), parent.pathOf(name))) {
       out.writeAll(file.contentBuffer());
       out.sync();
-      if (fsGroup.isPresent()) {
-        out.chgrp(fsGroup.getAsInt());
+      if (group.isPresent()) {
+        out.chgrp(group.getAsInt());
       }
       out.chmod(file.mode());
     }
@@ -856,13 +851,34 @@ public final class AtomicWriter {
     return Optional.empty();
   }
 
-  private static boolean groupMatches(Fs.Dir dir, String dataDirName, OptionalInt fsGroup)
+  /**
+   * Whether the data directory has the group a write would give it: {@code group}, else the
+   * writer's own (a volume that had a group and now has none is rewritten without it). The target
+   * is not compared: {@link #ownTarget} sets it on every write.
+   */
+  private static boolean groupMatches(Fs.Dir dir, String dataDirName, OptionalInt group)
       throws IOException {
-    if (fsGroup.isEmpty()) {
-      return true;
+    int expected = group.orElse(Fs.effectiveGid());
+    return dir.statEntry(dataDirName).filter(s -> s.gid() == expected).isPresent();
+  }
+
+  /**
+   * Gives the target the group and the mode the files need ({@link DirectoryModes#target}); only
+   * what differs is changed. The pod's users can then reach the links in it whatever made the
+   * target: a tmpfs mount option, kubelet, a Passport that wrote {@code 0750} before.
+   */
+  private static void ownTarget(Fs.Dir dir, List<MaterialFile> files, OptionalInt group)
+      throws IOException {
+    Fs.Stat stat = dir.stat();
+    int gid = group.orElse(Fs.effectiveGid());
+    if (stat.gid() != gid) {
+      dir.chgrp(gid);
     }
-    return dir.stat().gid() == fsGroup.getAsInt()
-        && dir.statEntry(dataDirName).filter(s -> s.gid() == fsGroup.getAsInt()).isPresent();
+    int mode = DirectoryModes.target(files);
+    // Whole mode bits: a set-gid or sticky bit someone added goes too.
+    if (stat.permissions() != mode) {
+      dir.chmod(mode);
+    }
   }
 
   private Fs.Dir openTarget() throws IOException {

@@ -7,7 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
-/** {@link MountMode#DIRECTORY}: a plain directory, no mount and no size limit. */
+/**
+ * {@link MountMode#DIRECTORY}: a plain directory, no mount and no size limit. The directory's mode
+ * is whatever the umask gives; the writer sets the one the files need on every write, as in tmpfs
+ * mode.
+ */
 final class DirectoryMounter implements Mounter {
 
   @Override

@@ -391,6 +391,11 @@ final class Fs {
     return Libc.geteuid();
   }
 
+  /** The group new files get when no group is chosen (the target has no set-gid bit). */
+  static int effectiveGid() {
+    return Libc.getegid();
+  }
+
   private static Dir openDirectoryAt(int dirfd, String name, String path) throws IOException {
     int fd = Libc.openat(dirfd, c(name), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW
         | Libc.O_CLOEXEC, 0);

@@ -85,5 +85,7 @@ final class Libc {
 
   static native int geteuid();
 
+  static native int getegid();
+
   static native String strerror(int errno);
 }

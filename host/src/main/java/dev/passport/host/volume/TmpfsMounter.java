@@ -57,9 +57,11 @@ final class TmpfsMounter implements Mounter {
       return;
     }
     try {
-      // nosuid,nodev: a secret volume never needs set-uid programs or device nodes.
+      // nosuid,nodev: a secret volume never needs set-uid programs or device nodes. mode=0755 is
+      // kubelet's for a volume root and holds nothing yet; the writer sets the mode the files
+      // need (DirectoryModes) on every write, and the data directories guard the content.
       run(mountCommand, "-t", "tmpfs", "-o",
-          "size=" + sizeLimitBytes + ",mode=0750,nosuid,nodev", "tmpfs", absolute.toString());
+          "size=" + sizeLimitBytes + ",mode=0755,nosuid,nodev", "tmpfs", absolute.toString());
     } catch (IOException | RuntimeException e) {
       if (created) {
         // A failed first publish must leave nothing behind (kubelet contract); rmdir removes only

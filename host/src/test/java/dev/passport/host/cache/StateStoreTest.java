@@ -38,6 +38,31 @@ class StateStoreTest {
     }
   }
 
+  /** State written before plugin API 1.2 names the group fsGroup (the only source then). */
+  @Test
+  void loadAll_stateWrittenWithFsGroup_readsItAsTheVolumesGroup() throws Exception {
+    StateStore store = new StateStore(dir);
+    Files.writeString(dir.resolve("legacy.json"), "{\"volumeId\":\"csi-1\",\"backend\":\"vault\","
+        + "\"fsGroup\":2000,\"contentHash\":\"hash\",\"failures\":0}");
+
+    assertThat(store.loadAll()).singleElement().extracting(VolumeState::group).isEqualTo(2000);
+  }
+
+  @Test
+  void save_group_isWrittenAsGroupAndReadBack() throws Exception {
+    StateStore store = new StateStore(dir);
+    VolumeState base = state("csi-1");
+    VolumeState grouped = new VolumeState(base.volumeId(), base.target(), base.backend(),
+        base.podNamespace(), base.podName(), base.podUid(), base.attributesHash(),
+        base.tokenExpiries(), 2000, base.contentHash(), base.dataDir(), base.version(),
+        base.fetchedAt(), base.refreshAt(), base.expiresAt(), 0, null, null);
+    store.save(grouped);
+
+    assertThat(Files.readString(store.fileOf("csi-1"))).contains("\"group\":2000")
+        .doesNotContain("fsGroup");
+    assertThat(store.loadAll()).containsExactly(grouped);
+  }
+
   @Test
   void fileOf_volumeIdWithPathCharacters_staysInsideTheStateDir() throws Exception {
     StateStore store = new StateStore(dir);

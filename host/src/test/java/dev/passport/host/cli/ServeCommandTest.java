@@ -52,6 +52,32 @@ class ServeCommandTest {
   }
 
   @Test
+  void serve_defaultFileMode_is0644UnlessSet() {
+    assertThat(serve().defaultFileMode.defaultMode()).isEqualTo(0644);
+    assertThat(serve("--default-file-mode", "0440").defaultFileMode.defaultMode()).isEqualTo(0440);
+  }
+
+  @Test
+  void serve_defaultFileModeNotOctalPermissionBits_failsNamingTheValueAndTheForm() {
+    for (String bad : new String[] {"0999", "rw-r--r--", "04755"}) {
+      assertThatThrownBy(() -> serve("--default-file-mode", bad))
+          .isInstanceOf(CommandLine.ParameterException.class)
+          .hasMessageContaining("--default-file-mode")
+          .hasMessageContaining(bad)
+          .hasMessageContaining("0000..0777");
+    }
+  }
+
+  private static ServeCommand serve(String... extra) {
+    String[] args = new String[7 + extra.length];
+    System.arraycopy(new String[] {"serve", "--plugins-dir", "/plugins", "--endpoint",
+        "unix:///csi/csi.sock", "--node-id", "node-1"}, 0, args, 0, 7);
+    System.arraycopy(extra, 0, args, 7, extra.length);
+    CommandLine.ParseResult parsed = Main.commandLine().parseArgs(args);
+    return (ServeCommand) parsed.subcommand().commandSpec().userObject();
+  }
+
+  @Test
   void serve_durationInNeitherSyntax_failsWithTheAcceptedForms() {
     assertThatThrownBy(() -> Main.commandLine().parseArgs("serve", "--plugins-dir", "/plugins",
         "--endpoint", "unix:///csi/csi.sock", "--node-id", "node-1", "--refresh-interval", "soon"))

@@ -61,7 +61,10 @@ class PublisherTest {
         .store(new StateStore(dir.resolve("state")))
         .metrics(metrics)
         .refreshInterval(Duration.ofMinutes(10))
-        .random(() -> 0.5) // no jitter: due exactly 10 minutes after a fetch
+        // Due exactly 10 minutes after a fetch (no jitter, no republish lookahead): the tests step
+        // to that instant.
+        .random(() -> 0.0)
+        .republishPeriod(Duration.ZERO)
         .build();
     publisher = new Publisher(registry, reconciler, "passport.csi.dev", metrics,
         new KubeletTargets(dir));
@@ -124,6 +127,30 @@ class PublisherTest {
   }
 
   @Test
+  void fetches_tellTheBackendWhy_andGiveItThePreviousMaterialAndThePodsFsGroup() throws Exception {
+    PublishRequest first = withFsGroup(request("v1", token(START.plusSeconds(3600))), "2000");
+    publisher.publish(first);
+    clock.advance(Duration.ofMinutes(1));
+    publisher.publish(withFsGroup(request("v1", token(START.plusSeconds(7200))), "2000"));
+    clock.advance(Duration.ofMinutes(10));
+    publisher.publish(withFsGroup(request("v1", token(START.plusSeconds(7200))), "2000"));
+
+    assertThat(backend.requests).extracting(FetchRequest::reason).containsExactly(
+        FetchRequest.Reason.INITIAL, FetchRequest.Reason.TOKENS_ROTATED, FetchRequest.Reason.DUE);
+    FetchRequest rotated = backend.requests.get(1);
+    assertThat(rotated.previous()).hasValueSatisfying(previous -> assertThat(previous.file("secret"))
+        .hasValueSatisfying(file -> assertThat(file.content()).asString().isEqualTo("s1")));
+    assertThat(backend.requests).allSatisfy(
+        request -> assertThat(request.mountGroup()).hasValue(2000));
+  }
+
+  private static PublishRequest withFsGroup(PublishRequest request, String gid) {
+    return new PublishRequest(request.volumeId(), request.targetPath(),
+        new PublishRequest.Capability(false, gid), request.readonly(), request.volumeContext(),
+        request.secrets());
+  }
+
+  @Test
   void republish_refreshFails_keepsContentAnswersUnavailableAndBacksOff() throws Exception {
     String tokens = token(START.plusSeconds(3600));
     publisher.publish(request("v1", tokens));
@@ -135,10 +162,11 @@ class PublisherTest {
             e -> assertThat(e.code()).isEqualTo(Code.UNAVAILABLE))
         .hasMessageContaining("keeps its current content")
         .hasMessageContaining("vault is down");
-    // The first backoff is 5 s (the fixed jitter source adds nothing): inside it, no backend call.
+    // The first backoff is 5 s less its 20 % jitter at the fixed source's 0.0: 4 s. Inside it, no
+    // backend call.
     assertThat(reconciler.volumes().state("v1").orElseThrow().nextAttemptAt())
-        .isEqualTo(clock.instant().plusSeconds(5));
-    clock.advance(Duration.ofSeconds(4));
+        .isEqualTo(clock.instant().plusSeconds(4));
+    clock.advance(Duration.ofSeconds(3));
     assertThatThrownBy(() -> publisher.publish(request("v1", tokens)))
         .hasMessageContaining("is backing off until");
     assertThat(backend.fetches.get()).isEqualTo(2);
@@ -240,6 +268,7 @@ class PublisherTest {
     final AtomicInteger prepares = new AtomicInteger();
     final AtomicInteger fetches = new AtomicInteger();
     final List<String> released = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<FetchRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile BackendException failure;
 
     @Override
@@ -260,6 +289,7 @@ class PublisherTest {
         public Material fetch(PreparedVolume volume, FetchRequest request) throws BackendException {
           request.token(AUDIENCE);
           fetches.incrementAndGet();
+          requests.add(request);
           if (failure != null) {
             throw failure;
           }

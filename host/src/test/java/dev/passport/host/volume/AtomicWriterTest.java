@@ -117,22 +117,56 @@ class AtomicWriterTest {
   }
 
   @Test
-  void modes_filesKeepTheirModeAndDirectoriesAreReadOnlyWithoutFsGroup() throws IOException {
+  void modes_filesKeepTheirModeAndDirectoriesLetEveryClassThatReadsAFileTraverse() throws IOException {
     WriteResult result = write(MaterialFile.of("key", bytes("k"), 0400), file("db/password", "pw"),
         MaterialFile.of("script", bytes("s"), 0555));
     Path dataDir = target.resolve(result.dataDirName());
 
     assertThat(mode(dataDir.resolve("key"))).isEqualTo("r--------");
-    assertThat(mode(dataDir.resolve("db/password"))).isEqualTo("r--r-----");
+    assertThat(mode(dataDir.resolve("db/password"))).isEqualTo("rw-r--r--");
     assertThat(mode(dataDir.resolve("script"))).isEqualTo("r-xr-xr-x");
     assertThat(mode(dataDir)).isEqualTo("r-xr-xr-x");
     assertThat(mode(dataDir.resolve("db"))).isEqualTo("r-xr-xr-x");
+    assertThat(mode(target)).isEqualTo("rwxr-xr-x");
+  }
+
+  @Test
+  void modes_ownerAndGroupFiles_closeDirectoriesAndTargetToOthers() throws IOException {
+    WriteResult result = write(MaterialFile.of("tls.key", bytes("k"), 0440),
+        MaterialFile.of("db/password", bytes("pw"), 0440));
+    Path dataDir = target.resolve(result.dataDirName());
+
+    assertThat(mode(target)).isEqualTo("rwxr-x---");
+    assertThat(mode(dataDir)).isEqualTo("r-xr-x---");
+    assertThat(mode(dataDir.resolve("db"))).isEqualTo("r-xr-x---");
+  }
+
+  @Test
+  void modes_subdirectory_followsOnlyTheFilesBeneathIt() throws IOException {
+    WriteResult result = write(file("tls.crt", "c"), MaterialFile.of("private/key", bytes("k"), 0400));
+    Path dataDir = target.resolve(result.dataDirName());
+
+    assertThat(mode(dataDir)).isEqualTo("r-xr-xr-x");
+    assertThat(mode(dataDir.resolve("private"))).isEqualTo("r-x------");
+    assertThat(mode(target)).isEqualTo("rwxr-xr-x");
+  }
+
+  @Test
+  void targetModeChanged_sameContent_isSetAgainWithoutRewriting() throws IOException {
+    WriteResult first = write(file("tls.crt", "c"));
+    Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-x---"));
+
+    WriteResult second = write(file("tls.crt", "c"));
+
+    assertThat(second.written()).isFalse();
+    assertThat(second.dataDirName()).isEqualTo(first.dataDirName());
+    assertThat(mode(target)).isEqualTo("rwxr-xr-x");
   }
 
   @Test
   void fsGroup_givesEveryDirectoryAndFileThatGroup() throws IOException {
-    WriteResult result = writer.write(List.of(file("tls.crt", "c"), file("db/password", "pw")),
-        OptionalInt.of(FS_GROUP));
+    WriteResult result = writer.write(List.of(MaterialFile.of("tls.crt", bytes("c"), 0440),
+        MaterialFile.of("db/password", bytes("pw"), 0440)), OptionalInt.of(FS_GROUP));
     Path dataDir = target.resolve(result.dataDirName());
 
     for (Path path : List.of(target, dataDir, dataDir.resolve("db"), dataDir.resolve("db/password"),
@@ -144,6 +178,28 @@ class AtomicWriterTest {
     assertThat(mode(dataDir)).isEqualTo("r-xr-x---");
     assertThat(mode(dataDir.resolve("db"))).isEqualTo("r-xr-x---");
     assertThat(mode(dataDir.resolve("tls.crt"))).isEqualTo("r--r-----");
+  }
+
+  @Test
+  void fsGroup_defaultModeFiles_stayReadableByEveryone() throws IOException {
+    WriteResult result = writer.write(List.of(file("tls.crt", "c")), OptionalInt.of(FS_GROUP));
+    Path dataDir = target.resolve(result.dataDirName());
+
+    assertThat(Files.getAttribute(dataDir.resolve("tls.crt"), "unix:gid")).isEqualTo(FS_GROUP);
+    assertThat(mode(dataDir.resolve("tls.crt"))).isEqualTo("rw-r--r--");
+    assertThat(mode(dataDir)).isEqualTo("r-xr-xr-x");
+    assertThat(mode(target)).isEqualTo("rwxr-xr-x");
+  }
+
+  @Test
+  void groupRemoved_sameContent_rewritesWithTheWritersGroup() throws IOException {
+    writer.write(List.of(file("a", "1")), OptionalInt.of(FS_GROUP));
+
+    WriteResult result = writer.write(List.of(file("a", "1")), OptionalInt.empty());
+
+    assertThat(result.written()).isTrue();
+    assertThat(Files.getAttribute(target.resolve("..data/a"), "unix:gid")).isEqualTo(Fs.effectiveGid());
+    assertThat(Files.getAttribute(target, "unix:gid")).isEqualTo(Fs.effectiveGid());
   }
 
   @Test
@@ -379,8 +435,9 @@ class AtomicWriterTest {
     };
   }
 
+  /** A file as the writer receives it: the host resolved its mode to the default (FileModes). */
   private static MaterialFile file(String path, String content) {
-    return MaterialFile.of(path, bytes(content));
+    return MaterialFile.of(path, bytes(content), MaterialFile.DEFAULT_MODE);
   }
 
   private static byte[] bytes(String content) {

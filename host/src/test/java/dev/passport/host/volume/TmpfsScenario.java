@@ -150,7 +150,8 @@ final class TmpfsScenario {
     expected.put("totalBytes", String.valueOf(SIZE));
     expected.put("read", "cert");
     expected.put("targetGid", String.valueOf(FS_GROUP));
-    expected.put("targetMode", "rwxr-x---");
+    // A 0644 file: the tmpfs root lets every user of the pod reach it (issue 15).
+    expected.put("targetMode", "rwxr-xr-x");
     expected.put("oversizedWrite", "refused");
     expected.put("readAfterOversized", "cert");
     expected.put("dataDirsAfterOversized", "1");

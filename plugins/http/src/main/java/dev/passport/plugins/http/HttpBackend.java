@@ -92,7 +92,7 @@ final class HttpBackend implements Backend<HttpVolume> {
           + (status / 100 == 3 ? "; redirects are not followed" : ""));
     }
     List<MaterialFile> files = volume.jsonKeys().isEmpty()
-        ? List.of(MaterialFile.of(volume.file(), response.body().drain(), volume.mode()))
+        ? List.of(volume.file(volume.file(), response.body().drain()))
         : jsonFiles(response.body(), volume, url);
     Material material = Material.of(files);
     Optional<Duration> stale = maxAge(response).or(() -> refreshInterval);
@@ -168,7 +168,7 @@ final class HttpBackend implements Backend<HttpVolume> {
             + key + "\"; check volume attribute \"jsonKeys\"");
       }
       String text = value.isTextual() ? value.textValue() : value.toString();
-      files.add(MaterialFile.of(key, text.getBytes(UTF_8), volume.mode()));
+      files.add(volume.file(key, text.getBytes(UTF_8)));
     }
     return files;
   }

@@ -23,7 +23,7 @@ import java.util.Optional;
  * <p>Volume attributes: {@code url} (required), {@code audience} of the token (default
  * {@code http}), either {@code file} to write the body to (default {@code body}) or {@code
  * jsonKeys: a,b} to write top-level keys of a JSON object to files {@code a} and {@code b}, and
- * {@code mode} (octal, default {@code 0440}). An answer with {@code Cache-Control: max-age=N} is
+ * {@code mode} (octal; default: the host's {@code --default-file-mode}, 0644). An answer with {@code Cache-Control: max-age=N} is
  * fetched again after N seconds, any other at the host's default refresh interval.
  */
 public final class HttpBackendFactory implements BackendFactory {

@@ -15,10 +15,12 @@ import java.util.regex.Pattern;
  * A volume of the http backend: its attributes, parsed once and checked strictly (a typo must not
  * go unnoticed).
  *
+ * @param mode the {@code mode} attribute; empty leaves it to the host ({@code --default-file-mode})
  * @param jsonKeys the top-level keys of a JSON answer to write, one file each; empty: write the
  *     whole body to {@code file}
  */
-record HttpVolume(HttpUrl url, String audience, String file, List<String> jsonKeys, int mode)
+record HttpVolume(HttpUrl url, String audience, String file, List<String> jsonKeys,
+    Optional<Integer> mode)
     implements PreparedVolume {
 
   /** One plain file name: no directories, nothing hidden, nothing the atomic writer owns. */
@@ -43,7 +45,8 @@ record HttpVolume(HttpUrl url, String audience, String file, List<String> jsonKe
     }
     String file = settings.string("file", "body");
     List<String> jsonKeys = List.copyOf(new LinkedHashSet<>(settings.list("jsonKeys")));
-    int mode = settings.mode("mode", MaterialFile.DEFAULT_MODE);
+    // No mode: the host's --default-file-mode (0644 unless the operator chose another).
+    Optional<Integer> mode = settings.mode("mode");
     settings.rejectUnknown();
     for (String name : jsonKeys.isEmpty() ? List.of(file) : jsonKeys) {
       if (!FILE_NAME.matcher(name).matches()) {
@@ -57,6 +60,12 @@ record HttpVolume(HttpUrl url, String audience, String file, List<String> jsonKe
   @Override
   public Set<String> audiences() {
     return Set.of(audience);
+  }
+
+  /** A file of this volume: with the {@code mode} attribute, or the host's default mode. */
+  MaterialFile file(String path, byte[] content) {
+    return mode.isPresent() ? MaterialFile.of(path, content, mode.get())
+        : MaterialFile.of(path, content);
   }
 
   /**

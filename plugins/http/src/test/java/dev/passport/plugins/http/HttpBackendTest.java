@@ -66,13 +66,15 @@ class HttpBackendTest {
   }
 
   @Test
-  void fetch_noFileAttribute_writesTheBodyToFileBodyWithMode0440() throws BackendException {
+  void fetch_noFileOrModeAttribute_writesTheBodyToFileBody_withTheHostsDefaultMode()
+      throws BackendException {
     service.answer(200, "s3cret\n");
 
     Material material = fetch(Map.of());
 
     assertThat(material.files()).containsExactly(
-        MaterialFile.of("body", "s3cret\n".getBytes(UTF_8), 0440));
+        MaterialFile.of("body", "s3cret\n".getBytes(UTF_8)));
+    assertThat(material.files().get(0).chosenMode()).isEmpty();
     assertThat(material.refreshAt()).isEmpty();
   }
 
@@ -320,7 +322,7 @@ class HttpBackendTest {
         budgeted(BUDGET));
 
     assertThat(material.files()).containsExactly(
-        MaterialFile.of("password", "s3cret".getBytes(UTF_8), 0440));
+        MaterialFile.of("password", "s3cret".getBytes(UTF_8)));
   }
 
   @Test
@@ -355,7 +357,7 @@ class HttpBackendTest {
     service.answer(200, "small");
 
     assertThat(fetch(backend, attributes(Map.of()), budgeted(BUDGET)).files())
-        .containsExactly(MaterialFile.of("body", "small".getBytes(UTF_8), 0440));
+        .containsExactly(MaterialFile.of("body", "small".getBytes(UTF_8)));
   }
 
   @Test
