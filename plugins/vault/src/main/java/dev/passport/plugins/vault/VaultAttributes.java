@@ -22,7 +22,7 @@ import java.util.Set;
  * @param address the Vault address, one the plugin configuration allows
  * @param authMountPath the auth mount, e.g. {@code kubernetes} or {@code jwt}
  * @param namespace the Vault Enterprise namespace, if any
- * @param audience the pod token audience to log in with
+ * @param audience the pod token audience to log in with; empty: the API server's own audience
  * @param tls TLS settings merged with the plugin's defaults
  * @param objects the files of the volume, in order
  * @param revokeOnUnpublish whether to revoke the volume's leases when it is unpublished
@@ -85,8 +85,10 @@ record VaultAttributes(
 
     String authMount = authMount(attributes, config);
     Optional<String> namespace = trimmed(attributes, NAMESPACE).map(VaultPluginConfig::trimSlashes)
-        .filter(ns -> !ns.isEmpty());
-    String audience = trimmed(attributes, AUDIENCE).orElse(DEFAULT_AUDIENCE);
+        .filter(ns -> !ns.isEmpty()).or(config::defaultNamespace);
+    // issue 16 item 1: `audience: ""` asks for kubelet's API-server-audience token, the one a Vault
+    // role without an audience accepts (vault-csi-provider's token when it has no `vault` one)
+    String audience = values.containsKey(AUDIENCE) ? values.get(AUDIENCE).strip() : config.defaultAudience();
 
     boolean skipVerify = attributes.bool(SKIP_TLS_VERIFY, false);
     if (skipVerify && !config.allowSkipTlsVerify()) {

@@ -102,7 +102,9 @@ final class VaultClient {
             "Vault refused " + what + " (HTTP " + status + ")"
                 + (errors.isEmpty() ? "" : ": " + String.join("; ", errors))
                 + "; check that the role exists and binds this pod's service account, namespace"
-                + " and token audience", List.of(jwt)));
+                + " and token audience (a role without an audience accepts only the API server's"
+                + " own: set the volume attribute audience to \"\" or " + VaultPluginConfig.DEFAULT_AUDIENCE
+                + "= in " + VaultPluginConfig.FILE + ")", List.of(jwt)));
       }
       throw VaultErrors.forException(e, what, List.of(jwt));
     }
