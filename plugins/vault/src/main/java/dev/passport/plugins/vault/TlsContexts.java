@@ -64,8 +64,8 @@ final class TlsContexts {
     List<Certificate> cas = new ArrayList<>();
     if (tls.caCertPath().isPresent()) {
       cas.addAll(certificates(Path.of(tls.caCertPath().get()), "vaultCACertPath"));
-    }
-    if (tls.caDirectory().isPresent()) {
+    } else if (tls.caDirectory().isPresent()) {
+      // the file wins over the directory, as in Vault's client (go-rootcerts: CAFile, else CAPath)
       Path dir = Path.of(tls.caDirectory().get());
       try (Stream<Path> files = Files.list(dir)) {
         for (Path file : files.sorted().toList()) {

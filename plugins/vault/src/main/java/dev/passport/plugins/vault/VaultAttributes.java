@@ -90,12 +90,15 @@ record VaultAttributes(
     // role without an audience accepts (vault-csi-provider's token when it has no `vault` one)
     String audience = values.containsKey(AUDIENCE) ? values.get(AUDIENCE).strip() : config.defaultAudience();
 
-    boolean skipVerify = attributes.bool(SKIP_TLS_VERIFY, false);
+    // Go's strconv.ParseBool, as vault-csi-provider reads it ("1", "t", "True" …)
+    boolean skipVerify = attributes.goBool(SKIP_TLS_VERIFY, false);
     if (skipVerify && !config.allowSkipTlsVerify()) {
-      throw BackendException.invalid(attributes.describe(SKIP_TLS_VERIFY) + "=true is refused:"
-          + " the node's vault plugin configuration does not allow it (" + VaultPluginConfig.FILE
-          + " " + VaultPluginConfig.ALLOW_SKIP_TLS_VERIFY + "=true); trust Vault's CA with "
-          + TlsSettings.CA_CERT_PATH + " instead");
+      throw BackendException.invalid(attributes.describe(SKIP_TLS_VERIFY) + " is \""
+          + values.get(SKIP_TLS_VERIFY).strip() + "\" (true) and refused: skipping Vault's"
+          + " certificate check is the cluster operator's opt-in on this node ("
+          + VaultPluginConfig.FILE + " " + VaultPluginConfig.ALLOW_SKIP_TLS_VERIFY + "=true),"
+          + " which it has not given; trust Vault's CA with " + TlsSettings.CA_CERT_PATH
+          + " instead");
     }
     TlsSettings tls = TlsSettings.bind(
         attributes, key -> allowedPath(attributes, key, config), skipVerify);
