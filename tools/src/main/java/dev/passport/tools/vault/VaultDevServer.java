@@ -49,7 +49,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIMatcher;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.StandardConstants;
 import dev.passport.testkit.LogHygiene;
 
 /**
@@ -122,6 +126,7 @@ public final class VaultDevServer implements AutoCloseable {
   private boolean sealed;
 
   private final List<VaultRequest> requestLog = new CopyOnWriteArrayList<>();
+  private final List<String> serverNames = new CopyOnWriteArrayList<>();
   private final CountDownLatch closed = new CountDownLatch(1);
   private final AtomicInteger credentialCounter = new AtomicInteger();
 
@@ -139,6 +144,14 @@ public final class VaultDevServer implements AutoCloseable {
         public void configure(HttpsParameters params) {
           SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
           ssl.setNeedClientAuth(needClientAuth);
+          // records the SNI each client sends (none for a client that sends none)
+          ssl.setSNIMatchers(List.of(new SNIMatcher(StandardConstants.SNI_HOST_NAME) {
+            @Override
+            public boolean matches(SNIServerName name) {
+              serverNames.add(((SNIHostName) name).getAsciiName());
+              return true;
+            }
+          }));
           params.setSSLParameters(ssl);
         }
       });
@@ -423,6 +436,11 @@ public final class VaultDevServer implements AutoCloseable {
    */
   public synchronized long reads(String path) {
     return readsByPath.getOrDefault(trimSlashes(path), 0L);
+  }
+
+  /** The SNI host names TLS clients sent, in order (HTTPS only). */
+  public List<String> serverNames() {
+    return List.copyOf(serverNames);
   }
 
   /** Every request so far, in order: method, path, namespace, kind. No tokens, no bodies. */

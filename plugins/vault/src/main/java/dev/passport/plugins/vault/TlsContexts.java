@@ -50,7 +50,8 @@ final class TlsContexts {
           : null;
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(keys, new TrustManager[] {trust}, null);
-      return context;
+      // vaultTLSServerName is Go's tls.Config.ServerName: the name checked and the SNI sent
+      return tls.serverName().isPresent() ? ForcedSni.wrap(context, tls.serverName().get()) : context;
     } catch (GeneralSecurityException e) {
       throw invalid("cannot set up TLS to Vault: " + e.getMessage());
     }

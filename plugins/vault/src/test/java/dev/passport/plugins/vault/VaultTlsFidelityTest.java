@@ -75,6 +75,22 @@ class VaultTlsFidelityTest {
   }
 
   @Test
+  void tlsServerName_isSentAsSni_alsoForAHostName() throws Exception {
+    Path ca = pki.writeCa(certs.resolve("ca.pem"));
+    start(server -> server.sslContext(serverContext("vault.internal")), allowCerts());
+    // a host name, for which the JDK's client would send its own SNI
+    String byName = rig.vault.address().replace("127.0.0.1", "localhost");
+    rig.allowVaultAddresses(byName);
+    Map<String, String> attributes = with(with(with(attributes(OBJECTS), "vaultCACertPath", ca.toString()),
+        "vaultTLSServerName", "vault.internal"), "vaultAddress", byName);
+
+    Material material = rig.fetch(attributes);
+
+    assertThat(text(material, "password")).isEqualTo("kv2-secret");
+    assertThat(rig.vault.serverNames()).isNotEmpty().containsOnly("vault.internal");
+  }
+
+  @Test
   void clientKeyInPkcs1RsaFormat_isRead() throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);
