@@ -13,6 +13,7 @@ import dev.passport.host.csi.CsiThreads;
 import dev.passport.host.csi.IdentityService;
 import dev.passport.host.csi.NodeService;
 import dev.passport.host.csi.SocketInUseException;
+import dev.passport.host.k8s.SecretProviderClasses;
 import dev.passport.host.memory.MaterialBudget;
 import dev.passport.host.metrics.CompositeMetrics;
 import dev.passport.host.metrics.CountingMetrics;
@@ -23,6 +24,7 @@ import dev.passport.host.plugins.PluginLoadException;
 import dev.passport.host.plugins.PluginLoader;
 import dev.passport.host.publish.KubeletTargets;
 import dev.passport.host.publish.Publisher;
+import dev.passport.host.publish.SecretProviderClassResolver;
 import dev.passport.host.publish.VolumeReconciler;
 import dev.passport.host.volume.FileModes;
 import dev.passport.host.volume.MaterialLimits;
@@ -60,10 +62,13 @@ public final class PassportHost implements AutoCloseable {
   private final VolumeStates volumes;
   private final CountingMetrics counters;
   private final StateDirLock stateDirLock;
+  private final SecretProviderClasses secretProviderClasses;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private PassportHost(CsiServer server, BackendRegistry backends, VolumeStates volumes,
-      CountingMetrics counters, StateDirLock stateDirLock) {
+      CountingMetrics counters, StateDirLock stateDirLock,
+      SecretProviderClasses secretProviderClasses) {
+    this.secretProviderClasses = secretProviderClasses;
     this.server = server;
     this.backends = backends;
     this.volumes = volumes;
@@ -108,6 +113,9 @@ public final class PassportHost implements AutoCloseable {
     LOG.info("shutting down");
     server.shutdown(Duration.ofSeconds(10));
     backends.close();
+    if (secretProviderClasses != null) {
+      secretProviderClasses.close();
+    }
     // Last: a successor may take the state dir only once nothing here writes to it.
     stateDirLock.close();
     LOG.info("stopped");
@@ -146,8 +154,23 @@ public final class PassportHost implements AutoCloseable {
     // Memory bounds (issue 13): what a volume may hold, and the bytes in flight across fetches.
     private MaterialLimits limits = MaterialLimits.defaults();
     private MaterialBudget materialBudget;
+    // Drop-in mode (issue 19): off unless the CLI or a test hands in the cluster's classes.
+    private SecretProviderClasses secretProviderClasses;
+    private Map<String, String> providerBackends = Map.of();
 
     private Builder() {}
+
+    /**
+     * Drop-in mode: volumes naming a {@code secretProviderClass} are resolved from {@code classes}
+     * (which the host closes), their {@code spec.provider} mapped to a backend by
+     * {@code providerBackends} over the defaults (vault→vault, gcp→gcp, else the same name).
+     */
+    public Builder secretProviderClasses(SecretProviderClasses classes,
+        Map<String, String> providerBackends) {
+      this.secretProviderClasses = requireNonNull(classes, "classes is null");
+      this.providerBackends = Map.copyOf(providerBackends);
+      return this;
+    }
 
     /** What one volume may hold (files, bytes per file, bytes in all); the defaults otherwise. */
     public Builder limits(MaterialLimits limits) {
@@ -377,19 +400,25 @@ public final class PassportHost implements AutoCloseable {
             .fetchTimeout(fetchTimeout)
             .cacheMaxBytes(cacheMaxBytes)
             .build();
-        Publisher publisher = new Publisher(backends, reconciler, driverName, metrics, targets);
+        Publisher publisher = new Publisher(backends, reconciler, driverName, metrics, targets,
+            new SecretProviderClassResolver(Optional.ofNullable(secretProviderClasses),
+                providerBackends, driverName));
         AtomicBoolean ready = new AtomicBoolean();
         CsiServer server = CsiServer.start(socket, List.of(
             new IdentityService(driverName, VERSION, ready::get),
             new NodeService(publisher, nodeId),
             new ControllerService()), csiThreads, metrics);
-        PassportHost host = new PassportHost(server, backends, reconciler.volumes(), counters, lock);
+        PassportHost host = new PassportHost(server, backends, reconciler.volumes(), counters, lock,
+            secretProviderClasses);
         ready.set(true);
         LOG.info("{} {} ready on node {} with backends {}", driverName, VERSION, nodeId,
             host.backendNames());
         return host;
       } catch (IOException | RuntimeException e) {
         backends.close();
+        if (secretProviderClasses != null) {
+          secretProviderClasses.close();
+        }
         throw e;
       }
     }

@@ -21,6 +21,7 @@ public final class FetchRequest {
   private final OptionalInt mountGroup;
   private final Instant deadline;
   private final ByteBudget budget;
+  private final Map<String, String> nodePublishSecrets;
 
   /**
    * Why the host calls {@link Backend#fetch}. What a backend should do with {@link #previous()}:
@@ -75,6 +76,8 @@ public final class FetchRequest {
     this.mountGroup = requireNonNull(b.mountGroup, "mountGroup is null");
     this.deadline = requireNonNull(b.deadline, "deadline is null");
     this.budget = requireNonNull(b.budget, "budget is null");
+    this.nodePublishSecrets = Map.copyOf(requireNonNull(b.nodePublishSecrets,
+        "nodePublishSecrets is null"));
   }
 
   /** A builder; volume id, pod and deadline are required. */
@@ -137,6 +140,21 @@ public final class FetchRequest {
   }
 
   /**
+   * The secrets kubelet read from the volume's {@code nodePublishSecretRef} (a Secret in the pod's
+   * namespace) and sent in NodePublishVolume's {@code secrets} field, key → value; empty when the
+   * volume names none. Kubelet's own tokens entry is not among them (see {@link #tokens()}).
+   * Providers of secrets-store-csi-driver that authenticate with such a Secret (a client id and
+   * secret) read them here. They are credentials: never log them, never put them in a message or
+   * in material; the host neither logs nor stores them, and {@link #toString()} shows their
+   * number only.
+   *
+   * <p>Since plugin API 1.2 (additive: empty for requests built without it).
+   */
+  public Map<String, String> nodePublishSecrets() {
+    return nodePublishSecrets;
+  }
+
+  /**
    * The token for an audience.
    *
    * @throws BackendException of kind {@link BackendException.Kind#UNAUTHENTICATED} naming the
@@ -158,6 +176,8 @@ public final class FetchRequest {
   public String toString() {
     return "FetchRequest[volumeId=" + volumeId + ", pod=" + pod + ", audiences=" + tokens.keySet()
         + ", previous=" + previous.isPresent() + ", reason=" + reason + ", deadline=" + deadline
+        + (nodePublishSecrets.isEmpty() ? "" : ", nodePublishSecrets=" + nodePublishSecrets.size()
+            + " redacted")
         + "]";
   }
 
@@ -171,6 +191,7 @@ public final class FetchRequest {
     private OptionalInt mountGroup = OptionalInt.empty();
     private Instant deadline;
     private ByteBudget budget = ByteBudget.unlimited();
+    private Map<String, String> nodePublishSecrets = Map.of();
 
     private Builder() {}
 
@@ -213,6 +234,12 @@ public final class FetchRequest {
 
     public Builder budget(ByteBudget budget) {
       this.budget = budget;
+      return this;
+    }
+
+    /** The volume's {@code nodePublishSecretRef} secrets (see {@link FetchRequest#nodePublishSecrets()}); none by default. */
+    public Builder nodePublishSecrets(Map<String, String> secrets) {
+      this.nodePublishSecrets = requireNonNull(secrets, "secrets is null");
       return this;
     }
 

@@ -47,6 +47,14 @@ public final class Material {
         OptionalInt.empty());
   }
 
+  /**
+   * A copy with other files and everything else the same: for code that transforms files (the
+   * host's default modes, a template step) and must not lose a field a later version adds.
+   */
+  public Material withFiles(List<MaterialFile> files) {
+    return new Material(files, refreshAt, expiresAt, version, group);
+  }
+
   /** A copy that is refreshed at {@code instant}. */
   public Material withRefreshAt(Instant instant) {
     return new Material(files, Optional.of(requireNonNull(instant, "instant is null")), expiresAt,

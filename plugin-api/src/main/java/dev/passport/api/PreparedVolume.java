@@ -21,6 +21,18 @@ public interface PreparedVolume {
   Set<String> audiences();
 
   /**
+   * Audiences whose tokens the fetch takes when kubelet sent them, and does without otherwise:
+   * for a backend that accepts one of several equivalent audiences (Google's Workload Identity
+   * Federation takes {@code //iam.googleapis.com/…} and {@code https://iam.googleapis.com/…}). The
+   * host never refuses a volume over one of these; the cache key includes the expiries of those it
+   * passed. The fetch then throws UNAUTHENTICATED, naming the audiences, when none came. Since
+   * plugin API 1.2; default none.
+   */
+  default Set<String> optionalAudiences() {
+    return Set.of();
+  }
+
+  /**
    * The remote service this volume's fetches talk to, as {@code scheme://host:port} (e.g.
    * {@code https://vault.example:8200}), when a volume attribute chooses it. The host limits
    * concurrent fetches per backend and per remote, so that one slow or hostile server cannot hold

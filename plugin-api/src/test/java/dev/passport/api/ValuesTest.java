@@ -75,6 +75,16 @@ class ValuesTest {
   }
 
   @Test
+  void material_withFiles_keepsEveryOtherField() {
+    Material material = Material.of(List.of(MaterialFile.of("a", new byte[] {1})))
+        .withRefreshAt(Instant.EPOCH).withExpiresAt(Instant.MAX).withVersion("v7").withGroup(2000);
+    List<MaterialFile> other = List.of(MaterialFile.of("b", new byte[] {2}, 0400));
+
+    assertThat(material.withFiles(other)).isEqualTo(Material.of(other).withRefreshAt(Instant.EPOCH)
+        .withExpiresAt(Instant.MAX).withVersion("v7").withGroup(2000));
+  }
+
+  @Test
   void fetchRequest_reason_defaultsFromPrevious_andNeedsOneUnlessInitial() {
     Material previous = Material.of(List.of(MaterialFile.of("a", new byte[] {1})));
     FetchRequest.Builder builder = FetchRequest.builder().volumeId("csi-1")

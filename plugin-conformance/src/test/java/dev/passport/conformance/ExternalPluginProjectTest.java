@@ -81,8 +81,10 @@ class ExternalPluginProjectTest {
     assertThat(Files.readString(project.resolve("target/surefire-reports/"
         + "TEST-dev.passport.examples.tokenexchange.TokenExchangeConformanceTest.xml")))
         .as("the conformance suite ran in the external build, every case passing")
-        // 18: the 16 cases before issue 13, and the production-logging run in TEXT and JSON
-        .contains("tests=\"18\"", "failures=\"0\"", "errors=\"0\"", "skipped=\"0\"");
+        // 19: the 16 cases before issue 13, the production-logging run in TEXT and JSON, and the
+        // token-rotation check of issue 15, skipped here: the example's access tokens are due (at
+        // 2/3 of their hour) before kubelet rotates the pod's tokens (at 48 minutes)
+        .contains("tests=\"19\"", "failures=\"0\"", "errors=\"0\"", "skipped=\"1\"");
     Path plugin = project.resolve("target/plugin");
     assertThat(list(plugin.resolve("lib")))
         .as("plain jars: the plugin and its own libraries; neither plugin-api, the testkit,"

@@ -57,6 +57,7 @@ public final class FetchRequests {
     private Instant deadline;
     private Duration deadlineIn = DEFAULT_DEADLINE;
     private ByteBudget budget = ByteBudget.unlimited();
+    private final Map<String, String> nodePublishSecrets = new LinkedHashMap<>();
 
     private Builder(Pod pod) {
       this.pod = pod;
@@ -145,6 +146,15 @@ public final class FetchRequests {
       return this;
     }
 
+    /**
+     * Adds a {@code nodePublishSecretRef} secret, as kubelet sends it in NodePublishVolume's
+     * {@code secrets} ({@link FetchRequest#nodePublishSecrets()}).
+     */
+    public Builder nodePublishSecret(String key, String value) {
+      nodePublishSecrets.put(requireNonNull(key, "key is null"), requireNonNull(value, "value is null"));
+      return this;
+    }
+
     /** The request. */
     public FetchRequest build() {
       return FetchRequest.builder()
@@ -157,6 +167,7 @@ public final class FetchRequests {
           .mountGroup(mountGroup)
           .deadline(deadline != null ? deadline : clock.instant().plus(deadlineIn))
           .budget(budget)
+          .nodePublishSecrets(nodePublishSecrets)
           .build();
     }
   }

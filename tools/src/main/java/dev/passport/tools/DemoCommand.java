@@ -13,6 +13,8 @@ import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
 import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.tools.dropin.DropInDemo;
+import dev.passport.tools.dropin.EmbeddedApiServer;
 import dev.passport.tools.vault.VaultDevServer;
 import dev.passport.tools.vault.VaultRole;
 import java.io.IOException;
@@ -46,6 +48,14 @@ public final class DemoCommand implements CliExtension, Callable<Integer> {
 
   private static final String ROLE = "web";
   private static final String NAMESPACE = "demo";
+  private static final String OBJECTS = """
+      - objectName: db/username
+        secretPath: secret/data/app/db
+        secretKey: username
+      - objectName: db/password
+        secretPath: secret/data/app/db
+        secretKey: password
+      """;
   private static final String SERVICE_ACCOUNT = "web";
 
   @Option(names = "--plugins-dir",
@@ -85,7 +95,10 @@ public final class DemoCommand implements CliExtension, Callable<Integer> {
     Path work = Files.createTempDirectory("passport-demo");
     FakeClock clock = FakeClock.at(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     ServiceAccountTokens tokens = ServiceAccountTokens.create();
-    try (VaultDevServer vault = VaultDevServer.start(tokens, clock)) {
+    try (VaultDevServer vault = VaultDevServer.start(tokens, clock);
+        EmbeddedApiServer api = EmbeddedApiServer.start()) {
+      // The drop-in step's SecretProviderClass: the inline volume's parameters, in the pod's namespace.
+      api.add(NAMESPACE, "app-db", "vault", Map.of("roleName", ROLE, "objects", OBJECTS));
       vault.addRole("kubernetes", VaultRole.of(ROLE, NAMESPACE, SERVICE_ACCOUNT));
       vault.mountKv("", "secret", 2);
       vault.kvPut("secret", "app/db", Map.of("username", "app", "password", "first-password"));
@@ -104,7 +117,8 @@ public final class DemoCommand implements CliExtension, Callable<Integer> {
           .kubeletDir(work.resolve("kubelet"))
           .nodeId("demo-node")
           .clock(clock)
-          .metrics(prometheus);
+          .metrics(prometheus)
+          .secretProviderClasses(DropInDemo.classes(api), Map.of());
       try (PassportHost host = builder.start();
           MetricsServer metrics = startMetrics(prometheus, host);
           FakeKubelet kubelet = FakeKubelet.connect(host.socket(), tokens, clock)) {
@@ -114,6 +128,7 @@ public final class DemoCommand implements CliExtension, Callable<Integer> {
           step("Metrics: curl http://%s/metrics", hostPort(metrics.address()));
         }
         run(vault, host.counters(), kubelet, clock, work);
+        dropIn(api, kubelet, work);
         step("A few of the metrics /metrics serves:");
         prometheus.scrape().lines()
             .filter(line -> line.startsWith("passport_") && !line.contains("_bucket"))
@@ -137,14 +152,7 @@ public final class DemoCommand implements CliExtension, Callable<Integer> {
     Map<String, String> attributes = Map.of(
         "backend", "vault",
         "roleName", ROLE,
-        "objects", """
-            - objectName: db/username
-              secretPath: secret/data/app/db
-              secretKey: username
-            - objectName: db/password
-              secretPath: secret/data/app/db
-              secretKey: password
-            """);
+        "objects", OBJECTS);
     PodVolume spec = PodVolume.of(pod, "secrets", work.resolve("kubelet"), attributes, Set.of("vault"));
 
     MountedVolume volume = kubelet.mount(spec);
@@ -168,6 +176,23 @@ public final class DemoCommand implements CliExtension, Callable<Integer> {
 
     kubelet.unmount(volume);
     step("Unpublished: %s exists: %s", volume.targetPath(), Files.exists(volume.targetPath()));
+  }
+
+  /** Drop-in for secrets-store-csi-driver (issue 19): a volume that names only its SecretProviderClass. */
+  private void dropIn(EmbeddedApiServer api, FakeKubelet kubelet, Path work) throws IOException {
+    Pod pod = Pod.of(NAMESPACE, "web-1", UUID.randomUUID().toString(), SERVICE_ACCOUNT);
+    int before = api.requests();
+    PodVolume spec = PodVolume.of(pod, "secrets", work.resolve("kubelet"),
+        Map.of("secretProviderClass", "app-db"), Set.of("vault"));
+    MountedVolume volume = kubelet.mount(spec);
+    step("Drop-in for secrets-store-csi-driver: published a volume of pod %s/%s whose only attribute"
+        + " is secretProviderClass: app-db; the host read SecretProviderClass %s/app-db (provider vault)"
+        + " from an embedded API server", pod.namespace(), pod.name(), NAMESPACE);
+    printFiles(volume);
+    kubelet.republish(volume);
+    step("Republished: Kubernetes API requests during both calls: %d (the informer answers from memory)",
+        api.requests() - before);
+    kubelet.unmount(volume);
   }
 
   private void printFiles(MountedVolume volume) {

@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -135,6 +136,8 @@ final class ServeCommand implements Callable<Integer> {
           + " limit (8Mi). Default: $PASSPORT_MATERIAL_BUDGET or 16Mi.")
   long materialBudget;
 
+  @Mixin DropInOptions dropIn;
+
   @Option(names = "--cache-size", converter = ByteSizeConverter.class,
       defaultValue = "${env:PASSPORT_CACHE_BYTES:-16Mi}",
       description = "The most bytes of fetched material kept to rewrite lost volumes without a"
@@ -179,6 +182,7 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    dropIn.apply(builder, System.getenv());
     MetricsServer http = null;
     PrometheusMetrics prometheus = null;
     if (metricsAt.isPresent()) {

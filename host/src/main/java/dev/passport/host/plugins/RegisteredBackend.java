@@ -49,7 +49,8 @@ public final class RegisteredBackend {
     if (volume == null) {
       throw new BackendException(BackendException.Kind.INTERNAL, "prepare returned null");
     }
-    return new Bound.Of<>(backend, volume, Set.copyOf(volume.audiences()));
+    return new Bound.Of<>(backend, volume, Set.copyOf(volume.audiences()),
+        Set.copyOf(volume.optionalAudiences()));
   }
 
   @Override
@@ -63,12 +64,15 @@ public final class RegisteredBackend {
     /** The audiences whose tokens the backend needs for this volume. */
     Set<String> audiences();
 
+    /** The audiences whose tokens the backend takes when kubelet sent them. */
+    Set<String> optionalAudiences();
+
     /** Fetches the volume's material through the decorator chain. */
     Material fetch(FetchRequest request) throws BackendException;
 
     /** The backend and its own prepared volume, typed together. */
-    record Of<V extends PreparedVolume>(Backend<V> backend, V volume, Set<String> audiences)
-        implements Bound {
+    record Of<V extends PreparedVolume>(Backend<V> backend, V volume, Set<String> audiences,
+        Set<String> optionalAudiences) implements Bound {
 
       @Override
       public Material fetch(FetchRequest request) throws BackendException {

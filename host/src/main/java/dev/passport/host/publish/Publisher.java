@@ -41,6 +41,7 @@ public final class Publisher {
   private final HostMetrics metrics;
   private final KubeletTargets targets;
   private final VolumeLocks locks = new VolumeLocks();
+  private final SecretProviderClassResolver dropIn;
   /** Prepared volumes by backend + attributes. */
   private final Cache<PreparedKey, RegisteredBackend.Bound> prepared =
       Caffeine.newBuilder().maximumSize(10_000).build();
@@ -50,6 +51,14 @@ public final class Publisher {
    */
   public Publisher(BackendRegistry backends, VolumeReconciler reconciler, String driverName,
       HostMetrics metrics, KubeletTargets targets) {
+    this(backends, reconciler, driverName, metrics, targets,
+        SecretProviderClassResolver.off(driverName));
+  }
+
+  /** @param dropIn resolves volumes that name a SecretProviderClass (issue 19) */
+  public Publisher(BackendRegistry backends, VolumeReconciler reconciler, String driverName,
+      HostMetrics metrics, KubeletTargets targets, SecretProviderClassResolver dropIn) {
+    this.dropIn = requireNonNull(dropIn, "dropIn is null");
     this.backends = requireNonNull(backends, "backends is null");
     this.reconciler = requireNonNull(reconciler, "reconciler is null");
     this.driverName = requireNonNull(driverName, "driverName is null");
@@ -151,7 +160,12 @@ public final class Publisher {
     }
     Pod pod = pod(request.volumeContext());
     Path target = targets.forPublish(request.targetPath(), pod.uid());
-    String backendName = request.volumeContext().get(KubeletKeys.BACKEND);
+    // Drop-in mode (issue 19): a secretProviderClass volume takes its backend and attributes
+    // from that class in the pod's namespace; an inline volume from its own attributes.
+    Optional<SecretProviderClassResolver.Resolved> fromClass =
+        dropIn.resolve(request.volumeContext(), pod.namespace(), backends.names());
+    String backendName = fromClass.map(SecretProviderClassResolver.Resolved::backend)
+        .orElse(request.volumeContext().get(KubeletKeys.BACKEND));
     if (backendName == null || backendName.isBlank()) {
       throw PublishException.invalid("volume attribute \"backend\" is required; one of "
           + new TreeSet<>(backends.names()));
@@ -159,7 +173,8 @@ public final class Publisher {
     RegisteredBackend backend = backends.backend(backendName).orElseThrow(() -> PublishException.invalid(
         "unknown backend " + LogRedaction.quote(backendName) + " in volume attribute \"backend\";"
             + " this node serves " + new TreeSet<>(backends.names())));
-    Map<String, String> attributes = backendAttributes(request.volumeContext());
+    Map<String, String> attributes = fromClass.map(SecretProviderClassResolver.Resolved::attributes)
+        .orElseGet(() -> backendAttributes(request.volumeContext()));
     RegisteredBackend.Bound volume = prepared(backend, attributes);
     Set<String> needed = volume.audiences();
     Map<String, ServiceAccountToken> tokens = TokenParser.tokens(request);
@@ -170,9 +185,13 @@ public final class Publisher {
             + "\"} to spec.tokenRequests of CSIDriver " + driverName);
       }
     }
-    // VolumeSpec keeps only the tokens for `needed`: the plugin never sees the others
+    // VolumeSpec keeps only the tokens of the declared audiences (needed, and optional ones kubelet
+    // sent): the plugin never sees the others
+    Set<String> declared = new java.util.HashSet<>(needed);
+    declared.addAll(volume.optionalAudiences());
     VolumeSpec spec = new VolumeSpec(request.volumeId(), target, pod, backendName, attributes,
-        tokens, needed, fsGroup(request.capability().volumeMountGroup()));
+        tokens, declared, fsGroup(request.capability().volumeMountGroup()),
+        NodePublishSecrets.of(request.secrets()));
     return reconciler.publish(spec, volume);
   }
 

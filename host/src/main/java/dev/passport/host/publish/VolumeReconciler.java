@@ -351,6 +351,7 @@ public final class VolumeReconciler {
         .mountGroup(spec.fsGroup())
         .deadline(now.plus(fetchTimeout))
         .budget(fetching)
+        .nodePublishSecrets(spec.nodePublishSecrets().values())
         .build();
     try {
       // Modes made explicit before anything hashes, caches or writes the material (issue 15).

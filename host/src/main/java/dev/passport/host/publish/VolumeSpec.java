@@ -27,6 +27,7 @@ import java.util.TreeMap;
  * @param tokens the tokens kubelet sent; only those for {@code audiences} are kept
  * @param audiences the audiences the backend needs for these attributes
  * @param fsGroup the pod's fsGroup, if any
+ * @param nodePublishSecrets the volume's nodePublishSecretRef secrets for the backend (issue 19)
  */
 record VolumeSpec(
     String volumeId,
@@ -36,7 +37,8 @@ record VolumeSpec(
     Map<String, String> attributes,
     Map<String, ServiceAccountToken> tokens,
     Set<String> audiences,
-    OptionalInt fsGroup) {
+    OptionalInt fsGroup,
+    NodePublishSecrets nodePublishSecrets) {
 
   VolumeSpec {
     requireNonNull(volumeId, "volumeId is null");
@@ -47,6 +49,7 @@ record VolumeSpec(
     audiences = Set.copyOf(audiences);
     tokens = declaredOnly(tokens, audiences);
     requireNonNull(fsGroup, "fsGroup is null");
+    requireNonNull(nodePublishSecrets, "nodePublishSecrets is null");
   }
 
   /**

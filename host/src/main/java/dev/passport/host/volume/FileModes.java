@@ -4,7 +4,6 @@ import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
@@ -78,21 +77,7 @@ public final class FileModes {
       // withMode shares the content: resolving costs no copy of the secret.
       explicit.add(file.chosenMode().isPresent() ? file : file.withMode(defaultMode));
     }
-    Material resolved = Material.of(explicit);
-    if (material.refreshAt().isPresent()) {
-      resolved = resolved.withRefreshAt(material.refreshAt().get());
-    }
-    if (material.expiresAt().isPresent()) {
-      resolved = resolved.withExpiresAt(material.expiresAt().get());
-    }
-    if (material.version().isPresent()) {
-      resolved = resolved.withVersion(material.version().get());
-    }
-    OptionalInt group = material.group();
-    if (group.isPresent()) {
-      resolved = resolved.withGroup(group.getAsInt());
-    }
-    return resolved;
+    return material.withFiles(explicit);
   }
 
   /**

@@ -104,10 +104,10 @@ class HostEndToEndTest {
     assertThat(Files.readString(target.resolve("password"))).isEqualTo("s3cret");
     assertThat(Files.isSymbolicLink(target.resolve("password"))).isTrue();
     assertThat(Files.isSymbolicLink(target.resolve("..data"))).isTrue();
-    // 2 × 75 s plus the 90 s republish lookahead stays before the default 5 min refresh interval
-    // minus its (earlier-only) 10 % jitter.
-    for (int i = 0; i < 2; i++) {
-      clock.advance(Duration.ofSeconds(75));
+    // 3 × 40 s: the last republish plus the next republish gap (--republish-period, 90 s) stays
+    // before the earliest refresh (the 5 min default minus its 10 % jitter, 270 s).
+    for (int i = 0; i < 3; i++) {
+      clock.advance(Duration.ofSeconds(40));
       client.node().nodePublishVolume(request("vol-1", target).build());
     }
     assertThat(calls()).hasSize(1);

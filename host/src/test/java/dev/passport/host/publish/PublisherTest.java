@@ -144,6 +144,31 @@ class PublisherTest {
         request -> assertThat(request.mountGroup()).hasValue(2000));
   }
 
+  @Test
+  void optionalAudiences_arePassedWhenSent_neverRequired_andNoOtherTokenReachesTheBackend()
+      throws Exception {
+    PublishRequest sent = optional(request("v1", Requests.tokensJson(Map.of(AUDIENCE, "eyJ.a",
+        "kubernetes", "eyJ.b"), START.plusSeconds(3600))));
+    publisher.publish(sent);
+    assertThat(backend.requests.get(0).tokens()).containsOnlyKeys(AUDIENCE);
+
+    // Neither optional audience sent: the host does not refuse; the backend says what it lacks.
+    PublishRequest none = optional(request("v2", Requests.tokensJson(Map.of("kubernetes", "eyJ.c"),
+        START.plusSeconds(3600))));
+    assertThatThrownBy(() -> publisher.publish(none))
+        .isInstanceOfSatisfying(PublishException.class,
+            e -> assertThat(e.code()).isEqualTo(Code.UNAUTHENTICATED))
+        .hasMessageContaining("\"" + AUDIENCE + "\"");
+    assertThat(backend.fetches.get()).isEqualTo(1);
+  }
+
+  private static PublishRequest optional(PublishRequest request) {
+    Map<String, String> context = new java.util.HashMap<>(request.volumeContext());
+    context.put("optional", "true");
+    return new PublishRequest(request.volumeId(), request.targetPath(), request.capability(),
+        request.readonly(), context, request.secrets());
+  }
+
   private static PublishRequest withFsGroup(PublishRequest request, String gid) {
     return new PublishRequest(request.volumeId(), request.targetPath(),
         new PublishRequest.Capability(false, gid), request.readonly(), request.volumeContext(),
@@ -282,6 +307,19 @@ class PublisherTest {
         @Override
         public PreparedVolume prepare(Map<String, String> attributes) {
           prepares.incrementAndGet();
+          if (attributes.containsKey("optional")) {
+            return new PreparedVolume() {
+              @Override
+              public Set<String> audiences() {
+                return Set.of();
+              }
+
+              @Override
+              public Set<String> optionalAudiences() {
+                return Set.of(AUDIENCE, "alternative");
+              }
+            };
+          }
           return () -> Set.of(AUDIENCE);
         }
 

@@ -127,6 +127,9 @@ public final class VaultDevServer implements AutoCloseable {
 
   private final List<VaultRequest> requestLog = new CopyOnWriteArrayList<>();
   private final List<String> serverNames = new CopyOnWriteArrayList<>();
+  /** Canned answers by decoded API path, and the last request body per decoded path. */
+  private final Map<String, byte[]> verbatim = new HashMap<>();
+  private final Map<String, byte[]> lastBodies = new HashMap<>();
   private final CountDownLatch closed = new CountDownLatch(1);
   private final AtomicInteger credentialCounter = new AtomicInteger();
 
@@ -406,6 +409,22 @@ public final class VaultDevServer implements AutoCloseable {
   // ---------------------------------------------------------------- observation
 
   /** How many requests of {@code kind} arrived (failed or not). */
+  /**
+   * Answers every read or write of {@code path} (the API path without {@code /v1/}, decoded, e.g.
+   * {@code secret/data/my app}) with exactly {@code json} and status 200, after the usual token
+   * and policy checks: for tests that compare files byte for byte with what another client writes
+   * for the same answer (number literals, key order and escapes as given).
+   */
+  public synchronized VaultDevServer answerVerbatim(String path, String json) {
+    verbatim.put(trimSlashes(path), json.getBytes(UTF_8));
+    return this;
+  }
+
+  /** The body of the last request to {@code path} (decoded, without {@code /v1/}), if any. */
+  public synchronized Optional<String> lastRequestBody(String path) {
+    return Optional.ofNullable(lastBodies.get(trimSlashes(path))).map(b -> new String(b, UTF_8));
+  }
+
   public synchronized long count(VaultRequest.Kind kind) {
     return counts.getOrDefault(kind, 0L);
   }
@@ -493,7 +512,8 @@ public final class VaultDevServer implements AutoCloseable {
         sendOversized(exchange, response.oversized);
         return;
       }
-      byte[] body = response.body == null ? null : JSON.writeValueAsBytes(response.body);
+      byte[] body = response.raw != null ? response.raw
+          : response.body == null ? null : JSON.writeValueAsBytes(response.body);
       // the driver insists on exactly "application/json", as Vault sends it
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       exchange.getResponseHeaders().set("Cache-Control", "no-store");
@@ -602,6 +622,12 @@ public final class VaultDevServer implements AutoCloseable {
       }
       if (!ns.allows(token.policies, path)) {
         return Response.error(403, "1 error occurred:\n\t* permission denied\n\n");
+      }
+      String decoded = trimSlashes(exchange.getRequestURI().getPath().substring("/v1/".length()));
+      lastBodies.put(decoded, requestBody);
+      byte[] canned = verbatim.get(decoded);
+      if (canned != null && (kind == VaultRequest.Kind.READ || kind == VaultRequest.Kind.OTHER)) {
+        return new Response(200, null, null, canned);
       }
       return switch (kind) {
         case RENEW -> renew(namespace, path, body);
@@ -1080,9 +1106,13 @@ public final class VaultDevServer implements AutoCloseable {
 
   private record DynamicRole(Duration ttl, Duration maxTtl, boolean generateLease) {}
 
-  private record Response(int status, ObjectNode body, OversizedAnswer oversized) {
+  private record Response(int status, ObjectNode body, OversizedAnswer oversized, byte[] raw) {
     Response(int status, ObjectNode body) {
-      this(status, body, null);
+      this(status, body, null, null);
+    }
+
+    Response(int status, ObjectNode body, OversizedAnswer oversized) {
+      this(status, body, oversized, null);
     }
 
     static Response error(int status, String message) {

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -39,7 +40,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per volume it remembers only what cannot be recovered elsewhere: a request still pending and
  * the private key behind it, so that a fetch that timed out resumes the same request instead of
- * piling up new ones.
+ * piling up new ones. That memory is bounded: it is dropped once the request is decided, on
+ * {@link #release}, after {@link #MAX_WAITS} undecided waits, and when no fetch has asked for it
+ * for {@link #FORGET_AFTER} (a pod deleted before its first certificate gets no release from a
+ * host that never published it).
+ *
+ * <p>What a fetch does depends on {@link FetchRequest#reason()}: a token rotation returns the
+ * volume's certificate unchanged (no CertificateRequest), a recovered volume keeps its certificate
+ * until it is due, anything else issues. Renewal is due at exactly {@code notAfter − renew-before},
+ * as csi-driver's {@code NextIssuanceTime}.
  */
 final class CertManagerBackend implements Backend<CertificateAttributes> {
 
@@ -52,6 +61,12 @@ final class CertManagerBackend implements Backend<CertificateAttributes> {
 
   private static final Pattern LABEL_VALUE = Pattern.compile("([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?");
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** csi-lib's mode for every file when a group applies ({@code readOnlyUserAndGroupFileMode}). */
+  static final int GROUP_READABLE = 0440;
+  /** Undecided waits for one CertificateRequest after which the plugin forgets it. */
+  static final int MAX_WAITS = 5;
+  /** How long the memory of a volume no fetch asks for is kept. */
+  static final Duration FORGET_AFTER = Duration.ofMinutes(30);
 
   private final CertManagerConfig config;
   private final BackendContext context;
@@ -64,6 +79,10 @@ final class CertManagerBackend implements Backend<CertificateAttributes> {
 
   private static final class VolumeState {
     Pending pending;
+    /** Undecided waits for {@link #pending}. */
+    int waits;
+    /** When a fetch last asked for this volume. */
+    volatile Instant touched;
   }
 
   CertManagerBackend(CertManagerConfig config, BackendContext context) {
@@ -75,15 +94,39 @@ final class CertManagerBackend implements Backend<CertificateAttributes> {
 
   @Override
   public CertificateAttributes prepare(Map<String, String> attributes) throws BackendException {
-    return CertificateAttributes.parse(attributes);
+    CertificateAttributes parsed =
+        CertificateAttributes.parse(attributes, config.defaultKeyAlgorithm(), log::warn);
+    requireIdentity(parsed);
+    return parsed;
+  }
+
+  /**
+   * A certificate needs a name (csi-driver's documentation asks for at least one): without one the
+   * request has an empty subject and no SAN, which cert-manager issues and no JDK or TLS peer
+   * accepts. Refused before any API call, so that kubelet's retries issue nothing.
+   */
+  static void requireIdentity(CertificateAttributes attributes) throws BackendException {
+    CertificateAttributes.Templates names = attributes.templates();
+    if (names.commonName().isEmpty() && names.dnsNames().isEmpty() && names.uriSans().isEmpty()
+        && attributes.ipSans().isEmpty()) {
+      throw BackendException.invalid("invalid certmanager volume attributes: the certificate has"
+          + " no identity; set at least one of " + CertificateAttributes.COMMON_NAME + ", "
+          + CertificateAttributes.DNS_NAMES + ", " + CertificateAttributes.IP_SANS + " or "
+          + CertificateAttributes.URI_SANS);
+    }
   }
 
   @Override
   public Material fetch(CertificateAttributes attributes, FetchRequest request)
       throws BackendException {
     Instant now = context.clock().instant();
+    forgetIdle(now);
 
-    Optional<Material> current = stillValid(attributes, request, now);
+    Optional<Material> current = switch (request.reason()) {
+      case TOKENS_ROTATED -> unchanged(attributes, request);
+      case RECOVERED -> stillValid(attributes, request, now);
+      case INITIAL, DUE, CHANGED -> Optional.empty();
+    };
     if (current.isPresent()) {
       return current.get();
     }
@@ -98,53 +141,111 @@ final class CertManagerBackend implements Backend<CertificateAttributes> {
     }
 
     VolumeState state = volumes.computeIfAbsent(request.volumeId(), id -> new VolumeState());
+    state.touched = now;
     // The host serialises calls per volume; this guards the state against a host that does not.
     synchronized (state) {
-      Pod pod = request.pod();
-      Pending pending = state.pending;
-      if (pending != null && (!pending.volume().equals(attributes)
-          || !pending.podUid().equals(pod.uid()))) {
-        pending = null;
-      }
-      try (CertificateRequests requests = api.forPod(request.token(AUDIENCE), pod.namespace(),
-          request.budget())) {
-        if (pending == null) {
-          pending = create(requests, attributes, request);
-          state.pending = pending;
-        } else {
-          log.info("volume {}: resuming CertificateRequest {}/{}", request.volumeId(),
-              pod.namespace(), pending.name());
+      try {
+        return issue(attributes, request, state, budget);
+      } finally {
+        // Nothing pending, nothing worth remembering: a volume that keeps failing costs nothing.
+        if (state.pending == null) {
+          volumes.remove(request.volumeId(), state);
         }
-        CertificateRequests.Decision decision;
-        try {
-          decision = requests.await(pending.name(), budget);
-        } catch (BackendException e) {
-          if (e.kind() == Kind.NOT_FOUND) {
-            // Someone deleted the pending request: the next attempt starts a new one.
-            state.pending = null;
-            throw new BackendException(Kind.UNAVAILABLE, e.getMessage() + "; Passport will create"
-                + " a new one on the next attempt", e);
-          }
-          throw e;
-        }
-        state.pending = null;
-        return materialize(attributes, pod, pending, decision);
       }
     }
   }
 
+  private Material issue(CertificateAttributes attributes, FetchRequest request, VolumeState state,
+      Duration budget) throws BackendException {
+    Pod pod = request.pod();
+    Pending pending = state.pending;
+    if (pending != null && (!pending.volume().equals(attributes)
+        || !pending.podUid().equals(pod.uid()))) {
+      pending = null;
+    }
+    try (CertificateRequests requests = api.forPod(request.token(AUDIENCE), pod.namespace(),
+        request.budget())) {
+      if (pending == null) {
+        state.pending = null;
+        pending = create(requests, attributes, request);
+        state.pending = pending;
+        state.waits = 0;
+      } else {
+        log.info("volume {}: resuming CertificateRequest {}/{}", request.volumeId(),
+            pod.namespace(), pending.name());
+      }
+      CertificateRequests.Decision decision;
+      try {
+        decision = requests.await(pending.name(), budget);
+      } catch (BackendException e) {
+        if (e.kind() == Kind.NOT_FOUND) {
+          // Someone deleted the pending request: the next attempt starts a new one.
+          state.pending = null;
+          throw new BackendException(Kind.UNAVAILABLE, e.getMessage() + "; Passport will create"
+              + " a new one on the next attempt", e);
+        }
+        if (e.kind() == Kind.DEADLINE_EXCEEDED && ++state.waits >= MAX_WAITS) {
+          // Bounded: a request no one decides is not waited for (nor its key kept) forever.
+          log.warn("volume {}: CertificateRequest {}/{} is still undecided after {} attempts;"
+              + " the next attempt creates a new one", request.volumeId(), pod.namespace(),
+              pending.name(), state.waits);
+          state.pending = null;
+        }
+        throw e;
+      }
+      state.pending = null;
+      return materialize(attributes, request, pending, decision);
+    }
+  }
+
   /**
-   * The previous material again, when it was read back from the volume after a host restart (no
-   * {@code refreshAt}) and its certificate is not yet due for renewal: a restart must not cost
-   * every pod a new certificate. Material that carries its {@code refreshAt} was fetched because
-   * the host, with its jitter, decided it is due; that decision stands.
+   * {@code previous} unchanged for a token rotation: the certificate has a lifetime of its own and
+   * the host says it is not due, so a new token is no reason to issue. Only a volume that lacks a
+   * file the attributes need, or whose certificate does not certify its key, is issued again.
+   */
+  private Optional<Material> unchanged(CertificateAttributes attributes, FetchRequest request) {
+    Material previous = request.previous().orElseThrow();
+    if (usable(attributes, previous).isPresent()) {
+      return Optional.of(previous);
+    }
+    log.info("volume {}: its files lack a certificate matching its key; issuing a new one",
+        request.volumeId());
+    return Optional.empty();
+  }
+
+  /**
+   * The previous material again, when it was read back from the volume with the host's state lost
+   * ({@link FetchRequest.Reason#RECOVERED}) and its certificate is not yet due for renewal: a
+   * restart must not cost every pod a new certificate.
    */
   private Optional<Material> stillValid(CertificateAttributes attributes, FetchRequest request,
       Instant now) {
-    if (request.previous().isEmpty() || request.previous().get().refreshAt().isPresent()) {
+    Material previous = request.previous().orElseThrow();
+    Optional<IssuedCertificate> certificate = usable(attributes, previous);
+    if (certificate.isEmpty()) {
       return Optional.empty();
     }
-    Material previous = request.previous().get();
+    Instant renewal = certificate.get().renewalTime(attributes.renewBefore());
+    if (!now.isBefore(renewal)) {
+      return Optional.empty();
+    }
+    OptionalInt group = group(attributes, request);
+    List<MaterialFile> files = new ArrayList<>();
+    for (MaterialFile file : previous.files()) {
+      files.add(file(file.path(), file.content(), group));
+    }
+    return Optional.of(grouped(Material.of(files), attributes)
+        .withRefreshAt(renewal)
+        .withExpiresAt(certificate.get().notAfter())
+        .withVersion(previous.version().orElse(certificate.get().serialHex())));
+  }
+
+  /**
+   * The certificate of {@code previous} when it holds every file the attributes ask for and its
+   * certificate certifies its key.
+   */
+  private static Optional<IssuedCertificate> usable(CertificateAttributes attributes,
+      Material previous) {
     Optional<MaterialFile> certificateFile = previous.file(attributes.certificateFile());
     Optional<MaterialFile> keyFile = previous.file(attributes.privateKeyFile());
     if (certificateFile.isEmpty() || keyFile.isEmpty() || previous.file(attributes.caFile()).isEmpty()
@@ -156,14 +257,47 @@ final class CertManagerBackend implements Backend<CertificateAttributes> {
     if (certificate.isEmpty() || key.isEmpty() || !certificate.get().certifies(key.get())) {
       return Optional.empty();
     }
-    Instant renewal = certificate.get().renewalTime(attributes.renewBefore());
-    if (!now.isBefore(renewal)) {
-      return Optional.empty();
-    }
-    return Optional.of(Material.of(previous.files())
-        .withRefreshAt(renewal)
-        .withExpiresAt(certificate.get().notAfter())
-        .withVersion(previous.version().orElse(certificate.get().serialHex())));
+    return certificate;
+  }
+
+  /**
+   * The group the volume's files get, by csi-lib's rule: {@code fs-group} wins over the pod's
+   * {@code fsGroup} (kubelet's {@code volume_mount_group}).
+   */
+  static OptionalInt group(CertificateAttributes attributes, FetchRequest request) {
+    // The attribute was bound to 1..Integer.MAX_VALUE by CertificateAttributes.
+    return attributes.fsGroup().isPresent()
+        ? OptionalInt.of((int) attributes.fsGroup().getAsLong()) : request.mountGroup();
+  }
+
+  /**
+   * A file as csi-lib writes it when a group applies: {@code 0440}, owner and group read only.
+   * Without any group the mode is the host's default (its {@code --default-file-mode}, 0644):
+   * csi-driver's {@code 0440 root:root} would leave a non-root pod unable to read its key.
+   */
+  private static MaterialFile file(String path, byte[] content, OptionalInt group) {
+    return group.isPresent() ? MaterialFile.of(path, content, GROUP_READABLE)
+        : MaterialFile.of(path, content);
+  }
+
+  /** {@code material} with the attribute's group for the host, if the volume sets one. */
+  private static Material grouped(Material material, CertificateAttributes attributes) {
+    return attributes.fsGroup().isPresent()
+        ? material.withGroup((int) attributes.fsGroup().getAsLong()) : material;
+  }
+
+  /** Forgets volumes no fetch has asked about for {@link #FORGET_AFTER}. */
+  private void forgetIdle(Instant now) {
+    Instant cutoff = now.minus(FORGET_AFTER);
+    volumes.entrySet().removeIf(entry -> {
+      Instant touched = entry.getValue().touched;
+      return touched != null && touched.isBefore(cutoff);
+    });
+  }
+
+  /** How many volumes the plugin remembers (a request pending for each). */
+  int remembered() {
+    return volumes.size();
   }
 
   private Pending create(CertificateRequests requests, CertificateAttributes attributes,
@@ -256,8 +390,9 @@ final class CertManagerBackend implements Backend<CertificateAttributes> {
     }
   }
 
-  private Material materialize(CertificateAttributes attributes, Pod pod, Pending pending,
-      CertificateRequests.Decision decision) throws BackendException {
+  private Material materialize(CertificateAttributes attributes, FetchRequest request,
+      Pending pending, CertificateRequests.Decision decision) throws BackendException {
+    Pod pod = request.pod();
     String where = "CertificateRequest " + pod.namespace() + "/" + pending.name();
     if (decision instanceof CertificateRequests.Decision.Denied denied) {
       throw new BackendException(Kind.PERMISSION_DENIED, where + " was denied"
@@ -277,15 +412,17 @@ final class CertManagerBackend implements Backend<CertificateAttributes> {
       throw new BackendException(Kind.INTERNAL, where + " returned a certificate for another key");
     }
     try {
+      OptionalInt group = group(attributes, request);
       List<MaterialFile> files = new ArrayList<>();
-      files.add(MaterialFile.of(attributes.certificateFile(), chainPem));
-      files.add(MaterialFile.of(attributes.privateKeyFile(), attributes.key().encode(pending.key().getPrivate())));
-      files.add(MaterialFile.of(attributes.caFile(), caPem));
+      files.add(file(attributes.certificateFile(), chainPem, group));
+      files.add(file(attributes.privateKeyFile(), attributes.key().encode(pending.key().getPrivate()), group));
+      files.add(file(attributes.caFile(), caPem, group));
       if (attributes.pkcs12().isPresent()) {
         CertificateAttributes.Pkcs12 pkcs12 = attributes.pkcs12().get();
-        files.add(MaterialFile.of(pkcs12.filename(), certificate.pkcs12(pending.key(), pkcs12.password())));
+        files.add(file(pkcs12.filename(),
+            certificate.pkcs12(pending.key(), pkcs12.password(), pkcs12.profile()), group));
       }
-      return Material.of(files)
+      return grouped(Material.of(files), attributes)
           .withRefreshAt(certificate.renewalTime(attributes.renewBefore()))
           .withExpiresAt(certificate.notAfter())
           .withVersion(pending.name());

@@ -15,14 +15,23 @@ import java.util.Optional;
  *
  * @param apiServer the Kubernetes API server URL; empty when neither configured nor in a pod
  * @param caFile the PEM bundle that signs the API server's certificate; empty for the JVM's trust
- * @param timeout the longest a fetch waits for cert-manager to issue a certificate
+ * @param timeout the longest a fetch waits for cert-manager to issue a certificate, and the bound
+ *     of every API call it makes
+ * @param defaultKeyAlgorithm the key algorithm of volumes that set no {@code key-algorithm}:
+ *     csi-driver's RSA unless the operator chose another for the node
  */
-record CertManagerConfig(Optional<URI> apiServer, Optional<Path> caFile, Duration timeout) {
+record CertManagerConfig(Optional<URI> apiServer, Optional<Path> caFile, Duration timeout,
+    KeySpec.Algorithm defaultKeyAlgorithm) {
+
+  CertManagerConfig(Optional<URI> apiServer, Optional<Path> caFile, Duration timeout) {
+    this(apiServer, caFile, timeout, KeySpec.Algorithm.RSA);
+  }
 
   static final String FILE = "certmanager.properties";
   static final String API_SERVER = "apiServer";
   static final String CA_FILE = "caFile";
   static final String TIMEOUT = "timeout";
+  static final String DEFAULT_KEY_ALGORITHM = "defaultKeyAlgorithm";
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
   static final Path IN_CLUSTER_CA = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt");
 
@@ -52,8 +61,11 @@ record CertManagerConfig(Optional<URI> apiServer, Optional<Path> caFile, Duratio
       caFile = Optional.of(inClusterCa);
     }
     Duration timeout = settings.positiveDuration(TIMEOUT, DEFAULT_TIMEOUT);
+    KeySpec.Algorithm defaultKey = KeySpec.Algorithm.valueOf(settings.oneOf(DEFAULT_KEY_ALGORITHM,
+        KeySpec.Algorithm.RSA.name(), java.util.Arrays.stream(KeySpec.Algorithm.values())
+            .map(Enum::name).toList()));
     settings.rejectUnknown();
-    return new CertManagerConfig(apiServer, caFile, timeout);
+    return new CertManagerConfig(apiServer, caFile, timeout, defaultKey);
   }
 
   private static Optional<String> inClusterApiServer(Map<String, String> environment) {

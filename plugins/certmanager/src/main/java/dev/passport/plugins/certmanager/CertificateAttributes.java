@@ -17,17 +17,19 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.bouncycastle.util.IPAddress;
+import java.util.function.Consumer;
 
 /**
  * A volume's certificate, from cert-manager csi-driver's attributes ({@code csi.cert-manager.io/*},
  * verbatim), with csi-driver's defaults and validation rules: the certmanager backend's prepared
  * volume, parsed once per distinct attribute set.
  *
- * <p>Deviations from csi-driver, each deliberate: the key algorithm defaults to ECDSA P-256 (not
- * RSA 2048) as issue 7 asks; {@code literal-subject} is refused rather than half-supported; plain
- * keys without a {@code /} that Passport does not know are refused (csi-driver ignores them) so a
- * typo fails fast.
+ * <p>Deviations from csi-driver, each deliberate and in the README's migration table:
+ * {@code literal-subject} is refused rather than half-supported; plain keys without a {@code /}
+ * that Passport does not know are refused (csi-driver ignores them) so a typo fails fast; the
+ * operator may choose another default key algorithm ({@code defaultKeyAlgorithm}); the
+ * Passport-only {@code pkcs12-profile} chooses the keystore's protection. Unknown
+ * {@code csi.cert-manager.io/*} keys are accepted, as csi-driver does, with a warning.
  *
  * @param templates names and SANs still holding {@code ${POD_*}} variables, see {@link #subject}
  */
@@ -82,6 +84,8 @@ record CertificateAttributes(
   static final String PKCS12_ENABLE = PREFIX + "pkcs12-enable";
   static final String PKCS12_FILENAME = PREFIX + "pkcs12-filename";
   static final String PKCS12_PASSWORD = PREFIX + "pkcs12-password";
+  /** Passport's own: csi-driver always writes {@link Pkcs12Profile#LegacyRC2}. */
+  static final String PKCS12_PROFILE = PREFIX + "pkcs12-profile";
 
   /** cert-manager's {@code DefaultCertificateDuration}: 90 days (csi-driver's docs say 720h; its code uses this). */
   static final Duration DEFAULT_DURATION = Duration.ofDays(90);
@@ -101,26 +105,30 @@ record CertificateAttributes(
 
   private static final int MIN_RSA_KEY_SIZE = 2048;
   private static final int MAX_RSA_KEY_SIZE = 8192;
-  /** The largest Linux group id; 4294967295 is (gid_t) -1. */
-  private static final long MAX_GID = 0xFFFF_FFFEL;
+  /** csi-lib's largest {@code fs-group}: 4294967295. */
+  private static final long MAX_GID = 0xFFFF_FFFFL;
 
   /**
    * The subject and SANs as the user wrote them, variables unexpanded.
    *
-   * @param subjectLists {@link #SUBJECT_LISTS} keys to their raw comma-separated values
+   * @param subjectLists {@link #SUBJECT_LISTS} keys to their values, read as CSV ({@link GoCsv})
    */
   record Templates(
       Optional<String> commonName,
       List<String> dnsNames,
       List<String> uriSans,
-      Map<String, String> subjectLists,
+      Map<String, List<String>> subjectLists,
       Optional<String> serialNumber) {}
 
   /** PKCS#12 keystore output. The password is a secret: {@link #toString()} hides it. */
-  record Pkcs12(String filename, String password) {
+  record Pkcs12(String filename, String password, Pkcs12Profile profile) {
+    Pkcs12(String filename, String password) {
+      this(filename, password, Pkcs12Profile.LegacyRC2);
+    }
+
     @Override
     public String toString() {
-      return "Pkcs12[filename=" + filename + ", password=<redacted>]";
+      return "Pkcs12[filename=" + filename + ", profile=" + profile + ", password=<redacted>]";
     }
   }
 
@@ -132,14 +140,33 @@ record CertificateAttributes(
    *     attribute
    */
   static CertificateAttributes parse(Map<String, String> attributes) throws BackendException {
-    Parser p = new Parser(Settings.attributes(attributes));
+    return parse(attributes, KeySpec.Algorithm.RSA, warning -> {});
+  }
+
+  /**
+   * As {@link #parse(Map)}, with the operator's default key algorithm (used when the volume sets
+   * no {@code key-algorithm}) and a sink for warnings (each a complete sentence) about attributes
+   * accepted although Passport does nothing with them.
+   */
+  static CertificateAttributes parse(Map<String, String> attributes,
+      KeySpec.Algorithm defaultAlgorithm, Consumer<String> warnings) throws BackendException {
+    Parser p = new Parser(Settings.attributes(attributes), defaultAlgorithm);
     CertificateAttributes parsed = p.parse();
     if (!p.errors.isEmpty()) {
       throw BackendException.invalid("invalid certmanager volume attributes: "
           + String.join("; ", p.errors));
     }
+    p.warnings.forEach(warnings);
     return parsed;
   }
+
+  /** Every {@code csi.cert-manager.io/*} key Passport reads, sorted. */
+  static final Set<String> KNOWN_KEYS = Set.copyOf(new TreeSet<>(List.of(ISSUER_NAME, ISSUER_KIND,
+      ISSUER_GROUP, COMMON_NAME, ORGANIZATIONS, ORGANIZATIONAL_UNITS, COUNTRIES, PROVINCES,
+      LOCALITIES, STREET_ADDRESSES, POSTAL_CODES, SERIAL_NUMBER, LITERAL_SUBJECT, DNS_NAMES, IP_SANS,
+      URI_SANS, DURATION, RENEW_BEFORE, IS_CA, KEY_USAGES, KEY_ALGORITHM, KEY_SIZE, KEY_ENCODING,
+      REUSE_PRIVATE_KEY, CERTIFICATE_FILE, CA_FILE, PRIVATE_KEY_FILE, FS_GROUP, PKCS12_ENABLE,
+      PKCS12_FILENAME, PKCS12_PASSWORD, PKCS12_PROFILE)));
 
   /** The token audiences a fetch needs: the API server's own. */
   @Override
@@ -164,10 +191,13 @@ record CertificateAttributes(
     private static final List<String> TRUE_FALSE = List.of("true", "false");
 
     private final Settings settings;
+    private final KeySpec.Algorithm defaultAlgorithm;
     private final List<String> errors = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
 
-    Parser(Settings settings) {
+    Parser(Settings settings, KeySpec.Algorithm defaultAlgorithm) {
       this.settings = settings;
+      this.defaultAlgorithm = defaultAlgorithm;
     }
 
     /** A value the binder reads and checks; on a bad value, its message is collected. */
@@ -211,8 +241,7 @@ record CertificateAttributes(
       String certificateFile = settings.string(CERTIFICATE_FILE, "tls.crt");
       String caFile = settings.string(CA_FILE, "ca.crt");
       String privateKeyFile = settings.string(PRIVATE_KEY_FILE, "tls.key");
-      OptionalLong fsGroup = collect(() -> settings.longInteger(FS_GROUP, 1, MAX_GID)
-          .map(OptionalLong::of).orElse(OptionalLong.empty()), OptionalLong.empty());
+      OptionalLong fsGroup = fsGroup();
       Optional<Pkcs12> pkcs12 = pkcs12();
 
       Map<String, String> files = new LinkedHashMap<>();
@@ -228,28 +257,36 @@ record CertificateAttributes(
       // Last: only now does the binder know every attribute asked for.
       Map<String, String> annotations = annotations();
       return new CertificateAttributes(issuerName, issuerKind, issuerGroup, templates, ipSans,
-          duration, renewBefore, isCa, usages, key == null ? new KeySpec(KeySpec.Algorithm.ECDSA, 256,
-              KeySpec.Encoding.PKCS8) : key, reuse, certificateFile, caFile, privateKeyFile,
+          duration, renewBefore, isCa, usages, key == null ? KeySpec.defaultFor(defaultAlgorithm)
+              : key, reuse, certificateFile, caFile, privateKeyFile,
           fsGroup, pkcs12, Map.copyOf(annotations));
     }
 
     /**
      * csi-driver copies attributes with a {@code /} outside its prefix onto the CertificateRequest
-     * as annotations (e.g. for approver-policy); so do we. Anything else unknown is refused.
+     * as annotations (e.g. for approver-policy); so do we. Unknown keys of its prefix it ignores:
+     * so do we, with a warning, since they are mostly typos. Anything else unknown is refused.
      */
     private Map<String, String> annotations() {
       Map<String, String> raw = settings.asMap();
       Map<String, String> annotations = new TreeMap<>();
-      for (String key : settings.unknownKeys()) {
+      List<String> ignored = new ArrayList<>();
+      for (String key : new TreeSet<>(settings.unknownKeys())) {
         if (key.startsWith(PREFIX)) {
-          errors.add(settings.describe(key) + " is not a csi.cert-manager.io attribute Passport"
-              + " knows");
+          ignored.add(key);
         } else if (key.contains("/")) {
           annotations.put(key, raw.get(key));
         } else {
           errors.add("unknown volume attribute \"" + key + "\" (certmanager attributes start with "
               + PREFIX + ")");
         }
+      }
+      if (!ignored.isEmpty()) {
+        // Keys only, never values: a value may be a secret the user put in the wrong attribute.
+        warnings.add("ignoring volume attribute" + (ignored.size() > 1 ? "s " : " ")
+            + String.join(", ", ignored.stream().map(k -> "\"" + k + "\"").toList())
+            + ", unknown to csi-driver and Passport (as csi-driver does); the known ones are "
+            + String.join(", ", new TreeSet<>(KNOWN_KEYS)));
       }
       return annotations;
     }
@@ -267,11 +304,18 @@ record CertificateAttributes(
           uriProblem(shape).ifPresent(problem -> invalid(URI_SANS, shape, problem));
         }
       }
-      Map<String, String> subjectLists = new LinkedHashMap<>();
+      Map<String, List<String>> subjectLists = new LinkedHashMap<>();
       for (String key : SUBJECT_LISTS) {
         Optional<String> value = settings.optional(key);
         if (value.isPresent() && checkTemplate(key, value.get())) {
-          subjectLists.put(key, value.get());
+          // Read as CSV before the variables are expanded, where csi-driver expands first: the
+          // same values, since no variable's value (Kubernetes names, a UID) holds a comma, a
+          // quote or a line break; and so a CSV mistake fails at prepare, for every pod at once.
+          try {
+            subjectLists.put(key, GoCsv.values(value.get()));
+          } catch (IllegalArgumentException e) {
+            invalid(key, value.get(), e.getMessage());
+          }
         }
       }
       Optional<String> serial = settings.optional(SERIAL_NUMBER);
@@ -287,8 +331,9 @@ record CertificateAttributes(
     private List<String> ipSans() {
       List<String> ips = list(IP_SANS);
       for (String ip : ips) {
-        if (!IPAddress.isValid(ip)) {
-          invalid(IP_SANS, ip, "not an IP address");
+        if (GoIp.sanBytes(ip).isEmpty()) {
+          invalid(IP_SANS, ip, "not an IP address as Go reads one (IPv4 a.b.c.d without leading"
+              + " zeros, or IPv6 without a %zone)");
         }
       }
       return ips;
@@ -324,6 +369,21 @@ record CertificateAttributes(
       return collect(() -> settings.oneOf(key, "false", TRUE_FALSE), "false").equals("true");
     }
 
+    /**
+     * csi-lib's {@code fs-group}: a whole number from 1 to 4294967295. Passport hands the group to
+     * the host as a Java {@code int}, so it refuses groups above 2147483647 (README migration table).
+     */
+    private OptionalLong fsGroup() {
+      OptionalLong gid = collect(() -> settings.longInteger(FS_GROUP, 1, MAX_GID)
+          .map(OptionalLong::of).orElse(OptionalLong.empty()), OptionalLong.empty());
+      if (gid.isPresent() && gid.getAsLong() > Integer.MAX_VALUE) {
+        invalid(FS_GROUP, settings.string(FS_GROUP, ""), "Passport supports group ids up to "
+            + Integer.MAX_VALUE + " (csi-driver up to " + MAX_GID + "); use a smaller group");
+        return OptionalLong.empty();
+      }
+      return gid;
+    }
+
     private List<String> usages() {
       String value = settings.string(KEY_USAGES, "digital signature,key encipherment");
       List<String> usages = new ArrayList<>();
@@ -340,7 +400,11 @@ record CertificateAttributes(
 
     private KeySpec key() {
       settings.known(KEY_SIZE); // read below only for a valid algorithm and encoding
-      String algorithmValue = settings.string(KEY_ALGORITHM, "ECDSA");
+      String algorithmValue = settings.string(KEY_ALGORITHM, defaultAlgorithm.name());
+      // Said where a key-size or key-encoding fails only because the node's default applied.
+      String byDefault = settings.has(KEY_ALGORITHM) || defaultAlgorithm == KeySpec.Algorithm.RSA
+          ? "" : " (this node's default key algorithm is " + defaultAlgorithm + "; set "
+              + KEY_ALGORITHM + ": RSA for csi-driver's default)";
       KeySpec.Algorithm algorithm = null;
       for (KeySpec.Algorithm candidate : KeySpec.Algorithm.values()) {
         if (candidate.name().equalsIgnoreCase(algorithmValue)) {
@@ -375,10 +439,10 @@ record CertificateAttributes(
         }
         case ECDSA -> {
           if (encoding == KeySpec.Encoding.PKCS1) {
-            invalid(KEY_ENCODING, encodingText, "cannot be used with ECDSA: use PKCS8");
+            invalid(KEY_ENCODING, encodingText, "cannot be used with ECDSA: use PKCS8" + byDefault);
             return null;
           }
-          String rule = "not supported for ECDSA: use 256, 384 or 521";
+          String rule = "not supported for ECDSA: use 256, 384 or 521" + byDefault;
           try {
             int size = settings.integer(KEY_SIZE, 256, 521).orElse(256);
             if (size == 256 || size == 384 || size == 521) {
@@ -392,12 +456,12 @@ record CertificateAttributes(
         }
         default -> {
           if (encoding == KeySpec.Encoding.PKCS1) {
-            invalid(KEY_ENCODING, encodingText, "cannot be used with Ed25519: use PKCS8");
+            invalid(KEY_ENCODING, encodingText, "cannot be used with Ed25519: use PKCS8" + byDefault);
             return null;
           }
           if (settings.has(KEY_SIZE)) {
             invalid(KEY_SIZE, settings.string(KEY_SIZE, ""),
-                "must be empty when using Ed25519 as the key algorithm");
+                "must be empty when using Ed25519 as the key algorithm" + byDefault);
             return null;
           }
           return new KeySpec(algorithm, 0, encoding);
@@ -410,7 +474,7 @@ record CertificateAttributes(
       if (enable.isEmpty()) {
         // No PKCS#12 attributes without pkcs12-enable: a password with no keystore is a mistake.
         Map<String, String> raw = settings.asMap();
-        for (String key : List.of(PKCS12_FILENAME, PKCS12_PASSWORD)) {
+        for (String key : List.of(PKCS12_FILENAME, PKCS12_PASSWORD, PKCS12_PROFILE)) {
           settings.known(key);
           if (raw.containsKey(key)) {
             errors.add(settings.describe(key) + " cannot be used without " + PKCS12_ENABLE
@@ -425,9 +489,12 @@ record CertificateAttributes(
             + " is set");
       }
       String enabled = collect(() -> settings.oneOf(PKCS12_ENABLE, "false", TRUE_FALSE), null);
+      List<String> profiles = java.util.Arrays.stream(Pkcs12Profile.values()).map(Enum::name).toList();
+      String profile = collect(() -> settings.oneOf(PKCS12_PROFILE, Pkcs12Profile.LegacyRC2.name(),
+          profiles), Pkcs12Profile.LegacyRC2.name());
       return "true".equals(enabled)
           ? Optional.of(new Pkcs12(settings.string(PKCS12_FILENAME, "keystore.p12"),
-              password.orElse("")))
+              password.orElse(""), Pkcs12Profile.valueOf(profile)))
           : Optional.empty();
     }
 

@@ -20,6 +20,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -27,6 +30,13 @@ import java.util.concurrent.TimeoutException;
  * cert-manager {@code CertificateRequest}s of one namespace, as one pod: create, wait for a
  * decision by watching, list and delete. Every Kubernetes failure becomes a {@link BackendException}
  * whose message says what to fix.
+ *
+ * <p>Every call ends within the plugin's {@code timeout}: fabric8's own timeouts are per request
+ * and retried, and its synchronous {@code watch()} waits for a WebSocket upgrade that a proxy
+ * without WebSocket support never gives. Each call runs on this client's one worker thread while
+ * the fetch waits for it at most {@code timeout}; a call still running then is interrupted (and
+ * the client closed with the fetch). A wait for cert-manager's decision is bounded by its own
+ * timeout, falling back to polling when no watch can be set up.
  */
 final class CertificateRequests implements AutoCloseable {
 
@@ -42,14 +52,89 @@ final class CertificateRequests implements AutoCloseable {
   /** The most characters of an issuer's condition reason or message an error quotes. */
   static final int MAX_QUOTED = 512;
 
+  /** How often a wait polls when the API server cannot set up a watch (e.g. behind a proxy). */
+  static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
+
   private final KubernetesClient client;
   private final String namespace;
   private final ReadCap cap;
+  private final Duration timeout;
+  private final ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "passport-certmanager-api");
+    thread.setDaemon(true);
+    return thread;
+  });
 
-  CertificateRequests(KubernetesClient client, String namespace, ReadCap cap) {
+  /**
+   * @param timeout the plugin's {@code timeout}: every call of this client ends by then
+   */
+  CertificateRequests(KubernetesClient client, String namespace, ReadCap cap, Duration timeout) {
     this.client = client;
     this.namespace = namespace;
     this.cap = cap;
+    this.timeout = timeout;
+  }
+
+  /** A fabric8 call; a {@link KubernetesClientException} it throws is turned into its failure. */
+  private interface Call<T> {
+    T call() throws BackendException;
+  }
+
+  /**
+   * Runs {@code call} on the worker, waiting at most {@code waitNanos} and the timeout. A read the
+   * budget refuses ends the wait at once: fabric8 may retry it or never hear of it (see ReadCap).
+   */
+  private <T> T bounded(String verb, long waitNanos, Call<T> call) throws BackendException {
+    long wait = Math.min(waitNanos, timeout.toNanos());
+    if (wait <= 0) {
+      throw deadline(verb);
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Future<?> future = worker.submit(() -> {
+      try {
+        result.complete(call.call());
+      } catch (Throwable e) {
+        result.completeExceptionally(e);
+      }
+    });
+    cap.onRefusal(refusal -> result.completeExceptionally(tooLarge(verb, refusal)));
+    try {
+      return result.get(wait, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      throw deadline(verb);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof BackendException backend) {
+        throw backend;
+      }
+      if (cause instanceof KubernetesClientException kube) {
+        throw failure(verb, kube);
+      }
+      throw new BackendException(Kind.UNAVAILABLE, "could not " + verb + " certificaterequests"
+          + ".cert-manager.io in namespace " + namespace + ": " + cause, cause);
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new BackendException(Kind.UNAVAILABLE, "interrupted while trying to " + verb
+          + " certificaterequests.cert-manager.io in namespace " + namespace);
+    }
+  }
+
+  private <T> T bounded(String verb, Call<T> call) throws BackendException {
+    return bounded(verb, Long.MAX_VALUE, call);
+  }
+
+  private BackendException deadline(String verb) {
+    return new BackendException(Kind.DEADLINE_EXCEEDED, "the Kubernetes API server did not answer"
+        + " (" + verb + " certificaterequests.cert-manager.io in namespace " + namespace + ") within"
+        + " the certmanager timeout of " + seconds(timeout) + "; Passport retries on the next"
+        + " attempt. If it persists, check the API server and any proxy in front of it, or raise"
+        + " timeout in certmanager.properties");
+  }
+
+  private static String seconds(Duration duration) {
+    return duration.toMillis() < 1000 ? duration.toMillis() + "ms" : duration.toSeconds() + "s";
   }
 
   /** What cert-manager decided about a request, from its conditions. */
@@ -70,45 +155,38 @@ final class CertificateRequests implements AutoCloseable {
 
   /** Creates {@code request} in the namespace and returns the stored object. */
   GenericKubernetesResource create(GenericKubernetesResource request) throws BackendException {
-    try {
-      return requests().inNamespace(namespace).resource(request).create();
-    } catch (KubernetesClientException e) {
-      throw failure("create", e);
-    }
+    return bounded("create", () -> requests().inNamespace(namespace).resource(request).create());
   }
 
   /** The request named {@code name}, if it exists. */
   Optional<GenericKubernetesResource> get(String name) throws BackendException {
-    try {
-      return Optional.ofNullable(requests().inNamespace(namespace).withName(name).get());
-    } catch (KubernetesClientException e) {
-      throw failure("get", e);
-    }
+    return bounded("get", () -> Optional.ofNullable(requests().inNamespace(namespace).withName(name).get()));
   }
 
   /** Names of the requests carrying {@code label=value}. */
   List<String> namesLabelled(String label, String value) throws BackendException {
-    try {
+    return bounded("list", () -> {
       List<String> names = new ArrayList<>();
       for (GenericKubernetesResource item :
           requests().inNamespace(namespace).withLabel(label, value).list().getItems()) {
         names.add(item.getMetadata().getName());
       }
       return names;
-    } catch (KubernetesClientException e) {
-      throw failure("list", e);
-    }
+    });
   }
 
   /** Deletes the request named {@code name}; a request already gone is fine. */
   void delete(String name) throws BackendException {
-    try {
-      requests().inNamespace(namespace).withName(name).delete();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 404) {
-        throw failure("delete", e);
+    bounded("delete", () -> {
+      try {
+        requests().inNamespace(namespace).withName(name).delete();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 404) {
+          throw e;
+        }
       }
-    }
+      return null;
+    });
   }
 
   /**
@@ -152,17 +230,27 @@ final class CertificateRequests implements AutoCloseable {
     }
     // A watch the budget cut is reconnected by fabric8 without a word to the watcher.
     cap.onRefusal(refusal -> decided.completeExceptionally(tooLarge("watch", refusal)));
+    long waitNanos = Math.max(1, timeout.toNanos());
+    long until = System.nanoTime() + waitNanos;
     // A watch without a resourceVersion starts with the object's current state (a synthetic
-    // ADDED event), so a decision made since the read above is not missed.
-    try (Watch ignored = requests().inNamespace(namespace).withName(name).watch(watcher)) {
-      return decided.get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+    // ADDED event), so a decision made since the read above is not missed. Its set-up gets half
+    // the wait: a server that cannot upgrade to WebSocket leaves the rest for polling.
+    Watch watch = null;
+    try {
+      watch = bounded("watch", waitNanos / 2,
+          () -> requests().inNamespace(namespace).withName(name).watch(watcher));
+    } catch (BackendException e) {
+      if (!watchUnavailable(e)) {
+        throw e;
+      }
+    }
+    if (watch == null) {
+      return poll(name, until, timeout);
+    }
+    try (Watch ignored = watch) {
+      return decided.get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      throw new BackendException(Kind.DEADLINE_EXCEEDED, "cert-manager has not issued"
-          + " CertificateRequest " + namespace + "/" + name + " within "
-          + (timeout.toMillis() < 1000 ? timeout.toMillis() + "ms" : timeout.toSeconds() + "s")
-          + "; Passport keeps waiting for this request on the next attempt. Check that the"
-          + " issuer is ready and that an approver approves the request (kubectl describe"
-          + " certificaterequest -n " + namespace + " " + name + ")");
+      throw undecided(name, timeout, "");
     } catch (ExecutionException e) {
       if (e.getCause() instanceof BackendException backend) {
         throw backend;
@@ -176,9 +264,59 @@ final class CertificateRequests implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new BackendException(Kind.UNAVAILABLE, "interrupted while waiting for CertificateRequest "
           + namespace + "/" + name);
-    } catch (KubernetesClientException e) {
-      throw failure("watch", e);
     }
+  }
+
+  /**
+   * Whether a watch failed to be set up for a reason polling gets around: its set-up timed out
+   * or the server answered the upgrade with no Kubernetes status (a proxy). A refusal with a
+   * status (401, 403, 404...) or a read over the budget ends the wait instead.
+   */
+  private static boolean watchUnavailable(BackendException e) {
+    return e.kind() == Kind.DEADLINE_EXCEEDED || e.kind() == Kind.UNAVAILABLE;
+  }
+
+  /** Waits by reading the request every {@link #POLL_INTERVAL} until it is decided or {@code until}. */
+  private Decision poll(String name, long until, Duration timeout) throws BackendException {
+    while (true) {
+      long left = until - System.nanoTime();
+      if (left <= 0) {
+        throw undecided(name, timeout, " (the API server set up no watch, so Passport polled)");
+      }
+      try {
+        Thread.sleep(Math.max(1, Math.min(POLL_INTERVAL.toMillis(), TimeUnit.NANOSECONDS.toMillis(left))));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BackendException(Kind.UNAVAILABLE, "interrupted while waiting for"
+            + " CertificateRequest " + namespace + "/" + name);
+      }
+      Optional<GenericKubernetesResource> current;
+      try {
+        current = bounded("get", until - System.nanoTime(), () -> Optional.ofNullable(
+            requests().inNamespace(namespace).withName(name).get()));
+      } catch (BackendException e) {
+        if (e.kind() == Kind.DEADLINE_EXCEEDED && System.nanoTime() - until >= 0) {
+          throw undecided(name, timeout, " (the API server set up no watch, so Passport polled)");
+        }
+        throw e;
+      }
+      if (current.isEmpty()) {
+        throw new BackendException(Kind.NOT_FOUND, "CertificateRequest " + namespace + "/" + name
+            + " was deleted before it was issued");
+      }
+      Decision decision = decide(current.get());
+      if (!(decision instanceof Decision.Pending)) {
+        return decision;
+      }
+    }
+  }
+
+  private BackendException undecided(String name, Duration timeout, String how) {
+    return new BackendException(Kind.DEADLINE_EXCEEDED, "cert-manager has not issued"
+        + " CertificateRequest " + namespace + "/" + name + " within " + seconds(timeout) + how
+        + "; Passport keeps waiting for this request on the next attempt. Check that the"
+        + " issuer is ready and that an approver approves the request (kubectl describe"
+        + " certificaterequest -n " + namespace + " " + name + ")");
   }
 
   /** cert-manager's verdict from {@code status.conditions}. */
@@ -246,6 +384,10 @@ final class CertificateRequests implements AutoCloseable {
       // below cert-manager's minimum): the volume's attributes need fixing.
       case 400, 422 -> new BackendException(Kind.INVALID_ARGUMENT, "the API server refused to "
           + what + ", check the volume's csi.cert-manager.io attributes: " + detail, e);
+      // cert-manager's webhook refuses a request it will never accept (e.g. a CSR it cannot
+      // parse) with 406: every retry would meet the same answer.
+      case 406 -> new BackendException(Kind.INVALID_ARGUMENT, "cert-manager's webhook refused to "
+          + what + "; fix the volume's csi.cert-manager.io attributes: " + quoted(detail), e);
       case 504 -> new BackendException(Kind.DEADLINE_EXCEEDED, "the API server timed out trying to "
           + what + ": " + detail, e);
       // API Priority and Fairness (or a webhook) is shedding load: retry later, not at once.
@@ -268,6 +410,7 @@ final class CertificateRequests implements AutoCloseable {
 
   @Override
   public void close() {
+    worker.shutdownNow();
     client.close();
   }
 }

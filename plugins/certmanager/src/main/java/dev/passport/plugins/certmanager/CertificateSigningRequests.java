@@ -11,10 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.DERPrintableString;
+import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.ExtensionsGenerator;
@@ -49,26 +54,16 @@ final class CertificateSigningRequests {
    */
   static byte[] build(CertificateAttributes attributes, Pod pod, KeyPair key) throws BackendException {
     CertificateAttributes.Templates t = attributes.templates();
-    X500NameBuilder subject = new X500NameBuilder(BCStyle.INSTANCE);
-    for (String listKey : CertificateAttributes.SUBJECT_LISTS) {
-      String raw = t.subjectLists().get(listKey);
-      if (raw != null) {
-        for (String value : expand(listKey, raw, pod).split(",", -1)) {
-          subject.addRDN(SUBJECT_OIDS.get(listKey), value);
-        }
-      }
-    }
-    if (t.commonName().isPresent()) {
-      subject.addRDN(BCStyle.CN, expand(CertificateAttributes.COMMON_NAME, t.commonName().get(), pod));
-    }
-    t.serialNumber().ifPresent(serial -> subject.addRDN(BCStyle.SERIALNUMBER, serial));
+    X500Name name = subject(t, pod);
 
     List<GeneralName> sans = new ArrayList<>();
     for (String dns : t.dnsNames()) {
       sans.add(new GeneralName(GeneralName.dNSName, expand(CertificateAttributes.DNS_NAMES, dns, pod)));
     }
     for (String ip : attributes.ipSans()) {
-      sans.add(new GeneralName(GeneralName.iPAddress, ip));
+      // Validated at prepare; the bytes Go's x509 writes (4 for IPv4-mapped IPv6).
+      sans.add(new GeneralName(GeneralName.iPAddress, new DEROctetString(GoIp.sanBytes(ip)
+          .orElseThrow(() -> BackendException.invalid("not an IP address: " + ip)))));
     }
     for (String uri : t.uriSans()) {
       String expanded = expand(CertificateAttributes.URI_SANS, uri, pod);
@@ -81,7 +76,6 @@ final class CertificateSigningRequests {
     }
 
     try {
-      X500Name name = subject.build();
       JcaPKCS10CertificationRequestBuilder builder =
           new JcaPKCS10CertificationRequestBuilder(name, key.getPublic());
       if (!sans.isEmpty()) {
@@ -104,6 +98,63 @@ final class CertificateSigningRequests {
       throw new BackendException(Kind.INTERNAL, "could not build the certificate signing request: "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The subject as Go's {@code crypto/x509} encodes csi-driver's {@code pkix.Name}
+   * ({@code Name.ToRDNSequence}): one RDN per attribute type, in the order C, ST, L, STREET,
+   * POSTALCODE, O, OU, CN, SERIALNUMBER, each holding all of that type's values (a multi-valued RDN,
+   * its values in DER's SET OF order), each value a PrintableString when Go's asn1 allows one and a
+   * UTF8String otherwise. CN is expanded; the serial number is not, as in csi-driver.
+   */
+  static X500Name subject(CertificateAttributes.Templates t, Pod pod) throws BackendException {
+    List<RDN> rdns = new ArrayList<>();
+    for (String listKey : CertificateAttributes.SUBJECT_LISTS) {
+      List<String> values = t.subjectLists().get(listKey);
+      if (values != null) {
+        List<String> expanded = new ArrayList<>();
+        for (String value : values) {
+          expanded.add(expand(listKey, value, pod));
+        }
+        rdns.add(rdn(SUBJECT_OIDS.get(listKey), expanded));
+      }
+    }
+    if (t.commonName().isPresent()) {
+      String cn = expand(CertificateAttributes.COMMON_NAME, t.commonName().get(), pod);
+      if (!cn.isEmpty()) {
+        rdns.add(rdn(BCStyle.CN, List.of(cn)));
+      }
+    }
+    if (t.serialNumber().isPresent()) {
+      rdns.add(rdn(BCStyle.SERIALNUMBER, List.of(t.serialNumber().get())));
+    }
+    return new X500Name(rdns.toArray(RDN[]::new));
+  }
+
+  private static RDN rdn(ASN1ObjectIdentifier type, List<String> values) {
+    AttributeTypeAndValue[] set = new AttributeTypeAndValue[values.size()];
+    for (int i = 0; i < set.length; i++) {
+      set[i] = new AttributeTypeAndValue(type, goString(values.get(i)));
+    }
+    // DERSet, inside RDN, sorts the values by their encoding as DER (and Go's asn1) does.
+    return new RDN(set);
+  }
+
+  /**
+   * Go's asn1 choice for an untagged string: PrintableString when every character is in its
+   * alphabet (letters, digits, space and {@code '()+,-./:=?}; Go's marshaller refuses {@code *} and
+   * {@code &} there), else UTF8String.
+   */
+  static ASN1Encodable goString(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      boolean printable = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || " '()+,-./:=?".indexOf(c) >= 0;
+      if (!printable) {
+        return new DERUTF8String(value);
+      }
+    }
+    return new DERPrintableString(value);
   }
 
   private static String expand(String key, String template, Pod pod) throws BackendException {

@@ -1,11 +1,9 @@
 package dev.passport.plugins.certmanager;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -58,8 +56,10 @@ record IssuedCertificate(List<X509Certificate> chain) {
   }
 
   /**
-   * When to renew: {@code notAfter − renewBefore}, or at 2/3 of the lifetime when renew-before is
-   * unset or not shorter than the lifetime (cert-manager's own fallback).
+   * When to renew: exactly {@code notAfter − renewBefore}, or at 2/3 of the lifetime when
+   * renew-before is unset or not shorter than the lifetime: csi-driver's {@code NextIssuanceTime}
+   * ({@code calculateNextIssuanceTime}). Unlike csi-driver, a zero or negative renew-before also
+   * means 2/3, never a renewal at or after {@code notAfter}.
    */
   Instant renewalTime(Optional<Duration> renewBefore) {
     Duration lifetime = Duration.between(notBefore(), notAfter());
@@ -76,16 +76,11 @@ record IssuedCertificate(List<X509Certificate> chain) {
   }
 
   /**
-   * A PKCS#12 keystore of the key and chain under alias {@code certificate}, in the JDK's default
-   * (AES-256/HMAC-SHA256) protection, protected by {@code password}.
+   * A PKCS#12 keystore of the key and chain in {@code profile}'s layout and protection (csi-driver's
+   * is {@link Pkcs12Profile#LegacyRC2}), protected by {@code password}.
    */
-  byte[] pkcs12(KeyPair key, String password) throws GeneralSecurityException, IOException {
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    store.load(null, null);
-    store.setKeyEntry("certificate", key.getPrivate(), password.toCharArray(),
-        chain.toArray(Certificate[]::new));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    store.store(out, password.toCharArray());
-    return out.toByteArray();
+  byte[] pkcs12(KeyPair key, String password, Pkcs12Profile profile)
+      throws GeneralSecurityException, IOException {
+    return profile.encode(key, chain, password);
   }
 }

@@ -44,6 +44,18 @@ record KeySpec(Algorithm algorithm, int size, Encoding encoding) {
 
   enum Encoding { PKCS1, PKCS8 }
 
+  /**
+   * The key a volume gets when it sets no {@code key-algorithm}: csi-driver's defaults for that
+   * algorithm (RSA 2048 in PKCS#1, ECDSA P-256 in PKCS#8, Ed25519 in PKCS#8).
+   */
+  static KeySpec defaultFor(Algorithm algorithm) {
+    return switch (algorithm) {
+      case RSA -> new KeySpec(algorithm, 2048, Encoding.PKCS1);
+      case ECDSA -> new KeySpec(algorithm, 256, Encoding.PKCS8);
+      case Ed25519 -> new KeySpec(algorithm, 0, Encoding.PKCS8);
+    };
+  }
+
   /** Generates a fresh key pair. */
   KeyPair generate() throws GeneralSecurityException {
     return switch (algorithm) {

@@ -30,20 +30,25 @@ final class KubernetesApi {
 
   private final Config base;
   private final boolean hasApiServer;
+  private final java.time.Duration timeout;
   /** A namespace name (RFC 1123 label), so that it can only ever be one segment of the path. */
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
   KubernetesApi(CertManagerConfig config) {
+    // A fetch has a deadline; fabric8's default of 10 retries with backoff would outlive it.
+    // CertificateRequests bounds every call by the timeout; these only keep fabric8 from holding
+    // a connection longer than that in the background.
+    int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, config.timeout().toMillis()));
     ConfigBuilder builder = new ConfigBuilder(Config.empty())
         .withAutoConfigure(false)
-        // A fetch has a deadline; fabric8's default of 10 retries with backoff would outlive it.
         .withRequestRetryBackoffLimit(1)
-        .withConnectionTimeout(10_000)
-        .withRequestTimeout(30_000);
+        .withConnectionTimeout(Math.min(10_000, timeoutMillis))
+        .withRequestTimeout(Math.min(30_000, timeoutMillis));
     config.apiServer().ifPresent(url -> builder.withMasterUrl(url.toString()));
     config.caFile().ifPresent(ca -> builder.withCaCertFile(ca.toString()));
     this.base = builder.build();
     this.hasApiServer = config.apiServer().isPresent();
+    this.timeout = config.timeout();
   }
 
   /**
@@ -73,6 +78,6 @@ final class KubernetesApi {
         .withConfig(config)
         .withHttpClientFactory(new CappedHttpClientFactory(cap))
         .build();
-    return new CertificateRequests(client, namespace, cap);
+    return new CertificateRequests(client, namespace, cap, timeout);
   }
 }

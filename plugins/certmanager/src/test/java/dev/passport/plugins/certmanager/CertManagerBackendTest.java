@@ -111,6 +111,13 @@ class CertManagerBackendTest {
         request(clock.instant().plus(Duration.ofMinutes(2))).previous(previous).build());
   }
 
+  private Material fetch(Map<String, String> attributes, Material previous,
+      FetchRequest.Reason reason) throws BackendException {
+    return backend.fetch(backend.prepare(attributes),
+        request(clock.instant().plus(Duration.ofMinutes(2))).previous(Optional.of(previous))
+            .reason(reason).build());
+  }
+
   private Material fetch(Map<String, String> attributes) throws BackendException {
     return fetch(attributes, Optional.empty());
   }
@@ -168,12 +175,13 @@ class CertManagerBackendTest {
   // --- issuance and files ---------------------------------------------------------------------
 
   @Test
-  void fetch_issuedRequest_writesCertificateKeyAndCaWithMode0440() throws Exception {
+  void fetch_issuedRequestWithoutAnyGroup_writesCertificateKeyAndCaInTheHostsDefaultMode() throws Exception {
     Material material = fetch(attributes(DNS_NAMES, "web.example.com"));
 
     assertThat(material.files()).extracting(MaterialFile::path)
         .containsExactlyInAnyOrder("tls.crt", "tls.key", "ca.crt");
-    assertThat(material.files()).allSatisfy(file -> assertThat(file.mode()).isEqualTo(0440));
+    assertThat(material.files()).allSatisfy(file -> assertThat(file.chosenMode()).isEmpty());
+    assertThat(material.group()).isEmpty();
     X509Certificate leaf = certificate(material, "tls.crt");
     assertThat(leaf.getPublicKey()).isEqualTo(key(material, "tls.key").getPublic());
     assertThat(certificate(material, "ca.crt")).isEqualTo(certManager.caCertificate());
@@ -257,9 +265,10 @@ class CertManagerBackendTest {
     assertThat(spec.get("duration")).isEqualTo("2160h0m0s");
     assertThat(spec.get("usages")).isEqualTo(List.of("digital signature", "key encipherment"));
     assertThat(spec.get("isCA")).isEqualTo(false);
-    // Passport's default key (issue 7): ECDSA P-256 in PKCS#8.
-    assertThat(key(material, "tls.key").getPublic()).isInstanceOf(ECPublicKey.class);
-    assertThat(text(material, "tls.key")).startsWith("-----BEGIN PRIVATE KEY-----");
+    // csi-driver's default key (issue 18 item 9): RSA 2048 in PKCS#1.
+    assertThat(key(material, "tls.key").getPublic()).isInstanceOfSatisfying(RSAPublicKey.class,
+        rsa -> assertThat(rsa.getModulus().bitLength()).isEqualTo(2048));
+    assertThat(text(material, "tls.key")).startsWith("-----BEGIN RSA PRIVATE KEY-----");
     // Renewal at 2/3 of the 90-day lifetime.
     assertThat(material.refreshAt()).contains(START.plus(Duration.ofDays(60)));
   }
@@ -349,8 +358,10 @@ class CertManagerBackendTest {
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(new ByteArrayInputStream(material.file("keystore.p12").get().content()),
         "changeit".toCharArray());
-    assertThat(store.getCertificate("certificate")).isEqualTo(certificate(material, "tls.crt"));
-    assertThat(store.getKey("certificate", "changeit".toCharArray()).getEncoded())
+    // go-pkcs12 writes no friendly name; the JDK names the one entry itself.
+    String alias = store.aliases().nextElement();
+    assertThat(store.getCertificate(alias)).isEqualTo(certificate(material, "tls.crt"));
+    assertThat(store.getKey(alias, "changeit".toCharArray()).getEncoded())
         .isEqualTo(key(material, "tls.key").getPrivate().getEncoded());
   }
 
@@ -462,7 +473,7 @@ class CertManagerBackendTest {
     // As after a host restart: the material read back from the volume, without timing.
     Material readBack = Material.of(first.files());
 
-    Material again = fetch(attributes, Optional.of(readBack));
+    Material again = fetch(attributes, readBack, FetchRequest.Reason.RECOVERED);
 
     assertThat(again.files()).isEqualTo(first.files());
     assertThat(again.refreshAt()).isEqualTo(first.refreshAt());
@@ -476,7 +487,7 @@ class CertManagerBackendTest {
     Material first = fetch(attributes);
     clock.set(first.refreshAt().orElseThrow());
 
-    Material renewed = fetch(attributes, Optional.of(Material.of(first.files())));
+    Material renewed = fetch(attributes, Material.of(first.files()), FetchRequest.Reason.RECOVERED);
 
     assertThat(certManager.created()).hasSize(2);
     assertThat(renewed.version()).isNotEqualTo(first.version());
@@ -548,11 +559,34 @@ class CertManagerBackendTest {
   void reusePrivateKey_previousKeyOfAnotherAlgorithm_generatesANewKey() throws Exception {
     Material first = fetch(attributes(DNS_NAMES, "web.example.com", KEY_ALGORITHM, "RSA"));
     clock.set(first.refreshAt().orElseThrow());
-    Map<String, String> ecdsa = attributes(DNS_NAMES, "web.example.com", REUSE_PRIVATE_KEY, "true");
+    Map<String, String> ecdsa = attributes(DNS_NAMES, "web.example.com", REUSE_PRIVATE_KEY, "true",
+        KEY_ALGORITHM, "ECDSA");
 
     Material renewed = fetch(ecdsa, Optional.of(first));
 
     assertThat(key(renewed, "tls.key").getPublic()).isInstanceOf(ECPublicKey.class);
+  }
+
+  @Test
+  void prepare_unknownCsiDriverKey_isAcceptedWithOneWarningNamingItAndTheKnownKeys() throws Exception {
+    backend.prepare(attributes(DNS_NAMES, "web.example.com",
+        "csi.cert-manager.io/dns-name", "typo.example.com"));
+
+    assertThat(logs.lines()).filteredOn(line -> line.contains("csi.cert-manager.io/dns-name"))
+        .singleElement().satisfies(line -> assertThat(line)
+            .contains(DNS_NAMES).contains(ISSUER_NAME).doesNotContain("typo.example.com"));
+  }
+
+  @Test
+  void fetch_operatorDefaultKeyAlgorithmEcdsa_volumeWithoutKeyAlgorithm_getsP256() throws Exception {
+    backend.close();
+    backend = new CertManagerBackendFactory().create(Map.of("apiServer", certManager.url(),
+        "timeout", "10s", "defaultKeyAlgorithm", "ECDSA"), context);
+
+    Material material = fetch(attributes(DNS_NAMES, "web.example.com"));
+
+    assertThat(key(material, "tls.key").getPublic()).isInstanceOf(ECPublicKey.class);
+    assertThat(text(material, "tls.key")).startsWith("-----BEGIN PRIVATE KEY-----");
   }
 
   // --- hygiene ---------------------------------------------------------------------------------

@@ -63,7 +63,18 @@ class CertManagerConfigTest {
     assertThatThrownBy(() -> CertManagerConfig.from(Map.of("apiserver", "x"), Map.of(), dir))
         .isInstanceOf(BackendException.class)
         .hasMessageContaining("certmanager.properties: unknown key \"apiserver\"")
-        .hasMessageContaining("apiServer, caFile, timeout");
+        .hasMessageContaining("apiServer, caFile, defaultKeyAlgorithm, timeout");
+  }
+
+  @Test
+  void from_defaultKeyAlgorithm_isRsaUnlessTheOperatorChoosesAnother() throws Exception {
+    assertThat(CertManagerConfig.from(Map.of(), Map.of(), dir).defaultKeyAlgorithm())
+        .isEqualTo(KeySpec.Algorithm.RSA);
+    assertThat(CertManagerConfig.from(Map.of("defaultKeyAlgorithm", "ECDSA"), Map.of(), dir)
+        .defaultKeyAlgorithm()).isEqualTo(KeySpec.Algorithm.ECDSA);
+    assertThatThrownBy(() -> CertManagerConfig.from(Map.of("defaultKeyAlgorithm", "DSA"), Map.of(), dir))
+        .isInstanceOf(BackendException.class).hasMessageContaining("defaultKeyAlgorithm")
+        .hasMessageContaining("RSA");
   }
 
   @ParameterizedTest

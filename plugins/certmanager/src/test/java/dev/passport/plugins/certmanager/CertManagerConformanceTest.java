@@ -7,6 +7,7 @@ import dev.passport.api.BackendFactory;
 import dev.passport.conformance.BackendConformance;
 import java.time.Duration;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -88,6 +89,12 @@ class CertManagerConformanceTest extends BackendConformance {
     Set<String> seen = certManager.bearerTokensSeen();
     assertThat(seen).as("bearer tokens the fake API server received from the plugin").isNotEmpty();
     return seen;
+  }
+
+  /** CertificateRequests created so far: what a token rotation must not add to. */
+  @Override
+  protected OptionalLong issuances() {
+    return OptionalLong.of(certManager.created().size());
   }
 
   @Override

@@ -83,9 +83,7 @@ class CertManagerOutboundTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"apiServer", "server", "masterUrl", "kubeconfig", "url", "caFile",
-      "csi.cert-manager.io/api-server", "csi.cert-manager.io/server",
-      "csi.cert-manager.io/issuer-url"})
+  @ValueSource(strings = {"apiServer", "server", "masterUrl", "kubeconfig", "url", "caFile"})
   void prepare_attributeNamingAServer_isInvalidArgumentNamingIt(String key) {
     Map<String, String> attributes = Map.of(ISSUER_NAME, "ca-issuer", key, trap.url());
 
@@ -108,6 +106,9 @@ class CertManagerOutboundTest {
     // Keys with a "/" become annotations on the CertificateRequest.
     attributes.put("example.com/api-server", trap.url());
     attributes.put("kubernetes.io/master", trap.url());
+    // Unknown csi.cert-manager.io keys are ignored (as csi-driver does), neither used nor copied.
+    attributes.put("csi.cert-manager.io/api-server", trap.url());
+    attributes.put("csi.cert-manager.io/issuer-url", trap.url());
 
     Material material = backend.fetch(backend.prepare(attributes), request(pod));
 
@@ -116,6 +117,7 @@ class CertManagerOutboundTest {
     GenericKubernetesResource created = certManager.created().get(0);
     assertThat(created.getMetadata().getAnnotations())
         .containsEntry("example.com/api-server", trap.url());
+    assertThat(created.getMetadata().getAnnotations()).doesNotContainKey("csi.cert-manager.io/api-server");
     assertThat(trap.connections()).isZero();
   }
 

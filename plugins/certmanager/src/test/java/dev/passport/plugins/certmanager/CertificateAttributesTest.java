@@ -50,7 +50,8 @@ class CertificateAttributesTest {
     assertThat(parsed.renewBefore()).isEmpty();
     assertThat(parsed.isCa()).isFalse();
     assertThat(parsed.usages()).containsExactly("digital signature", "key encipherment");
-    assertThat(parsed.key()).isEqualTo(new KeySpec(KeySpec.Algorithm.ECDSA, 256, KeySpec.Encoding.PKCS8));
+    // csi-driver's default key (issue 18 item 9): RSA 2048 in PKCS#1.
+    assertThat(parsed.key()).isEqualTo(new KeySpec(KeySpec.Algorithm.RSA, 2048, KeySpec.Encoding.PKCS1));
     assertThat(parsed.reusePrivateKey()).isFalse();
     assertThat(parsed.certificateFile()).isEqualTo("tls.crt");
     assertThat(parsed.caFile()).isEqualTo("ca.crt");
@@ -120,13 +121,16 @@ class CertificateAttributesTest {
       "csi.cert-manager.io/key-algorithm|DSA|use RSA, ECDSA or Ed25519",
       "csi.cert-manager.io/key-encoding|PEM|use PKCS1 or PKCS8",
       "csi.cert-manager.io/ip-sans|10.0.0.300|is \"10.0.0.300\"; not an IP address",
+      "csi.cert-manager.io/streetaddresses|10 \"Downing\" Street|not valid CSV",
+      "csi.cert-manager.io/organizations|\"Acme, Inc|not valid CSV",
       "csi.cert-manager.io/uri-sans|not a uri|not a valid URI",
       "csi.cert-manager.io/uri-sans|relative/path|not an absolute URI",
-      "csi.cert-manager.io/fs-group|staff|write a whole number from 1 to 4294967294",
-      "csi.cert-manager.io/fs-group|0|write a whole number from 1 to 4294967294",
-      "csi.cert-manager.io/fs-group|4294967295|write a whole number from 1 to 4294967294",
+      "csi.cert-manager.io/fs-group|staff|write a whole number from 1 to 4294967295",
+      "csi.cert-manager.io/fs-group|0|write a whole number from 1 to 4294967295",
+      "csi.cert-manager.io/fs-group|4294967296|write a whole number from 1 to 4294967295",
+      "csi.cert-manager.io/fs-group|2147483648|Passport supports group ids up to 2147483647",
+      "csi.cert-manager.io/fs-group|4294967295|Passport supports group ids up to 2147483647",
       "csi.cert-manager.io/literal-subject|CN=x|not supported",
-      "csi.cert-manager.io/colour|blue|not a csi.cert-manager.io attribute",
       "colour|blue|unknown volume attribute \"colour\"",
   })
   void parse_badValue_isInvalidNamingAttributeAndRule(String key, String value, String rule) {
@@ -239,14 +243,33 @@ class CertificateAttributesTest {
   }
 
   @Test
-  void parse_fsGroupAboveTheIntRange_isAccepted() throws Exception {
-    assertThat(CertificateAttributes.parse(attributes(FS_GROUP, "4294967294")).fsGroup())
-        .isEqualTo(OptionalLong.of(4_294_967_294L));
+  void parse_fsGroupAtTheIntLimit_isAccepted() throws Exception {
+    assertThat(CertificateAttributes.parse(attributes(FS_GROUP, "2147483647")).fsGroup())
+        .isEqualTo(OptionalLong.of(Integer.MAX_VALUE));
+  }
+
+  @Test
+  void parse_nodeDefaultEcdsa_rsaKeySizeWithoutAlgorithm_isInvalidNamingTheNodeDefault() {
+    assertThatThrownBy(() -> CertificateAttributes.parse(attributes(KEY_SIZE, "4096"),
+        KeySpec.Algorithm.ECDSA, warning -> {}))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("this node's default key algorithm is ECDSA")
+        .hasMessageContaining(KEY_ALGORITHM + ": RSA");
+  }
+
+  @Test
+  void parse_pkcs12Profile_isReadOnlyWithPkcs12Enable() throws Exception {
+    assertThat(CertificateAttributes.parse(attributes(PKCS12_ENABLE, "true", PKCS12_PASSWORD, "pw",
+        PKCS12_PROFILE, "Modern2023")).pkcs12())
+        .contains(new Pkcs12("keystore.p12", "pw", Pkcs12Profile.Modern2023));
+    assertInvalid(attributes(PKCS12_ENABLE, "true", PKCS12_PASSWORD, "pw", PKCS12_PROFILE, "AES"))
+        .hasMessageContaining(PKCS12_PROFILE).hasMessageContaining("LegacyRC2");
+    assertInvalid(attributes(PKCS12_PROFILE, "LegacyDES")).hasMessageContaining(PKCS12_ENABLE);
   }
 
   @Test
   void parse_ecdsaSizeWithSign_isAcceptedAsGosAtoiDoes() throws Exception {
-    assertThat(CertificateAttributes.parse(attributes(KEY_SIZE, "+384")).key())
+    assertThat(CertificateAttributes.parse(attributes(KEY_ALGORITHM, "ECDSA", KEY_SIZE, "+384")).key())
         .isEqualTo(new KeySpec(KeySpec.Algorithm.ECDSA, 384, KeySpec.Encoding.PKCS8));
   }
 

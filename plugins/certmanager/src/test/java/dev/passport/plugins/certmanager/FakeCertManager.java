@@ -89,6 +89,7 @@ final class FakeCertManager implements AutoCloseable {
   private final Map<String, java.util.concurrent.CountDownLatch> echoes = new ConcurrentHashMap<>();
   private volatile Mode mode = Mode.ISSUE;
   private volatile int apiFailure;
+  private volatile boolean noWebSocket;
   private volatile boolean deterministic;
   private final Map<String, X509Certificate> issuedByKey = new ConcurrentHashMap<>();
   private boolean closed;
@@ -169,6 +170,15 @@ final class FakeCertManager implements AutoCloseable {
    */
   void failApi(int code) {
     this.apiFailure = code;
+  }
+
+  /**
+   * Makes the API server answer the plugin's watches as a proxy without WebSocket support does:
+   * {@code 200} to the upgrade, no {@code 101}, and a body that does not come. Other calls are
+   * served as usual, so a client that polls still sees the signer's verdict.
+   */
+  void noWebSocket(boolean noWebSocket) {
+    this.noWebSocket = noWebSocket;
   }
 
   /**
@@ -334,6 +344,12 @@ final class FakeCertManager implements AutoCloseable {
       if (authorization != null && authorization.startsWith("Bearer ")
           && !authorization.equals("Bearer " + SIGNER_TOKEN)) {
         bearerTokensSeen.add(authorization.substring("Bearer ".length()));
+      }
+      boolean signer = ("Bearer " + SIGNER_TOKEN).equals(request.getHeader("Authorization"));
+      if (noWebSocket && !signer && request.getPath().contains("watch=true")) {
+        return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(200)
+            .setHeader("Content-Type", "application/json")
+            .setBody("{}").setBodyDelay(Duration.ofMinutes(10));
       }
       int code = apiFailure;
       if (code != 0 && !("Bearer " + SIGNER_TOKEN).equals(request.getHeader("Authorization"))) {

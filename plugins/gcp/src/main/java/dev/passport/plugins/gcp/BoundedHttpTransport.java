@@ -178,6 +178,16 @@ final class BoundedHttpTransport extends HttpTransport {
         throw new TooManyRequestsException(endpoint,
             GoogleErrors.googleMessage(body).orElse("quota or rate limit exceeded"));
       }
+      if (success && ImpersonationAnswer.isFor(endpoint)) {
+        // google-auth-library cannot parse the fractional seconds Google's expireTime may have
+        byte[] body;
+        try (InputStream in = bounded.getContent()) {
+          body = in == null ? new byte[0] : in.readAllBytes();
+        } finally {
+          bounded.disconnect();
+        }
+        return new ReplayedResponse(bounded, ImpersonationAnswer.normalize(body, endpoint));
+      }
       return bounded;
     }
   }
@@ -270,6 +280,72 @@ final class BoundedHttpTransport extends HttpTransport {
     @Override
     public void disconnect() throws IOException {
       delegate.disconnect();
+    }
+  }
+
+  /** An answer read in full here, handed on as {@code content}. */
+  private static final class ReplayedResponse extends LowLevelHttpResponse {
+    private final LowLevelHttpResponse delegate;
+    private final byte[] content;
+
+    ReplayedResponse(LowLevelHttpResponse delegate, byte[] content) {
+      this.delegate = delegate;
+      this.content = content;
+    }
+
+    @Override
+    public InputStream getContent() {
+      return new java.io.ByteArrayInputStream(content);
+    }
+
+    @Override
+    public String getContentEncoding() {
+      return null;
+    }
+
+    @Override
+    public long getContentLength() {
+      return content.length;
+    }
+
+    @Override
+    public String getContentType() throws IOException {
+      return delegate.getContentType();
+    }
+
+    @Override
+    public String getStatusLine() throws IOException {
+      return delegate.getStatusLine();
+    }
+
+    @Override
+    public int getStatusCode() throws IOException {
+      return delegate.getStatusCode();
+    }
+
+    @Override
+    public String getReasonPhrase() throws IOException {
+      return delegate.getReasonPhrase();
+    }
+
+    @Override
+    public int getHeaderCount() throws IOException {
+      return delegate.getHeaderCount();
+    }
+
+    @Override
+    public String getHeaderName(int index) throws IOException {
+      return delegate.getHeaderName(index);
+    }
+
+    @Override
+    public String getHeaderValue(int index) throws IOException {
+      return delegate.getHeaderValue(index);
+    }
+
+    @Override
+    public void disconnect() {
+      // already read and disconnected
     }
   }
 

@@ -30,6 +30,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -72,6 +73,8 @@ final class GcpBackend implements Backend<GcpVolume> {
   // token exchanges are blocking HTTP calls; they run here so a fetch can give up at its deadline
   private final ExecutorService authExecutor;
   private volatile GoogleCredentials providerCredentials;
+  // provider-gcp's iam.gke.io/gcp-service-account annotation, when gcp.properties enables it
+  private final Optional<ServiceAccountAnnotations> annotations;
 
   GcpBackend(GcpConfig config, BackendContext context, TlsTrust trust) {
     this.config = config;
@@ -82,11 +85,19 @@ final class GcpBackend implements Backend<GcpVolume> {
         new PodCredentials(config, trust.httpTransportFactory(), context.clock());
     this.clients = new SecretManagerClients(trust, log);
     this.authExecutor = newAuthExecutor();
+    this.annotations =
+        config.kubernetes().map(access -> new ServiceAccountAnnotations(access, context.clock()));
   }
 
   @Override
   public GcpVolume prepare(Map<String, String> attributes) throws BackendException {
-    return GcpVolume.parse(attributes, config);
+    GcpVolume volume = GcpVolume.parse(attributes, config);
+    if (!volume.ignored().isEmpty()) {
+      // the host prepares once per distinct set of attributes: one warning per volume spec
+      log.warn("volume attributes with secrets {}: ignoring {}, as provider-gcp does; remove them",
+          volume.resourceNames(), volume.ignored());
+    }
+    return volume;
   }
 
   @Override
@@ -161,9 +172,11 @@ final class GcpBackend implements Backend<GcpVolume> {
     if (settings.auth() == Auth.PROVIDER_ADC) {
       credentials = providerCredentials(deadlineNanos, settings);
     } else {
+      GcpVolume effective = withAnnotatedTarget(request, settings.withTokenOf(request),
+          deadlineNanos);
       credentials =
           podCredentials.forPod(
-              request.pod(), request.token(settings.audience().orElseThrow()), settings);
+              request.pod(), request.token(effective.audience().orElseThrow()), effective);
     }
     if (hasFreshToken(credentials)) {
       // the common republish: no hop through the auth pool, so pods whose token is cached never
@@ -177,6 +190,23 @@ final class GcpBackend implements Backend<GcpVolume> {
     });
     awaitAuth(refresh, deadlineNanos, settings);
     return credentials;
+  }
+
+  /**
+   * The volume with the impersonation target of the pod's Kubernetes service account annotation,
+   * as provider-gcp impersonates it, unless the volume's attributes choose one; an annotation
+   * without a service account leaves the config default (or none).
+   */
+  private GcpVolume withAnnotatedTarget(
+      FetchRequest request, GcpVolume settings, long deadlineNanos) throws BackendException {
+    if (annotations.isEmpty() || settings.serviceAccountChosen()) {
+      return settings;
+    }
+    ServiceAccountAnnotations reader = annotations.get();
+    Future<ServiceAccountAnnotations.Target> lookup = submitAuth(() ->
+        reader.target(request.pod().namespace(), request.pod().serviceAccount()));
+    ServiceAccountAnnotations.Target target = awaitAuth(lookup, deadlineNanos, settings);
+    return target.serviceAccount().isPresent() ? settings.impersonating(target) : settings;
   }
 
   /**
@@ -227,6 +257,9 @@ final class GcpBackend implements Backend<GcpVolume> {
       throw new BackendException(UNAVAILABLE, "interrupted while obtaining a Google token", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
+      if (cause instanceof BackendException backend) {
+        throw backend;
+      }
       if (cause instanceof IOException io) {
         throw GoogleErrors.auth(io, settings);
       }
@@ -342,12 +375,11 @@ final class GcpBackend implements Backend<GcpVolume> {
                 + " (corrupted on the way); nothing was written, the next attempt reads it again");
       }
     }
-    byte[] content =
-        secret.extraction().isPresent()
-            ? PayloadExtractor.extract(data, secret.extraction().get(), secret.resource())
-            : data;
-    return MaterialFile.of(
-        secret.path(), content, secret.mode().orElse(MaterialFile.DEFAULT_MODE));
+    byte[] content = PayloadExtractor.content(data, secret);
+    // no mode chosen: the host writes its --default-file-mode (0644 by default, provider-gcp's too)
+    return secret.mode().isPresent()
+        ? MaterialFile.of(secret.path(), content, secret.mode().getAsInt())
+        : MaterialFile.of(secret.path(), content);
   }
 
   private static BackendException combined(List<BackendException> failures, int total) {
@@ -399,6 +431,7 @@ final class GcpBackend implements Backend<GcpVolume> {
     // not awaited: an exchange blocked in a socket read ignores the interrupt until its HTTP
     // timeout, and the pool's threads are daemons that hold nothing the host needs back
     authExecutor.shutdownNow();
+    annotations.ifPresent(ServiceAccountAnnotations::close);
     clients.close();
     podCredentials.clear();
   }

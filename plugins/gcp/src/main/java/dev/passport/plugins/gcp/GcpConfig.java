@@ -13,6 +13,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * The plugin configuration ({@code gcp.properties}), bound and validated.
@@ -31,6 +34,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * @param caBundle PEM file of CA certificates to trust instead of the JVM's, for private endpoints
  * @param pinnedRefreshInterval how long material made only of pinned numeric versions is kept
  * @param impersonationLifetime the lifetime asked for impersonated access tokens
+ * @param kubernetes how to read the pods' service account annotations, if they are read
  */
 record GcpConfig(
     VolumeDefaults defaults,
@@ -42,7 +46,8 @@ record GcpConfig(
     Set<String> allowedLocations,
     Optional<Path> caBundle,
     Duration pinnedRefreshInterval,
-    Duration impersonationLifetime) {
+    Duration impersonationLifetime,
+    Optional<KubernetesAccess> kubernetes) {
 
   static final String FILE = "gcp.properties";
   static final String AUDIENCE = "audience";
@@ -134,7 +139,8 @@ record GcpConfig(
         GOOGLE_REGIONS,
         Optional.empty(),
         DEFAULT_PINNED_REFRESH_INTERVAL,
-        DEFAULT_IMPERSONATION_LIFETIME);
+        DEFAULT_IMPERSONATION_LIFETIME,
+        Optional.empty());
   }
 
   /**
@@ -143,12 +149,19 @@ record GcpConfig(
    * @throws BackendException of kind INVALID_ARGUMENT naming the first unknown or invalid key
    */
   static GcpConfig parse(Map<String, String> config) throws BackendException {
+    return parse(config, System.getenv());
+  }
+
+  /** Binds {@code gcp.properties} in a driver whose environment is {@code environment}. */
+  static GcpConfig parse(Map<String, String> config, Map<String, String> environment)
+      throws BackendException {
     Settings settings = Settings.config(FILE, config);
     // unknown keys are refused before any value is judged
     settings.known(AUDIENCE, WORKLOAD_IDENTITY_PROVIDER, SERVICE_ACCOUNT, DELEGATES,
         ALLOW_PROVIDER_ADC, STS_TOKEN_URL, IAM_CREDENTIALS_URL, SECRET_MANAGER_ENDPOINT,
         REGIONAL_ENDPOINT_TEMPLATE, ALLOWED_LOCATIONS, CA_BUNDLE, PINNED_REFRESH_INTERVAL,
         IMPERSONATION_LIFETIME)
+        .known(KubernetesAccess.KEYS)
         .rejectUnknown();
     VolumeDefaults defaults =
         new VolumeDefaults(
@@ -168,7 +181,8 @@ record GcpConfig(
         allowedLocations(settings, regionalTemplate),
         caBundle(settings),
         settings.positiveDuration(PINNED_REFRESH_INTERVAL, DEFAULT_PINNED_REFRESH_INTERVAL),
-        impersonationLifetime(settings));
+        impersonationLifetime(settings),
+        KubernetesAccess.parse(settings, environment));
   }
 
   /** The endpoint serving secrets of {@code location}, or the global one when empty. */
@@ -239,22 +253,22 @@ record GcpConfig(
     String value = stripped(settings, DELEGATES).orElse("");
     List<String> raw = new ArrayList<>();
     if (value.startsWith("[")) {
-      Object parsed;
+      Optional<Node> parsed;
       try {
-        parsed = SecretsAttribute.yaml().load(value);
+        parsed = GoYaml.compose(value);
       } catch (YAMLException e) {
         throw settings.invalid(DELEGATES, value,
             "write a YAML list of service account emails: " + SecretsAttribute.firstLine(e));
       }
-      if (!(parsed instanceof List<?> list)) {
+      if (parsed.isEmpty() || !(parsed.get() instanceof SequenceNode list)) {
         throw settings.invalid(DELEGATES, value, "write a list of service account emails");
       }
-      for (Object item : list) {
-        if (!(item instanceof String s)) {
+      for (Node item : list.getValue()) {
+        if (!(item instanceof ScalarNode s)) {
           throw settings.invalid(DELEGATES, value,
-              "write a list of service account emails; found " + item);
+              "write a list of service account emails; found a nested list or mapping");
         }
-        raw.add(s.strip());
+        raw.add(s.getValue().strip());
       }
     } else {
       raw.addAll(settings.list(DELEGATES));
@@ -269,9 +283,14 @@ record GcpConfig(
     return delegates;
   }
 
+  /** Whether {@code id} can only ever be one path segment of the IAM Credentials URL. */
+  static boolean isServiceAccountId(String id) {
+    return SERVICE_ACCOUNT_ID.matcher(id).matches();
+  }
+
   private static void checkServiceAccount(Settings settings, String key, String serviceAccount)
       throws BackendException {
-    if (!SERVICE_ACCOUNT_ID.matcher(serviceAccount).matches()) {
+    if (!isServiceAccountId(serviceAccount)) {
       throw settings.invalid(key, serviceAccount,
           "give a Google service account email such as reader@<project>.iam.gserviceaccount.com");
     }

@@ -7,8 +7,10 @@ import static dev.passport.plugins.gcp.GcpConfig.WORKLOAD_IDENTITY_PROVIDER;
 import static java.util.Objects.requireNonNull;
 
 import dev.passport.api.BackendException;
+import dev.passport.api.FetchRequest;
 import dev.passport.api.PreparedVolume;
 import dev.passport.support.Settings;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,6 +31,14 @@ import java.util.Set;
  * @param remote {@code https://host:port} of the regional endpoint the volume's first regional
  *     secret names, when locations choose endpoints: the one address a volume chooses, for the
  *     host's per-remote limit
+ * @param serviceAccountChosen whether the volume's attributes name the service account (or
+ *     delegates), which then wins over the Kubernetes service account's annotation
+ * @param ignored what provider-gcp ignores and so does Passport (unknown fields, fileName next
+ *     to path, the secrets-store driver's secretProviderClass attribute), for one warning
+ * @param eitherPoolAudience whether no audience was configured for a Workload Identity Federation
+ *     pool provider: the pod token may then have either of the two forms the pool accepts by
+ *     default, {@code https://iam.googleapis.com/…} (Passport's default) or
+ *     {@code //iam.googleapis.com/…} (provider-gcp's documented CSIDriver tokenRequests)
  */
 record GcpVolume(
     List<SecretObject> secrets,
@@ -37,7 +47,10 @@ record GcpVolume(
     Optional<String> workloadIdentityProvider,
     Optional<String> serviceAccount,
     List<String> delegates,
-    Optional<String> remote) implements PreparedVolume {
+    Optional<String> remote,
+    boolean serviceAccountChosen,
+    List<String> ignored,
+    boolean eitherPoolAudience) implements PreparedVolume {
 
   /** Whose identity fetches the secrets. */
   enum Auth {
@@ -55,17 +68,77 @@ record GcpVolume(
 
   static final String SECRETS = "secrets";
   static final String AUTH = "auth";
+  // the secrets-store CSI driver's own attribute, naming the SecretProviderClass; a pod spec moved
+  // over from it may keep it
+  static final String SECRET_PROVIDER_CLASS = "secretProviderClass";
 
   GcpVolume {
     secrets = List.copyOf(secrets);
     delegates = List.copyOf(delegates);
     requireNonNull(remote, "remote is null");
+    ignored = List.copyOf(ignored);
   }
 
-  /** The pod token audience STS needs; none with provider-adc. */
+  /** This volume impersonating {@code target} instead (from the service account annotation). */
+  GcpVolume impersonating(ServiceAccountAnnotations.Target target) {
+    return new GcpVolume(secrets, auth, audience, workloadIdentityProvider,
+        target.serviceAccount(), target.delegates(), remote, serviceAccountChosen, ignored,
+        eitherPoolAudience);
+  }
+
+  /** This volume with the pod token of {@code chosen}, one of {@link #optionalAudiences()}. */
+  private GcpVolume withAudience(String chosen) {
+    return new GcpVolume(secrets, auth, Optional.of(chosen), workloadIdentityProvider,
+        serviceAccount, delegates, remote, serviceAccountChosen, ignored, false);
+  }
+
+  /**
+   * This volume with the audience of the pod token the fetch uses: the configured one, or for a
+   * pool provider without one, whichever of its two default forms kubelet sent.
+   *
+   * @throws BackendException UNAUTHENTICATED naming both forms and the tokenRequests fix when
+   *     kubelet sent neither
+   */
+  GcpVolume withTokenOf(FetchRequest request) throws BackendException {
+    if (!eitherPoolAudience) {
+      return this;
+    }
+    for (String candidate : optionalAudiences()) {
+      if (request.tokens().containsKey(candidate)) {
+        return withAudience(candidate);
+      }
+    }
+    throw new BackendException(BackendException.Kind.UNAUTHENTICATED, "no service account token"
+        + " for the workload identity pool: kubelet sent none for audience \""
+        + audience.orElseThrow() + "\" nor \"" + workloadIdentityProvider.orElseThrow()
+        + "\"; add one of them to spec.tokenRequests of the CSIDriver, or set the volume"
+        + " attribute audience");
+  }
+
+  /** The secret versions, for messages. */
+  List<String> resourceNames() {
+    return secrets.stream().map(s -> s.resource().name()).toList();
+  }
+
+  /**
+   * The pod token audience STS needs; none with provider-adc, and none required for a pool
+   * provider without a configured audience (see {@link #optionalAudiences()}).
+   */
   @Override
   public Set<String> audiences() {
-    return audience.map(Set::of).orElse(Set.of());
+    return eitherPoolAudience ? Set.of() : audience.map(Set::of).orElse(Set.of());
+  }
+
+  /**
+   * For a pool provider without a configured audience, both forms the pool accepts by default:
+   * the fetch takes whichever kubelet sent.
+   */
+  @Override
+  public Set<String> optionalAudiences() {
+    return eitherPoolAudience
+        ? new java.util.LinkedHashSet<>(List.of(audience.orElseThrow(),
+            workloadIdentityProvider.orElseThrow()))
+        : Set.of();
   }
 
   /** Whether every secret names a numeric version, whose content never changes. */
@@ -83,11 +156,17 @@ record GcpVolume(
     Settings settings = Settings.attributes(attributes);
     // unknown attributes are refused before any value is judged, as provider-gcp's users expect
     // a typo to be named rather than a later, unrelated error
-    settings.known(SECRETS, AUTH, AUDIENCE, WORKLOAD_IDENTITY_PROVIDER, SERVICE_ACCOUNT, DELEGATES)
-        .rejectUnknown();
-    List<SecretObject> secrets = SecretsAttribute.parse(settings.required(SECRETS,
+    settings.known(SECRETS, AUTH, AUDIENCE, WORKLOAD_IDENTITY_PROVIDER, SERVICE_ACCOUNT, DELEGATES,
+        SECRET_PROVIDER_CLASS).rejectUnknown();
+    SecretsAttribute.Parsed parsed = SecretsAttribute.parse(settings.required(SECRETS,
         "give a YAML list such as '- resourceName: projects/<project>/secrets/<secret>/versions/"
             + "latest\\n  path: <file>'"));
+    List<SecretObject> secrets = parsed.secrets();
+    List<String> ignored = new ArrayList<>(parsed.ignored());
+    if (settings.has(SECRET_PROVIDER_CLASS)) {
+      ignored.add("volume attribute " + SECRET_PROVIDER_CLASS + " (Passport reads the secrets"
+          + " attribute itself)");
+    }
     Optional<String> remote = checkLocations(secrets, config);
     Auth auth = auth(settings);
     if (auth == Auth.PROVIDER_ADC) {
@@ -95,7 +174,7 @@ record GcpVolume(
         throw BackendException.invalid(
             "volume attribute auth: provider-adc is refused: it would read secrets as the driver"
                 + " instead of as the pod; use auth: pod-adc (the default), or ask the cluster"
-                + " admin to set allowProviderAdc=true in gcp.properties");
+                + " admin to set the gcp.properties key allowProviderAdc=true");
       }
       for (String podOnly : List.of(AUDIENCE, WORKLOAD_IDENTITY_PROVIDER, SERVICE_ACCOUNT,
           DELEGATES)) {
@@ -105,7 +184,8 @@ record GcpVolume(
         }
       }
       return new GcpVolume(
-          secrets, auth, Optional.empty(), Optional.empty(), Optional.empty(), List.of(), remote);
+          secrets, auth, Optional.empty(), Optional.empty(), Optional.empty(), List.of(), remote,
+          false, ignored, false);
     }
 
     GcpConfig.VolumeDefaults defaults = config.defaults();
@@ -120,9 +200,10 @@ record GcpVolume(
               + "https://container.googleapis.com/v1/projects/<project>/locations/<location>/"
               + "clusters/<cluster>");
     }
-    Optional<String> audience = GcpConfig.audience(settings)
-        .or(defaults::audience)
-        .or(() -> Optional.of(defaultAudience(provider.get())));
+    Optional<String> configured = GcpConfig.audience(settings).or(defaults::audience);
+    Optional<String> audience = configured.or(() -> Optional.of(defaultAudience(provider.get())));
+    boolean eitherPoolAudience = configured.isEmpty()
+        && !GcpConfig.GKE_IDENTITY_NAMESPACE.matcher(provider.get()).matches();
     Optional<String> serviceAccount = GcpConfig.serviceAccount(settings)
         .or(defaults::serviceAccount);
     List<String> delegates =
@@ -132,7 +213,10 @@ record GcpVolume(
           "delegates are set but no serviceAccount to impersonate; set the volume attribute "
               + SERVICE_ACCOUNT + " or remove " + DELEGATES);
     }
-    return new GcpVolume(secrets, auth, audience, provider, serviceAccount, delegates, remote);
+    boolean chosen = settings.has(SERVICE_ACCOUNT) || settings.has(DELEGATES);
+    return new GcpVolume(
+        secrets, auth, audience, provider, serviceAccount, delegates, remote, chosen, ignored,
+        eitherPoolAudience);
   }
 
   /**

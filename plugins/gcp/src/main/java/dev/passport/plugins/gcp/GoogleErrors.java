@@ -59,6 +59,11 @@ final class GoogleErrors {
       if (t instanceof BoundedHttpTransport.ResponseTooLargeException) {
         return new BackendException(RESOURCE_EXHAUSTED, t.getMessage(), failure);
       }
+      if (t instanceof ImpersonationAnswer.MalformedAnswerException malformed) {
+        // a retry gets the same answer (and costs another generateAccessToken): not retryable
+        return new BackendException(INTERNAL, "IAM Credentials could not be used to impersonate "
+            + settings.serviceAccount().orElse("?") + ": " + malformed.getMessage(), failure);
+      }
       if (t instanceof BoundedHttpTransport.TooManyRequestsException tooMany) {
         return rateLimited(tooMany, settings);
       }

@@ -23,6 +23,10 @@ record ResourceName(String name, Optional<String> location, String version) {
           "projects/" + SEGMENT + "/locations/([a-z0-9-]+)/secrets/" + SEGMENT + "/versions/("
               + SEGMENT + ")");
   private static final Pattern NUMBER = Pattern.compile("[0-9]+");
+  // provider-gcp (1.9+) also mounts Parameter Manager parameter versions
+  private static final Pattern PARAMETER =
+      Pattern.compile("projects/" + SEGMENT + "/locations/" + SEGMENT + "/parameters/" + SEGMENT
+          + "/versions/" + SEGMENT);
 
   static final String FORMS =
       "projects/<project>/secrets/<secret>/versions/<version> or"
@@ -40,6 +44,16 @@ record ResourceName(String name, Optional<String> location, String version) {
           new ResourceName(name, Optional.of(regional.group(1)), regional.group(2)));
     }
     return Optional.empty();
+  }
+
+  /** Why {@code name} is refused, for a message that follows the quoted name. */
+  static String problem(String name) {
+    if (PARAMETER.matcher(name).matches()) {
+      return "is a Parameter Manager parameter version, which Passport does not support (only"
+          + " Secret Manager secret versions: " + FORMS + "); mount it with provider-gcp, or"
+          + " store the value in a Secret Manager secret";
+    }
+    return "must have the form " + FORMS;
   }
 
   /** A numeric version never changes content; {@code latest} and aliases can move. */

@@ -10,9 +10,11 @@ import java.util.OptionalInt;
  * @param path the file's path inside the volume
  * @param mode the file's permission bits, or empty for the host default
  * @param extraction which key to pull out of a JSON or YAML payload, if any
+ * @param base64 whether the (extracted) content is base64 and the file gets it decoded
  */
 record SecretObject(
-    ResourceName resource, String path, OptionalInt mode, Optional<Extraction> extraction) {
+    ResourceName resource, String path, OptionalInt mode, Optional<Extraction> extraction,
+    boolean base64) {
 
   /** A key to extract from a structured payload. */
   record Extraction(Format format, String key) {}

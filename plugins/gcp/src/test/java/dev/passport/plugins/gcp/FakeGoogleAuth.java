@@ -87,6 +87,7 @@ final class FakeGoogleAuth implements AutoCloseable {
   private volatile Failure stsFailure;
   private volatile Failure iamFailure;
   private volatile Flood stsFlood;
+  private volatile String iamExpireTime;
   private final AtomicInteger floodsCutShort = new AtomicInteger();
 
   private FakeGoogleAuth(SSLContext tls, ServiceAccountTokens tokens, Clock clock,
@@ -168,6 +169,11 @@ final class FakeGoogleAuth implements AutoCloseable {
     iamFailure = new Failure(status, body.toString());
   }
 
+  /** Makes IAM Credentials answer HTTP 200 with this {@code expireTime} text. */
+  void answerIamExpireTime(String expireTime) {
+    iamExpireTime = expireTime;
+  }
+
   /** Makes STS answer with a body of {@code flood.bytes()} bytes instead of a token. */
   void floodSts(Flood flood) {
     stsFlood = flood;
@@ -188,6 +194,7 @@ final class FakeGoogleAuth implements AutoCloseable {
     iamFailure = null;
     stsFlood = null;
     stsStalled = false;
+    iamExpireTime = null;
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -280,11 +287,14 @@ final class FakeGoogleAuth implements AutoCloseable {
     String accessToken = "impersonated-" + issued.incrementAndGet() + "-"
         + UUID.randomUUID();
     serviceAccountTokens.add(accessToken);
-    // google-auth-library compares expireTime with the real clock
-    Instant expires = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+    // google-auth-library compares expireTime with the real clock. Google writes the protobuf
+    // Timestamp with its fraction (0, 3, 6 or 9 digits): always send one, as the real one may
+    Instant expires = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MICROS)
+        .plusNanos(123_457_000);
+    String expireTime = iamExpireTime != null ? iamExpireTime : expires.toString();
     ObjectNode body = JSON.createObjectNode()
         .put("accessToken", accessToken)
-        .put("expireTime", expires.toString());
+        .put("expireTime", expireTime);
     respond(exchange, 200, body.toString());
   }
 

@@ -34,6 +34,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class GcpBackendTest {
 
@@ -77,7 +79,8 @@ class GcpBackendTest {
         fetch(secretsAttribute(DB_PASSWORD, "db/password"), bed.request(pod, bed.token(pod)));
 
     assertThat(material.files())
-        .containsExactly(MaterialFile.of("db/password", "s3cret-db".getBytes(UTF_8), 0440));
+        .containsExactly(MaterialFile.of("db/password", "s3cret-db".getBytes(UTF_8)));
+    assertThat(material.files().get(0).chosenMode()).as("no mode: the host's default").isEmpty();
     assertThat(material.version()).contains(DB_PASSWORD);
     assertThat(bed.auth.exchanges()).singleElement().satisfies(exchange -> {
       assertThat(exchange.audience()).isEqualTo(PROVIDER);
@@ -226,6 +229,69 @@ class GcpBackendTest {
   }
 
   @Test
+  void fetch_yamlValuesYesAndOn_areStringsAsInGoYamlV3_numbersAreNot() throws Exception {
+    String yaml = "projects/test-project/secrets/yaml/versions/1";
+    bed.global.put(yaml, "enabled: yes\nmode: on\nport: 8080\n".getBytes(UTF_8));
+    Map<String, String> attributes = Map.of(GcpVolume.SECRETS, String.join("\n",
+        "- resourceName: " + yaml, "  path: enabled", "  extractYAMLKey: enabled",
+        "- resourceName: " + yaml, "  path: mode", "  extractYAMLKey: mode"));
+
+    assertThat(contents(fetch(attributes, bed.request())))
+        .containsExactlyInAnyOrderEntriesOf(Map.of("enabled", "yes", "mode", "on"));
+    BackendException e = fetchFailure(Map.of(GcpVolume.SECRETS,
+        "- resourceName: " + yaml + "\n  path: p\n  extractYAMLKey: port"));
+    assertThat(e.kind()).isEqualTo(Kind.FAILED_PRECONDITION);
+    assertThat(e.getMessage()).contains("\"port\"", "not a string").doesNotContain("8080");
+  }
+
+  @Test
+  void fetch_extractJsonKeyWithDots_literalKeyFirstThenPathThroughNestedObjects()
+      throws Exception {
+    String json = "projects/test-project/secrets/json/versions/1";
+    bed.global.put(json, ("{\"db\":{\"primary\":{\"password\":\"pw-nested\"}},"
+        + "\"a.b\":\"literal\",\"a\":{\"b\":\"shadowed\"}}").getBytes(UTF_8));
+    Map<String, String> attributes = Map.of(GcpVolume.SECRETS, String.join("\n",
+        "- resourceName: " + json, "  path: nested", "  extractJSONKey: db.primary.password",
+        "- resourceName: " + json, "  path: literal", "  extractJSONKey: a.b"));
+
+    assertThat(contents(fetch(attributes, bed.request())))
+        .containsExactlyInAnyOrderEntriesOf(Map.of("nested", "pw-nested", "literal", "literal"));
+  }
+
+  @Test
+  void fetch_decodeBase64_writesTheDecodedBytes_afterExtraction() throws Exception {
+    String raw = "projects/test-project/secrets/raw/versions/1";
+    String json = "projects/test-project/secrets/json/versions/1";
+    byte[] binary = {0, 1, 2, (byte) 0xff, '\n'};
+    String encoded = java.util.Base64.getMimeEncoder().encodeToString(binary);
+    bed.global.put(raw, (encoded + "\n").getBytes(UTF_8));
+    bed.global.put(json, ("{\"cert\":\"" + encoded + "\"}").getBytes(UTF_8));
+    Map<String, String> attributes = Map.of(GcpVolume.SECRETS, String.join("\n",
+        "- resourceName: " + raw, "  path: raw.bin", "  decode: base64",
+        "- resourceName: " + json, "  path: cert.der", "  extractJSONKey: cert",
+        "  decode: base64"));
+
+    Material material = fetch(attributes, bed.request());
+
+    assertThat(material.file("raw.bin")).hasValueSatisfying(
+        f -> assertThat(f.content()).containsExactly(binary));
+    assertThat(material.file("cert.der")).hasValueSatisfying(
+        f -> assertThat(f.content()).containsExactly(binary));
+  }
+
+  @Test
+  void fetch_decodeBase64OfTextThatIsNotBase64_failsPreconditionWithoutQuotingIt() {
+    String raw = "projects/test-project/secrets/raw/versions/1";
+    bed.global.put(raw, "not base64 at all!".getBytes(UTF_8));
+
+    BackendException e = fetchFailure(Map.of(GcpVolume.SECRETS,
+        "- resourceName: " + raw + "\n  path: p\n  decode: base64"));
+
+    assertThat(e.kind()).isEqualTo(Kind.FAILED_PRECONDITION);
+    assertThat(e.getMessage()).contains("not base64").doesNotContain("at all");
+  }
+
+  @Test
   void fetch_extractKeyMissingFromPayload_failsPreconditionWithoutQuotingContent() {
     String json = "projects/test-project/secrets/json/versions/1";
     bed.global.put(json, "{\"user\":\"alice\"}".getBytes(UTF_8));
@@ -254,7 +320,10 @@ class GcpBackendTest {
 
     assertThat(material.file("owner-only")).map(MaterialFile::mode).contains(0400);
     assertThat(material.file("world-readable")).map(MaterialFile::mode).contains(0644);
-    assertThat(material.file("default")).map(MaterialFile::mode).contains(MaterialFile.DEFAULT_MODE);
+    // no mode given: the host writes its --default-file-mode, as provider-gcp leaves it to the
+    // secrets-store driver's 0644
+    assertThat(material.file("default")).map(MaterialFile::chosenMode).hasValueSatisfying(
+        mode -> assertThat(mode).isEmpty());
   }
 
   @Test
@@ -439,6 +508,51 @@ class GcpBackendTest {
     assertThat(e.kind()).isEqualTo(Kind.PERMISSION_DENIED);
     assertThat(e.getMessage()).contains(SERVICE_ACCOUNT, "HTTP 403",
         "Permission 'iam.serviceAccounts.getAccessToken' denied on resource.");
+  }
+
+  @Test
+  void fetch_iamAnswersExpireTimeWithFractionalSeconds_impersonatesAndReadsTheSecret()
+      throws Exception {
+    // google-auth-library alone fails on "…:56.123457Z" (issue 17); the fake always sends one
+    Map<String, String> attributes = new HashMap<>(secretsAttribute(DB_PASSWORD, "db"));
+    attributes.put(GcpConfig.SERVICE_ACCOUNT, SERVICE_ACCOUNT);
+
+    Material material = fetch(attributes, bed.request());
+
+    assertThat(contents(material)).containsEntry("db", "s3cret-db");
+    assertThat(bed.global.bearers()).containsExactlyElementsOf(bed.auth.serviceAccountTokens());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"2026-12-01T16:00:00.5+01:00", "2026-12-01t16:00:00z",
+      "2026-12-01T16:00:00.123456789Z"})
+  void expireTime_rfc3339Forms_parse(String text) throws Exception {
+    assertThat(ImpersonationAnswer.expireTime(text, "iam")).isNotNull();
+  }
+
+  @Test
+  void fetch_iamExpireTimeUnparseable_isInternalNotRetryable_eachRetryOneCallAndNoNewExchange() {
+    bed.auth.answerIamExpireTime("next tuesday");
+    Map<String, String> attributes = new HashMap<>(secretsAttribute(DB_PASSWORD, "db"));
+    attributes.put(GcpConfig.SERVICE_ACCOUNT, SERVICE_ACCOUNT);
+    Pod pod = bed.pod();
+    ServiceAccountToken token = bed.token(pod);
+
+    List<BackendException> failures = new ArrayList<>();
+    for (int retry = 0; retry < 3; retry++) {
+      failures.add(catchThrowableOfType(BackendException.class,
+          () -> fetch(attributes, bed.request(pod, token))));
+    }
+
+    assertThat(failures).allSatisfy(e -> {
+      assertThat(e.kind()).isEqualTo(Kind.INTERNAL);
+      assertThat(e.isRetryable()).isFalse();
+      assertThat(e.getMessage()).contains(SERVICE_ACCOUNT, "expireTime", "iamCredentialsUrl")
+          .doesNotContain("next tuesday");
+    });
+    assertThat(bed.auth.exchanges()).as("the federated token is kept across retries").hasSize(1);
+    assertThat(bed.auth.impersonations()).as("one generateAccessToken per attempt").hasSize(3);
+    assertThat(bed.global.calls(DB_PASSWORD)).isZero();
   }
 
   @Test

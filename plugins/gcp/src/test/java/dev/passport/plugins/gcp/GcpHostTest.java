@@ -93,6 +93,28 @@ class GcpHostTest {
   }
 
   @Test
+  void mountRetries_impersonationAnswerUnusable_internalEachTime_oneExchangeAndOneIamCallPerTry() {
+    bed.auth.answerIamExpireTime("not-a-timestamp");
+    Map<String, String> attributes = gcpVolume(secretsAttribute(PINNED, "db/password"));
+    attributes.put(GcpConfig.SERVICE_ACCOUNT, SERVICE_ACCOUNT);
+    PodVolume spec = volume(bed.pod(), attributes);
+
+    for (int retry = 0; retry < 4; retry++) {
+      // kubelet retries a failed NodePublishVolume with backoff, the same token each time
+      bed.clock.advance(Duration.ofSeconds(10));
+      assertThat(catchThrowable(() -> kubelet.mount(spec)))
+          .hasMessageStartingWith("INTERNAL: ").hasMessageContaining("expireTime");
+    }
+    bed.auth.recover();
+    MountedVolume volume = kubelet.mount(spec);
+
+    assertThat(volume.read("db/password")).isEqualTo("s3cret-db");
+    assertThat(bed.auth.exchanges()).hasSize(1);
+    assertThat(bed.auth.impersonations()).hasSize(5);
+    assertThat(bed.global.calls(PINNED)).isEqualTo(1);
+  }
+
+  @Test
   void republishes_latestVersion_rereadAtTheHostIntervalWithoutAnotherExchange() {
     MountedVolume volume = kubelet.mount(volume(bed.pod(), gcpVolume(secretsAttribute(
         LATEST, "api-key"))));

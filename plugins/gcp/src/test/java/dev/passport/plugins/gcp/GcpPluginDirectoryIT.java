@@ -16,6 +16,13 @@ import dev.passport.testkit.Pods;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +54,7 @@ class GcpPluginDirectoryIT {
   @TempDir Path dir;
   @RegisterExtension final LogCapture logs = new LogCapture();
   GcpTestbed bed;
+  KubernetesMockServer api;
   PassportHost host;
   FakeKubelet kubelet;
 
@@ -61,7 +69,16 @@ class GcpPluginDirectoryIT {
     copyTree(PACKAGED_PLUGIN, plugins.resolve("gcp"));
     buildEchoPlugin(plugins.resolve("echo"));
     Path conf = Files.createDirectories(dir.resolve("conf"));
-    writeProperties(conf.resolve("gcp.properties"), bed.config());
+    // the annotation reader ships only fabric8's core model: read one through the packaged lib/
+    api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(), false);
+    api.init(InetAddress.getByName("127.0.0.1"), 0);
+    Map<String, String> config = new HashMap<>(bed.config());
+    config.put(KubernetesAccess.SERVICE_ACCOUNT_ANNOTATIONS, "true");
+    config.put(KubernetesAccess.KUBERNETES_API_SERVER, api.url("/"));
+    config.put(KubernetesAccess.KUBERNETES_TOKEN_FILE,
+        Files.writeString(dir.resolve("driver-token"), "driver-token").toString());
+    writeProperties(conf.resolve("gcp.properties"), config);
 
     host = PassportHost.builder()
         .socket(dir.resolve("csi.sock"))
@@ -85,11 +102,20 @@ class GcpPluginDirectoryIT {
     if (host != null) {
       host.close();
     }
+    if (api != null) {
+      api.destroy();
+    }
     bed.close();
   }
 
   @Test
   void packagedPlugin_nextToAnotherPlugin_servesVolumesOnItsOwnGrpcAndProtobuf() throws Exception {
+    try (KubernetesClient admin = api.createClient()) {
+      admin.serviceAccounts().inNamespace("shop").resource(new ServiceAccountBuilder()
+          .withNewMetadata().withNamespace("shop").withName("web")
+          .withAnnotations(Map.of(ServiceAccountAnnotations.GCP_SERVICE_ACCOUNT,
+              GcpTestbed.SERVICE_ACCOUNT)).endMetadata().build()).create();
+    }
     Map<String, String> gcp = new HashMap<>(secretsAttribute(PINNED, "db/password"));
     gcp.put("backend", "gcp");
     MountedVolume secrets = kubelet.mount(PodVolume.of(Pods.pod("shop", "web-0", "web"), "secrets",
@@ -100,6 +126,9 @@ class GcpPluginDirectoryIT {
     assertThat(host.backendNames()).contains("gcp", "echo");
     assertThat(secrets.read("db/password")).isEqualTo("s3cret-db");
     assertThat(echo.read("text")).isEqualTo("hello");
+    assertThat(bed.auth.impersonations()).as("the KSA annotation, read through the packaged lib/")
+        .singleElement().satisfies(call ->
+            assertThat(call.serviceAccount()).isEqualTo(GcpTestbed.SERVICE_ACCOUNT));
     assertThat(echo.read("protobuf")).as("the host's protobuf is not visible to a plugin")
         .isEqualTo("none");
 

@@ -114,9 +114,109 @@ class GcpVolumeTest {
   }
 
   @Test
-  void parse_unknownSecretField_isInvalidArgumentNamingIt() {
-    assertInvalid(Map.of("secrets", "- resourceName: " + NAME + "\n  path: x\n  encoding: base64"),
-        "secrets[0] has unknown field encoding");
+  void parse_unknownSecretFields_areIgnoredAsProviderGcpIgnoresThemAndListedForAWarning()
+      throws Exception {
+    GcpVolume settings = GcpVolume.parse(Map.of("secrets", "- resourceName: " + NAME
+        + "\n  path: x\n  encoding: base64\n  comment: [a, b]"), config);
+
+    assertThat(settings.secrets()).singleElement()
+        .satisfies(s -> assertThat(s.path()).isEqualTo("x"));
+    assertThat(settings.ignored()).containsExactly("secrets[0].encoding", "secrets[0].comment");
+  }
+
+  @Test
+  void parse_leftoverSecretProviderClassAttribute_isIgnoredAndListedForAWarning()
+      throws Exception {
+    Map<String, String> attributes = new HashMap<>(secrets(NAME));
+    attributes.put("secretProviderClass", "app-secrets");
+
+    GcpVolume settings = GcpVolume.parse(attributes, config);
+
+    assertThat(settings.ignored()).singleElement().asString().contains("secretProviderClass");
+  }
+
+  @Test
+  void parse_nonStringScalarsInStringFields_takeTheTextAsWritten_asGoYamlDoes() throws Exception {
+    GcpVolume settings = GcpVolume.parse(Map.of("secrets", String.join("\n",
+        "- resourceName: " + NAME, "  path: 2024", "  extractYAMLKey: yes",
+        "- resourceName: " + NAME, "  path: 0440", "  extractJSONKey: on",
+        "- resourceName: " + NAME, "  path: true",
+        "- resourceName: " + NAME, "  path: 1:20",
+        "- resourceName: " + NAME, "  path: 2024-01-01")), config);
+
+    assertThat(settings.secrets()).extracting(SecretObject::path)
+        .containsExactly("2024", "0440", "true", "1:20", "2024-01-01");
+    assertThat(settings.secrets().get(0).extraction()).hasValueSatisfying(
+        e -> assertThat(e.key()).isEqualTo("yes"));
+    assertThat(settings.secrets().get(1).extraction()).hasValueSatisfying(
+        e -> assertThat(e.key()).isEqualTo("on"));
+  }
+
+  @Test
+  void parse_listOrMappingInAStringField_isInvalidArgumentNamingIt() {
+    assertInvalid(Map.of("secrets", "- resourceName: " + NAME + "\n  path: [a, b]"),
+        "secrets[0].path must be a single value");
+  }
+
+  @Test
+  void parse_fieldSetTwice_isInvalidArgument_asGoYamlRefusesIt() {
+    assertInvalid(Map.of("secrets", "- resourceName: " + NAME + "\n  path: a\n  path: b"),
+        "sets path twice");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0400:256", "0o400:256", "256:256", "0x100:256", "0_400:256", "~:-1",
+      "\"0400\":256"})
+  void parse_modeInGoYamlsIntegerForms_isReadAsProviderGcpReadsIt(String modeAndValue)
+      throws Exception {
+    String[] parts = modeAndValue.split(":");
+    GcpVolume settings = GcpVolume.parse(Map.of("secrets",
+        "- resourceName: " + NAME + "\n  path: a\n  mode: " + parts[0]), config);
+
+    int expected = Integer.parseInt(parts[1]);
+    if (expected < 0) {
+      assertThat(settings.secrets().get(0).mode()).isEmpty();
+    } else {
+      assertThat(settings.secrets().get(0).mode()).hasValue(expected);
+    }
+  }
+
+  @Test
+  void parse_decodeBase64_isAccepted_otherDecodingsAreInvalidArgument() throws Exception {
+    GcpVolume settings = GcpVolume.parse(Map.of("secrets",
+        "- resourceName: " + NAME + "\n  path: a\n  decode: base64"), config);
+
+    assertThat(settings.secrets().get(0).base64()).isTrue();
+    assertInvalid(Map.of("secrets", "- resourceName: " + NAME + "\n  path: a\n  decode: hex"),
+        "secrets[0].decode is \"hex\"");
+  }
+
+  @Test
+  void parse_parameterManagerVersion_isInvalidArgumentSayingItIsUnsupported() {
+    assertInvalid(Map.of("secrets", "- resourceName: projects/p/locations/global/parameters/cfg/"
+        + "versions/v1\n  path: a"), "Parameter Manager parameter version, which Passport does"
+        + " not support");
+  }
+
+  @Test
+  void parse_fileAndDirectoryOfTheSamePath_isInvalidArgumentNamingBoth() {
+    assertInvalid(Map.of("secrets", String.join("\n",
+        "- resourceName: " + NAME, "  path: a/b",
+        "- resourceName: " + NAME, "  path: a")),
+        "secrets[1].path \"a\" is a file, and secrets[0].path \"a/b\" needs it to be a directory");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"..data", "dir/..hidden", "...", "x/..."})
+  void parse_nameStartingWithTwoDots_isInvalidArgument_theVolumeReservesThem(String path) {
+    assertInvalid(Map.of("secrets", "- resourceName: " + NAME + "\n  path: '" + path + "'"),
+        "starting with \"..\"");
+  }
+
+  @Test
+  void parse_nameLongerThanNameMax_isInvalidArgument() {
+    assertInvalid(Map.of("secrets", "- resourceName: " + NAME + "\n  path: d/" + "n".repeat(256)),
+        "longer than 255 bytes");
   }
 
   @Test
@@ -137,12 +237,19 @@ class GcpVolumeTest {
   @Test
   void parse_missingOrDoublePath_isInvalidArgument() {
     assertInvalid(Map.of("secrets", "- resourceName: " + NAME), "needs a path");
-    assertInvalid(Map.of("secrets", "- resourceName: " + NAME + "\n  path: a\n  fileName: b"),
-        "both path and fileName");
     assertInvalid(Map.of("secrets", String.join("\n",
         "- resourceName: " + NAME, "  path: same",
         "- resourceName: projects/p/secrets/t/versions/1", "  path: same")),
-        "secrets[1].path \"same\" is used by an earlier secret");
+        "secrets[1].path \"same\" is also the path of secrets[0]");
+  }
+
+  @Test
+  void parse_pathAndFileName_pathWinsAsInProviderGcp() throws Exception {
+    GcpVolume settings = GcpVolume.parse(
+        Map.of("secrets", "- resourceName: " + NAME + "\n  path: a\n  fileName: b"), config);
+
+    assertThat(settings.secrets().get(0).path()).isEqualTo("a");
+    assertThat(settings.ignored()).singleElement().asString().startsWith("secrets[0].fileName");
   }
 
   @Test
@@ -164,6 +271,47 @@ class GcpVolumeTest {
         "- resourceName: " + NAME + "\n  path: a\n  mode: \"0o640\""), config);
 
     assertThat(settings.secrets().get(0).mode()).hasValue(0640);
+  }
+
+  /**
+   * Issue 17 item 3: a pool accepts both forms by default; provider-gcp's docs put
+   * {@code //iam.googleapis.com/…} in the CSIDriver's tokenRequests, Passport defaulted to the
+   * https form. Neither is required, whichever kubelet sent is used, and neither is refused.
+   */
+  @Test
+  void parse_poolProviderWithoutAudience_takesEitherFormKubeletSent() throws Exception {
+    GcpVolume settings = GcpVolume.parse(secrets(NAME), config);
+    dev.passport.api.Pod pod = dev.passport.api.Pod.of("ns", "app", "uid-1", "sa");
+    dev.passport.api.ServiceAccountToken token = dev.passport.api.ServiceAccountToken.of("t",
+        java.time.Instant.parse("2026-12-01T12:00:00Z"));
+
+    assertThat(settings.audiences()).isEmpty();
+    assertThat(settings.optionalAudiences()).containsExactly("https:" + PROVIDER, PROVIDER);
+    for (String sent : java.util.List.of(PROVIDER, "https:" + PROVIDER)) {
+      dev.passport.api.FetchRequest request = dev.passport.api.FetchRequest.builder()
+          .volumeId("csi-1").pod(pod).tokens(Map.of(sent, token))
+          .deadline(java.time.Instant.EPOCH).build();
+      assertThat(settings.withTokenOf(request).audience()).contains(sent);
+    }
+    dev.passport.api.FetchRequest none = dev.passport.api.FetchRequest.builder()
+        .volumeId("csi-1").pod(pod).deadline(java.time.Instant.EPOCH).build();
+    assertThatThrownBy(() -> settings.withTokenOf(none))
+        .isInstanceOfSatisfying(BackendException.class,
+            e -> assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED))
+        .hasMessageContaining(PROVIDER).hasMessageContaining("tokenRequests");
+  }
+
+  @Test
+  void parse_configuredAudience_isRequired_asAreGkeIdentityNamespaces() throws Exception {
+    Map<String, String> attributes = new HashMap<>(secrets(NAME));
+    attributes.put("audience", "my-audience");
+
+    assertThat(GcpVolume.parse(attributes, config).audiences()).containsExactly("my-audience");
+    assertThat(GcpVolume.parse(attributes, config).optionalAudiences()).isEmpty();
+    GcpVolume gke = GcpVolume.parse(secrets(NAME),
+        config(Map.of(GcpConfig.WORKLOAD_IDENTITY_PROVIDER, GKE_PROVIDER)));
+    assertThat(gke.audiences()).containsExactly("my-project.svc.id.goog");
+    assertThat(gke.optionalAudiences()).isEmpty();
   }
 
   @Test

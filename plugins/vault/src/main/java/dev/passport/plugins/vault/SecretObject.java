@@ -5,7 +5,6 @@ import static dev.passport.api.BackendException.invalid;
 import dev.passport.api.BackendException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -13,13 +12,14 @@ import java.util.Optional;
  * One entry of the {@code objects} attribute: a file of the volume and the Vault request behind it.
  *
  * @param objectName the file name
- * @param apiPath the API path without {@code /v1/}, with its query string, e.g.
- *     {@code secret/data/app?version=3}
- * @param method GET, PUT or POST
+ * @param apiPath the API path without {@code /v1/}, percent-encoded as Go's {@code net/url} does,
+ *     with its query string re-encoded as Go's {@code url.Values.Encode} does, e.g.
+ *     {@code secret/data/my%20app?version=3}
+ * @param method GET, PUT or POST ({@code LIST} is sent as GET with {@code list=true})
  * @param secretKey the key to pick from the response's data; empty: the whole response JSON
- * @param secretArgs the JSON body of a PUT or POST
+ * @param secretArgs the JSON body of a PUT or POST, as Go values ({@link YamlV3#toGo})
  * @param encoding how the picked value is encoded in Vault; it is decoded before it is written
- * @param mode the file's permission bits
+ * @param mode the file's permission bits; empty (absent or 0): the host's default file mode
  */
 record SecretObject(
     String objectName,
@@ -28,24 +28,36 @@ record SecretObject(
     Optional<String> secretKey,
     Map<String, Object> secretArgs,
     Encoding encoding,
-    int mode) {
+    Optional<Integer> mode) {
 
   SecretObject {
     secretArgs = Collections.unmodifiableMap(new LinkedHashMap<>(secretArgs));
+  }
+
+  /** The request body: {@code secretArgs} as Go's {@code json.Marshal} writes it (vault-csi-provider's SetJSONBody). */
+  byte[] requestBody() {
+    StringBuilder out = new StringBuilder();
+    GoJson.appendGo(out, secretArgs);
+    return GoJson.utf8(out);
   }
 
   /** How a value is stored in Vault (vault-csi-provider's {@code encoding}). */
   enum Encoding {
     UTF_8, BASE64, HEX;
 
+    /** As vault-csi-provider: {@code utf-8}, {@code base64} or {@code hex}, any case; empty is utf-8. */
     static Encoding parse(String value, String where) throws BackendException {
-      return switch (value.trim().toLowerCase(Locale.ROOT)) {
-        case "utf-8", "utf8" -> UTF_8;
-        case "base64" -> BASE64;
-        case "hex" -> HEX;
-        default -> throw invalid("volume attribute " + where + " is \"" + value
-            + "\"; it must be utf-8, base64 or hex");
-      };
+      if (value.isEmpty() || value.equalsIgnoreCase("utf-8")) {
+        return UTF_8;
+      }
+      if (value.equalsIgnoreCase("base64")) {
+        return BASE64;
+      }
+      if (value.equalsIgnoreCase("hex")) {
+        return HEX;
+      }
+      throw invalid("volume attribute " + where + " is \"" + value
+          + "\"; it must be utf-8, base64 or hex (as in vault-csi-provider)");
     }
   }
 }

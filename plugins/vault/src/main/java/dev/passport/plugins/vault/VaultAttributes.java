@@ -26,6 +26,7 @@ import java.util.Set;
  * @param tls TLS settings merged with the plugin's defaults
  * @param objects the files of the volume, in order
  * @param revokeOnUnpublish whether to revoke the volume's leases when it is unpublished
+ * @param ignored parameters vault-csi-provider ignores and so does this plugin, set on this volume
  */
 record VaultAttributes(
     String roleName,
@@ -35,7 +36,8 @@ record VaultAttributes(
     String audience,
     TlsSettings tls,
     List<SecretObject> objects,
-    boolean revokeOnUnpublish) implements PreparedVolume {
+    boolean revokeOnUnpublish,
+    List<String> ignored) implements PreparedVolume {
 
   static final String ROLE_NAME = "roleName";
   static final String VAULT_ADDRESS = "vaultAddress";
@@ -49,13 +51,22 @@ record VaultAttributes(
 
   static final String DEFAULT_AUDIENCE = "vault";
 
+  /**
+   * Parameters of vault-csi-provider before 0.1.0 that it has ignored since (its CHANGELOG, GH-64
+   * and GH-65): old SecretProviderClasses still carry them, so they are accepted and named in one
+   * WARN when the volume's attributes are prepared.
+   */
+  static final List<String> IGNORED = List.of("kubernetesServiceAccountPath", "vaultCAPem");
+
   private static final String[] KEYS = {ROLE_NAME, VAULT_ADDRESS, AUTH_MOUNT_PATH,
       KUBERNETES_MOUNT_PATH, NAMESPACE, AUDIENCE, TlsSettings.CA_CERT_PATH,
       TlsSettings.CA_DIRECTORY, TlsSettings.TLS_SERVER_NAME, TlsSettings.CLIENT_CERT_PATH,
-      TlsSettings.CLIENT_KEY_PATH, SKIP_TLS_VERIFY, OBJECTS, REVOKE_ON_UNPUBLISH};
+      TlsSettings.CLIENT_KEY_PATH, SKIP_TLS_VERIFY, OBJECTS, REVOKE_ON_UNPUBLISH,
+      IGNORED.get(0), IGNORED.get(1)};
 
   VaultAttributes {
     objects = List.copyOf(objects);
+    ignored = List.copyOf(ignored);
   }
 
   /** The Vault's origin: the host limits concurrent fetches per remote, so a slow Vault holds only its own. */
@@ -106,8 +117,9 @@ record VaultAttributes(
     List<SecretObject> objects = SecretObjects.parse(attributes.required(OBJECTS,
         "a YAML list of {objectName, secretPath, secretKey, …}"));
 
+    List<String> ignored = IGNORED.stream().filter(values::containsKey).toList();
     return new VaultAttributes(roleName, address, authMount, namespace, audience,
-        tls.orElse(config.tls()), objects, revoke);
+        tls.orElse(config.tls()), objects, revoke, ignored);
   }
 
   /**

@@ -9,10 +9,7 @@ import static dev.passport.api.BackendException.Kind.UNAUTHENTICATED;
 import static dev.passport.api.BackendException.Kind.UNAVAILABLE;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.passport.api.Backend;
 import dev.passport.api.BackendContext;
 import dev.passport.api.BackendException;
@@ -28,8 +25,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -66,9 +61,6 @@ import org.slf4j.LoggerFactory;
  */
 final class VaultBackend implements Backend<VaultAttributes> {
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
-
   /**
    * Superseded leases kept per volume for revocation on unpublish; beyond that the oldest end
    * with their TTL. A pod that changes its attributes in a loop must not grow the node's heap.
@@ -100,7 +92,12 @@ final class VaultBackend implements Backend<VaultAttributes> {
 
   @Override
   public VaultAttributes prepare(Map<String, String> attributes) throws BackendException {
-    return VaultAttributes.parse(attributes, config);
+    VaultAttributes parsed = VaultAttributes.parse(attributes, config);
+    if (!parsed.ignored().isEmpty()) {
+      log.warn("ignoring volume attribute(s) {}: vault-csi-provider has ignored them since 0.1.0;"
+          + " remove them", parsed.ignored());
+    }
+    return parsed;
   }
 
   @Override
@@ -261,48 +258,56 @@ final class VaultBackend implements Backend<VaultAttributes> {
     return material;
   }
 
-  /** The one place a file's mode is chosen: the object's {@code filePermission}. */
+  /**
+   * The one place a file's mode is chosen: the object's {@code filePermission}; without one (or
+   * 0) the host's {@code --default-file-mode}, which the operator may set (never a pinned 0644).
+   */
   private static MaterialFile file(SecretObject object, byte[] content) {
-    return MaterialFile.of(object.objectName(), content, object.mode());
+    return object.mode().map(mode -> MaterialFile.of(object.objectName(), content, mode))
+        .orElseGet(() -> MaterialFile.of(object.objectName(), content));
   }
 
-  private static byte[] content(SecretObject object, int index, JsonNode body) throws BackendException {
+  /**
+   * The file vault-csi-provider writes for {@code object} from this answer (its {@code getSecret}):
+   * without {@code secretKey} the whole answer as {@code json.Marshal(api.Secret)} and
+   * {@code encoding} ignored; with it the key's value from {@code data.data} (KV v2) or
+   * {@code data}, a string as is, anything else (null included) as Go's JSON, then decoded.
+   */
+  static byte[] content(SecretObject object, int index, JsonNode body) throws BackendException {
     String where = "objects[" + index + "] (" + object.objectName() + ")";
-    byte[] raw;
-    if (object.secretKey().isEmpty()) {
-      raw = json(body, where);
-    } else {
-      String key = object.secretKey().get();
-      JsonNode data = body.path("data");
-      JsonNode kv2 = data.path("data");
-      JsonNode value = kv2.isObject() && kv2.has(key) ? kv2.get(key) : data.get(key);
-      if (value == null || value.isNull()) {
-        Set<String> present = new TreeSet<>();
-        (kv2.isObject() ? kv2 : data).fieldNames().forEachRemaining(present::add);
-        throw new BackendException(NOT_FOUND, where + ": secretKey \"" + key + "\" is not in the data"
-            + " Vault returned for " + object.apiPath() + "; keys present: " + present);
-      }
-      raw = value.isTextual() ? value.asText().getBytes(UTF_8) : json(value, where);
-    }
+    VaultResponse response;
     try {
-      return switch (object.encoding()) {
-        case UTF_8 -> raw;
-        case BASE64 -> Base64.getMimeDecoder().decode(raw);
-        case HEX -> HexFormat.of().parseHex(new String(raw, UTF_8).trim());
-      };
-    } catch (IllegalArgumentException e) {
-      throw new BackendException(FAILED_PRECONDITION, where + ": the value at " + object.apiPath()
-          + " is not valid " + object.encoding().name().toLowerCase(Locale.ROOT)
-          + " as its encoding says; fix the secret or the encoding");
+      response = VaultResponse.of(body);
+    } catch (VaultResponse.Malformed e) {
+      throw new BackendException(INTERNAL, where + ": Vault's answer for " + object.apiPath()
+          + " is not a Vault response: " + e.getMessage());
     }
+    if (response.data().isEmpty()) {
+      throw new BackendException(NOT_FOUND, where + ": Vault's answer for " + object.apiPath()
+          + " has no data");
+    }
+    if (object.secretKey().isEmpty()) {
+      return response.json();
+    }
+    String key = object.secretKey().get();
+    JsonNode value = response.value(key).orElseThrow(() -> new BackendException(NOT_FOUND,
+        where + ": secretKey \"" + key + "\" is not in the data Vault returned for "
+            + object.apiPath() + "; keys present: " + response.keys()));
+    byte[] raw = value.isTextual() ? GoJson.utf8(value.textValue()) : GoJson.marshal(value);
+    return switch (object.encoding()) {
+      case UTF_8 -> raw;
+      case BASE64 -> Decoding.base64(raw).orElseThrow(() -> notEncoded(object, where));
+      case HEX -> Decoding.hex(raw).orElseThrow(() -> notEncoded(object, where));
+    };
   }
 
-  private static byte[] json(JsonNode node, String where) throws BackendException {
-    try {
-      return JSON.writeValueAsBytes(node);
-    } catch (JsonProcessingException e) {
-      throw new BackendException(INTERNAL, where + ": cannot write Vault's answer as JSON");
-    }
+  private static BackendException notEncoded(SecretObject object, String where) {
+    return new BackendException(FAILED_PRECONDITION, where + ": the value of secretKey \""
+        + object.secretKey().orElse("") + "\" at " + object.apiPath() + " is not valid "
+        + object.encoding().name().toLowerCase(Locale.ROOT) + " as its encoding says"
+        + (object.encoding() == SecretObject.Encoding.BASE64
+            ? " (standard alphabet with = padding)" : "")
+        + "; fix the secret or the encoding");
   }
 
   private static String route(String apiPath) {
@@ -437,12 +442,8 @@ final class VaultBackend implements Backend<VaultAttributes> {
   /** The same path, method and arguments within a volume is one request (one credential). */
   private record RequestKey(String apiPath, String method, String secretArgs) {
     static RequestKey of(SecretObject object) throws BackendException {
-      try {
-        return new RequestKey(object.apiPath(), object.method(),
-            JSON.writeValueAsString(object.secretArgs()));
-      } catch (JsonProcessingException e) {
-        throw new BackendException(INTERNAL, "cannot encode secretArgs of " + object.objectName());
-      }
+      return new RequestKey(object.apiPath(), object.method(),
+          new String(object.requestBody(), UTF_8));
     }
   }
 

@@ -135,13 +135,11 @@ final class VaultClient {
         response = transport.httpClient.within(budget, rest::get);
       } else {
         rest.header("Content-Type", "application/json")
-            .body(JSON.writeValueAsBytes(object.secretArgs()));
+            .body(object.requestBody());
         response = transport.httpClient.within(budget, rest::post);
       }
     } catch (RestException e) {
       throw VaultErrors.forException(new VaultException(e), what, List.of(token));
-    } catch (IOException e) {
-      throw new BackendException(INTERNAL, "cannot encode secretArgs of " + what + " as JSON");
     }
     int status = response.getStatus();
     byte[] body = response.getBody();
@@ -151,7 +149,7 @@ final class VaultClient {
       throw new BackendException(failure.kind(), VaultErrors.scrub(failure.getMessage(), List.of(token)));
     }
     try {
-      JsonNode json = status == 204 || body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+      JsonNode json = status == 204 || body.length == 0 ? JSON.createObjectNode() : GoJson.read(body);
       return new Answer(json, json.path("lease_id").asText(""), json.path("lease_duration").asLong(0),
           json.path("renewable").asBoolean(false));
     } catch (IOException e) {

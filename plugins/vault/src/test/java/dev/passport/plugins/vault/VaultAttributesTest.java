@@ -94,7 +94,7 @@ class VaultAttributesTest {
     assertThat(object.secretArgs()).containsEntry("common_name", "web.example")
         .containsEntry("alt_names", List.of("a", "b"));
     assertThat(object.encoding()).isEqualTo(SecretObject.Encoding.BASE64);
-    assertThat(object.mode()).isEqualTo(0640);
+    assertThat(object.mode()).contains(0640);
   }
 
   @Test
@@ -315,7 +315,7 @@ class VaultAttributesTest {
 
   @Test
   void unsafeSecretPaths_areInvalid() {
-    for (String path : List.of("secret/../sys/raw", "/v1/", "secret//a", "secret/a b")) {
+    for (String path : List.of("secret/../sys/raw", "/v1/", "secret//a", "secret/a\tb")) {
       assertInvalid(objects("- {objectName: a, secretPath: '" + path + "'}"), config(), "objects[0].secretPath");
     }
   }
