@@ -95,8 +95,9 @@ class CertManagerFsGroupHostTest {
     Result inGroup = readAs(65534, GROUP, key);
     Result otherGroup = readAs(65534, GROUP + 1, key);
 
-    assertThat(inGroup.exit()).as(inGroup.output()).isZero();
-    assertThat(inGroup.output()).startsWith("-----BEGIN PRIVATE KEY-----");
+    assertThat(inGroup.exit()).as(inGroup.output() + ancestry(key.toRealPath())).isZero();
+    // csi-driver's default key: RSA in PKCS#1
+    assertThat(inGroup.output()).startsWith("-----BEGIN RSA PRIVATE KEY-----");
     assertThat(otherGroup.exit()).as("a process outside group " + GROUP).isNotZero();
     assertThat(Files.getAttribute(key, "unix:gid")).isEqualTo(GROUP);
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
@@ -104,6 +105,17 @@ class CertManagerFsGroupHostTest {
   }
 
   private record Result(int exit, String output) {}
+
+  /** Mode, owner and group of a path and each of its parents, to say which one refused. */
+  private static String ancestry(Path path) throws IOException {
+    StringBuilder out = new StringBuilder();
+    for (Path p = path; p != null; p = p.getParent()) {
+      out.append('\n').append(PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+          .append(' ').append(Files.getAttribute(p, "unix:uid")).append(':')
+          .append(Files.getAttribute(p, "unix:gid")).append(' ').append(p);
+    }
+    return out.toString();
+  }
 
   /** {@code cat} as uid {@code uid}, gid {@code gid} and no supplementary groups. */
   private static Result readAs(int uid, int gid, Path file) throws IOException, InterruptedException {
