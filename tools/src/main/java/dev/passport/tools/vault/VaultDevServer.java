@@ -49,7 +49,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIMatcher;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.StandardConstants;
 import dev.passport.testkit.LogHygiene;
 
 /**
@@ -68,7 +72,11 @@ import dev.passport.testkit.LogHygiene;
  *   <li>database credentials ({@code database/creds/<role>}): a new user name and password per
  *       read, with a renewable lease ({@link #databaseRole});
  *   <li>{@code pki/issue/<role>} via PUT or POST: certificate-shaped data (not a real certificate)
- *       with a lease ({@link #pkiRole});
+ *       with its {@code expiration} and, as real Vault's PKI roles by default
+ *       ({@code generate_lease=false}), no lease ({@link #pkiRole}; {@link #pkiRoleWithLease} for
+ *       roles that generate one);
+ *   <li>{@code auth/token/renew-self} and {@code auth/token/revoke-self} for the issued tokens,
+ *       which are renewable up to their role's {@code token_max_ttl};
  *   <li>{@code sys/leases/renew} and {@code sys/leases/revoke} ({@code lease_id} in the body or
  *       the path);
  *   <li>namespaces: the {@code X-Vault-Namespace} header partitions roles, tokens, mounts, secrets
@@ -118,6 +126,7 @@ public final class VaultDevServer implements AutoCloseable {
   private boolean sealed;
 
   private final List<VaultRequest> requestLog = new CopyOnWriteArrayList<>();
+  private final List<String> serverNames = new CopyOnWriteArrayList<>();
   /** Canned answers by decoded API path, and the last request body per decoded path. */
   private final Map<String, byte[]> verbatim = new HashMap<>();
   private final Map<String, byte[]> lastBodies = new HashMap<>();
@@ -138,6 +147,14 @@ public final class VaultDevServer implements AutoCloseable {
         public void configure(HttpsParameters params) {
           SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
           ssl.setNeedClientAuth(needClientAuth);
+          // records the SNI each client sends (none for a client that sends none)
+          ssl.setSNIMatchers(List.of(new SNIMatcher(StandardConstants.SNI_HOST_NAME) {
+            @Override
+            public boolean matches(SNIServerName name) {
+              serverNames.add(((SNIHostName) name).getAsciiName());
+              return true;
+            }
+          }));
           params.setSSLParameters(ssl);
         }
       });
@@ -277,7 +294,7 @@ public final class VaultDevServer implements AutoCloseable {
     Namespace ns = namespace(namespace);
     String mountName = trimSlashes(mount);
     ns.mounts.putIfAbsent(mountName, Engine.DATABASE);
-    ns.dynamicRoles.put(mountName + "\0" + role, new DynamicRole(ttl, maxTtl));
+    ns.dynamicRoles.put(mountName + "\0" + role, new DynamicRole(ttl, maxTtl, true));
     return this;
   }
 
@@ -286,12 +303,26 @@ public final class VaultDevServer implements AutoCloseable {
     return pkiRole("", "pki", role, ttl);
   }
 
-  /** Adds a PKI role: {@code <mount>/issue/<role>} answers certificate-shaped data under a lease of {@code ttl}. */
+  /**
+   * Adds a PKI role as Vault creates one by default ({@code generate_lease=false}):
+   * {@code <mount>/issue/<role>} answers certificate-shaped data valid for {@code ttl}, its
+   * {@code expiration} in the data, and no lease ({@code lease_id} empty, {@code lease_duration}
+   * 0), so a client learns the certificate's lifetime from the certificate alone.
+   */
   public synchronized VaultDevServer pkiRole(String namespace, String mount, String role, Duration ttl) {
+    return pki(namespace, mount, role, ttl, false);
+  }
+
+  /** A PKI role of mount {@code pki} with {@code generate_lease=true}: the answer carries a lease of {@code ttl}. */
+  public synchronized VaultDevServer pkiRoleWithLease(String role, Duration ttl) {
+    return pki("", "pki", role, ttl, true);
+  }
+
+  private VaultDevServer pki(String namespace, String mount, String role, Duration ttl, boolean lease) {
     Namespace ns = namespace(namespace);
     String mountName = trimSlashes(mount);
     ns.mounts.putIfAbsent(mountName, Engine.PKI);
-    ns.dynamicRoles.put(mountName + "\0" + role, new DynamicRole(ttl, ttl));
+    ns.dynamicRoles.put(mountName + "\0" + role, new DynamicRole(ttl, ttl, lease));
     return this;
   }
 
@@ -354,6 +385,22 @@ public final class VaultDevServer implements AutoCloseable {
     sealed = false;
   }
 
+  /** How many issued Vault tokens are still valid now: neither revoked nor expired. */
+  public synchronized long liveTokens() {
+    Instant now = clock.instant();
+    return issuedTokens.values().stream().filter(token -> !token.expired(now)).count();
+  }
+
+  /** How many {@code auth/token/renew-self} calls arrived. */
+  public long tokenRenewals() {
+    return count(VaultRequest.Kind.TOKEN_RENEW);
+  }
+
+  /** How many {@code auth/token/revoke-self} calls arrived. */
+  public long tokenRevocations() {
+    return count(VaultRequest.Kind.TOKEN_REVOKE);
+  }
+
   /** Revokes every Vault token issued so far, as an operator would; leases stay. */
   public synchronized void revokeAllTokens() {
     issuedTokens.clear();
@@ -408,6 +455,11 @@ public final class VaultDevServer implements AutoCloseable {
    */
   public synchronized long reads(String path) {
     return readsByPath.getOrDefault(trimSlashes(path), 0L);
+  }
+
+  /** The SNI host names TLS clients sent, in order (HTTPS only). */
+  public List<String> serverNames() {
+    return List.copyOf(serverNames);
   }
 
   /** Every request so far, in order: method, path, namespace, kind. No tokens, no bodies. */
@@ -555,9 +607,18 @@ public final class VaultDevServer implements AutoCloseable {
       if (kind == VaultRequest.Kind.LOGIN) {
         return login(ns, namespace, path, body);
       }
-      IssuedToken token = issuedTokens.get(header(exchange, "X-Vault-Token"));
+      String clientToken = header(exchange, "X-Vault-Token");
+      IssuedToken token = issuedTokens.get(clientToken);
       if (token == null || !token.namespace.equals(namespace) || token.expired(clock.instant())) {
         return Response.error(403, "permission denied");
+      }
+      // every token may renew and revoke itself, whatever its policies (Vault's default policy)
+      if (kind == VaultRequest.Kind.TOKEN_RENEW) {
+        return renewSelf(token, body);
+      }
+      if (kind == VaultRequest.Kind.TOKEN_REVOKE) {
+        issuedTokens.remove(clientToken);
+        return new Response(204, null);
       }
       if (!ns.allows(token.policies, path)) {
         return Response.error(403, "1 error occurred:\n\t* permission denied\n\n");
@@ -586,6 +647,12 @@ public final class VaultDevServer implements AutoCloseable {
     }
     if (path.equals("sys/leases/revoke") || path.startsWith("sys/leases/revoke/")) {
       return VaultRequest.Kind.REVOKE;
+    }
+    if (path.equals("auth/token/renew-self") && (method.equals("POST") || method.equals("PUT"))) {
+      return VaultRequest.Kind.TOKEN_RENEW;
+    }
+    if (path.equals("auth/token/revoke-self") && (method.equals("POST") || method.equals("PUT"))) {
+      return VaultRequest.Kind.TOKEN_REVOKE;
     }
     if (path.startsWith("sys/") || path.startsWith("auth/")) {
       return VaultRequest.Kind.OTHER;
@@ -653,7 +720,9 @@ public final class VaultDevServer implements AutoCloseable {
     String accessor = randomString(24);
     Instant now = clock.instant();
     Instant expiresAt = role.tokenTtl().isZero() ? null : now.plus(role.tokenTtl());
-    issuedTokens.put(clientToken, new IssuedToken(namespace, role.policies(), expiresAt));
+    Instant maxExpiresAt = role.tokenTtl().isZero() ? null : now.plus(role.tokenMaxTtl());
+    issuedTokens.put(clientToken,
+        new IssuedToken(namespace, role.policies(), role.tokenTtl(), expiresAt, maxExpiresAt));
     everIssuedTokens.add(clientToken);
 
     ObjectNode auth = NODES.objectNode();
@@ -672,6 +741,31 @@ public final class VaultDevServer implements AutoCloseable {
     auth.put("entity_id", UUID.nameUUIDFromBytes(claims.subject().getBytes(UTF_8)).toString());
     auth.put("token_type", "service");
     auth.put("orphan", true);
+    ObjectNode envelope = envelope("", 0, false, NullNode.getInstance());
+    envelope.set("auth", auth);
+    return new Response(200, envelope);
+  }
+
+  /** {@code auth/token/renew-self}: extends by {@code increment} (or the role's TTL), never past the max TTL. */
+  private Response renewSelf(IssuedToken token, JsonNode body) {
+    if (token.expiresAt == null) {
+      return Response.error(400, "lease is not renewable");
+    }
+    long increment;
+    try {
+      increment = seconds(body.path("increment"));
+    } catch (RuntimeException e) {
+      return Response.error(400, "invalid increment");
+    }
+    Instant now = clock.instant();
+    Instant newExpiry = now.plus(increment > 0 ? Duration.ofSeconds(increment) : token.ttl);
+    if (newExpiry.isAfter(token.maxExpiresAt)) {
+      newExpiry = token.maxExpiresAt;
+    }
+    token.expiresAt = newExpiry;
+    ObjectNode auth = NODES.objectNode();
+    auth.put("lease_duration", Duration.between(now, newExpiry).toSeconds());
+    auth.put("renewable", newExpiry.isBefore(token.maxExpiresAt));
     ObjectNode envelope = envelope("", 0, false, NullNode.getInstance());
     envelope.set("auth", auth);
     return new Response(200, envelope);
@@ -881,7 +975,6 @@ public final class VaultDevServer implements AutoCloseable {
       return Response.error(400, "the common_name field is required, or must be provided in a CSR"
           + " with \"use_csr_common_name\" set to true, unless \"require_cn\" is set to false");
     }
-    Lease lease = newLease(namespace, path, role, false);
     String serial = serialNumber();
     Instant expiration = clock.instant().plus(role.ttl);
     String ca = pem("CERTIFICATE", "{\"fake\":\"ca\",\"mount\":\"" + mount + "\"}");
@@ -894,6 +987,10 @@ public final class VaultDevServer implements AutoCloseable {
     data.put("private_key_type", "rsa");
     data.put("serial_number", serial);
     data.put("expiration", expiration.getEpochSecond());
+    if (!role.generateLease) {
+      return new Response(200, envelope("", 0, false, data));
+    }
+    Lease lease = newLease(namespace, path, role, false);
     return new Response(200, envelope(lease.leaseId, role.ttl.toSeconds(), false, data));
   }
 
@@ -1007,7 +1104,7 @@ public final class VaultDevServer implements AutoCloseable {
 
   private record Injected(int status) {}
 
-  private record DynamicRole(Duration ttl, Duration maxTtl) {}
+  private record DynamicRole(Duration ttl, Duration maxTtl, boolean generateLease) {}
 
   private record Response(int status, ObjectNode body, OversizedAnswer oversized, byte[] raw) {
     Response(int status, ObjectNode body) {
@@ -1023,7 +1120,23 @@ public final class VaultDevServer implements AutoCloseable {
     }
   }
 
-  private record IssuedToken(String namespace, List<String> policies, Instant expiresAt) {
+  /** A Vault token: {@code expiresAt} null never expires; renewals move it up to {@code maxExpiresAt}. */
+  private static final class IssuedToken {
+    final String namespace;
+    final List<String> policies;
+    final Duration ttl;
+    final Instant maxExpiresAt;
+    Instant expiresAt;
+
+    IssuedToken(String namespace, List<String> policies, Duration ttl, Instant expiresAt,
+        Instant maxExpiresAt) {
+      this.namespace = namespace;
+      this.policies = policies;
+      this.ttl = ttl;
+      this.expiresAt = expiresAt;
+      this.maxExpiresAt = maxExpiresAt;
+    }
+
     boolean expired(Instant now) {
       return expiresAt != null && !now.isBefore(expiresAt);
     }

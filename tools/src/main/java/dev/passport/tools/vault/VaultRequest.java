@@ -22,6 +22,10 @@ public record VaultRequest(String method, String path, String namespace, Kind ki
     RENEW,
     /** {@code sys/leases/revoke}. */
     REVOKE,
+    /** {@code auth/token/renew-self}. */
+    TOKEN_RENEW,
+    /** {@code auth/token/revoke-self}. */
+    TOKEN_REVOKE,
     /** Anything else. */
     OTHER
   }

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
@@ -18,9 +17,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -53,7 +50,8 @@ final class TlsContexts {
           : null;
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(keys, new TrustManager[] {trust}, null);
-      return context;
+      // vaultTLSServerName is Go's tls.Config.ServerName: the name checked and the SNI sent
+      return tls.serverName().isPresent() ? ForcedSni.wrap(context, tls.serverName().get()) : context;
     } catch (GeneralSecurityException e) {
       throw invalid("cannot set up TLS to Vault: " + e.getMessage());
     }
@@ -64,8 +62,8 @@ final class TlsContexts {
     List<Certificate> cas = new ArrayList<>();
     if (tls.caCertPath().isPresent()) {
       cas.addAll(certificates(Path.of(tls.caCertPath().get()), "vaultCACertPath"));
-    }
-    if (tls.caDirectory().isPresent()) {
+    } else if (tls.caDirectory().isPresent()) {
+      // the file wins over the directory, as in Vault's client (go-rootcerts: CAFile, else CAPath)
       Path dir = Path.of(tls.caDirectory().get());
       try (Stream<Path> files = Files.list(dir)) {
         for (Path file : files.sorted().toList()) {
@@ -100,7 +98,7 @@ final class TlsContexts {
   private static KeyManager[] keyManagers(String certPath, String keyPath)
       throws GeneralSecurityException, BackendException {
     List<Certificate> chain = certificates(Path.of(certPath), "vaultTLSClientCertPath");
-    PrivateKey key = privateKey(Path.of(keyPath));
+    PrivateKey key = PemKeys.privateKey(Path.of(keyPath));
     KeyStore store = emptyKeyStore();
     store.setKeyEntry("client", key, NO_PASSWORD, chain.toArray(new Certificate[0]));
     KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
@@ -122,36 +120,6 @@ final class TlsContexts {
     } catch (CertificateException e) {
       throw invalid(what + " " + file + " is not a PEM certificate file: " + e.getMessage());
     }
-  }
-
-  private static PrivateKey privateKey(Path file) throws BackendException {
-    String pem;
-    try {
-      pem = Files.readString(file, StandardCharsets.US_ASCII);
-    } catch (IOException e) {
-      throw invalid("cannot read vaultTLSClientKeyPath " + file + ": " + describe(e));
-    }
-    String begin = "-----BEGIN PRIVATE KEY-----";
-    int start = pem.indexOf(begin);
-    int end = pem.indexOf("-----END PRIVATE KEY-----");
-    if (start < 0 || end < start) {
-      throw invalid("vaultTLSClientKeyPath " + file + " is not an unencrypted PKCS#8 PEM key"
-          + " (BEGIN PRIVATE KEY); convert it with openssl pkcs8 -topk8 -nocrypt");
-    }
-    byte[] der;
-    try {
-      der = Base64.getMimeDecoder().decode(pem.substring(start + begin.length(), end));
-    } catch (IllegalArgumentException e) {
-      throw invalid("vaultTLSClientKeyPath " + file + " holds invalid base64");
-    }
-    for (String algorithm : List.of("RSA", "EC", "Ed25519")) {
-      try {
-        return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-      } catch (GeneralSecurityException e) {
-        // try the next algorithm
-      }
-    }
-    throw invalid("vaultTLSClientKeyPath " + file + " is not an RSA, EC or Ed25519 private key");
   }
 
   private static KeyStore emptyKeyStore() throws GeneralSecurityException {

@@ -61,9 +61,12 @@ record TlsSettings(
   /** These settings, each unset field taken from {@code defaults}. */
   TlsSettings orElse(TlsSettings defaults) {
     boolean ownClientCert = clientCertPath.isPresent();
+    // the CAs come as a pair too (vault-csi-provider's second ConfigureTLS replaces the roots when
+    // the volume names a CA file or directory), and within a pair the file wins
+    boolean ownCa = caCertPath.isPresent() || caDirectory.isPresent();
     return new TlsSettings(
-        caCertPath.or(defaults::caCertPath),
-        caDirectory.or(defaults::caDirectory),
+        ownCa ? caCertPath : defaults.caCertPath,
+        ownCa ? caDirectory : defaults.caDirectory,
         serverName.or(defaults::serverName),
         // a client certificate and its key come together, never one from each source
         ownClientCert ? clientCertPath : defaults.clientCertPath,

@@ -22,7 +22,7 @@ import java.util.Set;
  * @param address the Vault address, one the plugin configuration allows
  * @param authMountPath the auth mount, e.g. {@code kubernetes} or {@code jwt}
  * @param namespace the Vault Enterprise namespace, if any
- * @param audience the pod token audience to log in with
+ * @param audience the pod token audience to log in with; empty: the API server's own audience
  * @param tls TLS settings merged with the plugin's defaults
  * @param objects the files of the volume, in order
  * @param revokeOnUnpublish whether to revoke the volume's leases when it is unpublished
@@ -96,15 +96,20 @@ record VaultAttributes(
 
     String authMount = authMount(attributes, config);
     Optional<String> namespace = trimmed(attributes, NAMESPACE).map(VaultPluginConfig::trimSlashes)
-        .filter(ns -> !ns.isEmpty());
-    String audience = trimmed(attributes, AUDIENCE).orElse(DEFAULT_AUDIENCE);
+        .filter(ns -> !ns.isEmpty()).or(config::defaultNamespace);
+    // issue 16 item 1: `audience: ""` asks for kubelet's API-server-audience token, the one a Vault
+    // role without an audience accepts (vault-csi-provider's token when it has no `vault` one)
+    String audience = values.containsKey(AUDIENCE) ? values.get(AUDIENCE).strip() : config.defaultAudience();
 
-    boolean skipVerify = attributes.bool(SKIP_TLS_VERIFY, false);
+    // Go's strconv.ParseBool, as vault-csi-provider reads it ("1", "t", "True" …)
+    boolean skipVerify = attributes.goBool(SKIP_TLS_VERIFY, false);
     if (skipVerify && !config.allowSkipTlsVerify()) {
-      throw BackendException.invalid(attributes.describe(SKIP_TLS_VERIFY) + "=true is refused:"
-          + " the node's vault plugin configuration does not allow it (" + VaultPluginConfig.FILE
-          + " " + VaultPluginConfig.ALLOW_SKIP_TLS_VERIFY + "=true); trust Vault's CA with "
-          + TlsSettings.CA_CERT_PATH + " instead");
+      throw BackendException.invalid(attributes.describe(SKIP_TLS_VERIFY) + " is \""
+          + values.get(SKIP_TLS_VERIFY).strip() + "\" (true) and refused: skipping Vault's"
+          + " certificate check is the cluster operator's opt-in on this node ("
+          + VaultPluginConfig.FILE + " " + VaultPluginConfig.ALLOW_SKIP_TLS_VERIFY + "=true),"
+          + " which it has not given; trust Vault's CA with " + TlsSettings.CA_CERT_PATH
+          + " instead");
     }
     TlsSettings tls = TlsSettings.bind(
         attributes, key -> allowedPath(attributes, key, config), skipVerify);

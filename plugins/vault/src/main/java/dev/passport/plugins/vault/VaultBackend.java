@@ -21,7 +21,6 @@ import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
 import dev.passport.plugins.vault.VaultClient.Answer;
 import dev.passport.plugins.vault.VaultClient.Endpoint;
-import dev.passport.plugins.vault.VaultClient.Login;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,32 +39,46 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Vault backend: logs in as the pod, fetches each object, and keeps what Vault hands out
- * (tokens, leases) so that republishes cost Vault as little as possible.
+ * (tokens, leases, certificates) so that republishes and token rotations cost Vault as little as
+ * possible.
  *
  * <ul>
- *   <li>A Vault token is reused for the same pod, pod-token expiry, role, mount, namespace and
- *       address until 2/3 of its TTL; a 403 with a reused token logs in once more.
- *   <li>A leased answer (database credentials, PKI) is reused until about 2/3 of its lease,
- *       then renewed when renewable, so a credential stays the same; read anew only when renewal
- *       is refused or the lease nears its maximum TTL.
+ *   <li>A Vault token is kept per pod, role, mount, audience and Vault across kubelet's pod token
+ *       rotations, renewed at 2/3 of its TTL, replaced (and the old one revoked) only when it
+ *       cannot be renewed ({@link VaultTokens}).
+ *   <li>A token rotation ({@link FetchRequest.Reason#TOKENS_ROTATED}) re-reads KV objects (cheap,
+ *       and it re-checks the pod's permission) and returns the files of objects with a lifetime of
+ *       their own (a lease, a PKI certificate, anything a write issued) unchanged.
+ *   <li>A leased answer (database credentials) is reused until about 2/3 of its lease, then
+ *       renewed when renewable, so a credential stays the same; read anew only when renewal is
+ *       refused or the lease nears its maximum TTL. A PKI certificate without a lease (Vault's
+ *       default) is reused until 2/3 of its life, and expires at its notAfter.
  *   <li>Per volume, the same path + method + arguments is requested once.
+ *   <li>Per volume only the kind and times of each answer are kept ({@link Lifetime}) and, of
+ *       superseded leases, what revocation needs; reused content comes from the host's
+ *       {@code previous}. What is not known (after a restart) is fetched.
  * </ul>
  */
 final class VaultBackend implements Backend<VaultAttributes> {
 
   /**
-   * Renewal starts at 0.6 of a lease, a little before the 2/3 the material asks the host to
-   * refresh at: the host adds ±10 % jitter, and an early call should renew, not be wasted.
+   * Superseded leases kept per volume for revocation on unpublish; beyond that the oldest end
+   * with their TTL. A pod that changes its attributes in a loop must not grow the node's heap.
    */
-  private static final double RENEW_FRACTION = 0.6;
+  static final int MAX_RETIRED_LEASES = 64;
+
+  /**
+   * How much later than the material's refresh instant the next fetch may come: kubelet's longest
+   * republish gap (90 s) and a fetch's own time.
+   */
+  private static final Duration NEXT_FETCH_SLACK = Duration.ofMinutes(3);
 
   private final VaultPluginConfig config;
   private final Clock clock;
   private final Duration defaultRefreshInterval;
   private final Logger log;
   private final VaultClient client;
-  private final ConcurrentMap<TokenKey, CachedToken> tokens = new ConcurrentHashMap<>();
-  private final ConcurrentMap<TokenKey, Object> loginLocks = new ConcurrentHashMap<>();
+  private final VaultTokens tokens;
   private final ConcurrentMap<String, VolumeState> volumes = new ConcurrentHashMap<>();
 
   VaultBackend(VaultPluginConfig config, BackendContext context) {
@@ -73,6 +87,7 @@ final class VaultBackend implements Backend<VaultAttributes> {
     this.defaultRefreshInterval = context.defaultRefreshInterval();
     this.log = LoggerFactory.getLogger(context.loggerName());
     this.client = new VaultClient(config, clock);
+    this.tokens = new VaultTokens(client, clock, log, config.requestTimeout());
   }
 
   @Override
@@ -92,28 +107,40 @@ final class VaultBackend implements Backend<VaultAttributes> {
     }
     ServiceAccountToken podToken = request.token(attributes.audience());
     Endpoint endpoint = new Endpoint(attributes.address().url(), attributes.namespace(), attributes.tls());
-    evictExpiredTokens();
+    tokens.evictExpired();
 
     VolumeState state = volumes.computeIfAbsent(request.volumeId(), id -> new VolumeState());
     synchronized (state) {
       if (state.endpoint != null && !state.endpoint.equals(endpoint)) {
         // another Vault (or namespace, or TLS setup) for the same volume: nothing carries over
-        state.secrets.clear();
+        state.answers.clear();
         state.retired.clear();
       }
       state.revokeOnUnpublish = attributes.revokeOnUnpublish();
-      Session session = new Session(endpoint, attributes, request.pod(), podToken,
-          request.deadline(), request.budget());
+      Session session = new Session(endpoint, attributes, request, podToken);
       try {
-        Map<RequestKey, Secret> secrets = new LinkedHashMap<>();
+        Map<RequestKey, List<SecretObject>> requests = new LinkedHashMap<>();
         for (SecretObject object : attributes.objects()) {
-          RequestKey key = RequestKey.of(object);
-          if (!secrets.containsKey(key)) {
-            secrets.put(key, obtain(state, key, object, session));
-          }
+          requests.computeIfAbsent(RequestKey.of(object), k -> new ArrayList<>()).add(object);
         }
-        state.retireAllBut(secrets.keySet());
-        return material(attributes, secrets);
+        Map<RequestKey, Obtained> obtained = new LinkedHashMap<>();
+        for (Map.Entry<RequestKey, List<SecretObject>> entry : requests.entrySet()) {
+          obtained.put(entry.getKey(), obtain(state, entry.getKey(), entry.getValue(), session, request));
+        }
+        state.retireAllBut(obtained.keySet());
+        state.pruneRetired(clock.instant());
+        boolean askedVault = obtained.values().stream().anyMatch(o -> o.body != null);
+        if (!askedVault && request.reason() == FetchRequest.Reason.TOKENS_ROTATED) {
+          // every object lives on its own: the volume stays exactly as it is
+          return request.previous().orElseThrow();
+        }
+        Material material = material(attributes, obtained, request.previous());
+        if (session.current != null) {
+          Instant next = material.refreshAt().orElse(clock.instant().plus(defaultRefreshInterval));
+          tokens.keepUntil(session.key, next.plus(NEXT_FETCH_SLACK), endpoint, request.deadline(),
+              request.budget());
+        }
+        return material;
       } finally {
         if (session.key != null) {
           state.endpoint = endpoint;
@@ -123,77 +150,107 @@ final class VaultBackend implements Backend<VaultAttributes> {
     }
   }
 
-  private Secret obtain(VolumeState state, RequestKey key, SecretObject object, Session session)
-      throws BackendException {
-    Secret cached = state.secrets.get(key);
-    if (cached != null && cached.answer.leased()) {
+  /**
+   * One request's answer: reused (its files from {@code previous}) when it has a lifetime of its
+   * own that is not over, renewed when it is a renewable lease that is due, else asked anew.
+   */
+  private Obtained obtain(VolumeState state, RequestKey key, List<SecretObject> objects,
+      Session session, FetchRequest request) throws BackendException {
+    SecretObject object = objects.get(0);
+    Lifetime known = state.answers.get(key);
+    // INITIAL and CHANGED issue again (FetchRequest.Reason); unknown files cannot be reused
+    boolean mayReuse = known != null && known.kind().ownLifetime()
+        && request.reason() != FetchRequest.Reason.INITIAL
+        && request.reason() != FetchRequest.Reason.CHANGED
+        && request.previous().isPresent()
+        && objects.stream().allMatch(o -> request.previous().get().file(o.objectName()).isPresent());
+    if (mayReuse) {
       Instant now = clock.instant();
-      if (now.isBefore(cached.renewFrom())) {
-        return cached;
+      if (request.reason() == FetchRequest.Reason.TOKENS_ROTATED || known.reusableAt(now)) {
+        return new Obtained(known, null);
       }
-      if (cached.answer.renewable() && now.isBefore(cached.expiresAt())) {
-        try {
-          long seconds = session.call(token -> client.renew(session.endpoint, token,
-              cached.answer.leaseId(), cached.answer.leaseDuration(), session.deadline,
-              session.budget));
-          // under half a lease left means the lease nears its max TTL: switching now leaves
-          // the old credential valid while the new one is rolled out
-          if (seconds * 2 >= cached.answer.leaseDuration()) {
-            Secret renewed = cached.renewed(clock.instant(), seconds);
-            state.secrets.put(key, renewed);
-            log.debug("renewed the lease of {}: {}s", object.apiPath(), seconds);
-            return renewed;
-          }
-          log.info("the lease of {} nears its maximum TTL ({}s left); reading a new one",
-              object.apiPath(), seconds);
-        } catch (BackendException e) {
-          if (e.isRetryable()) {
-            throw e;
-          }
-          log.info("cannot renew the lease of {} ({}); reading a new one", object.apiPath(), e.getMessage());
+      if (known.leased() && known.renewable() && now.isBefore(known.end())) {
+        Optional<Lifetime> renewed = renew(known, object, session);
+        if (renewed.isPresent()) {
+          state.answers.put(key, renewed.get());
+          return new Obtained(renewed.get(), null);
         }
       }
     }
     Answer answer = session.call(token -> client.request(session.endpoint, token, object,
         session.deadline, session.budget));
-    Secret fresh = new Secret(answer, clock.instant(), answer.leaseDuration());
-    if (cached != null && cached.answer.leased()) {
-      state.retired.add(cached);
+    Lifetime fresh = Lifetime.of(object, answer, clock.instant(), defaultRefreshInterval);
+    if (known != null && known.leased()) {
+      state.retire(known, log);
     }
-    state.secrets.put(key, fresh);
-    return fresh;
+    state.answers.put(key, fresh);
+    return new Obtained(fresh, answer.body());
   }
 
-  private Material material(VaultAttributes attributes, Map<RequestKey, Secret> secrets)
+  /** Renews a lease; empty when a new read is needed instead. */
+  private Optional<Lifetime> renew(Lifetime lease, SecretObject object, Session session)
       throws BackendException {
+    try {
+      long seconds = session.call(token -> client.renew(session.endpoint, token, lease.leaseId(),
+          lease.leaseSeconds(), session.deadline, session.budget));
+      // under half a lease left means the lease nears its max TTL: switching now leaves the old
+      // credential valid while the new one is rolled out
+      if (seconds * 2 >= lease.leaseSeconds()) {
+        log.debug("renewed the lease of {}: {}s", object.apiPath(), seconds);
+        return Optional.of(lease.renewed(clock.instant(), seconds));
+      }
+      log.info("the lease of {} nears its maximum TTL ({}s left); reading a new one",
+          object.apiPath(), seconds);
+    } catch (BackendException e) {
+      if (e.isRetryable()) {
+        throw e;
+      }
+      log.info("cannot renew the lease of {} ({}); reading a new one", object.apiPath(), e.getMessage());
+    }
+    return Optional.empty();
+  }
+
+  private Material material(VaultAttributes attributes, Map<RequestKey, Obtained> obtained,
+      Optional<Material> previous) throws BackendException {
     List<MaterialFile> files = new ArrayList<>();
     Set<String> versions = new TreeSet<>();
     Instant refreshAt = null;
     Instant expiresAt = null;
-    boolean anyUnleased = false;
+    boolean anyAtHostInterval = false;
     for (int i = 0; i < attributes.objects().size(); i++) {
       SecretObject object = attributes.objects().get(i);
-      Secret secret = secrets.get(RequestKey.of(object));
-      files.add(file(object, content(object, i, secret.answer.body())));
-      JsonNode version = secret.answer.body().path("data").path("metadata").path("version");
-      if (version.isIntegralNumber()) {
-        versions.add(route(object.apiPath()) + "@" + version.asLong());
+      Obtained answer = obtained.get(RequestKey.of(object));
+      byte[] bytes = answer.body != null
+          ? content(object, i, answer.body)
+          : previous.orElseThrow().file(object.objectName()).orElseThrow().content();
+      files.add(file(object, bytes));
+      if (answer.body != null) {
+        JsonNode version = answer.body.path("data").path("metadata").path("version");
+        if (version.isIntegralNumber()) {
+          versions.add(route(object.apiPath()) + "@" + version.asLong());
+        }
       }
-      if (secret.answer.leased()) {
-        refreshAt = earlier(refreshAt, secret.refreshAt());
-        expiresAt = earlier(expiresAt, secret.expiresAt());
+      Lifetime lifetime = answer.lifetime;
+      if (lifetime.refreshAt() != null) {
+        refreshAt = earlier(refreshAt, lifetime.refreshAt());
       } else {
-        anyUnleased = true;
+        anyAtHostInterval = true;
+      }
+      if (lifetime.end() != null) {
+        expiresAt = earlier(expiresAt, lifetime.end());
       }
     }
     Material material = Material.of(files);
-    // without a lease (KV), the host's default refresh interval applies; a volume mixing both
-    // refreshes its KV objects at that interval too, and its leased ones cost nothing until due
+    // without a lifetime (KV), the host's default refresh interval applies; a volume mixing both
+    // refreshes its KV objects at that interval too, and the others cost nothing until due
     if (refreshAt != null) {
-      if (anyUnleased) {
+      if (anyAtHostInterval) {
         refreshAt = earlier(refreshAt, clock.instant().plus(defaultRefreshInterval));
       }
-      material = material.withRefreshAt(refreshAt).withExpiresAt(expiresAt);
+      material = material.withRefreshAt(refreshAt);
+    }
+    if (expiresAt != null) {
+      material = material.withExpiresAt(expiresAt);
     }
     if (!versions.isEmpty()) {
       material = material.withVersion(String.join(",", versions));
@@ -265,31 +322,43 @@ final class VaultBackend implements Backend<VaultAttributes> {
   @Override
   public void release(String volumeId) throws BackendException {
     VolumeState state = volumes.remove(volumeId);
-    if (state == null) {
-      return;
+    try {
+      if (state != null) {
+        revokeLeases(volumeId, state);
+      }
+    } finally {
+      // after the leases: their revocation needs the token
+      tokens.release(volumeId);
     }
+  }
+
+  private void revokeLeases(String volumeId, VolumeState state) throws BackendException {
     synchronized (state) {
       if (!state.revokeOnUnpublish || state.endpoint == null) {
         return;
       }
       Instant now = clock.instant();
-      List<Secret> leased = new ArrayList<>(state.retired);
-      leased.addAll(state.secrets.values());
-      leased.removeIf(secret -> !secret.answer.leased() || !now.isBefore(secret.expiresAt()));
+      state.pruneRetired(now);
+      List<String> leased = new ArrayList<>(state.retired.keySet());
+      for (Lifetime lifetime : state.answers.values()) {
+        if (lifetime.leased() && now.isBefore(lifetime.end())) {
+          leased.add(lifetime.leaseId());
+        }
+      }
       if (leased.isEmpty()) {
         return;
       }
-      CachedToken token = state.tokenKey == null ? null : tokens.get(state.tokenKey);
-      if (token == null || !token.validAt(now)) {
+      Optional<String> token = state.tokenKey == null ? Optional.empty() : tokens.current(state.tokenKey);
+      if (token.isEmpty()) {
         throw new BackendException(UNAUTHENTICATED, "cannot revoke the " + leased.size()
             + " Vault lease(s) of volume " + volumeId + ": the pod's Vault token has expired"
             + " (unpublish carries no pod token to log in with); they end with their TTL");
       }
       Instant deadline = now.plus(config.requestTimeout());
       List<BackendException> failures = new ArrayList<>();
-      for (Secret secret : leased) {
+      for (String leaseId : leased) {
         try {
-          client.revoke(state.endpoint, token.clientToken, secret.answer.leaseId(), deadline);
+          client.revoke(state.endpoint, token.get(), leaseId, deadline);
         } catch (BackendException e) {
           failures.add(e);
         }
@@ -310,125 +379,64 @@ final class VaultBackend implements Backend<VaultAttributes> {
   public void close() {
     volumes.clear();
     tokens.clear();
-    loginLocks.clear();
     client.close();
   }
 
-  private void evictExpiredTokens() {
-    Instant now = clock.instant();
-    tokens.entrySet().removeIf(entry -> {
-      boolean expired = !entry.getValue().validAt(now)
-          || entry.getValue().ttl.isZero() && !now.isBefore(entry.getKey().podTokenExpiresAt());
-      if (expired) {
-        loginLocks.remove(entry.getKey());
-      }
-      return expired;
-    });
-  }
-
-  /** One fetch's access to Vault: logs in lazily, at most twice (once more after a 403). */
+  /** One fetch's access to Vault: a held token, or a login; once more after a 403 with a reused one. */
   private final class Session {
     final Endpoint endpoint;
     final VaultAttributes attributes;
     final Pod pod;
+    final String volumeId;
     final ServiceAccountToken podToken;
     final Instant deadline;
     /** Every answer of this fetch (logins, reads, writes, renewals) is charged to it. */
     final ByteBudget budget;
-    TokenKey key;
-    CachedToken current;
-    boolean loggedInNow;
+    VaultTokens.Key key;
+    VaultTokens.Grant current;
+    boolean retried;
 
-    Session(Endpoint endpoint, VaultAttributes attributes, Pod pod, ServiceAccountToken podToken,
-        Instant deadline, ByteBudget budget) {
+    Session(Endpoint endpoint, VaultAttributes attributes, FetchRequest request,
+        ServiceAccountToken podToken) {
       this.endpoint = endpoint;
       this.attributes = attributes;
-      this.pod = pod;
+      this.pod = request.pod();
+      this.volumeId = request.volumeId();
       this.podToken = podToken;
-      this.deadline = deadline;
-      this.budget = budget;
+      this.deadline = request.deadline();
+      this.budget = request.budget();
     }
 
     <T> T call(VaultCall<T> call) throws BackendException {
-      String token = token();
+      String token = token(null);
       try {
         return call.run(token);
       } catch (BackendException e) {
-        if (e.kind() != PERMISSION_DENIED || loggedInNow) {
+        if (e.kind() != PERMISSION_DENIED || current.loggedIn() || retried) {
           throw e;
         }
         // a reused token may have been revoked in Vault: log in once more, then give up
         log.debug("Vault refused a reused token for pod {}/{}; logging in again",
             pod.namespace(), pod.name());
-        tokens.remove(key, current);
-        current = null;
-        return call.run(token());
+        retried = true;
+        return call.run(token(token));
       }
     }
 
-    private String token() throws BackendException {
-      if (current != null) {
-        return current.clientToken;
+    private String token(String refused) throws BackendException {
+      if (current != null && refused == null) {
+        return current.clientToken();
       }
-      key = new TokenKey(endpoint.address(), endpoint.namespace().orElse(""),
-          attributes.authMountPath(), attributes.roleName(), attributes.audience(), pod.uid(),
-          podToken.expiresAt());
-      synchronized (loginLocks.computeIfAbsent(key, k -> new Object())) {
-        Instant now = clock.instant();
-        CachedToken cached = tokens.get(key);
-        if (cached != null && now.isBefore(cached.reuseUntil())) {
-          current = cached;
-          return cached.clientToken;
-        }
-        Login login = client.login(endpoint, attributes.authMountPath(), attributes.roleName(),
-            podToken.token(), deadline, budget);
-        current = new CachedToken(login.clientToken(), clock.instant(), login.ttl());
-        loggedInNow = true;
-        tokens.put(key, current);
-        log.debug("logged in to Vault at {} as pod {}/{} with role {} (token TTL {})",
-            endpoint.address(), pod.namespace(), pod.name(), attributes.roleName(), login.ttl());
-        return current.clientToken;
-      }
+      key = new VaultTokens.Key(endpoint.address(), endpoint.namespace().orElse(""),
+          attributes.authMountPath(), attributes.roleName(), attributes.audience(), pod.uid());
+      current = tokens.token(key, volumeId, endpoint, podToken, deadline, budget, refused);
+      return current.clientToken();
     }
   }
 
   @FunctionalInterface
   private interface VaultCall<T> {
     T run(String vaultToken) throws BackendException;
-  }
-
-  /**
-   * What a Vault token is reused for: the same pod token (pod, audience, expiry), role, mount and
-   * Vault. The audience is part of it so that a volume whose own token Vault would refuse never
-   * rides on another volume's login.
-   */
-  private record TokenKey(String address, String namespace, String mount, String role,
-      String audience, String podUid, Instant podTokenExpiresAt) {}
-
-  /** A Vault token; never shown. */
-  private static final class CachedToken {
-    final String clientToken;
-    final Instant obtainedAt;
-    final Duration ttl;
-
-    CachedToken(String clientToken, Instant obtainedAt, Duration ttl) {
-      this.clientToken = clientToken;
-      this.obtainedAt = obtainedAt;
-      this.ttl = ttl;
-    }
-
-    Instant reuseUntil() {
-      return ttl.isZero() ? Instant.MAX : obtainedAt.plus(ttl.multipliedBy(2).dividedBy(3));
-    }
-
-    boolean validAt(Instant now) {
-      return ttl.isZero() || now.isBefore(obtainedAt.plus(ttl));
-    }
-
-    @Override
-    public String toString() {
-      return "CachedToken[<redacted>, obtainedAt=" + obtainedAt + ", ttl=" + ttl + "]";
-    }
   }
 
   /** The same path, method and arguments within a volume is one request (one credential). */
@@ -439,41 +447,50 @@ final class VaultBackend implements Backend<VaultAttributes> {
     }
   }
 
-  /** An answer and the lease clock that started when it arrived or was last renewed. */
-  private record Secret(Answer answer, Instant leaseStart, long leaseSeconds) {
-    Instant refreshAt() {
-      return leaseStart.plusMillis(leaseSeconds * 1000 * 2 / 3);
-    }
+  /** A request's lifetime, and Vault's answer when it was asked now (null: reused from previous). */
+  private record Obtained(Lifetime lifetime, JsonNode body) {}
 
-    Instant renewFrom() {
-      return leaseStart.plusMillis((long) (leaseSeconds * 1000 * RENEW_FRACTION));
-    }
-
-    Instant expiresAt() {
-      return leaseStart.plusSeconds(leaseSeconds);
-    }
-
-    Secret renewed(Instant now, long seconds) {
-      return new Secret(answer, now, seconds);
-    }
-  }
-
-  /** Per volume: current answers by request, leases replaced since, and how to revoke them. */
+  /**
+   * Per volume: the lifetime of each current answer by request, and superseded leases (id and
+   * end) for revocation; no secret.
+   */
   private static final class VolumeState {
-    final Map<RequestKey, Secret> secrets = new LinkedHashMap<>();
-    final List<Secret> retired = new ArrayList<>();
+    final Map<RequestKey, Lifetime> answers = new LinkedHashMap<>();
+    /** Lease id to its end, oldest first. */
+    final LinkedHashMap<String, Instant> retired = new LinkedHashMap<>();
     boolean revokeOnUnpublish;
     Endpoint endpoint;
-    TokenKey tokenKey;
+    VaultTokens.Key tokenKey;
 
     void retireAllBut(Set<RequestKey> keep) {
-      secrets.entrySet().removeIf(entry -> {
+      answers.entrySet().removeIf(entry -> {
         boolean drop = !keep.contains(entry.getKey());
-        if (drop && entry.getValue().answer.leased()) {
-          retired.add(entry.getValue());
+        if (drop && entry.getValue().leased()) {
+          retire(entry.getValue(), null);
         }
         return drop;
       });
+    }
+
+    void retire(Lifetime lease, Logger log) {
+      retired.put(lease.leaseId(), lease.end());
+      while (retired.size() > MAX_RETIRED_LEASES) {
+        String oldest = retired.keySet().iterator().next();
+        retired.remove(oldest);
+        if (log != null) {
+          log.debug("forgot a superseded lease of {}; it ends with its TTL", leasePath(oldest));
+        }
+      }
+    }
+
+    /** An expired lease needs no revocation. */
+    void pruneRetired(Instant now) {
+      retired.values().removeIf(end -> !now.isBefore(end));
+    }
+
+    private static String leasePath(String leaseId) {
+      int slash = leaseId.lastIndexOf('/');
+      return slash < 0 ? "(unnamed)" : leaseId.substring(0, slash);
     }
   }
 }

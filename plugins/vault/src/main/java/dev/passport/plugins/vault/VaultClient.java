@@ -49,11 +49,14 @@ final class VaultClient {
   /** Where to send a call: address, namespace and TLS. */
   record Endpoint(String address, Optional<String> namespace, TlsSettings tls) {}
 
-  /** A Vault token from a login, with its TTL ({@link Duration#ZERO}: does not expire). */
-  record Login(String clientToken, Duration ttl) {
+  /**
+   * A Vault token from a login or renewal, with its TTL ({@link Duration#ZERO}: does not expire)
+   * and whether Vault lets it be renewed.
+   */
+  record Login(String clientToken, Duration ttl, boolean renewable) {
     @Override
     public String toString() {
-      return "Login[clientToken=<redacted>, ttl=" + ttl + "]";
+      return "Login[clientToken=<redacted>, ttl=" + ttl + ", renewable=" + renewable + "]";
     }
   }
 
@@ -88,7 +91,8 @@ final class VaultClient {
       if (token == null || token.isEmpty()) {
         throw new BackendException(INTERNAL, "Vault answered " + what + " without a client_token");
       }
-      return new Login(token, Duration.ofSeconds(Math.max(0, response.getAuthLeaseDuration())));
+      return new Login(token, Duration.ofSeconds(Math.max(0, response.getAuthLeaseDuration())),
+          response.isAuthRenewable());
     } catch (VaultException e) {
       int status = e.getHttpStatusCode();
       if (status == 400 || status == 403) {
@@ -98,7 +102,9 @@ final class VaultClient {
             "Vault refused " + what + " (HTTP " + status + ")"
                 + (errors.isEmpty() ? "" : ": " + String.join("; ", errors))
                 + "; check that the role exists and binds this pod's service account, namespace"
-                + " and token audience", List.of(jwt)));
+                + " and token audience (a role without an audience accepts only the API server's"
+                + " own: set the volume attribute audience to \"\" or " + VaultPluginConfig.DEFAULT_AUDIENCE
+                + "= in " + VaultPluginConfig.FILE + ")", List.of(jwt)));
       }
       throw VaultErrors.forException(e, what, List.of(jwt));
     }
@@ -168,6 +174,37 @@ final class VaultClient {
     }
   }
 
+  /**
+   * {@code auth/token/renew-self} asking for {@code increment} more; returns the token with the
+   * TTL Vault granted (shorter than asked near the token's max TTL).
+   */
+  Login renewSelf(Endpoint endpoint, String token, Duration increment, Instant deadline,
+      ByteBudget budget) throws BackendException {
+    String what = "renewing the pod's Vault token at " + endpoint.address() + namespaceSuffix(endpoint);
+    ObjectNode body = JSON.createObjectNode().put("increment", increment.toSeconds() + "s");
+    RestResponse response = put(endpoint, token, "auth/token/renew-self", body, deadline, budget, what);
+    if (response.getStatus() != 200) {
+      throw failed(response, what, token);
+    }
+    try {
+      JsonNode auth = JSON.readTree(response.getBody()).path("auth");
+      return new Login(token, Duration.ofSeconds(Math.max(0, auth.path("lease_duration").asLong(0))),
+          auth.path("renewable").asBoolean(false));
+    } catch (IOException e) {
+      throw new BackendException(INTERNAL, "Vault's answer to " + what + " is not JSON");
+    }
+  }
+
+  /** {@code auth/token/revoke-self}: a replaced or released Vault token ends now, not at its TTL. */
+  void revokeSelf(Endpoint endpoint, String token, Instant deadline) throws BackendException {
+    String what = "revoking a replaced Vault token at " + endpoint.address() + namespaceSuffix(endpoint);
+    RestResponse response = put(endpoint, token, "auth/token/revoke-self", JSON.createObjectNode(),
+        deadline, ByteBudget.limitedTo(REVOKE_ANSWER_LIMIT), what);
+    if (response.getStatus() != 204 && response.getStatus() != 200) {
+      throw failed(response, what, token);
+    }
+  }
+
   /** {@code sys/leases/revoke}; unpublish has no fetch budget, so Vault's answer gets a small one. */
   void revoke(Endpoint endpoint, String token, String leaseId, Instant deadline) throws BackendException {
     String what = "revoking a lease of " + leasePath(leaseId) + " at " + endpoint.address()
@@ -187,10 +224,15 @@ final class VaultClient {
    */
   private RestResponse leaseCall(Endpoint endpoint, String token, String operation, ObjectNode body,
       Instant deadline, ByteBudget budget, String what) throws BackendException {
+    return put(endpoint, token, "sys/leases/" + operation, body, deadline, budget, what);
+  }
+
+  private RestResponse put(Endpoint endpoint, String token, String apiPath, ObjectNode body,
+      Instant deadline, ByteBudget budget, String what) throws BackendException {
     Transport transport = transport(endpoint.tls());
     try {
       Rest rest = new Rest(transport.httpClient)
-          .url(endpoint.address() + "/v1/sys/leases/" + operation)
+          .url(endpoint.address() + "/v1/" + apiPath)
           .header("X-Vault-Token", token)
           .header("X-Vault-Namespace", endpoint.namespace().orElse(null))
           .header("X-Vault-Request", "true")

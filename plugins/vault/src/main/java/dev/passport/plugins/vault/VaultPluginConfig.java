@@ -25,6 +25,11 @@ import java.util.Optional;
  *     make it shorter)
  * @param revokeOnUnpublish whether leases of a volume are revoked when it is unpublished, unless
  *     the volume says otherwise
+ * @param defaultAudience the pod token audience volumes without {@code audience} log in with:
+ *     {@code vault}, or empty for the API server's own audience (kubelet's {@code audience: ""}
+ *     token, what vault-csi-provider sends when kubelet gives it no {@code vault} token)
+ * @param defaultNamespace the Vault namespace volumes without {@code vaultNamespace} use
+ *     (vault-csi-provider's {@code -vault-namespace} flag)
  */
 record VaultPluginConfig(
     Optional<VaultAddress> defaultAddress,
@@ -35,7 +40,9 @@ record VaultPluginConfig(
     List<Path> allowedCertDirectories,
     Duration connectTimeout,
     Duration requestTimeout,
-    boolean revokeOnUnpublish) {
+    boolean revokeOnUnpublish,
+    String defaultAudience,
+    Optional<String> defaultNamespace) {
 
   static final String FILE = "vault.properties";
   static final String ADDRESS = "vaultAddress";
@@ -46,11 +53,13 @@ record VaultPluginConfig(
   static final String CONNECT_TIMEOUT = "connectTimeout";
   static final String REQUEST_TIMEOUT = "requestTimeout";
   static final String REVOKE_ON_UNPUBLISH = "revokeOnUnpublish";
+  static final String DEFAULT_AUDIENCE = "defaultAudience";
+  static final String NAMESPACE = "vaultNamespace";
 
   private static final String[] KEYS = {ADDRESS, ALLOWED_ADDRESSES, AUTH_MOUNT_PATH, TlsSettings.CA_CERT_PATH,
       TlsSettings.CA_DIRECTORY, TlsSettings.TLS_SERVER_NAME, TlsSettings.CLIENT_CERT_PATH,
       TlsSettings.CLIENT_KEY_PATH, ALLOW_SKIP_TLS_VERIFY, ALLOWED_CERT_DIRECTORIES,
-      CONNECT_TIMEOUT, REQUEST_TIMEOUT, REVOKE_ON_UNPUBLISH};
+      CONNECT_TIMEOUT, REQUEST_TIMEOUT, REVOKE_ON_UNPUBLISH, DEFAULT_AUDIENCE, NAMESPACE};
 
   /** Binds {@code vault.properties}; unknown keys and bad values fail, naming the key. */
   static VaultPluginConfig parse(Map<String, String> values) throws BackendException {
@@ -69,7 +78,11 @@ record VaultPluginConfig(
         directories(config),
         config.positiveDuration(CONNECT_TIMEOUT, Duration.ofSeconds(5)),
         config.positiveDuration(REQUEST_TIMEOUT, Duration.ofSeconds(30)),
-        config.bool(REVOKE_ON_UNPUBLISH, false));
+        config.bool(REVOKE_ON_UNPUBLISH, false),
+        // written but empty is a value here: the API server's own audience
+        values.containsKey(DEFAULT_AUDIENCE) ? values.get(DEFAULT_AUDIENCE).strip()
+            : VaultAttributes.DEFAULT_AUDIENCE,
+        trimmed(config, NAMESPACE).map(VaultPluginConfig::trimSlashes).filter(ns -> !ns.isEmpty()));
   }
 
   /** The default address first, then the listed ones; the default is always allowed. */

@@ -343,7 +343,7 @@ class VaultBackendTest {
   }
 
   @Test
-  void vaultTokenPastTwoThirdsOfItsTtl_logsInAgain() throws Exception {
+  void vaultTokenPastTwoThirdsOfItsTtl_isRenewedNotLoggedInAgain() throws Exception {
     Map<String, String> attributes = attributes("""
         - objectName: password
           secretPath: secret/data/shop/db
@@ -359,11 +359,35 @@ class VaultBackendTest {
 
     rig.clock.advance(Duration.ofMinutes(2)); // 21 of 30 minutes: past 2/3
     rig.fetch(shortLived);
-    assertThat(rig.vault.logins()).isEqualTo(2);
+    // issue 16 item 5: the token's own TTL decides; a renewable token is renewed, not replaced
+    assertThat(rig.vault.logins()).isEqualTo(1);
+    assertThat(rig.vault.tokenRenewals()).isEqualTo(1);
+    assertThat(rig.vault.liveTokens()).isEqualTo(1);
   }
 
   @Test
-  void podTokenRotated_logsInWithTheNewToken() throws Exception {
+  void vaultTokenNearItsMaxTtl_logsInAgainAndRevokesTheReplacedToken() throws Exception {
+    Map<String, String> attributes = attributes("""
+        - objectName: password
+          secretPath: secret/data/shop/db
+          secretKey: password
+        """);
+    rig.vault.addRole("kubernetes", VaultRole.of("capped", "shop", "web")
+        .withTokenTtl(Duration.ofMinutes(30)).withTokenMaxTtl(Duration.ofMinutes(35)));
+    Map<String, String> capped = with(attributes, "roleName", "capped");
+    rig.fetch(capped);
+
+    rig.clock.advance(Duration.ofMinutes(21)); // a renewal could add only 14 of 30 minutes
+    rig.fetch(capped);
+
+    assertThat(rig.vault.tokenRenewals()).isEqualTo(1);
+    assertThat(rig.vault.logins()).isEqualTo(2);
+    assertThat(rig.vault.tokenRevocations()).isEqualTo(1);
+    assertThat(rig.vault.liveTokens()).as("the replaced token is revoked").isEqualTo(1);
+  }
+
+  @Test
+  void podTokenRotated_keepsTheVaultTokenAndRereadsKv() throws Exception {
     Map<String, String> attributes = attributes("""
         - objectName: password
           secretPath: secret/data/shop/db
@@ -372,10 +396,32 @@ class VaultBackendTest {
     rig.fetch(attributes);
 
     rig.clock.advance(Duration.ofMinutes(5));
-    rig.rotatePodToken();
-    rig.fetch(attributes);
+    rig.vault.kvPut("secret", "shop/db", Map.of("password", "rotated"));
+    Material material = rig.fetchAfterRotation(attributes);
 
-    assertThat(rig.vault.logins()).isEqualTo(2);
+    // issue 16 item 5: kubelet's rotation is no reason for a login; KV is read again (cheap, and
+    // Vault re-checks the token's permission)
+    assertThat(rig.vault.logins()).isEqualTo(1);
+    assertThat(text(material, "password")).isEqualTo("rotated");
+    assertThat(rig.vault.reads("secret/data/shop/db")).isEqualTo(2);
+  }
+
+  @Test
+  void release_lastVolumeOfThePod_revokesItsVaultToken() throws Exception {
+    Map<String, String> attributes = attributes("""
+        - objectName: password
+          secretPath: secret/data/shop/db
+          secretKey: password
+        """);
+    rig.fetch("csi-volume-a", attributes);
+    rig.fetch("csi-volume-b", attributes);
+
+    rig.backend.release("csi-volume-a");
+    assertThat(rig.vault.tokenRevocations()).as("volume b still uses the token").isZero();
+    rig.backend.release("csi-volume-b");
+
+    assertThat(rig.vault.tokenRevocations()).isEqualTo(1);
+    assertThat(rig.vault.liveTokens()).isZero();
   }
 
   @Test

@@ -102,6 +102,12 @@ class VaultConformanceTest extends BackendConformance {
    * production logging setup proves none reached the log, whatever the driver or the JDK's HTTP
    * client logged.
    */
+  /** Database credentials are what this fixture's volume issues: each read mints a new lease. */
+  @Override
+  protected java.util.OptionalLong issuances() {
+    return java.util.OptionalLong.of(vault.reads("database/creds/app"));
+  }
+
   @Override
   protected Set<String> backendSecrets() {
     Set<String> issued = vault.issuedClientTokens();

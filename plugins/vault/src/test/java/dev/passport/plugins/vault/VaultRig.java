@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -43,6 +44,8 @@ final class VaultRig implements AutoCloseable {
   private final Map<String, String> pluginConfig = new HashMap<>();
   VaultBackend backend;
   private ServiceAccountToken podToken;
+  private final Map<String, Published> published = new HashMap<>();
+  private Material lastPrevious;
 
   private VaultRig(UnaryOperator<VaultDevServer.Builder> server,
       UnaryOperator<Map<String, String>> config) throws IOException, BackendException {
@@ -116,15 +119,80 @@ final class VaultRig implements AutoCloseable {
     return fetch(volumeId, attributes, podTokens, deadline, ByteBudget.unlimited());
   }
 
-  /** What the host does: prepare the attributes, then fetch with the prepared volume. */
+  /**
+   * What the host does: prepare the attributes, then fetch with the prepared volume, the volume's
+   * last material as {@code previous} and the reason the host would give (see {@link #reason}).
+   */
   private Material fetch(String volumeId, Map<String, String> attributes,
       Map<String, ServiceAccountToken> podTokens, Instant deadline, ByteBudget budget)
       throws BackendException {
-    VaultAttributes volume = backend.prepare(attributes);
-    // the testkit's FetchRequests has no budget yet: the API's builder, with the same fields
-    return backend.fetch(volume, FetchRequest.builder().pod(pod)
-        .volumeId(volumeId).tokens(podTokens).deadline(deadline).budget(budget).build());
+    return fetch(volumeId, attributes, podTokens, deadline, budget, null);
   }
+
+  /** A fetch for an explicit reason (null: the host's), e.g. a token rotation. */
+  Material fetch(String volumeId, Map<String, String> attributes,
+      Map<String, ServiceAccountToken> podTokens, Instant deadline, ByteBudget budget,
+      FetchRequest.Reason reason) throws BackendException {
+    VaultAttributes volume = backend.prepare(attributes);
+    Published last = published.get(volumeId);
+    FetchRequest.Builder request = FetchRequest.builder().pod(pod)
+        .volumeId(volumeId).tokens(podTokens).deadline(deadline).budget(budget);
+    lastPrevious = last == null ? null : last.material;
+    if (last != null) {
+      request.previous(Optional.of(last.material))
+          .reason(reason != null ? reason : reason(last, attributes, podTokens));
+    }
+    Material material = backend.fetch(volume, request.build());
+    published.put(volumeId, new Published(material, attributes, expiries(podTokens), clock.instant()));
+    return material;
+  }
+
+  /** A fetch of {@link #VOLUME} after kubelet rotated the pod token, as the host asks for it. */
+  Material fetchAfterRotation(Map<String, String> attributes) throws BackendException {
+    rotatePodToken();
+    return fetch(VOLUME, attributes, Map.of("vault", podToken), clock.instant().plusSeconds(30),
+        ByteBudget.unlimited(), FetchRequest.Reason.TOKENS_ROTATED);
+  }
+
+  /** The {@code previous} the last fetch was given, if any. */
+  Material lastPrevious() {
+    return lastPrevious;
+  }
+
+  /** A new backend with the same configuration: the plugin's memory is gone, the volumes' files are not. */
+  void restartBackend() throws BackendException {
+    backend.close();
+    backend = (VaultBackend) new VaultBackendFactory().create(pluginConfig, context);
+  }
+
+  /** Forgets what was published, as a host restart with its state lost would. */
+  void forgetPublished() {
+    published.clear();
+  }
+
+  /** The host's rule (RefreshRule.reason), on this rig's own record of the last publish. */
+  private FetchRequest.Reason reason(Published last, Map<String, String> attributes,
+      Map<String, ServiceAccountToken> podTokens) {
+    if (!last.attributes.equals(attributes)) {
+      return FetchRequest.Reason.CHANGED;
+    }
+    Instant refreshAt = last.material.refreshAt()
+        .orElse(last.fetchedAt.plus(context.defaultRefreshInterval()));
+    boolean due = !clock.instant().isBefore(refreshAt);
+    if (!last.tokenExpiries.equals(expiries(podTokens)) && !due) {
+      return FetchRequest.Reason.TOKENS_ROTATED;
+    }
+    return FetchRequest.Reason.DUE;
+  }
+
+  private static Map<String, Instant> expiries(Map<String, ServiceAccountToken> podTokens) {
+    Map<String, Instant> expiries = new HashMap<>();
+    podTokens.forEach((audience, token) -> expiries.put(audience, token.expiresAt()));
+    return expiries;
+  }
+
+  private record Published(Material material, Map<String, String> attributes,
+      Map<String, Instant> tokenExpiries, Instant fetchedAt) {}
 
   /** Attributes with role {@code web} and these {@code objects}. */
   static Map<String, String> attributes(String objectsYaml) {
