@@ -108,6 +108,7 @@ final class GcpBackend implements Backend<GcpVolume> {
           DEADLINE_EXCEEDED, "the fetch deadline passed before Secret Manager could be called");
     }
     long deadlineNanos = System.nanoTime() + budget.toNanos();
+    refuseNodePublishSecrets(request);
 
     GoogleCredentials credentials = authenticate(request, settings, deadlineNanos);
 
@@ -164,6 +165,21 @@ final class GcpBackend implements Backend<GcpVolume> {
     return settings.allPinned()
         ? material.withRefreshAt(context.clock().instant().plus(config.pinnedRefreshInterval()))
         : material;
+  }
+
+  /**
+   * provider-gcp can authenticate with a service account key from a {@code nodePublishSecretRef}
+   * ({@code key.json}); Passport authenticates as the pod only, so a volume that brings a key is
+   * refused rather than silently read as someone else (issue 17). Key names only in the message,
+   * never values.
+   */
+  private static void refuseNodePublishSecrets(FetchRequest request) throws BackendException {
+    if (!request.nodePublishSecrets().isEmpty()) {
+      throw BackendException.invalid("the volume's nodePublishSecretRef carries "
+          + new java.util.TreeSet<>(request.nodePublishSecrets().keySet()) + "; the gcp plugin"
+          + " reads secrets as the pod (Workload Identity) and never with a key from a Secret:"
+          + " remove nodePublishSecretRef from the pod's volume and grant the pod's identity access");
+    }
   }
 
   private GoogleCredentials authenticate(

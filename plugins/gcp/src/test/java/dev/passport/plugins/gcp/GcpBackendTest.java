@@ -443,6 +443,24 @@ class GcpBackendTest {
     assertThat(bed.auth.exchanges()).isEmpty();
   }
 
+  /** Issue 17 item 6: provider-gcp's key.json from a nodePublishSecretRef is refused, not ignored. */
+  @Test
+  void fetch_nodePublishSecretRefKey_isRefusedNamingTheKeyNotItsValue_beforeAnyGoogleCall() {
+    Pod pod = bed.pod();
+    FetchRequest request = FetchRequest.builder().volumeId("csi-" + pod.uid()).pod(pod)
+        .tokens(Map.of(AUDIENCE, bed.token(pod)))
+        .nodePublishSecrets(Map.of("key.json", "{\"private_key\":\"sekret-key-material\"}"))
+        .deadline(bed.clock.instant().plus(Duration.ofSeconds(30))).build();
+
+    BackendException e = catchThrowableOfType(BackendException.class,
+        () -> fetch(secretsAttribute(DB_PASSWORD, "db"), request));
+
+    assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT);
+    assertThat(e.getMessage()).contains("[key.json]", "remove nodePublishSecretRef")
+        .doesNotContain("sekret-key-material");
+    assertThat(bed.auth.exchanges()).isEmpty();
+  }
+
   @Test
   void fetch_secretManagerRejectsTheCachedGoogleToken_exchangesAgainOnTheNextFetch()
       throws Exception {
