@@ -65,8 +65,9 @@ public final class SecretProviderClassResolver {
   }
 
   /**
-   * The backend and attributes for a volume, when it names a SecretProviderClass; empty for an
-   * inline volume ({@code backend} and its attributes).
+   * The backend and attributes for a volume, when it names a SecretProviderClass and no
+   * {@code backend}; empty for an inline volume ({@code backend} and its attributes, which may
+   * include a leftover {@code secretProviderClass} the backend then sees).
    *
    * @param served the backends this node serves, for the error naming them
    */
@@ -77,9 +78,10 @@ public final class SecretProviderClassResolver {
       return Optional.empty();
     }
     if (context.containsKey(KubeletKeys.BACKEND)) {
-      throw PublishException.invalid("the volume sets both \"backend\" and \""
-          + SECRET_PROVIDER_CLASS + "\"; keep one: " + SECRET_PROVIDER_CLASS + " takes the backend"
-          + " from the class's spec.provider");
+      // An inline volume: a pod spec moved over from secrets-store-csi-driver may keep its
+      // secretProviderClass attribute next to the inline ones (provider-gcp ignores it, issue 17);
+      // it goes to the backend as one of its attributes, and no class is read.
+      return Optional.empty();
     }
     if (name.isEmpty() || name.length() > MAX_NAME || !NAME.matcher(name).matches()) {
       throw PublishException.invalid("volume attribute " + SECRET_PROVIDER_CLASS + " "
