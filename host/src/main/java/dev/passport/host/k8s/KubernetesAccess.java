@@ -43,7 +43,9 @@ public final class KubernetesAccess {
       }
       source = "--kubeconfig " + file + " (" + config.getMasterUrl() + ")";
     } else if (environment.containsKey("KUBERNETES_SERVICE_HOST")) {
-      // In-cluster only: never ~/.kube/config or KUBECONFIG on a node.
+      // fabric8's auto-configuration: in the driver's pod that is the service account token and
+      // CA kubelet mounts. It also honours a kubeconfig (KUBECONFIG, ~/.kube/config) and
+      // KUBERNETES_* settings when the operator provides them: all the operator's, none a pod's.
       config = Config.autoConfigure(null);
       source = "the in-cluster API server (" + config.getMasterUrl() + ")";
     } else {
