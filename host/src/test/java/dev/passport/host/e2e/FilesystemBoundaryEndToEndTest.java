@@ -15,6 +15,7 @@ import dev.passport.testkit.PluginDirectoryBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -223,8 +224,8 @@ class FilesystemBoundaryEndToEndTest {
         while (!stop.get() && moves.incrementAndGet() <= ADVERSARY_MOVES && System.nanoTime() < deadline) {
           try {
             move();
-          } catch (IOException e) {
-            // Lost a race with the writer: try another move.
+          } catch (IOException | UncheckedIOException e) {
+            // Lost a race with the writer (a walk or listing saw an entry vanish): try another move.
           }
         }
       } catch (RuntimeException | Error e) {
