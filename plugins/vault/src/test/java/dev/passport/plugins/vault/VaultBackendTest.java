@@ -1,6 +1,7 @@
 package dev.passport.plugins.vault;
 
 import static dev.passport.plugins.vault.VaultRig.DB_LEASE;
+import static dev.passport.plugins.vault.VaultRig.PASSWORD;
 import static dev.passport.plugins.vault.VaultRig.START;
 import static dev.passport.plugins.vault.VaultRig.attributes;
 import static dev.passport.plugins.vault.VaultRig.text;
@@ -43,6 +44,12 @@ class VaultBackendTest {
         secretKey: password
       """;
 
+  /** The same secret as {@link VaultRig#PASSWORD}, without secretKey: the whole answer as the file. */
+  private static final String WHOLE_PASSWORD = """
+      - objectName: password
+        secretPath: secret/data/shop/db
+      """;
+
   @RegisterExtension final LogCapture logs = new LogCapture();
 
   private VaultRig rig;
@@ -64,11 +71,7 @@ class VaultBackendTest {
 
   @Test
   void kv2_secretKey_writesTheValueFromDataData() throws Exception {
-    Material material = rig.fetch(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """));
+    Material material = rig.fetch(attributes(PASSWORD));
 
     assertThat(text(material, "password")).isEqualTo("kv2-secret");
     assertThat(material.files()).hasSize(1);
@@ -313,11 +316,7 @@ class VaultBackendTest {
 
   @Test
   void repeatedFetches_podTokenUnchanged_logInOnce() throws Exception {
-    Map<String, String> attributes = attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """);
+    Map<String, String> attributes = attributes(PASSWORD);
 
     for (int i = 0; i < 20; i++) {
       rig.fetch(attributes);
@@ -330,11 +329,7 @@ class VaultBackendTest {
 
   @Test
   void twoVolumesOfOnePod_sameRole_shareOneLogin() throws Exception {
-    Map<String, String> attributes = attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """);
+    Map<String, String> attributes = attributes(PASSWORD);
 
     rig.fetch("csi-volume-a", attributes);
     rig.fetch("csi-volume-b", attributes);
@@ -344,11 +339,7 @@ class VaultBackendTest {
 
   @Test
   void vaultTokenPastTwoThirdsOfItsTtl_isRenewedNotLoggedInAgain() throws Exception {
-    Map<String, String> attributes = attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """);
+    Map<String, String> attributes = attributes(PASSWORD);
     rig.vault.addRole("kubernetes", VaultRole.of("short", "shop", "web").withTokenTtl(Duration.ofMinutes(30)));
     Map<String, String> shortLived = with(attributes, "roleName", "short");
 
@@ -367,11 +358,7 @@ class VaultBackendTest {
 
   @Test
   void vaultTokenNearItsMaxTtl_logsInAgainAndRevokesTheReplacedToken() throws Exception {
-    Map<String, String> attributes = attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """);
+    Map<String, String> attributes = attributes(PASSWORD);
     rig.vault.addRole("kubernetes", VaultRole.of("capped", "shop", "web")
         .withTokenTtl(Duration.ofMinutes(30)).withTokenMaxTtl(Duration.ofMinutes(35)));
     Map<String, String> capped = with(attributes, "roleName", "capped");
@@ -388,11 +375,7 @@ class VaultBackendTest {
 
   @Test
   void podTokenRotated_keepsTheVaultTokenAndRereadsKv() throws Exception {
-    Map<String, String> attributes = attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """);
+    Map<String, String> attributes = attributes(PASSWORD);
     rig.fetch(attributes);
 
     rig.clock.advance(Duration.ofMinutes(5));
@@ -408,11 +391,7 @@ class VaultBackendTest {
 
   @Test
   void release_lastVolumeOfThePod_revokesItsVaultToken() throws Exception {
-    Map<String, String> attributes = attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """);
+    Map<String, String> attributes = attributes(PASSWORD);
     rig.fetch("csi-volume-a", attributes);
     rig.fetch("csi-volume-b", attributes);
 
@@ -426,11 +405,7 @@ class VaultBackendTest {
 
   @Test
   void reusedTokenRevokedInVault_logsInOnceMoreAndSucceeds() throws Exception {
-    Map<String, String> attributes = attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """);
+    Map<String, String> attributes = attributes(PASSWORD);
     rig.fetch(attributes);
 
     rig.vault.revokeAllTokens();
@@ -443,11 +418,7 @@ class VaultBackendTest {
   @Test
   void policyDenies_afterOneRetryLogin_isPermissionDeniedQuotingVault() throws Exception {
     rig.vault.definePolicy("", "default", "secret/data/shop/db");
-    rig.fetch(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """));
+    rig.fetch(attributes(PASSWORD));
 
     BackendException e = failure(() -> rig.fetch(attributes("""
         - objectName: other
@@ -494,11 +465,7 @@ class VaultBackendTest {
 
   @Test
   void volumeMixingKvAndLease_refreshesAtTheHostDefaultWithoutTouchingTheLease() throws Exception {
-    String objects = DB_OBJECTS + """
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """;
+    String objects = DB_OBJECTS + PASSWORD;
     Material first = rig.fetch(attributes(objects));
 
     // TestBackendContext's default refresh interval is 5 minutes, the lease's 2/3 is 20
@@ -606,11 +573,7 @@ class VaultBackendTest {
     rig.vault.addRole("team-a", "kubernetes", VaultRole.of("web", "shop", "web"));
     rig.vault.kvPut("team-a", "secret", "shop/db", Map.of("password", "team-a-secret"));
 
-    Material material = rig.fetch(with(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """), "vaultNamespace", "team-a/"));
+    Material material = rig.fetch(with(attributes(PASSWORD), "vaultNamespace", "team-a/"));
 
     assertThat(text(material, "password")).isEqualTo("team-a-secret");
     assertThat(rig.vault.requests()).extracting(VaultRequest::namespace).containsOnly("team-a");
@@ -618,11 +581,7 @@ class VaultBackendTest {
 
   @Test
   void roleOnlyInAnotherNamespace_isPermissionDenied() throws Exception {
-    BackendException e = failure(() -> rig.fetch(with(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """), "vaultNamespace", "team-b")));
+    BackendException e = failure(() -> rig.fetch(with(attributes(PASSWORD), "vaultNamespace", "team-b")));
 
     assertThat(e.kind()).isEqualTo(Kind.PERMISSION_DENIED);
     assertThat(e.getMessage()).contains("invalid role name", "namespace team-b");
@@ -632,11 +591,7 @@ class VaultBackendTest {
   void vaultAuthMountPath_logsInAtThatMount() throws Exception {
     rig.vault.addRole("jwt", VaultRole.of("web", "shop", "web"));
 
-    rig.fetch(with(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """), "vaultAuthMountPath", "jwt"));
+    rig.fetch(with(attributes(PASSWORD), "vaultAuthMountPath", "jwt"));
 
     assertThat(rig.vault.requests()).extracting(VaultRequest::path).first().isEqualTo("auth/jwt/login");
   }
@@ -645,11 +600,7 @@ class VaultBackendTest {
   void vaultKubernetesMountPath_isAcceptedAsTheOlderName() throws Exception {
     rig.vault.addRole("k8s-east", VaultRole.of("web", "shop", "web"));
 
-    rig.fetch(with(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """), "vaultKubernetesMountPath", "auth/k8s-east"));
+    rig.fetch(with(attributes(PASSWORD), "vaultKubernetesMountPath", "auth/k8s-east"));
 
     assertThat(rig.vault.requests()).extracting(VaultRequest::path).first().isEqualTo("auth/k8s-east/login");
   }
@@ -657,11 +608,7 @@ class VaultBackendTest {
   @Test
   void audience_selectsThePodTokenAndIsTheRequiredAudience() throws Exception {
     rig.vault.addRole("kubernetes", VaultRole.of("sts", "shop", "web").withAudience("vault.example.com"));
-    Map<String, String> attributes = with(with(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """), "audience", "vault.example.com"), "roleName", "sts");
+    Map<String, String> attributes = with(with(attributes(PASSWORD), "audience", "vault.example.com"), "roleName", "sts");
 
     assertThat(rig.backend.prepare(attributes).audiences()).containsExactly("vault.example.com");
     var token = rig.tokens.token(rig.pod, "vault.example.com", rig.clock.instant(), Duration.ofHours(1));
@@ -673,10 +620,7 @@ class VaultBackendTest {
 
   @Test
   void preparedAudiences_defaultToVault() throws Exception {
-    assertThat(rig.backend.prepare(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-        """)).audiences()).containsExactly("vault");
+    assertThat(rig.backend.prepare(attributes(WHOLE_PASSWORD)).audiences()).containsExactly("vault");
   }
 
   @Test
@@ -742,11 +686,7 @@ class VaultBackendTest {
   void sealedVault_isUnavailable() {
     rig.vault.seal();
 
-    BackendException e = failure(() -> rig.fetch(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """)));
+    BackendException e = failure(() -> rig.fetch(attributes(PASSWORD)));
 
     assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE);
     assertThat(e.getMessage()).contains("sealed");
@@ -756,11 +696,7 @@ class VaultBackendTest {
   void serverErrorOnRead_isUnavailable() throws Exception {
     rig.vault.failPath("secret/data/shop/db", 500);
 
-    BackendException e = failure(() -> rig.fetch(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """)));
+    BackendException e = failure(() -> rig.fetch(attributes(PASSWORD)));
 
     assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE);
     assertThat(e.getMessage()).contains("HTTP 500");
@@ -770,11 +706,7 @@ class VaultBackendTest {
   void rateLimitQuota429_isResourceExhaustedAndRetryable() {
     rig.vault.failPath("secret/data/shop/db", 429);
 
-    BackendException e = failure(() -> rig.fetch(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-          secretKey: password
-        """)));
+    BackendException e = failure(() -> rig.fetch(attributes(PASSWORD)));
 
     assertThat(e.kind()).isEqualTo(Kind.RESOURCE_EXHAUSTED);
     assertThat(e.isRetryable()).isTrue();
@@ -784,16 +716,10 @@ class VaultBackendTest {
   @Test
   void injected403_isPermissionDenied_and404_isNotFound() {
     rig.vault.failNext(1, 403);
-    assertThat(failure(() -> rig.fetch(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-        """))).kind()).isEqualTo(Kind.PERMISSION_DENIED);
+    assertThat(failure(() -> rig.fetch(attributes(WHOLE_PASSWORD))).kind()).isEqualTo(Kind.PERMISSION_DENIED);
 
     rig.vault.failPath("secret/data/shop/db", 404);
-    assertThat(failure(() -> rig.fetch(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-        """))).kind()).isEqualTo(Kind.NOT_FOUND);
+    assertThat(failure(() -> rig.fetch(attributes(WHOLE_PASSWORD))).kind()).isEqualTo(Kind.NOT_FOUND);
   }
 
   @Test
@@ -801,10 +727,7 @@ class VaultBackendTest {
     String address = rig.vault.address();
     rig.vault.close();
 
-    BackendException e = failure(() -> rig.fetch(with(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-        """), "vaultAddress", address)));
+    BackendException e = failure(() -> rig.fetch(with(attributes(WHOLE_PASSWORD), "vaultAddress", address)));
 
     assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE);
     assertThat(e.getMessage()).contains("refused");
@@ -814,20 +737,14 @@ class VaultBackendTest {
   void vaultStallsPastTheDeadline_isDeadlineExceeded() {
     rig.vault.stallNext(1, Duration.ofSeconds(20));
 
-    BackendException e = failure(() -> rig.fetch(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-        """), Map.of("vault", rig.podToken()), rig.clock.instant().plusMillis(500)));
+    BackendException e = failure(() -> rig.fetch(attributes(WHOLE_PASSWORD), Map.of("vault", rig.podToken()), rig.clock.instant().plusMillis(500)));
 
     assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
   }
 
   @Test
   void deadlineAlreadyPassed_isDeadlineExceededWithoutAVaultCall() {
-    BackendException e = failure(() -> rig.fetch(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-        """), Map.of("vault", rig.podToken()), rig.clock.instant()));
+    BackendException e = failure(() -> rig.fetch(attributes(WHOLE_PASSWORD), Map.of("vault", rig.podToken()), rig.clock.instant()));
 
     assertThat(e.kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
     assertThat(rig.vault.requests()).isEmpty();
@@ -835,10 +752,7 @@ class VaultBackendTest {
 
   @Test
   void noTokenForTheAudience_isUnauthenticatedNamingTheAudience() {
-    BackendException e = failure(() -> rig.fetch(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-        """), Map.of(), rig.clock.instant().plusSeconds(30)));
+    BackendException e = failure(() -> rig.fetch(attributes(WHOLE_PASSWORD), Map.of(), rig.clock.instant().plusSeconds(30)));
 
     assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
     assertThat(e.getMessage()).contains("\"vault\"");
@@ -848,10 +762,7 @@ class VaultBackendTest {
   void serviceAccountNotBoundToTheRole_isPermissionDeniedQuotingVault() {
     rig.vault.addRole("kubernetes", VaultRole.of("admin", "shop", "admin"));
 
-    BackendException e = failure(() -> rig.fetch(with(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-        """), "roleName", "admin")));
+    BackendException e = failure(() -> rig.fetch(with(attributes(WHOLE_PASSWORD), "roleName", "admin")));
 
     assertThat(e.kind()).isEqualTo(Kind.PERMISSION_DENIED);
     assertThat(e.getMessage()).contains("auth/kubernetes", "\"admin\"", "service account name not authorized");
@@ -862,10 +773,7 @@ class VaultBackendTest {
   void expiredPodToken_isPermissionDenied() {
     rig.clock.advance(Duration.ofHours(2)); // the pod token lived one hour
 
-    BackendException e = failure(() -> rig.fetch(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-        """)));
+    BackendException e = failure(() -> rig.fetch(attributes(WHOLE_PASSWORD)));
 
     assertThat(e.kind()).isEqualTo(Kind.PERMISSION_DENIED);
     LogHygiene.assertNoSecrets(rig.secrets(), e);
@@ -887,10 +795,7 @@ class VaultBackendTest {
 
   @Test
   void badAttributes_failPrepareWithInvalidArgumentNamingThem() {
-    Map<String, String> attributes = with(attributes("""
-        - objectName: password
-          secretPath: secret/data/shop/db
-        """), "vaultAddr", "http://typo");
+    Map<String, String> attributes = with(attributes(WHOLE_PASSWORD), "vaultAddr", "http://typo");
 
     BackendException e = failure(() -> rig.backend.prepare(attributes));
     assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT);

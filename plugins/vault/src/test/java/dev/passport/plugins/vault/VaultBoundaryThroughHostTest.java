@@ -8,28 +8,18 @@ import dev.passport.conformance.CsiCallException;
 import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
-import dev.passport.host.PassportHost;
 import dev.passport.host.volume.MaterialLimits;
-import dev.passport.host.volume.MountMode;
-import dev.passport.testkit.FakeClock;
-import dev.passport.testkit.LogCapture;
-import dev.passport.testkit.LogHygiene;
 import dev.passport.testkit.Pods;
-import dev.passport.testkit.ServiceAccountTokens;
 import dev.passport.tools.vault.OversizedAnswer;
 import dev.passport.tools.vault.OversizedAnswer.Framing;
 import dev.passport.tools.vault.VaultDevServer;
 import dev.passport.tools.vault.VaultRequest;
-import dev.passport.tools.vault.VaultRole;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -52,70 +42,35 @@ class VaultBoundaryThroughHostTest {
   /** The limit plus the socket buffers of both ends on loopback; far below {@link #HUGE}. */
   private static final long SENT_AT_MOST = 32L * 1024 * 1024;
 
-  private static final String KV_OBJECTS = """
-      - objectName: api-key
-        secretPath: secret/data/shop/api
-        secretKey: key
-      """;
-
   @TempDir Path dir;
-  @RegisterExtension final LogCapture logs = new LogCapture();
+  @RegisterExtension final VaultHost rig = new VaultHost();
 
-  private final FakeClock clock = FakeClock.at(Instant.parse("2026-11-26T12:00:00Z"));
-  private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
   private final Pod pod = Pods.pod("shop", "web-0", "web");
   private VaultDevServer vault;
   private VaultDevServer allowed;
   private ServerSocket notAllowed;
-  private PassportHost host;
   private FakeKubelet kubelet;
 
   @BeforeEach
   void start() throws Exception {
-    vault = vaultWithSecret("kv-value");
-    allowed = vaultWithSecret("from-the-allowed-vault");
+    vault = VaultHost.withKvSecret(rig.vault, "kv-value");
+    allowed = rig.otherVault("from-the-allowed-vault");
     notAllowed = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(dir.resolve("kubelet"))
-        .backendFactory(new VaultBackendFactory(), Map.of(
-            "vaultAddress", vault.address(),
-            "allowedVaultAddresses", allowed.address()))
-        .clock(clock)
+    kubelet = rig.startHost(dir, Map.of("allowedVaultAddresses", allowed.address()), host -> host
         .limits(new MaterialLimits(100, VOLUME_LIMIT, VOLUME_LIMIT))
-        .fetchTimeout(Duration.ofSeconds(20))
-        .nodeId("node-1")
-        .start();
-    kubelet = FakeKubelet.connect(host.socket(), tokens, clock);
-  }
-
-  private VaultDevServer vaultWithSecret(String value) throws IOException {
-    VaultDevServer server = VaultDevServer.start(tokens, clock);
-    server.addRole("kubernetes", VaultRole.of("web", "shop", "web"));
-    server.kvPut("secret", "shop/api", Map.of("key", value));
-    return server;
+        .fetchTimeout(Duration.ofSeconds(20))).kubelet();
   }
 
   @AfterEach
-  void stop() throws IOException {
-    kubelet.close();
-    host.close();
-    Set<String> secrets = new HashSet<>(tokens.minted());
-    secrets.addAll(vault.issuedClientTokens());
-    secrets.addAll(allowed.issuedClientTokens());
-    vault.close();
-    allowed.close();
+  void closeTheListener() throws IOException {
     notAllowed.close();
-    LogHygiene.assertNoSecrets(secrets, logs.lines());
   }
 
   @ParameterizedTest
   @EnumSource(Framing.class)
   void mount_loginAnswering150MB_isResourceExhaustedNamingTheLimit_andTheHostStaysUp(Framing framing)
       throws Exception {
-    OversizedAnswer answer = vault.answerOversized(VaultRequest.Kind.LOGIN, HUGE, framing);
+    OversizedAnswer answer = rig.vault.answerOversized(VaultRequest.Kind.LOGIN, HUGE, framing);
 
     CsiCallException e = catchThrowableOfType(CsiCallException.class,
         () -> kubelet.mount(volume(attributes())));
@@ -145,7 +100,7 @@ class VaultBoundaryThroughHostTest {
     assertThat(e.description()).contains("vaultAddress", address,
         "allowedVaultAddresses in vault.properties");
     assertNoConnection(notAllowed);
-    assertThat(vault.requests()).isEmpty();
+    assertThat(rig.vault.requests()).isEmpty();
   }
 
   @Test
@@ -157,7 +112,7 @@ class VaultBoundaryThroughHostTest {
 
     assertThat(volume.read("api-key")).isEqualTo("from-the-allowed-vault");
     assertThat(allowed.logins()).isEqualTo(1);
-    assertThat(vault.requests()).isEmpty();
+    assertThat(rig.vault.requests()).isEmpty();
   }
 
   /** A connection made before the refusal would already wait in the backlog: accept returns it at once. */
@@ -172,14 +127,10 @@ class VaultBoundaryThroughHostTest {
   }
 
   private PodVolume volume(Map<String, String> attributes) {
-    return PodVolume.of(pod, "secrets", dir.resolve("kubelet"), attributes, Set.of("vault"));
+    return rig.volume(pod, "secrets", attributes, Set.of("vault"));
   }
 
   private static Map<String, String> attributes() {
-    Map<String, String> attributes = new HashMap<>();
-    attributes.put("backend", "vault");
-    attributes.put("roleName", "web");
-    attributes.put("objects", KV_OBJECTS);
-    return attributes;
+    return VaultHost.attributes(VaultHost.KV_OBJECTS);
   }
 }

@@ -35,6 +35,12 @@ final class VaultRig implements AutoCloseable {
   static final Duration POD_TOKEN_TTL = Duration.ofHours(1);
   static final Duration DB_LEASE = Duration.ofMinutes(30);
   static final String VOLUME = "csi-0123456789abcdef";
+  /** One KV v2 object: {@code password} from {@code secret/data/shop/db}, key {@code password}. */
+  static final String PASSWORD = """
+      - objectName: password
+        secretPath: secret/data/shop/db
+        secretKey: password
+      """;
 
   final FakeClock clock = FakeClock.at(START);
   final ServiceAccountTokens tokens = ServiceAccountTokens.create();

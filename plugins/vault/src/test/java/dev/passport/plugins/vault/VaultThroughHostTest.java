@@ -1,5 +1,6 @@
 package dev.passport.plugins.vault;
 
+import static dev.passport.plugins.vault.VaultHost.attributes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -8,24 +9,13 @@ import dev.passport.conformance.CsiCallException;
 import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
-import dev.passport.host.PassportHost;
-import dev.passport.host.volume.MountMode;
-import dev.passport.testkit.FakeClock;
-import dev.passport.testkit.LogCapture;
-import dev.passport.testkit.LogHygiene;
 import dev.passport.testkit.Pods;
-import dev.passport.testkit.ServiceAccountTokens;
-import dev.passport.tools.vault.VaultDevServer;
 import dev.passport.tools.vault.VaultLease;
 import dev.passport.tools.vault.VaultRole;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -51,50 +41,22 @@ class VaultThroughHostTest {
         secretPath: database/creds/app
         secretKey: password
       """;
-  private static final String KV_OBJECTS = """
-      - objectName: api-key
-        secretPath: secret/data/shop/api
-        secretKey: key
-      """;
+  private static final String KV_OBJECTS = VaultHost.KV_OBJECTS;
 
   @TempDir Path dir;
-  @RegisterExtension final LogCapture logs = new LogCapture();
+  @RegisterExtension final VaultHost rig = new VaultHost();
 
-  private final FakeClock clock = FakeClock.at(Instant.parse("2026-11-26T12:00:00Z"));
-  private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
   private final Pod pod = Pods.pod("shop", "web-0", "web");
-  private VaultDevServer vault;
-  private PassportHost host;
   private FakeKubelet kubelet;
 
   @BeforeEach
   void start() throws Exception {
-    vault = VaultDevServer.start(tokens, clock);
-    vault.addRole("kubernetes", VaultRole.of("web", "shop", "web").withTokenTtl(Duration.ofHours(1)));
-    vault.databaseRole("app", DB_LEASE, Duration.ofHours(24));
-    vault.kvPut("secret", "shop/api", Map.of("key", "kv-value"));
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(dir.resolve("kubelet"))
-        .backendFactory(new VaultBackendFactory(), Map.of("vaultAddress", vault.address()))
-        .clock(clock)
+    rig.vault.addRole("kubernetes", VaultRole.of("web", "shop", "web").withTokenTtl(Duration.ofHours(1)));
+    rig.vault.databaseRole("app", DB_LEASE, Duration.ofHours(24));
+    rig.vault.kvPut("secret", "shop/api", Map.of("key", "kv-value"));
+    kubelet = rig.startHost(dir, Map.of(), host -> host
         .refreshInterval(HOST_REFRESH)
-        .fetchTimeout(Duration.ofSeconds(20))
-        .nodeId("node-1")
-        .start();
-    kubelet = FakeKubelet.connect(host.socket(), tokens, clock);
-  }
-
-  @AfterEach
-  void stop() {
-    kubelet.close();
-    host.close();
-    Set<String> secrets = new HashSet<>(tokens.minted());
-    secrets.addAll(vault.issuedClientTokens());
-    vault.close();
-    LogHygiene.assertNoSecrets(secrets, logs.lines());
+        .fetchTimeout(Duration.ofSeconds(20))).kubelet();
   }
 
   @Test
@@ -103,13 +65,13 @@ class VaultThroughHostTest {
     String username = volume.read("db/username");
 
     for (int i = 0; i < 20; i++) {
-      clock.advance(POD_SYNC);
+      rig.clock.advance(POD_SYNC);
       kubelet.republish(volume);
     }
 
-    assertThat(vault.logins()).as("logins").isEqualTo(1);
-    assertThat(vault.reads("database/creds/app")).as("credential reads").isEqualTo(1);
-    assertThat(vault.leases()).as("credentials minted").hasSize(1);
+    assertThat(rig.vault.logins()).as("logins").isEqualTo(1);
+    assertThat(rig.vault.reads("database/creds/app")).as("credential reads").isEqualTo(1);
+    assertThat(rig.vault.leases()).as("credentials minted").hasSize(1);
     assertThat(volume.read("db/username")).isEqualTo(username);
   }
 
@@ -118,13 +80,13 @@ class VaultThroughHostTest {
     MountedVolume volume = kubelet.mount(volume(KV_OBJECTS));
 
     for (int i = 0; i < 20; i++) {
-      clock.advance(POD_SYNC);
+      rig.clock.advance(POD_SYNC);
       kubelet.republish(volume);
     }
 
     assertThat(volume.read("api-key")).isEqualTo("kv-value");
-    assertThat(vault.logins()).as("logins").isEqualTo(1);
-    assertThat(vault.reads("secret/data/shop/api")).as("reads").isEqualTo(1);
+    assertThat(rig.vault.logins()).as("logins").isEqualTo(1);
+    assertThat(rig.vault.reads("secret/data/shop/api")).as("reads").isEqualTo(1);
   }
 
   @Test
@@ -134,12 +96,12 @@ class VaultThroughHostTest {
 
     // 30 pod syncs of 90 s: 45 minutes, past 2/3 of the one-hour lease
     for (int i = 0; i < 30; i++) {
-      clock.advance(POD_SYNC);
+      rig.clock.advance(POD_SYNC);
       kubelet.republish(volume);
     }
 
-    assertThat(vault.renewals()).isEqualTo(1);
-    assertThat(vault.reads("database/creds/app")).isEqualTo(1);
+    assertThat(rig.vault.renewals()).isEqualTo(1);
+    assertThat(rig.vault.reads("database/creds/app")).isEqualTo(1);
     assertThat(volume.read("db/username")).isEqualTo(username);
   }
 
@@ -151,13 +113,13 @@ class VaultThroughHostTest {
 
     kubelet.unmount(volume);
 
-    assertThat(vault.leases()).singleElement().extracting(VaultLease::revoked).isEqualTo(true);
+    assertThat(rig.vault.leases()).singleElement().extracting(VaultLease::revoked).isEqualTo(true);
   }
 
   @Test
   void mount_roleDeniesTheServiceAccount_answersPermissionDenied() {
     Map<String, String> attributes = attributes(KV_OBJECTS);
-    vault.addRole("kubernetes", VaultRole.of("admin", "shop", "admin"));
+    rig.vault.addRole("kubernetes", VaultRole.of("admin", "shop", "admin"));
     attributes.put("roleName", "admin");
 
     CsiCallException e = catchThrowableOfType(CsiCallException.class,
@@ -168,14 +130,6 @@ class VaultThroughHostTest {
   }
 
   private PodVolume volume(String objects) {
-    return PodVolume.of(pod, "secrets", dir.resolve("kubelet"), attributes(objects), Set.of("vault"));
-  }
-
-  private static Map<String, String> attributes(String objects) {
-    Map<String, String> attributes = new HashMap<>();
-    attributes.put("backend", "vault");
-    attributes.put("roleName", "web");
-    attributes.put("objects", objects);
-    return attributes;
+    return rig.volume(pod, "secrets", attributes(objects), Set.of("vault"));
   }
 }

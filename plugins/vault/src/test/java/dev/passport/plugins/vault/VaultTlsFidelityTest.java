@@ -10,54 +10,24 @@ import dev.passport.api.BackendException;
 import dev.passport.api.BackendException.Kind;
 import dev.passport.api.Material;
 import dev.passport.testkit.TestPki;
-import dev.passport.tools.vault.VaultDevServer;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemWriter;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 16 item 11: TLS and node defaults as vault-csi-provider (through Vault's Go client) has
  * them. Keys in the formats openssl writes are made with BouncyCastle here, a test-only helper.
  */
-class VaultTlsFidelityTest {
-
-  private static final String OBJECTS = """
-      - objectName: password
-        secretPath: secret/data/shop/db
-        secretKey: password
-      """;
-
-  @TempDir Path temp;
-
-  private TestPki pki;
-  private Path certs;
-  private VaultRig rig;
-
-  @BeforeEach
-  void createPki() throws Exception {
-    pki = TestPki.create("Test Vault CA");
-    certs = Files.createDirectories(temp.resolve("certs"));
-  }
-
-  @AfterEach
-  void stop() {
-    if (rig != null) {
-      rig.close();
-    }
-  }
+class VaultTlsFidelityTest extends VaultTlsTestBase {
 
   @Test
   void clientKeyInSec1EcFormat_isPresentedToVault() throws Exception {
@@ -188,26 +158,5 @@ class VaultTlsFidelityTest {
       writer.writeObject(key);
     }
     return Files.writeString(file, out.toString());
-  }
-
-  private void start(UnaryOperator<VaultDevServer.Builder> server,
-      UnaryOperator<Map<String, String>> config) throws Exception {
-    rig = VaultRig.start(server, config);
-    rig.vault.kvPut("secret", "shop/db", Map.of("password", "kv2-secret"));
-  }
-
-  private UnaryOperator<Map<String, String>> allowCerts() {
-    return config -> {
-      config.put("allowedCertDirectories", certs.toString());
-      return config;
-    };
-  }
-
-  private javax.net.ssl.SSLContext serverContext(String... names) {
-    try {
-      return pki.serverContext(pki.issue("vault", names));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

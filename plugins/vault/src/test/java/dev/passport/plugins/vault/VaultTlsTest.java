@@ -10,43 +10,13 @@ import dev.passport.api.BackendException;
 import dev.passport.api.BackendException.Kind;
 import dev.passport.api.Material;
 import dev.passport.testkit.TestPki;
-import dev.passport.tools.vault.VaultDevServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class VaultTlsTest {
-
-  private static final String OBJECTS = """
-      - objectName: password
-        secretPath: secret/data/shop/db
-        secretKey: password
-      """;
-
-  @TempDir Path temp;
-
-  private TestPki pki;
-  private Path certs;
-  private VaultRig rig;
-
-  @BeforeEach
-  void createPki() throws Exception {
-    pki = TestPki.create("Test Vault CA");
-    certs = Files.createDirectories(temp.resolve("certs"));
-  }
-
-  @AfterEach
-  void stop() {
-    if (rig != null) {
-      rig.close();
-    }
-  }
+class VaultTlsTest extends VaultTlsTestBase {
 
   @Test
   void customCaFromAllowedDirectory_fetchesAndRenewsOverHttps() throws Exception {
@@ -163,26 +133,5 @@ class VaultTlsTest {
 
     assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT);
     assertThat(e.getMessage()).contains("vaultCACertPath", "missing.pem");
-  }
-
-  private void start(UnaryOperator<VaultDevServer.Builder> server,
-      UnaryOperator<Map<String, String>> config) throws Exception {
-    rig = VaultRig.start(server, config);
-    rig.vault.kvPut("secret", "shop/db", Map.of("password", "kv2-secret"));
-  }
-
-  private UnaryOperator<Map<String, String>> allowCerts() {
-    return config -> {
-      config.put("allowedCertDirectories", certs.toString());
-      return config;
-    };
-  }
-
-  private javax.net.ssl.SSLContext serverContext(String... names) {
-    try {
-      return pki.serverContext(pki.issue("vault", names));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

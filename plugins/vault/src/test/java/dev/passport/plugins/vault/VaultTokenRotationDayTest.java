@@ -1,19 +1,12 @@
 package dev.passport.plugins.vault;
 
+import static dev.passport.plugins.vault.VaultHost.attributes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.passport.api.Pod;
 import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
-import dev.passport.conformance.PodVolume;
-import dev.passport.host.PassportHost;
-import dev.passport.host.volume.MountMode;
-import dev.passport.testkit.FakeClock;
-import dev.passport.testkit.LogCapture;
-import dev.passport.testkit.LogHygiene;
 import dev.passport.testkit.Pods;
-import dev.passport.testkit.ServiceAccountTokens;
-import dev.passport.tools.vault.VaultDevServer;
 import dev.passport.tools.vault.VaultRole;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -74,45 +66,21 @@ class VaultTokenRotationDayTest {
       """;
 
   @TempDir Path dir;
-  @RegisterExtension final LogCapture logs = new LogCapture();
+  @RegisterExtension final VaultHost rig = new VaultHost();
 
-  private final FakeClock clock = FakeClock.at(Instant.parse("2026-11-26T12:00:00Z"));
-  private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
-  private VaultDevServer vault;
-  private PassportHost host;
   private FakeKubelet kubelet;
 
   @BeforeEach
   void start() throws Exception {
-    vault = VaultDevServer.start(tokens, clock);
-    vault.addRole("kubernetes", VaultRole.of("web", "shop", "*")
+    rig.vault.addRole("kubernetes", VaultRole.of("web", "shop", "*")
         .withTokenTtl(VAULT_TOKEN_TTL).withTokenMaxTtl(VAULT_TOKEN_MAX_TTL));
-    vault.databaseRole("app", Duration.ofHours(1), Duration.ofHours(24));
-    vault.pkiRole("", "pki", "long", LONG_CERT);
-    vault.pkiRole("", "pki", "short", SHORT_CERT);
-    vault.kvPut("secret", "shop/api", Map.of("key", "kv-value"));
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(dir.resolve("kubelet"))
-        .backendFactory(new VaultBackendFactory(), Map.of("vaultAddress", vault.address()))
-        .clock(clock)
+    rig.vault.databaseRole("app", Duration.ofHours(1), Duration.ofHours(24));
+    rig.vault.pkiRole("", "pki", "long", LONG_CERT);
+    rig.vault.pkiRole("", "pki", "short", SHORT_CERT);
+    rig.vault.kvPut("secret", "shop/api", Map.of("key", "kv-value"));
+    kubelet = rig.startHost(dir, Map.of(), host -> host
         .refreshInterval(Duration.ofMinutes(30))
-        .fetchTimeout(Duration.ofSeconds(20))
-        .nodeId("node-1")
-        .start();
-    kubelet = FakeKubelet.connect(host.socket(), tokens, clock);
-  }
-
-  @AfterEach
-  void stop() {
-    kubelet.close();
-    host.close();
-    Set<String> secrets = new HashSet<>(tokens.minted());
-    secrets.addAll(vault.issuedClientTokens());
-    vault.close();
-    LogHygiene.assertNoSecrets(secrets, logs.lines());
+        .fetchTimeout(Duration.ofSeconds(20))).kubelet();
   }
 
   @Test
@@ -121,58 +89,50 @@ class VaultTokenRotationDayTest {
     List<Issuances> shortCerts = new ArrayList<>();
     for (int i = 0; i < PODS; i++) {
       Pod pod = Pods.pod("shop", "web-" + i, "web-" + i);
-      MountedVolume volume = kubelet.mount(PodVolume.of(pod, "secrets", dir.resolve("kubelet"),
-          attributes(), Set.of("vault")).withTokenTtl(POD_TOKEN_TTL));
+      MountedVolume volume = kubelet.mount(rig.volume(pod, "secrets", attributes(OBJECTS),
+          Set.of("vault")).withTokenTtl(POD_TOKEN_TTL));
       volumes.add(volume);
-      shortCerts.add(new Issuances(volume.read("short/tls.crt"), clock.instant()));
+      shortCerts.add(new Issuances(volume.read("short/tls.crt"), rig.clock.instant()));
     }
     Map<MountedVolume, String> longCerts = new HashMap<>();
     volumes.forEach(volume -> longCerts.put(volume, volume.read("long/tls.crt")));
     Set<Instant> podTokenExpiries = new HashSet<>();
 
-    Instant end = clock.instant().plus(DAY);
-    while (clock.instant().isBefore(end)) {
-      clock.advance(POD_SYNC);
+    Instant end = rig.clock.instant().plus(DAY);
+    while (rig.clock.instant().isBefore(end)) {
+      rig.clock.advance(POD_SYNC);
       for (int i = 0; i < PODS; i++) {
         MountedVolume volume = volumes.get(i);
         kubelet.republish(volume);
         podTokenExpiries.add(volume.tokens().get("vault").expiresAt());
-        shortCerts.get(i).observe(volume.read("short/tls.crt"), clock.instant());
+        shortCerts.get(i).observe(volume.read("short/tls.crt"), rig.clock.instant());
       }
     }
 
     assertThat(podTokenExpiries).as("kubelet rotated the pod tokens hourly").hasSizeGreaterThanOrEqualTo(23);
     long tokenLifetimes = DAY.dividedBy(VAULT_TOKEN_TTL);
-    assertThat(vault.logins()).as("at most one login per pod per Vault token TTL")
+    assertThat(rig.vault.logins()).as("at most one login per pod per Vault token TTL")
         .isLessThanOrEqualTo(PODS * tokenLifetimes);
     // renewals carry a token close to its 6-hour max TTL: a login per pod about every 5.5 hours
-    assertThat(vault.logins()).isBetween(PODS * 4L, PODS * 5L);
-    assertThat(vault.tokenRenewals()).as("the token is renewed, not replaced").isGreaterThan(vault.logins());
+    assertThat(rig.vault.logins()).isBetween(PODS * 4L, PODS * 5L);
+    assertThat(rig.vault.tokenRenewals()).as("the token is renewed, not replaced").isGreaterThan(rig.vault.logins());
     // a replaced token is revoked unless it had already expired (then there is nothing to revoke)
-    assertThat(vault.tokenRevocations()).as("replaced tokens are revoked")
-        .isPositive().isLessThanOrEqualTo(vault.logins() - PODS);
-    assertThat(vault.liveTokens()).as("no replaced token left alive: one per pod").isEqualTo(PODS);
+    assertThat(rig.vault.tokenRevocations()).as("replaced tokens are revoked")
+        .isPositive().isLessThanOrEqualTo(rig.vault.logins() - PODS);
+    assertThat(rig.vault.liveTokens()).as("no replaced token left alive: one per pod").isEqualTo(PODS);
 
-    assertThat(vault.reads("pki/issue/long")).as("90-day certificates: issued once").isEqualTo(PODS);
+    assertThat(rig.vault.reads("pki/issue/long")).as("90-day certificates: issued once").isEqualTo(PODS);
     volumes.forEach(volume -> assertThat(volume.read("long/tls.crt")).isEqualTo(longCerts.get(volume)));
     for (Issuances certs : shortCerts) {
       assertThat(certs.gaps()).as("3-hour certificates: each replaced at 2/3 of its life or later")
           .allSatisfy(gap -> assertThat(gap).isGreaterThanOrEqualTo(SHORT_CERT.multipliedBy(2).dividedBy(3)))
           .hasSizeGreaterThanOrEqualTo(11);
     }
-    assertThat(vault.reads("pki/issue/short")).isEqualTo(PODS + shortCerts.stream()
+    assertThat(rig.vault.reads("pki/issue/short")).isEqualTo(PODS + shortCerts.stream()
         .mapToLong(certs -> certs.gaps().size()).sum());
 
     volumes.forEach(kubelet::unmount);
-    assertThat(vault.liveTokens()).as("unpublishing a pod's last volume revokes its token").isZero();
-  }
-
-  private static Map<String, String> attributes() {
-    Map<String, String> attributes = new HashMap<>();
-    attributes.put("backend", "vault");
-    attributes.put("roleName", "web");
-    attributes.put("objects", OBJECTS);
-    return attributes;
+    assertThat(rig.vault.liveTokens()).as("unpublishing a pod's last volume revokes its token").isZero();
   }
 
   /** When a volume's certificate changed, as seen at each republish. */
