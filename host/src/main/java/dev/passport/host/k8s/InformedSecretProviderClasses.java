@@ -2,6 +2,7 @@ package dev.passport.host.k8s;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.passport.host.logging.LogRedaction;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -154,7 +155,7 @@ public final class InformedSecretProviderClasses implements SecretProviderClasse
             + " characters");
       }
       if (!(e.getValue() instanceof String value)) {
-        throw invalid(what + ": spec.parameters." + key + " is not a string (the CRD's"
+        throw invalid(what + ": spec.parameters." + LogRedaction.quote(key) + " is not a string (the CRD's"
             + " parameters are map[string]string; quote the value)");
       }
       bytes += key.getBytes(StandardCharsets.UTF_8).length + value.getBytes(StandardCharsets.UTF_8).length;
