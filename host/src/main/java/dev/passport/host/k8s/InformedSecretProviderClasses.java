@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  * {@value #MAX_PARAMETERS} parameters, keys of at most {@value #MAX_KEY_CHARS} characters, and
  * {@value #MAX_PARAMETER_BYTES} bytes of keys and values in all; {@code spec.provider} at most
  * {@value #MAX_PROVIDER_CHARS} characters. A class past a bound is refused by name, not truncated.
+ * The informer holds each class as {@link ClassStore} keeps it: identity and spec, at most
+ * {@value ClassStore#MAX_SPEC_CHARS} characters of spec.
  */
 public final class InformedSecretProviderClasses implements SecretProviderClasses {
 
@@ -56,6 +58,8 @@ public final class InformedSecretProviderClasses implements SecretProviderClasse
     this.client = client;
     this.source = source;
     this.informer = client.genericKubernetesResources(CRD).inAnyNamespace().runnableInformer(0);
+    // every class of the cluster is held on every node: only what Passport reads, within a bound
+    informer.itemStore(new ClassStore());
     // Keep listing and watching whatever fails (no CRD yet, a 403 until the ClusterRole exists,
     // an API server restart): each failure is logged once, lookups answer "not synced" meanwhile.
     informer.exceptionHandler((started, failure) -> {
@@ -100,7 +104,17 @@ public final class InformedSecretProviderClasses implements SecretProviderClasse
           true);
     }
     GenericKubernetesResource resource = informer.getStore().getByKey(namespace + "/" + name);
+    if (resource instanceof ClassStore.Refused) {
+      throw invalid("SecretProviderClass " + namespace + "/" + name + " has a spec of more than "
+          + ClassStore.MAX_SPEC_CHARS + " characters, which the driver does not hold; split it"
+          + " into several classes");
+    }
     return resource == null ? Optional.empty() : Optional.of(parse(namespace, name, resource));
+  }
+
+  /** What the informer holds of one class (see {@link ClassStore}), for diagnostics and tests. */
+  Optional<GenericKubernetesResource> held(String namespace, String name) {
+    return Optional.ofNullable(informer.getStore().getByKey(namespace + "/" + name));
   }
 
   /** The informer's items as Passport reads them, for the demo and diagnostics. */

@@ -10,6 +10,8 @@ import csi.v1.Csi;
 import dev.passport.host.PassportHost;
 import dev.passport.testkit.FakeClock;
 import dev.passport.testkit.LogCapture;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -264,11 +266,66 @@ class DropInBoundsTest {
     api.applySpec(NAMESPACE, name, spec);
     awaitClass(classes, NAMESPACE, name);
     start();
+    assertPublishRefused(name, inMessage);
+  }
 
+  private void assertPublishRefused(String name, String inMessage) {
     assertThatThrownBy(() -> node.publish("vol-" + name, Map.of("secretProviderClass", name), "vault"))
         .satisfies(e -> assertStatus(e, Status.Code.INVALID_ARGUMENT, inMessage));
     assertThat(vault.prepared).isEmpty();
     assertThat(logs.lines()).noneMatch(line -> line.contains("\nforged"));
+  }
+
+  // --- what the informer holds of each class of the cluster (ClassStore) ---------------------
+
+  @Test
+  void classWithASpecOver512KiCharacters_isNotHeld_andRefusedWithItsBound() throws Exception {
+    // secretObjects are not bounded by parse: a spec can grow past the parameters' 256 KiB there
+    Map<String, Object> spec = spec("vault", PARAMETERS);
+    spec.put("secretObjects", List.of(Map.of("secretName", "s", "type", "Opaque",
+        "labels", Map.of("padding", "x".repeat(ClassStore.MAX_SPEC_CHARS)))));
+    api.applySpec(NAMESPACE, "too-large", spec);
+    awaitClass(classes, NAMESPACE, "too-large");
+
+    assertThat(classes.held(NAMESPACE, "too-large")).get()
+        .satisfies(held -> assertThat(held.getAdditionalProperties()).doesNotContainKey("spec"));
+    start();
+    assertPublishRefused("too-large",
+        "SecretProviderClass shop/too-large has a spec of more than 524288 characters, which the"
+            + " driver does not hold; split it into several classes");
+    // Passport's lines (the mock API server logs what it stores at DEBUG)
+    assertThat(logs.lines()).filteredOn(line -> line.contains("dev.passport"))
+        .noneMatch(line -> line.contains("xxxxxxxxxx"));
+  }
+
+  @Test
+  void classAsKubectlAppliesIt_isHeldAsIdentityAndSpecOnly() throws Exception {
+    // kubectl apply stores the whole object again in an annotation; labels and status are the
+    // namespace's too: none of it is read, so none of it stays in every node's memory
+    GenericKubernetesResource applied = new GenericKubernetesResourceBuilder()
+        .withApiVersion("secrets-store.csi.x-k8s.io/v1")
+        .withKind("SecretProviderClass")
+        .withNewMetadata().withNamespace(NAMESPACE).withName("applied")
+        .addToAnnotations("kubectl.kubernetes.io/last-applied-configuration", "y".repeat(100_000))
+        .addToLabels("team", "shop")
+        .endMetadata()
+        .addToAdditionalProperties("spec", spec("vault", PARAMETERS))
+        .addToAdditionalProperties("status", Map.of("note", "z".repeat(10_000)))
+        .build();
+    api.applyResource(applied);
+    awaitClass(classes, NAMESPACE, "applied");
+
+    GenericKubernetesResource held = classes.held(NAMESPACE, "applied").orElseThrow();
+
+    assertThat(held.getMetadata().getAnnotations()).isNullOrEmpty();
+    assertThat(held.getMetadata().getLabels()).isNullOrEmpty();
+    assertThat(held.getMetadata().getManagedFields()).isNullOrEmpty();
+    assertThat(held.getMetadata().getResourceVersion()).isNotEmpty();
+    assertThat(held.getAdditionalProperties()).containsOnlyKeys("spec")
+        .containsEntry("spec", spec("vault", PARAMETERS));
+    start();
+    node.publish("vol-applied", Map.of("secretProviderClass", "applied"), "vault");
+    assertThat(vault.prepared).containsExactly(PARAMETERS);
   }
 
   // --- the secretProviderClass attribute: a DNS-1123 subdomain, checked before any lookup ------

@@ -146,6 +146,12 @@ public final class FakeApiServer implements AutoCloseable {
     if (spec != null) {
       resource.setAdditionalProperty("spec", spec);
     }
+    applyResource(resource);
+  }
+
+  /** Creates or replaces a SecretProviderClass as given (metadata and all). */
+  public void applyResource(GenericKubernetesResource resource) {
+    String namespace = resource.getMetadata().getNamespace();
     admin.genericKubernetesResources(InformedSecretProviderClasses.CRD).inNamespace(namespace)
         .resource(resource).createOr(existing -> existing.update());
   }
