@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,7 +70,10 @@ public final class Publisher {
   /** Publishes or republishes a volume. */
   public Outcome publish(PublishRequest request) throws PublishException {
     long started = System.nanoTime();
-    String backendName = request.volumeContext().getOrDefault(KubeletKeys.BACKEND, "");
+    // the volume's "backend" attribute; publishLocked replaces it with the backend a
+    // SecretProviderClass resolved to, so a drop-in volume's metrics and log name that backend
+    AtomicReference<String> backendName =
+        new AtomicReference<>(request.volumeContext().getOrDefault(KubeletKeys.BACKEND, ""));
     boolean republish = reconciler.volumes().state(request.volumeId()).isPresent();
     try (RpcLogContext rpc = RpcLogContext.start("NodePublishVolume", request.volumeId())
         .volumeContext(request.volumeContext())) {
@@ -82,7 +86,7 @@ public final class Publisher {
         if (request.capability() == null) {
           throw PublishException.invalid("volume_capability is required");
         }
-        outcome = locks.withLock(request.volumeId(), () -> publishLocked(request));
+        outcome = locks.withLock(request.volumeId(), () -> publishLocked(request, backendName));
         code = "OK";
         return outcome;
       } catch (PublishException e) {
@@ -90,14 +94,16 @@ public final class Publisher {
         code = e.code().name();
         throw e;
       } finally {
-        // The closing line of the call carries its code and duration (rpc.end before logging).
+        // The closing line of the call carries its code, duration and backend (the resolved one for
+        // a drop-in volume; rpc.end before logging).
+        rpc.backend(backendName.get());
         rpc.end(code);
-        metrics.rpc("NodePublishVolume", backendLabel(backendName), code, republish,
+        metrics.rpc("NodePublishVolume", backendLabel(backendName.get()), code, republish,
             Duration.ofNanos(System.nanoTime() - started));
         if (failure != null) {
           LOG.warn("publish of volume {} failed: {} {}", request.volumeId(), code, failure.getMessage());
         } else if (outcome != null) {
-          log(request, backendName, outcome);
+          log(request, backendName.get(), outcome);
         }
       }
     }
@@ -146,7 +152,8 @@ public final class Publisher {
     }
   }
 
-  private Outcome publishLocked(PublishRequest request) throws PublishException {
+  private Outcome publishLocked(PublishRequest request, AtomicReference<String> resolvedBackend)
+      throws PublishException {
     if (request.capability().block()) {
       throw PublishException.invalid("volume_capability requests a block volume; " + driverName
           + " only serves mounted (filesystem) volumes");
@@ -173,6 +180,7 @@ public final class Publisher {
     RegisteredBackend backend = backends.backend(backendName).orElseThrow(() -> PublishException.invalid(
         "unknown backend " + LogRedaction.quote(backendName) + " in volume attribute \"backend\";"
             + " this node serves " + new TreeSet<>(backends.names())));
+    resolvedBackend.set(backendName);
     Map<String, String> attributes = fromClass.map(SecretProviderClassResolver.Resolved::attributes)
         .orElseGet(() -> backendAttributes(request.volumeContext()));
     RegisteredBackend.Bound volume = prepared(backend, attributes);
