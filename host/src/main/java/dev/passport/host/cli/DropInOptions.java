@@ -76,6 +76,13 @@ final class DropInOptions {
             + backend + ": give PROVIDER=BACKEND, both lowercase names");
       }
     });
+    SecretSync.Identity identity = switch (syncSecretIdentity.strip()) {
+      case "pod" -> SecretSync.Identity.POD;
+      case "driver" -> SecretSync.Identity.DRIVER;
+      default -> throw new ParameterException(spec.commandLine(), "--sync-secret-identity "
+          + syncSecretIdentity + ": give pod or driver");
+    };
+    String audience = syncSecretAudience == null ? "" : syncSecretAudience.strip();
     SecretProviderClasses classes;
     try {
       classes = KubernetesAccess.secretProviderClasses(Optional.ofNullable(kubeconfig),
@@ -84,13 +91,6 @@ final class DropInOptions {
       throw new HostStartException(e.getMessage(), e);
     }
     builder.secretProviderClasses(classes, providerBackends);
-    SecretSync.Identity identity = switch (syncSecretIdentity.strip()) {
-      case "pod" -> SecretSync.Identity.POD;
-      case "driver" -> SecretSync.Identity.DRIVER;
-      default -> throw new ParameterException(spec.commandLine(), "--sync-secret-identity "
-          + syncSecretIdentity + ": give pod or driver");
-    };
-    String audience = syncSecretAudience == null ? "" : syncSecretAudience.strip();
     try {
       builder.secretSync(KubernetesAccess.secretSync(Optional.ofNullable(kubeconfig), environment,
           identity, audience));

@@ -12,6 +12,7 @@ import dev.passport.api.MaterialFile;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
 import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.LogCapture;
 import dev.passport.testkit.TestPki;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
@@ -47,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -55,6 +57,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -83,6 +86,10 @@ class SecretSyncEndToEndTest {
   private static final List<Recorded> secretRequests = new CopyOnWriteArrayList<>();
   private static volatile boolean forbidSecrets;
 
+  /** Every token a test hands out: none may appear in any log line, at any level. */
+  private static final Set<String> TOKENS = ConcurrentHashMap.newKeySet();
+
+  @RegisterExtension final LogCapture logs = LogCapture.checkingFor(() -> TOKENS);
   @TempDir Path dir;
   private final FakeClock clock = FakeClock.at(START);
   private final AttributeEchoBackend vault = new AttributeEchoBackend("vault", "vault");
@@ -94,6 +101,7 @@ class SecretSyncEndToEndTest {
 
   @BeforeAll
   static void apiServer() throws Exception {
+    TOKENS.add(DRIVER_TOKEN);
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
         new KubernetesCrudDispatcher(List.of(SPCS)) {
           @Override
@@ -416,6 +424,7 @@ class SecretSyncEndToEndTest {
   private void publish(String volumeId, String podName, String spc, boolean apiToken) {
     Map<String, String> tokens = new LinkedHashMap<>();
     tokens.put("vault", "vault-token-" + podName);
+    TOKENS.add("vault-token-" + podName);
     if (apiToken) {
       tokens.put("", apiToken(podName));
     }
@@ -433,7 +442,9 @@ class SecretSyncEndToEndTest {
   }
 
   private static String apiToken(String podName) {
-    return "api-token-" + podName;
+    String token = "api-token-" + podName;
+    TOKENS.add(token);
+    return token;
   }
 
   /**
