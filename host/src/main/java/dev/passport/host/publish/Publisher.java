@@ -202,12 +202,12 @@ public final class Publisher {
     declared.addAll(volume.optionalAudiences());
     // issue 19 item 4: a class's secretObjects are checked (sync available, the pod's API-server
     // token present) before anything is fetched, and synced once the volume is written
+    boolean firstPublish = reconciler.volumes().state(request.volumeId()).isEmpty();
     Optional<SecretSyncStep.Plan> sync = fromClass.isEmpty() ? Optional.empty()
-        : secretSync.plan(fromClass.get().spc(), pod, request.volumeId(), tokens);
+        : secretSync.plan(fromClass.get().spc(), pod, request.volumeId(), tokens, firstPublish);
     VolumeSpec spec = new VolumeSpec(request.volumeId(), target, pod, backendName, attributes,
         tokens, declared, fsGroup(request.capability().volumeMountGroup()),
         NodePublishSecrets.of(request.secrets()));
-    boolean firstPublish = reconciler.volumes().state(request.volumeId()).isEmpty();
     Outcome outcome = reconciler.publish(spec, volume);
     if (sync.isPresent()) {
       secretSync.afterPublish(sync.get(), spec, outcome, firstPublish, reconciler, () -> undo(spec));

@@ -62,12 +62,29 @@ final class SecretSyncStep {
    * secretObjects.
    *
    * @param tokens every token kubelet sent (the plugin never sees the API server's one)
+   * @param firstPublish whether the volume had no state: a republish is answered UNAVAILABLE
+   *     instead (content kept, no fetch), never a final code
    */
   Optional<Plan> plan(SecretProviderClass spc, Pod pod, String volumeId,
-      Map<String, ServiceAccountToken> tokens) throws PublishException {
+      Map<String, ServiceAccountToken> tokens, boolean firstPublish) throws PublishException {
     if (spc.secretObjects().isEmpty()) {
       return Optional.empty();
     }
+    try {
+      return Optional.of(plan(spc, pod, volumeId, tokens));
+    } catch (PublishException e) {
+      if (firstPublish) {
+        throw e;
+      }
+      // e.g. a class that gained secretObjects while the pod runs: kubelet could remove a running
+      // pod's mount on a final code
+      throw new PublishException(Code.UNAVAILABLE, "volume " + volumeId + " keeps its content,"
+          + " but its Secrets cannot be synced (" + e.code() + "): " + e.getMessage(), e);
+    }
+  }
+
+  private Plan plan(SecretProviderClass spc, Pod pod, String volumeId,
+      Map<String, ServiceAccountToken> tokens) throws PublishException {
     String what = "SecretProviderClass " + spc.namespace() + "/" + spc.name();
     if (sync.isEmpty()) {
       // Refused rather than ignored: a pod reading the synced Secret (env valueFrom) would start
@@ -87,8 +104,7 @@ final class SecretSyncStep {
             + " spec.tokenRequests of CSIDriver " + driverName + " (Helm: syncSecret.audience)");
       }
     }
-    return Optional.of(new Plan(new SecretSync.Target(volumeId, spc.name(), pod, token),
-        spc.secretObjects()));
+    return new Plan(new SecretSync.Target(volumeId, spc.name(), pod, token), spc.secretObjects());
   }
 
   /**

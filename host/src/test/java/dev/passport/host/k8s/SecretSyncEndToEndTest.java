@@ -278,6 +278,30 @@ class SecretSyncEndToEndTest {
     assertThat(secretRequests).isEmpty();
   }
 
+  @Test
+  void classGainingSecretObjectsWhileThePodRuns_withoutTheToken_isUnavailable_contentKept()
+      throws Exception {
+    Map<String, Object> plain = new LinkedHashMap<>();
+    plain.put("provider", "vault");
+    plain.put("parameters", Map.of("roleName", "database"));
+    applySpec("gains", plain);
+    awaitClass("gains");
+    startPodMode();
+    publish("vol-g", "web-g", "gains", false);
+
+    applyClass("gains", Map.of("roleName", "database"), secretObject("gains-creds", "Opaque",
+        Map.of(), Map.of("roleName", "role")));
+    awaitUntil(() -> classes.find(NS, "gains").map(c -> !c.secretObjects().isEmpty()).orElse(false));
+    clock.advance(Duration.ofSeconds(10));
+
+    // never a final code on a republish: kubelet could remove the running pod's mount
+    assertThatThrownBy(() -> publish("vol-g", "web-g", "gains", false))
+        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "keeps its content"))
+        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "add {audience: \"\"}"));
+    assertThat(Files.readString(Requests.target(kubelet, "vol-g").resolve("roleName"))).isEqualTo("database");
+    assertThat(secretRequests).isEmpty();
+  }
+
   static Stream<Arguments> hostileSecretObjects() {
     List<Object> seventeen = new ArrayList<>();
     for (int i = 0; i < 17; i++) {
