@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -179,9 +180,9 @@ public final class InformedSecretProviderClasses implements SecretProviderClasse
       }
       out.put(key, value);
     }
-    Object secretObjects = specMap.get("secretObjects");
-    int syncs = secretObjects instanceof java.util.List<?> list ? list.size() : 0;
-    return new SecretProviderClass(namespace, name, providerName, out, syncs);
+    // issue 19 item 4: the Secrets to sync, bounded as Kubernetes would validate them
+    List<SecretObject> secretObjects = SecretObjects.parse(specMap.get("secretObjects"), what);
+    return new SecretProviderClass(namespace, name, providerName, out, secretObjects);
   }
 
   private static SecretProviderClassException invalid(String message) {

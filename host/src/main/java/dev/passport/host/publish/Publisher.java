@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.passport.api.BackendException;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
+import dev.passport.host.k8s.SecretSync;
 import dev.passport.host.logging.LogRedaction;
 import dev.passport.host.logging.RpcLogContext;
 import dev.passport.host.metrics.HostMetrics;
@@ -43,6 +44,7 @@ public final class Publisher {
   private final KubeletTargets targets;
   private final VolumeLocks locks = new VolumeLocks();
   private final SecretProviderClassResolver dropIn;
+  private final SecretSyncStep secretSync;
   /** Prepared volumes by backend + attributes. */
   private final Cache<PreparedKey, RegisteredBackend.Bound> prepared =
       Caffeine.newBuilder().maximumSize(10_000).build();
@@ -59,6 +61,14 @@ public final class Publisher {
   /** @param dropIn resolves volumes that name a SecretProviderClass (issue 19) */
   public Publisher(BackendRegistry backends, VolumeReconciler reconciler, String driverName,
       HostMetrics metrics, KubeletTargets targets, SecretProviderClassResolver dropIn) {
+    this(backends, reconciler, driverName, metrics, targets, dropIn, Optional.empty());
+  }
+
+  /** @param secretSync syncs a class's spec.secretObjects to Secrets (issue 19 item 4) */
+  public Publisher(BackendRegistry backends, VolumeReconciler reconciler, String driverName,
+      HostMetrics metrics, KubeletTargets targets, SecretProviderClassResolver dropIn,
+      Optional<SecretSync> secretSync) {
+    this.secretSync = new SecretSyncStep(secretSync, driverName);
     this.dropIn = requireNonNull(dropIn, "dropIn is null");
     this.backends = requireNonNull(backends, "backends is null");
     this.reconciler = requireNonNull(reconciler, "reconciler is null");
@@ -131,6 +141,7 @@ public final class Publisher {
         } else {
           locks.withLock(volumeId, () -> {
             reconciler.unpublish(volumeId, target.get(), backends::backend);
+            secretSync.forget(volumeId);
             return null;
           });
         }
@@ -197,10 +208,30 @@ public final class Publisher {
     // sent): the plugin never sees the others
     Set<String> declared = new java.util.HashSet<>(needed);
     declared.addAll(volume.optionalAudiences());
+    // issue 19 item 4: a class's secretObjects are checked (sync available, the pod's API-server
+    // token present) before anything is fetched, and synced once the volume is written
+    boolean firstPublish = reconciler.volumes().state(request.volumeId()).isEmpty();
+    Optional<SecretSyncStep.Plan> sync = fromClass.isEmpty() ? Optional.empty()
+        : secretSync.plan(fromClass.get().spc(), pod, request.volumeId(), tokens, firstPublish);
     VolumeSpec spec = new VolumeSpec(request.volumeId(), target, pod, backendName, attributes,
         tokens, declared, fsGroup(request.capability().volumeMountGroup()),
         NodePublishSecrets.of(request.secrets()));
-    return reconciler.publish(spec, volume);
+    Outcome outcome = reconciler.publish(spec, volume);
+    if (sync.isPresent()) {
+      secretSync.afterPublish(sync.get(), spec, outcome, firstPublish, reconciler, () -> undo(spec));
+    }
+    return outcome;
+  }
+
+  /** Removes a volume whose first publish failed after its write (the Secret sync's failure). */
+  private void undo(VolumeSpec spec) {
+    try {
+      reconciler.unpublish(spec.volumeId(), spec.target(), backends::backend);
+    } catch (PublishException | RuntimeException e) {
+      LOG.error("cannot clean up volume {} at {} after its Secret sync failed: {}", spec.volumeId(),
+          spec.target(), e.getMessage());
+    }
+    secretSync.forget(spec.volumeId());
   }
 
   /** Prepares once per backend and attributes: plugins parse their attributes once, not on every republish. */

@@ -281,8 +281,10 @@ class DropInEndToEndTest {
   }
 
   @Test
-  void classWithSecretObjects_isFailedPrecondition_namingThem_notSilentlyUnsynced() throws Exception {
-    // secrets-store-csi-driver's documentation ("Sync as Kubernetes Secret")
+  void classWithSecretObjects_onAHostWithoutSecretSync_isFailedPrecondition_notSilentlyUnsynced()
+      throws Exception {
+    // secrets-store-csi-driver's documentation ("Sync as Kubernetes Secret"); this host has no
+    // SecretSync (the CLI always wires one in drop-in mode: SecretSyncEndToEndTest covers the sync)
     api.applySpec(NAMESPACE, "synced", Map.of("provider", "vault",
         "parameters", VAULT_DOCS,
         "secretObjects", List.of(Map.of("secretName", "foosecret", "type", "Opaque",
@@ -291,7 +293,8 @@ class DropInEndToEndTest {
     start();
 
     assertThatThrownBy(() -> publish("vol-sync", Map.of("secretProviderClass", "synced"), "vault"))
-        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION, "spec.secretObjects"));
+        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION, "spec.secretObjects"))
+        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION, "without Secret sync"));
     assertThat(vault.fetches).isEmpty();
   }
 
