@@ -115,8 +115,8 @@ class VaultDropInHostTest {
 
   /**
    * vault-csi-provider's bats classes by their metadata.name, in namespace {@code test};
-   * vault-kv-sync-1 without its {@code secretObjects} (syncing Secrets is issue 19 item 4's, and
-   * the host refuses a class with them until then).
+   * vault-kv-sync-1 without its {@code secretObjects} (syncing them to Secrets is the host's
+   * SecretSyncEndToEndTest's; here only the volume's files are compared).
    */
   private static final Map<String, Map<String, String>> BATS_CLASSES = Map.of(
       "vault-kv", VaultCsiProviderClasses.VAULT_KV,
