@@ -198,13 +198,18 @@ final class ServeCommand implements Callable<Integer> {
       prometheus = PrometheusMetrics.create();
       builder.metrics(prometheus);
       // Listening before the host starts lets a readiness probe see 503 (not refused) while plugins load.
-      http = MetricsServer.start(metricsAt.get(), prometheus, () -> {
-        PassportHost running = started.get();
-        return running != null && running.ready();
-      }, () -> {
-        PassportHost running = started.get();
-        return running == null ? java.util.Set.of() : running.backendNames();
-      });
+      try {
+        http = MetricsServer.start(metricsAt.get(), prometheus, () -> {
+          PassportHost running = started.get();
+          return running != null && running.ready();
+        }, () -> {
+          PassportHost running = started.get();
+          return running == null ? java.util.Set.of() : running.backendNames();
+        });
+      } catch (IOException e) {
+        // The address is the operator's: one line naming the flag, no stack trace.
+        throw new HostStartException(e.getMessage(), e);
+      }
     }
     PassportHost host;
     try {

@@ -2,7 +2,6 @@ package dev.passport.host.http;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.passport.host.HostStartException;
 import dev.passport.host.metrics.PrometheusMetrics;
 import dev.passport.host.threads.DaemonThreads;
 import java.io.ByteArrayOutputStream;
@@ -93,7 +92,7 @@ public final class MetricsServer implements AutoCloseable {
    * {@code backends} (sorted, comma-separated) on a second line {@code backends: ...}.
    *
    * @param backends the backends the host serves (asked at each probe), or null for no list
-   * @throws HostStartException when {@code address} cannot be bound, naming it and the flag
+   * @throws IOException when {@code address} cannot be bound, naming it and the flag
    */
   public static MetricsServer start(InetSocketAddress address, PrometheusMetrics metrics,
       BooleanSupplier healthy, Supplier<? extends Collection<String>> backends) throws IOException {
@@ -109,8 +108,8 @@ public final class MetricsServer implements AutoCloseable {
       listener.register(selector, SelectionKey.OP_ACCEPT);
     } catch (IOException e) {
       listener.close();
-      throw new HostStartException("cannot listen for metrics on " + address + ": "
-          + e.getMessage() + "; pick another --metrics-address or 0 to turn metrics off", e);
+      throw new IOException("cannot listen for metrics on " + address + ": " + e.getMessage()
+          + "; pick another --metrics-address or 0 to turn metrics off", e);
     }
     MetricsServer server = new MetricsServer(listener, selector, metrics, healthy, backends);
     server.thread.start();
