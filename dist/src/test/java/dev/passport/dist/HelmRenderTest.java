@@ -130,7 +130,7 @@ class HelmRenderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"deploy", "deploy/pre-1.35", "deploy/dropin"})
+  @ValueSource(strings = {"deploy", "deploy/pre-1.35", "deploy/dropin", "deploy/dropin-sync-driver"})
   void kustomize_eachDeployVariant_rendersTypedObjects(String variant) throws Exception {
     Result result = run(kubectl, "kustomize", ROOT.resolve(variant).toString());
     assertThat(result.exit()).as(result.output()).isZero();

@@ -293,7 +293,7 @@ final class KubernetesSecretSync implements SecretSync {
         + " service account " + driverAccount + " may not " + verb + " " + where + ": with"
         + " --sync-secret-identity driver it needs a ClusterRole with get, create and update on"
         + " secrets (Helm: syncSecret.identity=driver installs <release>-secret-sync; kustomize:"
-        + " deploy/dropin/sync-driver/ installs passport-secret-sync; see " + DOCS + ")");
+        + " deploy/dropin-sync-driver/ installs passport-secret-sync; see " + DOCS + ")");
   }
 
   private void expectSuccess(HttpResponse<String> response, String verb, Pod pod, String where)
