@@ -17,7 +17,6 @@ import dev.passport.testkit.LogCapture;
 import dev.passport.testkit.LogHygiene;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
-import dev.passport.testkit.TestBackendContext;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -58,36 +57,34 @@ class CertManagerBackendTest {
 
   private static final String VOLUME_ID =
       "csi-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-  private static final Instant START = Instant.parse("2026-11-26T12:00:00Z");
+  private static final Instant START = BackendOnFakeCertManager.START;
 
   private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
   @RegisterExtension final LogCapture logs = LogCapture.checkingFor(tokens::minted);
 
-  private final FakeClock clock = FakeClock.at(START);
   private final Pod pod = Pods.pod("team-a", "web-0", "web");
   private ServiceAccountToken token;
+  private BackendOnFakeCertManager onFake;
+  private FakeClock clock;
   private FakeCertManager certManager;
-  private TestBackendContext context;
   private Backend<CertificateAttributes> backend;
 
   @BeforeEach
   void start() throws Exception {
-    certManager = new FakeCertManager(clock);
-    context = TestBackendContext.builder().clock(clock).nodeId("node-1").build();
+    onFake = BackendOnFakeCertManager.start("10s");
+    clock = onFake.clock;
+    certManager = onFake.certManager;
     token = tokens.token(pod, "", START, Duration.ofHours(1));
-    backend = newBackend("10s");
+    backend = onFake.backend();
   }
 
   @AfterEach
   void stop() {
-    backend.close();
-    context.close();
-    certManager.close();
+    onFake.close();
   }
 
   private Backend<CertificateAttributes> newBackend(String timeout) throws BackendException {
-    return new CertManagerBackendFactory().create(
-        Map.of("apiServer", certManager.url(), "timeout", timeout), context);
+    return onFake.newBackend(Map.of("timeout", timeout));
   }
 
   private static Map<String, String> attributes(String... keyValues) {
@@ -580,8 +577,7 @@ class CertManagerBackendTest {
   @Test
   void fetch_operatorDefaultKeyAlgorithmEcdsa_volumeWithoutKeyAlgorithm_getsP256() throws Exception {
     backend.close();
-    backend = new CertManagerBackendFactory().create(Map.of("apiServer", certManager.url(),
-        "timeout", "10s", "defaultKeyAlgorithm", "ECDSA"), context);
+    backend = onFake.newBackend(Map.of("timeout", "10s", "defaultKeyAlgorithm", "ECDSA"));
 
     Material material = fetch(attributes(DNS_NAMES, "web.example.com"));
 

@@ -17,7 +17,6 @@ import dev.passport.testkit.LogCapture;
 import dev.passport.testkit.LogHygiene;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
-import dev.passport.testkit.TestBackendContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -38,7 +37,7 @@ class CertManagerReadBoundsTest {
 
   private static final String VOLUME_ID =
       "csi-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-  private static final Instant START = Instant.parse("2026-11-26T12:00:00Z");
+  private static final Instant START = BackendOnFakeCertManager.START;
   private static final int LIMIT = 64 * 1024;
   private static final Map<String, String> ATTRIBUTES =
       Map.of(ISSUER_NAME, "ca-issuer", DNS_NAMES, "web.example.com");
@@ -46,31 +45,29 @@ class CertManagerReadBoundsTest {
   private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
   @RegisterExtension final LogCapture logs = LogCapture.checkingFor(tokens::minted);
 
-  private final FakeClock clock = FakeClock.at(START);
   private final Pod pod = Pods.pod("team-a", "web-0", "web");
   private ServiceAccountToken token;
+  private BackendOnFakeCertManager onFake;
+  private FakeClock clock;
   private FakeCertManager certManager;
-  private TestBackendContext context;
   private Backend<CertificateAttributes> backend;
 
   @BeforeEach
   void start() throws Exception {
-    certManager = new FakeCertManager(clock);
-    context = TestBackendContext.builder().clock(clock).nodeId("node-1").build();
+    onFake = BackendOnFakeCertManager.start("20s");
+    clock = onFake.clock;
+    certManager = onFake.certManager;
     token = tokens.token(pod, "", START, Duration.ofHours(1));
-    backend = newBackend("20s");
+    backend = onFake.backend();
   }
 
   @AfterEach
   void stop() {
-    backend.close();
-    context.close();
-    certManager.close();
+    onFake.close();
   }
 
   private Backend<CertificateAttributes> newBackend(String timeout) throws BackendException {
-    return new CertManagerBackendFactory().create(
-        Map.of("apiServer", certManager.url(), "timeout", timeout), context);
+    return onFake.newBackend(Map.of("timeout", timeout));
   }
 
   private Material fetch(ByteBudget budget) throws BackendException {

@@ -55,6 +55,12 @@ class CertManagerRotationSimulationHostTest {
   private static final Duration TOKEN_TTL = Duration.ofHours(1);
   /** The host's {@code --republish-period} default: kubelet's longest republish gap. */
   private static final Duration REPUBLISH_PERIOD = Duration.ofSeconds(90);
+  /**
+   * The key of every issuance: what is counted here is when requests are made, which no key
+   * algorithm changes. csi-driver's default, RSA 2048, took most of this class's two minutes in CI
+   * (BouncyCastle's prime search, seconds per key on a loaded machine); P-256 takes a millisecond.
+   */
+  private static final String SIMULATED_KEYS = "ECDSA";
 
   @TempDir Path dir;
   private final FakeClock clock = FakeClock.at(START);
@@ -103,7 +109,8 @@ class CertManagerRotationSimulationHostTest {
     List<SimulatedVolume> volumes = volumes(100, Map.of(
         CertificateAttributes.ISSUER_NAME, "ca-issuer",
         CertificateAttributes.DNS_NAMES, "web.example.com",
-        CertificateAttributes.DURATION, "2160h"));
+        CertificateAttributes.DURATION, "2160h",
+        CertificateAttributes.KEY_ALGORITHM, SIMULATED_KEYS));
 
     Map<Outcome, Integer> outcomes = runFor(SIMULATED, volumes);
 
@@ -137,7 +144,8 @@ class CertManagerRotationSimulationHostTest {
         CertificateAttributes.ISSUER_NAME, "ca-issuer",
         CertificateAttributes.DNS_NAMES, "web.example.com",
         CertificateAttributes.DURATION, "1h",
-        CertificateAttributes.RENEW_BEFORE, "1m"));
+        CertificateAttributes.RENEW_BEFORE, "1m",
+        CertificateAttributes.KEY_ALGORITHM, SIMULATED_KEYS));
 
     runFor(SIMULATED, volumes);
 
