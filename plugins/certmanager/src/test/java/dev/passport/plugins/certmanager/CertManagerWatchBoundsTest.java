@@ -54,9 +54,15 @@ class CertManagerWatchBoundsTest {
     context.close();
   }
 
+  /** The backend with a short timeout: the tests that wait it out cost seconds. */
   private Backend<CertificateAttributes> backend(String apiServer) throws BackendException {
+    return backend(apiServer, "3s");
+  }
+
+  private Backend<CertificateAttributes> backend(String apiServer, String timeout)
+      throws BackendException {
     Backend<CertificateAttributes> backend = new CertManagerBackendFactory().create(
-        Map.of("apiServer", apiServer, "timeout", "3s"), context);
+        Map.of("apiServer", apiServer, "timeout", timeout), context);
     closing.add(0, backend);
     return backend;
   }
@@ -74,7 +80,9 @@ class CertManagerWatchBoundsTest {
     FakeCertManager certManager = new FakeCertManager(clock);
     closing.add(certManager);
     certManager.noWebSocket(true);
-    Backend<CertificateAttributes> backend = backend(certManager.url());
+    // Issued within the plugin's timeout, of which the watch set-up takes half before polling
+    // starts: 3 s left 1.5 s to poll, close on a loaded CI machine; 10 s leaves 5.
+    Backend<CertificateAttributes> backend = backend(certManager.url(), "10s");
 
     Material material = assertTimeoutPreemptively(GENEROUS, () -> fetch(backend));
 
