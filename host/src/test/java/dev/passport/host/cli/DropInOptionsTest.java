@@ -37,6 +37,21 @@ class DropInOptionsTest {
   }
 
   @Test
+  void syncSecretIdentityNeitherPodNorDriver_isAUsageError_beforeAnyApiAccess() {
+    DropInOptions options = parse("--secret-provider-classes", "--sync-secret-identity", "root").dropIn;
+    assertThatThrownBy(() -> options.apply(PassportHost.builder(), Map.of()))
+        .isInstanceOf(picocli.CommandLine.ParameterException.class)
+        .hasMessageContaining("--sync-secret-identity root: give pod or driver");
+  }
+
+  @Test
+  void syncSecretIdentity_defaultsToPod_andTheAudienceToTheApiServers() {
+    DropInOptions options = parse("--secret-provider-classes").dropIn;
+    assertThat(options.syncSecretIdentity).isEqualTo("pod");
+    assertThat(options.syncSecretAudience).isEmpty();
+  }
+
+  @Test
   void providerBackendNotPROVIDEReqBACKEND_isAUsageError() {
     DropInOptions options = parse("--secret-provider-classes", "--provider-backend", "Azure=x y").dropIn;
     assertThatThrownBy(() -> options.apply(PassportHost.builder(), Map.of()))
