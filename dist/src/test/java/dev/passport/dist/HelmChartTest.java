@@ -19,8 +19,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * No helm binary here, so the chart cannot be rendered: its metadata and values parse, every
- * {@code .Values.x} a template reads exists, and the defaults equal what deploy/ ships.
+ * The chart's sources, without helm (HelmRenderTest renders it): its metadata and values parse,
+ * every {@code .Values.x} a template reads exists, and the defaults equal what deploy/ ships.
  */
 class HelmChartTest {
 
@@ -77,8 +77,9 @@ class HelmChartTest {
       assertThat(((Number) request.get("expirationSeconds")).longValue())
           .isEqualTo(shipped.getExpirationSeconds());
     }
-    assertThat(at(values, "csiDriver", "serviceAccountTokenInSecrets"))
-        .isEqualTo(driver.getSpec().getServiceAccountTokenInSecrets());
+    // deploy/ is for 1.35 (deploy/pre-1.35 drops the field); the chart follows the server's version.
+    assertThat(at(values, "csiDriver", "serviceAccountTokenInSecrets")).isEqualTo("auto");
+    assertThat(driver.getSpec().getServiceAccountTokenInSecrets()).isTrue();
     Container passport = containers.get(0);
     assertThat(new Quantity(at(values, "resources", "requests", "cpu").toString()))
         .isEqualTo(passport.getResources().getRequests().get("cpu"));
@@ -92,6 +93,8 @@ class HelmChartTest {
         .as("quoted in values.yaml, so YAML does not read it as a decimal number")
         .isEqualTo(argAfter(passport.getArgs(), "--default-file-mode")).isEqualTo("0644");
     assertThat(containers.get(1).getImage()).isEqualTo(at(values, "sidecars", "nodeDriverRegistrar", "image"));
+    assertThat(containers.get(1).getResources().getLimits().get("memory")).isEqualTo(
+        new Quantity(at(values, "sidecars", "nodeDriverRegistrar", "resources", "limits", "memory").toString()));
     assertThat(containers.get(2).getImage()).isEqualTo(at(values, "sidecars", "livenessProbe", "image"));
     assertThat(((Map<?, ?>) at(values, "pluginConfig")).keySet().stream().map(Object::toString))
         .containsExactlyInAnyOrder("vault.properties",

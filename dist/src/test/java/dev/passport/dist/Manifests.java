@@ -56,6 +56,19 @@ final class Manifests {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    return load(text, file.toString());
+  }
+
+  /** The YAML documents of {@code text} (a file, or what helm or kubectl rendered). */
+  static List<String> documents(String text) {
+    return java.util.Arrays.stream(DOCUMENT_SEPARATOR.split(text))
+        .filter(document -> !document.lines()
+            .allMatch(line -> line.isBlank() || line.strip().startsWith("#")))
+        .toList();
+  }
+
+  /** The objects of {@code text}, each typed and free of unknown fields; {@code file} names it. */
+  static List<HasMetadata> load(String text, String file) {
     List<HasMetadata> objects = new ArrayList<>();
     for (String document : DOCUMENT_SEPARATOR.split(text)) {
       if (document.lines().allMatch(line -> line.isBlank() || line.strip().startsWith("#"))) {

@@ -349,7 +349,8 @@ public final class PassportHost implements AutoCloseable {
     /**
      * Starts the host.
      *
-     * @throws HostStartException when another host holds the state dir or answers on the socket
+     * @throws HostStartException when another host holds the state dir or answers on the socket,
+     *     or the state dir or the socket's directory cannot be created or used
      */
     public PassportHost start() throws IOException, PluginLoadException {
       requireNonNull(socket, "socket is null");
@@ -365,6 +366,8 @@ public final class PassportHost implements AutoCloseable {
       }
       StateDirLock lock = StateDirLock.acquire(stateDir);
       try {
+        StartupDirectories.create(socket.toAbsolutePath().getParent(), "socket directory",
+            "--endpoint");
         // Before loading plugins: a second host should fail in milliseconds, not after the load.
         if (CsiServer.answersProbe(socket)) {
           throw new SocketInUseException("another CSI server answers on unix://" + socket

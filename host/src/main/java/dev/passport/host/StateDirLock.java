@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -31,11 +30,17 @@ final class StateDirLock implements AutoCloseable {
 
   /** Locks {@code stateDir} (creating it), or refuses naming the directory. */
   static StateDirLock acquire(Path stateDir) throws IOException {
-    Files.createDirectories(stateDir);
+    StartupDirectories.create(stateDir, "state dir", "--state-dir");
     Path file = stateDir.resolve(FILE_NAME);
-    FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS),
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (IOException e) {
+      // A read-only mount, or a lock "file" that is a directory or a symlink.
+      throw StartupDirectories.unusable(stateDir, "state dir", "--state-dir", e);
+    }
     FileLock lock;
     try {
       lock = channel.tryLock();

@@ -64,9 +64,14 @@ final class DropInOptions {
   /** Hands the cluster's classes to the host when the flag is on. */
   void apply(PassportHost.Builder builder, Map<String, String> environment) throws HostStartException {
     if (!enabled) {
-      if (kubeconfig != null || !providerBackends.isEmpty()) {
-        throw new ParameterException(spec.commandLine(), "--kubeconfig and --provider-backend"
-            + " take effect only with " + SecretProviderClassResolver.FLAG);
+      // The sync flags have environment defaults, so only what the command line names is refused.
+      var parsed = spec.commandLine().getParseResult();
+      if (kubeconfig != null || !providerBackends.isEmpty()
+          || parsed.hasMatchedOption("--sync-secret-identity")
+          || parsed.hasMatchedOption("--sync-secret-audience")) {
+        throw new ParameterException(spec.commandLine(), "--kubeconfig, --provider-backend,"
+            + " --sync-secret-identity and --sync-secret-audience take effect only with "
+            + SecretProviderClassResolver.FLAG);
       }
       return;
     }

@@ -5,6 +5,7 @@ import dev.passport.host.logging.ProductionLogging;
 import dev.passport.host.PassportHost;
 import dev.passport.host.plugins.PluginLoadException;
 import java.util.ServiceLoader;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -43,6 +44,8 @@ public final class Main implements Runnable {
   static int refusedToStart(Exception e, CommandLine command, CommandLine.ParseResult parsed)
       throws Exception {
     if (e instanceof HostStartException || e instanceof PluginLoadException) {
+      // The line says what to change; the trace is for developers, at DEBUG only.
+      LoggerFactory.getLogger(Main.class).debug("refused to start", e);
       command.getErr().println("passport " + command.getCommandName() + ": " + e.getMessage());
       command.getErr().flush();
       return EXIT_REFUSED;

@@ -158,8 +158,17 @@ final class ServeCommand implements Callable<Integer> {
     checkHeap();
     logFormat.apply();
     Logger log = LoggerFactory.getLogger(ServeCommand.class);
-    Path socket = socketPath(endpoint);
-    Optional<InetSocketAddress> metricsAt = ListenAddress.parse(metricsAddress);
+    Path socket;
+    Optional<InetSocketAddress> metricsAt;
+    MountMode mode;
+    try {
+      socket = socketPath(endpoint);
+      metricsAt = ListenAddress.parse(metricsAddress);
+      mode = MountMode.parse(mountMode);
+    } catch (IllegalArgumentException e) {
+      // A wrong flag value is a usage error: one line and the usage, not a stack trace.
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     AtomicReference<PassportHost> started = new AtomicReference<>();
     PassportHost.Builder builder = PassportHost.builder()
         .socket(socket)
@@ -169,7 +178,7 @@ final class ServeCommand implements Callable<Integer> {
         .configDir(configDir)
         .stateDir(stateDir)
         .kubeletDir(kubeletDir.toAbsolutePath())
-        .mountMode(MountMode.parse(mountMode))
+        .mountMode(mode)
         .fileModes(defaultFileMode)
         .refreshInterval(refreshInterval)
         .republishPeriod(republishPeriod)
@@ -189,10 +198,18 @@ final class ServeCommand implements Callable<Integer> {
       prometheus = PrometheusMetrics.create();
       builder.metrics(prometheus);
       // Listening before the host starts lets a readiness probe see 503 (not refused) while plugins load.
-      http = MetricsServer.start(metricsAt.get(), prometheus, () -> {
-        PassportHost running = started.get();
-        return running != null && running.ready();
-      });
+      try {
+        http = MetricsServer.start(metricsAt.get(), prometheus, () -> {
+          PassportHost running = started.get();
+          return running != null && running.ready();
+        }, () -> {
+          PassportHost running = started.get();
+          return running == null ? java.util.Set.of() : running.backendNames();
+        });
+      } catch (IOException e) {
+        // The address is the operator's: one line naming the flag, no stack trace.
+        throw new HostStartException(e.getMessage(), e);
+      }
     }
     PassportHost host;
     try {

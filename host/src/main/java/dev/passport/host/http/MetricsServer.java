@@ -16,16 +16,20 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The host's small HTTP endpoint: {@code GET /metrics} (Prometheus text format) and
- * {@code GET /healthz} (200 {@code ok} while the host is up, 503 otherwise).
+ * {@code GET /healthz} (200 {@code ok} while the host is up, 503 otherwise; a second line
+ * {@code backends: a,b} lists the backends served, so a wrong plugins dir shows in a probe).
  *
  * <p>One daemon thread serves every connection without blocking on any (a selector), so a client
  * that connects and sends nothing, or half a request line, holds no thread and delays no other
@@ -57,13 +61,15 @@ public final class MetricsServer implements AutoCloseable {
   private final Selector selector;
   private final PrometheusMetrics metrics;
   private final BooleanSupplier healthy;
+  private final Supplier<? extends Collection<String>> backends;
   /** Accept order: the first is the oldest. Touched only by the serving thread. */
   private final Deque<Connection> connections = new ArrayDeque<>();
   private final Thread thread;
   private volatile boolean running = true;
 
   private MetricsServer(ServerSocketChannel listener, Selector selector, PrometheusMetrics metrics,
-      BooleanSupplier healthy) {
+      BooleanSupplier healthy, Supplier<? extends Collection<String>> backends) {
+    this.backends = backends;
     this.listener = listener;
     this.selector = selector;
     this.metrics = metrics;
@@ -78,6 +84,18 @@ public final class MetricsServer implements AutoCloseable {
    */
   public static MetricsServer start(InetSocketAddress address, PrometheusMetrics metrics,
       BooleanSupplier healthy) throws IOException {
+    return start(address, metrics, healthy, null);
+  }
+
+  /**
+   * Binds {@code address} and serves until {@link #close()}; {@code /healthz} also lists
+   * {@code backends} (sorted, comma-separated) on a second line {@code backends: ...}.
+   *
+   * @param backends the backends the host serves (asked at each probe), or null for no list
+   * @throws IOException when {@code address} cannot be bound, naming it and the flag
+   */
+  public static MetricsServer start(InetSocketAddress address, PrometheusMetrics metrics,
+      BooleanSupplier healthy, Supplier<? extends Collection<String>> backends) throws IOException {
     requireNonNull(address, "address is null");
     requireNonNull(metrics, "metrics is null");
     requireNonNull(healthy, "healthy is null");
@@ -93,7 +111,7 @@ public final class MetricsServer implements AutoCloseable {
       throw new IOException("cannot listen for metrics on " + address + ": " + e.getMessage()
           + "; pick another --metrics-address or 0 to turn metrics off", e);
     }
-    MetricsServer server = new MetricsServer(listener, selector, metrics, healthy);
+    MetricsServer server = new MetricsServer(listener, selector, metrics, healthy, backends);
     server.thread.start();
     LOG.info("metrics on http://{}/metrics, health on /healthz", hostAndPort(server.address()));
     return server;
@@ -186,10 +204,18 @@ public final class MetricsServer implements AutoCloseable {
       case "/metrics" -> metricsResponse(method);
       case "/healthz" -> {
         boolean up = healthy.getAsBoolean();
-        yield response(up ? 200 : 503, up ? "ok\n" : "not ready\n", method, "");
+        yield response(up ? 200 : 503, healthBody(up), method, "");
       }
       default -> response(404, "not found: try /metrics or /healthz\n", method, "");
     };
+  }
+
+  private String healthBody(boolean up) {
+    String status = up ? "ok\n" : "not ready\n";
+    if (backends == null) {
+      return status;
+    }
+    return status + "backends: " + String.join(",", new TreeSet<>(backends.get())) + "\n";
   }
 
   private byte[] metricsResponse(String method) {

@@ -291,8 +291,9 @@ final class KubernetesSecretSync implements SecretSync {
     }
     return new SecretSyncException(SecretSyncException.Kind.PERMISSION_DENIED, "the driver's"
         + " service account " + driverAccount + " may not " + verb + " " + where + ": with"
-        + " --sync-secret-identity driver it needs the ClusterRole passport-secret-sync (get,"
-        + " create, update on secrets; Helm: syncSecret.identity=driver installs it; see " + DOCS + ")");
+        + " --sync-secret-identity driver it needs a ClusterRole with get, create and update on"
+        + " secrets (Helm: syncSecret.identity=driver installs <release>-secret-sync; kustomize:"
+        + " deploy/dropin-sync-driver/ installs passport-secret-sync; see " + DOCS + ")");
   }
 
   private void expectSuccess(HttpResponse<String> response, String verb, Pod pod, String where)

@@ -13,6 +13,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -37,8 +39,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code passport_refresh_failures_total{backend}};
  *   <li>{@code passport_expired_content_served_total{backend}};
  *   <li>{@code passport_volumes{backend}} — managed volumes (gauge);
- *   <li>{@code passport_material_earliest_expiry_seconds{backend}} — the earliest {@code expiresAt}
- *       among a backend's volumes, seconds since the epoch ({@code NaN} while none has an expiry);
+ *   <li>{@code passport_material_earliest_expiry_timestamp_seconds{backend}} — the earliest
+ *       {@code expiresAt} among a backend's volumes, seconds since the epoch; {@code +Inf} while
+ *       none has an expiry (from start, for every loaded backend), so {@code x - time() < 3600}
+ *       stays false rather than "no data";
+ *   <li>{@code passport_build_info{version}} — always 1; the host's version as a label;
  *   <li>the JVM's memory, threads, CPU and uptime ({@code jvm_*}, {@code process_*}, {@code system_*}).
  * </ul>
  *
@@ -81,6 +86,15 @@ public final class PrometheusMetrics implements HostMetrics {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
+    // An info metric of Prometheus' own model: Micrometer strips an "_info" suffix from gauges.
+    InfoSnapshot buildInfo = InfoSnapshot.builder()
+        .name("passport_build")
+        .help("Always 1: the Passport host's version as a label")
+        .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder()
+            .labels(Labels.of("version", version()))
+            .build())
+        .build();
+    registry.getPrometheusRegistry().register(() -> buildInfo);
     return new PrometheusMetrics(registry);
   }
 
@@ -111,7 +125,14 @@ public final class PrometheusMetrics implements HostMetrics {
       counter("passport.refresh.failures", name);
       counter("passport.expired.content.served", name);
       volumes(name, 0);
+      expiry(name);
     }
+  }
+
+  /** The jar's Implementation-Version, as {@code PassportHost.VERSION} (the same jar). */
+  private static String version() {
+    String version = PrometheusMetrics.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
   }
 
   @Override
@@ -178,16 +199,21 @@ public final class PrometheusMetrics implements HostMetrics {
 
   @Override
   public void earliestExpiry(String backend, Instant expiresAt) {
-    String label = backend(backend);
-    expiries.computeIfAbsent(label, b -> {
+    expiry(backend).set(expiresAt);
+  }
+
+  private AtomicReference<Instant> expiry(String backend) {
+    return expiries.computeIfAbsent(backend(backend), b -> {
       AtomicReference<Instant> value = new AtomicReference<>();
-      Gauge.builder("passport.material.earliest.expiry", value, PrometheusMetrics::epochSeconds)
-          .description("The earliest expiresAt among a backend's volumes, seconds since the epoch")
+      Gauge.builder("passport.material.earliest.expiry.timestamp", value,
+              PrometheusMetrics::epochSeconds)
+          .description("The earliest expiresAt among a backend's volumes, seconds since the epoch;"
+              + " +Inf while none has one")
           .baseUnit("seconds")
           .tag("backend", b)
           .register(registry);
       return value;
-    }).set(expiresAt);
+    });
   }
 
   private void count(String name, String backend) {
@@ -215,9 +241,10 @@ public final class PrometheusMetrics implements HostMetrics {
 
   private static double epochSeconds(AtomicReference<Instant> value) {
     Instant at = value.get();
-    // The engine reports Instant.MAX when no volume of the backend has an expiry left.
+    // Nothing yet, or (Instant.MAX from the engine) no volume of the backend has an expiry left:
+    // "never", so that an alert on expiry - time() < N neither fires nor sees "no data".
     if (at == null || at.equals(Instant.MAX)) {
-      return Double.NaN;
+      return Double.POSITIVE_INFINITY;
     }
     return at.getEpochSecond() + at.getNano() / 1e9;
   }

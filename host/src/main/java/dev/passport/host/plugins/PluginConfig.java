@@ -5,9 +5,13 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -24,6 +28,7 @@ final class PluginConfig {
   /** Plugin ids name configuration files, so they must not reach outside the directory. */
   static final Pattern PLUGIN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
+  private static final String SUFFIX = ".properties";
   private static final String REFERENCE_START = "${ENV:";
   private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
@@ -59,7 +64,7 @@ final class PluginConfig {
           "config directory %s does not exist or is not a directory; fix --config-dir or create it"
               .formatted(directory));
     }
-    Path file = directory.resolve(pluginId + ".properties");
+    Path file = directory.resolve(pluginId + SUFFIX);
     if (!Files.exists(file)) {
       return Map.of();
     }
@@ -69,6 +74,41 @@ final class PluginConfig {
       config.put(key, substitute(file, key, properties.getProperty(key), env));
     }
     return Collections.unmodifiableMap(config);
+  }
+
+  /**
+   * Refuses a {@code <id>.properties} in {@code configDir} whose id is no loaded plugin: a misnamed
+   * file would otherwise leave its plugin silently unconfigured. Hidden entries (a ConfigMap
+   * volume's {@code ..data}) and files of other extensions are not configuration files.
+   */
+  static void checkNoOrphans(Optional<Path> configDir, Collection<String> pluginIds)
+      throws PluginLoadException {
+    if (configDir.isEmpty() || !Files.isDirectory(configDir.get())) {
+      return;
+    }
+    List<String> orphans = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(configDir.get(), "*.properties")) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        String id = name.substring(0, name.length() - SUFFIX.length());
+        if (!name.startsWith(".") && Files.isRegularFile(entry) && !pluginIds.contains(id)) {
+          orphans.add(name);
+        }
+      }
+    } catch (IOException e) {
+      throw new PluginLoadException(
+          "config directory %s cannot be listed: %s"
+              .formatted(configDir.get(), PluginLoadException.describe(e)),
+          e);
+    }
+    if (!orphans.isEmpty()) {
+      Collections.sort(orphans);
+      throw new PluginLoadException(
+          ("config directory %s: %s names no loaded plugin (loaded: %s); rename it to"
+                  + " <plugin-id>.properties of a loaded plugin, or remove it from --config-dir")
+              .formatted(configDir.get(), String.join(", ", orphans),
+                  pluginIds.stream().sorted().toList()));
+    }
   }
 
   private static Properties read(Path file) throws PluginLoadException {

@@ -45,13 +45,14 @@ public final class PluginLoader {
   /**
    * Loads all plugins and creates their backends.
    *
-   * @param pluginsDir the {@code --plugins-dir}; missing or empty means no backends (logged as a
-   *     warning)
+   * @param pluginsDir the {@code --plugins-dir}; it must hold at least one plugin directory (a
+   *     missing or empty one is a deployment mistake: a driver without backends fails every volume)
    * @param configDir the {@code --config-dir} holding {@code <plugin-id>.properties} files
    * @param contextForPlugin the context to pass to a plugin's factories, by plugin id
    * @param env for {@code ${ENV:NAME}} substitution ({@code System.getenv()} in production)
-   * @throws PluginLoadException naming the plugin directory (or configuration file) and the cause;
-   *     every plugin loaded so far is closed again
+   * @throws PluginLoadException naming the plugin directory (or configuration file) and the cause,
+   *     also when {@code pluginsDir} is missing or holds no plugin, or when {@code configDir} holds
+   *     a {@code <id>.properties} naming no loaded plugin; every plugin loaded so far is closed again
    */
   public static LoadedPlugins load(
       Path pluginsDir,
@@ -63,7 +64,12 @@ public final class PluginLoader {
     requireNonNull(configDir, "configDir is null");
     requireNonNull(contextForPlugin, "contextForPlugin is null");
     requireNonNull(env, "env is null");
-    if (Files.exists(pluginsDir) && !Files.isDirectory(pluginsDir)) {
+    if (!Files.exists(pluginsDir)) {
+      throw new PluginLoadException(
+          "plugins directory " + pluginsDir + " does not exist; fix --plugins-dir (the image's"
+              + " plugins are in /opt/passport/plugins)");
+    }
+    if (!Files.isDirectory(pluginsDir)) {
       throw new PluginLoadException(
           "plugins directory " + pluginsDir + " is not a directory; fix --plugins-dir");
     }
@@ -74,7 +80,15 @@ public final class PluginLoader {
     Map<String, Path> owners = new LinkedHashMap<>();
     List<PluginInfo> plugins = new ArrayList<>();
     try {
-      for (Path directory : pluginManager.pluginDirectories()) {
+      List<Path> directories = pluginManager.pluginDirectories();
+      if (directories.isEmpty()) {
+        // A driver without backends would report healthy and fail every volume ("unknown backend").
+        throw new PluginLoadException(
+            ("plugins directory %s holds no plugin (a directory with plugin.properties and"
+                    + " lib/*.jar); fix --plugins-dir or install a plugin there")
+                .formatted(pluginsDir));
+      }
+      for (Path directory : directories) {
         PluginWrapper plugin = loadPlugin(pluginManager, directory);
         Map<String, ContextClassLoaderBackend<?>> created =
             createBackends(plugin, directory, owners, configDir, contextForPlugin, env);
@@ -94,6 +108,7 @@ public final class PluginLoader {
             info.directory(),
             info.backendNames());
       }
+      PluginConfig.checkNoOrphans(configDir, plugins.stream().map(PluginInfo::id).toList());
     } catch (PluginLoadException | RuntimeException | Error e) {
       LoadedPlugins.closeBackends(backends);
       LoadedPlugins.unload(pluginManager);
@@ -101,9 +116,6 @@ public final class PluginLoader {
     }
     // pf4j's lifecycle only: plugins have no plugin.class, so starting runs no plugin code
     pluginManager.startPlugins();
-    if (plugins.isEmpty()) {
-      log.warn("no plugins in {}: no plugin backend is available", pluginsDir);
-    }
     return new LoadedPlugins(pluginManager, backends, plugins);
   }
 

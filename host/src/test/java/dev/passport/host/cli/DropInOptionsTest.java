@@ -28,6 +28,18 @@ class DropInOptionsTest {
   }
 
   @Test
+  void syncFlagsWithoutTheFlag_areAUsageErrorNamingTheFlag() {
+    for (String[] args : new String[][] {{"--sync-secret-identity", "driver"},
+        {"--sync-secret-audience", "api"}}) {
+      DropInOptions options = parse(args).dropIn;
+
+      assertThatThrownBy(() -> options.apply(PassportHost.builder(), Map.of()))
+          .isInstanceOf(CommandLine.ParameterException.class)
+          .hasMessageContaining("take effect only with --secret-provider-classes");
+    }
+  }
+
+  @Test
   void flagOutsideAPodWithoutKubeconfig_stopsTheStartNamingKubeconfig() {
     DropInOptions options = parse("--secret-provider-classes").dropIn;
     assertThatThrownBy(() -> options.apply(PassportHost.builder(), Map.of()))

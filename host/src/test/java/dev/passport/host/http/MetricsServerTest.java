@@ -51,6 +51,28 @@ class MetricsServerTest {
   }
 
   @Test
+  void healthz_withBackends_listsThemSortedOnASecondLine() throws Exception {
+    try (MetricsServer listing = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0),
+        PrometheusMetrics.create(), () -> true, () -> java.util.Set.of("vault", "gcp"))) {
+      HttpResponse<String> response = Scrape.get(listing.address(), "/healthz");
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("ok\nbackends: gcp,vault\n");
+    }
+  }
+
+  @Test
+  void healthz_withBackendsWhileNotUp_answers503WithAnEmptyList() throws Exception {
+    try (MetricsServer listing = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0),
+        PrometheusMetrics.create(), () -> false, java.util.Set::<String>of)) {
+      HttpResponse<String> response = Scrape.get(listing.address(), "/healthz");
+
+      assertThat(response.statusCode()).isEqualTo(503);
+      assertThat(response.body()).isEqualTo("not ready\nbackends: \n");
+    }
+  }
+
+  @Test
   void healthz_followsTheHostAcrossStartAndClose() throws Exception {
     assertThat(Scrape.get(server.address(), "/healthz").statusCode()).isEqualTo(503);
     healthy.set(true);

@@ -109,7 +109,7 @@ class ProductionLoggingTest {
     }
 
     assertThat(lines).hasSize(1);
-    assertThat(new ObjectMapper().readTree(lines.get(0)).path("mdc").path("backend").asText())
+    assertThat(new ObjectMapper().readTree(lines.get(0)).path("backend").asText())
         .startsWith("x\u2028\u0085\r\nforged ");
     LogHygiene.assertNoSecrets(List.of(JWT), lines);
   }

@@ -39,10 +39,10 @@ class RpcLogContextTest {
 
     assertThat(lines).hasSize(1);
     JsonNode line = lines.get(0);
-    assertThat(line.path("level").asText()).isEqualTo("INFO");
-    assertThat(line.path("formattedMessage").asText()).isEqualTo("published volume csi-abc123");
+    assertThat(line.path("severity").asText()).isEqualTo("INFO");
+    assertThat(line.path("message").asText()).isEqualTo("published volume csi-abc123");
     assertThat(line.has("arguments")).as("arguments would repeat the message").isFalse();
-    JsonNode mdc = line.path("mdc");
+    JsonNode mdc = line;
     assertThat(mdc.path("rpc").asText()).isEqualTo("NodePublishVolume");
     assertThat(mdc.path("volume_id").asText()).isEqualTo("csi-abc123");
     assertThat(mdc.path("namespace").asText()).isEqualTo("shop");
@@ -62,7 +62,8 @@ class RpcLogContextTest {
       }
     });
 
-    JsonNode mdc = lines.get(0).path("mdc");
+    JsonNode mdc = lines.get(0);
+    assertThat(mdc.path("severity").asText()).isEqualTo("WARNING");
     assertThat(mdc.path("rpc").asText()).isEqualTo("NodeUnpublishVolume");
     assertThat(mdc.path("backend").asText()).isEqualTo("gcp");
     assertThat(mdc.path("code").asText()).isEqualTo("INTERNAL");
@@ -82,8 +83,9 @@ class RpcLogContextTest {
 
     assertThat(lines).hasSize(2);
     assertThat(String.join("\n", raw)).doesNotContain(TOKEN).doesNotContain("pod-token");
-    lines.forEach(line -> assertThat(fieldNames(line.path("mdc")))
-        .isSubsetOf("rpc", "volume_id", "namespace", "pod", "backend", "code", "duration_ms"));
+    lines.forEach(line -> assertThat(fieldNames(line)).isSubsetOf("timestamp", "severity",
+        "message", "logger", "thread", "rpc", "volume_id", "namespace", "pod", "backend", "code",
+        "duration_ms"));
   }
 
   @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,12 +41,12 @@ class RpcLogEndToEndTest {
     List<JsonNode> lines = publishAndUnpublish(raw);
 
     JsonNode published = closingLine(lines, "NodePublishVolume");
-    assertThat(published.path("mdc").path("volume_id").asText()).isEqualTo(VOLUME);
-    assertThat(published.path("mdc").path("namespace").asText()).isEqualTo("shop");
-    assertThat(published.path("mdc").path("pod").asText()).isEqualTo("web-0");
-    assertThat(published.path("mdc").path("backend").asText()).isEqualTo(CountingBackend.NAME);
-    assertThat(published.path("mdc").path("code").asText()).isEqualTo("OK");
-    assertThat(published.path("mdc").has("duration_ms")).isTrue();
+    assertThat(published.path("volume_id").asText()).isEqualTo(VOLUME);
+    assertThat(published.path("namespace").asText()).isEqualTo("shop");
+    assertThat(published.path("pod").asText()).isEqualTo("web-0");
+    assertThat(published.path("backend").asText()).isEqualTo(CountingBackend.NAME);
+    assertThat(published.path("code").asText()).isEqualTo("OK");
+    assertThat(published.has("duration_ms")).isTrue();
     assertThat(String.join("\n", raw)).doesNotContain(TOKEN).doesNotContain("pod-token");
   }
 
@@ -55,10 +54,10 @@ class RpcLogEndToEndTest {
   void unpublish_logsAJsonLineWithTheCallsCodeAndDuration() throws Exception {
     JsonNode unpublished = closingLine(publishAndUnpublish(new ArrayList<>()), "NodeUnpublishVolume");
 
-    assertThat(unpublished.path("mdc").path("volume_id").asText()).isEqualTo(VOLUME);
-    assertThat(unpublished.path("mdc").path("backend").asText()).isEqualTo(CountingBackend.NAME);
-    assertThat(unpublished.path("mdc").path("code").asText()).isEqualTo("OK");
-    assertThat(unpublished.path("mdc").has("duration_ms")).isTrue();
+    assertThat(unpublished.path("volume_id").asText()).isEqualTo(VOLUME);
+    assertThat(unpublished.path("backend").asText()).isEqualTo(CountingBackend.NAME);
+    assertThat(unpublished.path("code").asText()).isEqualTo("OK");
+    assertThat(unpublished.has("duration_ms")).isTrue();
   }
 
   /** Publishes and unpublishes one volume through a real host; every JSON line logged meanwhile. */
@@ -91,8 +90,8 @@ class RpcLogEndToEndTest {
   /** The INFO line of a call that carries its outcome. */
   private static JsonNode closingLine(List<JsonNode> lines, String rpc) {
     List<JsonNode> closing = lines.stream()
-        .filter(l -> l.path("mdc").path("rpc").asText().equals(rpc))
-        .filter(l -> l.path("mdc").has("code") && l.path("level").asText().equals("INFO"))
+        .filter(l -> l.path("rpc").asText().equals(rpc))
+        .filter(l -> l.has("code") && l.path("severity").asText().equals("INFO"))
         .toList();
     assertThat(closing).as("INFO lines of %s with a code", rpc).isNotEmpty();
     return closing.get(0);
@@ -106,9 +105,8 @@ class RpcLogEndToEndTest {
     private final OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
 
     JsonCapture() {
-      JsonEncoder encoder = new JsonEncoder();
+      RedactingJsonEncoder encoder = new RedactingJsonEncoder();
       encoder.setContext(root.getLoggerContext());
-      encoder.setWithFormattedMessage(true);
       encoder.start();
       appender.setContext(root.getLoggerContext());
       appender.setEncoder(encoder);

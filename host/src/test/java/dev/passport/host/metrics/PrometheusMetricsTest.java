@@ -108,20 +108,27 @@ class PrometheusMetricsTest {
   }
 
   @Test
-  void earliestExpiry_isATimestampGaugeInEpochSeconds_andNaNWhenNoneIsLeft() throws Exception {
+  void earliestExpiry_isATimestampGaugeInEpochSeconds_andPlusInfWhenNoneIsLeft() throws Exception {
     metrics.earliestExpiry("certmanager", Instant.parse("2026-11-26T11:00:00Z"));
     metrics.earliestExpiry("certmanager", Instant.parse("2026-11-26T10:30:00.500Z"));
     metrics.earliestExpiry("vault", Instant.MAX);
 
     Scrape scrape = scrape();
 
-    assertThat(scrape.value("passport_material_earliest_expiry_seconds",
+    assertThat(scrape.value("passport_material_earliest_expiry_timestamp_seconds",
         Map.of("backend", "certmanager")))
         .hasValue(Instant.parse("2026-11-26T10:30:00Z").getEpochSecond() + 0.5);
-    OptionalDouble none = scrape.value("passport_material_earliest_expiry_seconds",
-        Map.of("backend", "vault"));
-    assertThat(none).isPresent();
-    assertThat(none.getAsDouble()).isNaN();
+    assertThat(scrape.value("passport_material_earliest_expiry_timestamp_seconds",
+        Map.of("backend", "vault"))).hasValue(Double.POSITIVE_INFINITY);
+    assertThat(scrape.text()).doesNotContain("passport_material_earliest_expiry_seconds");
+  }
+
+  @Test
+  void buildInfo_isOneWithTheVersionAsALabel() throws Exception {
+    Scrape scrape = scrape();
+
+    assertThat(scrape.value("passport_build_info", Map.of("version", "dev"))).hasValue(1);
+    assertThat(scrape.text()).contains("# TYPE passport_build_info gauge");
   }
 
   @Test
@@ -138,6 +145,8 @@ class PrometheusMetricsTest {
       assertThat(scrape.value("passport_refresh_failures_total", labels)).hasValue(0);
       assertThat(scrape.value("passport_expired_content_served_total", labels)).hasValue(0);
       assertThat(scrape.value("passport_volumes", labels)).hasValue(0);
+      assertThat(scrape.value("passport_material_earliest_expiry_timestamp_seconds", labels))
+          .hasValue(Double.POSITIVE_INFINITY);
     }
   }
 

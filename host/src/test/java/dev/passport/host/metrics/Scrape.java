@@ -60,7 +60,7 @@ public final class Scrape {
       }
       int space = line.lastIndexOf(' ');
       String series = line.substring(0, space);
-      double value = Double.parseDouble(line.substring(space + 1));
+      double value = sampleValue(line.substring(space + 1));
       int brace = series.indexOf('{');
       if (brace < 0) {
         samples.add(new Sample(series, Map.of(), value));
@@ -104,5 +104,14 @@ public final class Scrape {
   /** The raw text, to prove something is absent. */
   public String text() {
     return text;
+  }
+
+  /** The text format writes infinities as {@code +Inf}/{@code -Inf}, which Java does not parse. */
+  private static double sampleValue(String text) {
+    return switch (text) {
+      case "+Inf" -> Double.POSITIVE_INFINITY;
+      case "-Inf" -> Double.NEGATIVE_INFINITY;
+      default -> Double.parseDouble(text);
+    };
   }
 }

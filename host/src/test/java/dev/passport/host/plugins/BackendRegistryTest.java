@@ -46,14 +46,14 @@ class BackendRegistryTest {
     registry = registry(1, Duration.ofSeconds(30));
     factory.hold = true;
     CompletableFuture<Material> first = CompletableFuture.supplyAsync(() -> fetchUnchecked());
-    assertThat(factory.entered.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(factory.entered.await(30, TimeUnit.SECONDS)).isTrue();
 
     assertThatThrownBy(this::fetch)
         .isInstanceOfSatisfying(BackendException.class,
             e -> assertThat(e.kind()).isEqualTo(BackendException.Kind.RESOURCE_EXHAUSTED))
         .hasMessageContaining("every fetch thread is in use");
     factory.release.countDown();
-    assertThat(first.get(10, TimeUnit.SECONDS).files()).hasSize(1);
+    assertThat(first.get(30, TimeUnit.SECONDS).files()).hasSize(1);
     assertThat(metrics.count("fetch{backend=scripted,result=resource_exhausted}")).isEqualTo(1);
   }
 

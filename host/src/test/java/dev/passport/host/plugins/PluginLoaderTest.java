@@ -268,21 +268,48 @@ class PluginLoaderTest {
   }
 
   @Test
-  void load_missingPluginsDirectory_loadsNoBackends() throws Exception {
-    loaded =
-        PluginLoader.load(
-            pluginsDir.resolve("absent"), Optional.empty(), TestContexts::contextFor, Map.of());
+  void load_missingPluginsDirectory_failsNamingItAndTheFlag() {
+    Path absent = pluginsDir.resolve("absent");
 
-    assertThat(loaded.backendNames()).isEmpty();
-    assertThat(loaded.plugins()).isEmpty();
+    assertThatThrownBy(
+            () -> PluginLoader.load(absent, Optional.empty(), TestContexts::contextFor, Map.of()))
+        .isInstanceOf(PluginLoadException.class)
+        .hasMessage("plugins directory " + absent + " does not exist; fix --plugins-dir (the"
+            + " image's plugins are in /opt/passport/plugins)");
   }
 
   @Test
-  void load_emptyPluginsDirectoryWithStrayFiles_loadsNoBackends() throws Exception {
+  void load_pluginsDirectoryWithOnlyStrayFiles_failsSayingItHoldsNoPlugin() throws Exception {
     Files.writeString(pluginsDir.resolve("README"), "plugins go here", UTF_8);
     Files.createDirectories(pluginsDir.resolve(".cache"));
 
-    assertThat(load().backendNames()).isEmpty();
+    assertThatThrownBy(this::load)
+        .isInstanceOf(PluginLoadException.class)
+        .hasMessage("plugins directory " + pluginsDir + " holds no plugin (a directory with"
+            + " plugin.properties and lib/*.jar); fix --plugins-dir or install a plugin there");
+  }
+
+  @Test
+  void load_configFileNamingNoLoadedPlugin_failsNamingTheFileAndTheLoadedPlugins()
+      throws Exception {
+    PluginDirectoryBuilder.plugin(pluginsDir, "probe").factory(ProbeBackendFactory.class).build();
+    Files.writeString(configDir.resolve("prbe.properties"), "greeting=hi\n", UTF_8);
+
+    assertThatThrownBy(this::load)
+        .isInstanceOf(PluginLoadException.class)
+        .hasMessage("config directory " + configDir + ": prbe.properties names no loaded plugin"
+            + " (loaded: [probe]); rename it to <plugin-id>.properties of a loaded plugin, or"
+            + " remove it from --config-dir");
+  }
+
+  @Test
+  void load_configDirWithAConfigMapsHiddenEntriesAndOtherFiles_ignoresThem() throws Exception {
+    PluginDirectoryBuilder.plugin(pluginsDir, "probe").factory(ProbeBackendFactory.class).build();
+    Files.createDirectories(configDir.resolve("..2026_12_01_00_00_00.1"));
+    Files.writeString(configDir.resolve("..hidden.properties"), "", UTF_8);
+    Files.writeString(configDir.resolve("README.md"), "notes", UTF_8);
+
+    assertThat(load().backendNames()).containsExactly("probe");
   }
 
   @Test

@@ -12,12 +12,10 @@ import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
-import dev.passport.testkit.FakeClock;
 import dev.passport.testkit.LogCapture;
 import dev.passport.testkit.LogHygiene;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
-import dev.passport.testkit.TestBackendContext;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -47,7 +45,6 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -56,44 +53,23 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class CertManagerBackendTest {
 
-  /**
-   * The plugin's timeout in tests whose issuer stalls through it: short, and long enough for a
-   * working API call on a loaded CI machine (200 and 300 ms were missed there).
-   */
-  private static final String STALL_TIMEOUT = "2s";
-
   private static final String VOLUME_ID =
       "csi-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-  private static final Instant START = Instant.parse("2026-11-26T12:00:00Z");
+  private static final Instant START = BackendOnFakeCertManager.START;
 
   private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
   @RegisterExtension final LogCapture logs = LogCapture.checkingFor(tokens::minted);
+  @RegisterExtension final BackendOnFakeCertManager onFake =
+      BackendOnFakeCertManager.withTimeout("10s");
 
-  private final FakeClock clock = FakeClock.at(START);
   private final Pod pod = Pods.pod("team-a", "web-0", "web");
   private ServiceAccountToken token;
-  private FakeCertManager certManager;
-  private TestBackendContext context;
   private Backend<CertificateAttributes> backend;
 
   @BeforeEach
-  void start() throws Exception {
-    certManager = new FakeCertManager(clock);
-    context = TestBackendContext.builder().clock(clock).nodeId("node-1").build();
+  void start() {
     token = tokens.token(pod, "", START, Duration.ofHours(1));
-    backend = newBackend("10s");
-  }
-
-  @AfterEach
-  void stop() {
-    backend.close();
-    context.close();
-    certManager.close();
-  }
-
-  private Backend<CertificateAttributes> newBackend(String timeout) throws BackendException {
-    return new CertManagerBackendFactory().create(
-        Map.of("apiServer", certManager.url(), "timeout", timeout), context);
+    backend = onFake.backend();
   }
 
   private static Map<String, String> attributes(String... keyValues) {
@@ -114,13 +90,13 @@ class CertManagerBackendTest {
   private Material fetch(Map<String, String> attributes, Optional<Material> previous)
       throws BackendException {
     return backend.fetch(backend.prepare(attributes),
-        request(clock.instant().plus(Duration.ofMinutes(2))).previous(previous).build());
+        request(onFake.clock.instant().plus(Duration.ofMinutes(2))).previous(previous).build());
   }
 
   private Material fetch(Map<String, String> attributes, Material previous,
       FetchRequest.Reason reason) throws BackendException {
     return backend.fetch(backend.prepare(attributes),
-        request(clock.instant().plus(Duration.ofMinutes(2))).previous(Optional.of(previous))
+        request(onFake.clock.instant().plus(Duration.ofMinutes(2))).previous(Optional.of(previous))
             .reason(reason).build());
   }
 
@@ -141,8 +117,8 @@ class CertManagerBackendTest {
   }
 
   private GenericKubernetesResource onlyRequest() {
-    assertThat(certManager.created()).hasSize(1);
-    return certManager.created().get(0);
+    assertThat(onFake.certManager.created()).hasSize(1);
+    return onFake.certManager.created().get(0);
   }
 
   @SuppressWarnings("unchecked")
@@ -190,18 +166,18 @@ class CertManagerBackendTest {
     assertThat(material.group()).isEmpty();
     X509Certificate leaf = certificate(material, "tls.crt");
     assertThat(leaf.getPublicKey()).isEqualTo(key(material, "tls.key").getPublic());
-    assertThat(certificate(material, "ca.crt")).isEqualTo(certManager.caCertificate());
+    assertThat(certificate(material, "ca.crt")).isEqualTo(onFake.certManager.caCertificate());
     assertThat(material.expiresAt()).contains(leaf.getNotAfter().toInstant());
     assertThat(material.version()).contains(onlyRequest().getMetadata().getName());
   }
 
   @Test
   void fetch_createCall_carriesThePodTokenAsBearer() throws Exception {
-    certManager.takeRequests();
+    onFake.certManager.takeRequests();
 
     fetch(attributes(DNS_NAMES, "web.example.com"));
 
-    List<RecordedRequest> creates = certManager.takeRequests().stream()
+    List<RecordedRequest> creates = onFake.certManager.takeRequests().stream()
         .filter(r -> r.getMethod().equals("POST") && r.getPath().contains("/certificaterequests"))
         .toList();
     assertThat(creates).hasSize(1);
@@ -214,14 +190,14 @@ class CertManagerBackendTest {
 
   @Test
   void fetch_everyPluginCall_isMadeAsThePod() throws Exception {
-    certManager.takeRequests();
+    onFake.certManager.takeRequests();
     Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
     Material first = fetch(attributes);
-    clock.set(first.refreshAt().orElseThrow());
+    onFake.clock.set(first.refreshAt().orElseThrow());
 
     fetch(attributes, Optional.of(first));
 
-    List<String> pluginAuthorizations = certManager.takeRequests().stream()
+    List<String> pluginAuthorizations = onFake.certManager.takeRequests().stream()
         .map(r -> r.getHeader("Authorization"))
         .filter(header -> !("Bearer " + FakeCertManager.SIGNER_TOKEN).equals(header))
         .toList();
@@ -289,7 +265,7 @@ class CertManagerBackendTest {
         ORGANIZATIONS, "Example ${POD_NAMESPACE}",
         COUNTRIES, "NL"));
 
-    PKCS10CertificationRequest csr = certManager.csr(onlyRequest().getMetadata().getName());
+    PKCS10CertificationRequest csr = onFake.certManager.csr(onlyRequest().getMetadata().getName());
     assertThat(rdn(csr, BCStyle.CN)).isEqualTo("web.team-a");
     assertThat(rdn(csr, BCStyle.O)).isEqualTo("Example team-a");
     assertThat(rdn(csr, BCStyle.C)).isEqualTo("NL");
@@ -307,7 +283,7 @@ class CertManagerBackendTest {
         .hasMessageContaining(DNS_NAMES)
         .hasMessageContaining("POD_IP")
         .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.INVALID_ARGUMENT);
-    assertThat(certManager.created()).isEmpty();
+    assertThat(onFake.certManager.created()).isEmpty();
   }
 
   @Test
@@ -384,7 +360,7 @@ class CertManagerBackendTest {
 
   @Test
   void fetch_deniedRequest_isPermissionDeniedQuotingTheCondition() {
-    certManager.mode(FakeCertManager.Mode.DENY, "team-a may not request *.example.com");
+    onFake.certManager.mode(FakeCertManager.Mode.DENY, "team-a may not request *.example.com");
 
     assertThatThrownBy(() -> fetch(attributes(DNS_NAMES, "web.example.com")))
         .isInstanceOf(BackendException.class)
@@ -396,7 +372,7 @@ class CertManagerBackendTest {
 
   @Test
   void fetch_failedRequest_isFailedPreconditionQuotingTheCondition() {
-    certManager.mode(FakeCertManager.Mode.FAIL, "issuer ca-issuer not found");
+    onFake.certManager.mode(FakeCertManager.Mode.FAIL, "issuer ca-issuer not found");
 
     assertThatThrownBy(() -> fetch(attributes(DNS_NAMES, "web.example.com")))
         .isInstanceOf(BackendException.class)
@@ -406,43 +382,42 @@ class CertManagerBackendTest {
 
   @Test
   void fetch_afterDenial_nextAttemptCreatesAFreshRequestAndDeletesTheDeniedOne() throws Exception {
-    certManager.mode(FakeCertManager.Mode.DENY, "no");
+    onFake.certManager.mode(FakeCertManager.Mode.DENY, "no");
     Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
     assertThatThrownBy(() -> fetch(attributes)).isInstanceOf(BackendException.class);
-    certManager.mode(FakeCertManager.Mode.ISSUE);
+    onFake.certManager.mode(FakeCertManager.Mode.ISSUE);
 
     Material material = fetch(attributes);
 
-    assertThat(certManager.created()).hasSize(2);
-    assertThat(certManager.existing("team-a")).containsExactly(material.version().orElseThrow());
+    assertThat(onFake.certManager.created()).hasSize(2);
+    assertThat(onFake.certManager.existing("team-a")).containsExactly(material.version().orElseThrow());
   }
 
   @Test
   void fetch_stalledIssuer_timesOutThenResumesTheSameRequestAndKey() throws Exception {
-    backend.close();
-    backend = newBackend(STALL_TIMEOUT);
-    certManager.mode(FakeCertManager.Mode.STALL);
+    onFake.certManager.mode(FakeCertManager.Mode.STALL);
     Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
 
-    assertThatThrownBy(() -> fetch(attributes))
+    assertThatThrownBy(() -> backend.fetch(backend.prepare(attributes),
+            request(onFake.clock.instant().plus(BackendOnFakeCertManager.STALL_WAIT)).build()))
         .isInstanceOf(BackendException.class)
         .hasMessageContaining("has not issued")
         .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
     String pending = onlyRequest().getMetadata().getName();
-    certManager.issueUndecided("team-a");
+    onFake.certManager.issueUndecided("team-a");
 
     Material material = fetch(attributes);
 
-    assertThat(certManager.created()).hasSize(1);
+    assertThat(onFake.certManager.created()).hasSize(1);
     assertThat(material.version()).contains(pending);
     assertThat(certificate(material, "tls.crt").getPublicKey()).isEqualTo(key(material, "tls.key").getPublic());
   }
 
   @Test
   void fetch_deadlineSoonerThanTimeout_boundsTheWait() throws Exception {
-    certManager.mode(FakeCertManager.Mode.STALL);
+    onFake.certManager.mode(FakeCertManager.Mode.STALL);
     CertificateAttributes volume = backend.prepare(attributes(DNS_NAMES, "web.example.com"));
-    FetchRequest request = request(clock.instant().plusMillis(200)).build();
+    FetchRequest request = request(onFake.clock.instant().plusMillis(200)).build();
 
     assertThatThrownBy(() -> backend.fetch(volume, request))
         .isInstanceOf(BackendException.class)
@@ -452,17 +427,17 @@ class CertManagerBackendTest {
   @Test
   void fetch_deadlinePassed_failsWithoutCreatingARequest() throws Exception {
     CertificateAttributes volume = backend.prepare(attributes(DNS_NAMES, "web.example.com"));
-    FetchRequest request = request(clock.instant()).build();
+    FetchRequest request = request(onFake.clock.instant()).build();
 
     assertThatThrownBy(() -> backend.fetch(volume, request))
         .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
-    assertThat(certManager.created()).isEmpty();
+    assertThat(onFake.certManager.created()).isEmpty();
   }
 
   @Test
   void fetch_noTokenForTheApiServerAudience_isUnauthenticated() throws Exception {
     CertificateAttributes volume = backend.prepare(attributes(DNS_NAMES, "a.b"));
-    FetchRequest request = request(clock.instant().plusSeconds(60)).tokens(Map.of()).build();
+    FetchRequest request = request(onFake.clock.instant().plusSeconds(60)).tokens(Map.of()).build();
 
     assertThatThrownBy(() -> backend.fetch(volume, request))
         .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.UNAUTHENTICATED);
@@ -474,8 +449,8 @@ class CertManagerBackendTest {
   void fetch_afterHostRestartBeforeRenewalTime_returnsTheVolumesFilesWithoutAnApiCall() throws Exception {
     Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
     Material first = fetch(attributes);
-    clock.set(first.refreshAt().orElseThrow().minusSeconds(1));
-    certManager.takeRequests();
+    onFake.clock.set(first.refreshAt().orElseThrow().minusSeconds(1));
+    onFake.certManager.takeRequests();
     // As after a host restart: the material read back from the volume, without timing.
     Material readBack = Material.of(first.files());
 
@@ -483,19 +458,19 @@ class CertManagerBackendTest {
 
     assertThat(again.files()).isEqualTo(first.files());
     assertThat(again.refreshAt()).isEqualTo(first.refreshAt());
-    assertThat(certManager.takeRequests()).isEmpty();
-    assertThat(certManager.created()).hasSize(1);
+    assertThat(onFake.certManager.takeRequests()).isEmpty();
+    assertThat(onFake.certManager.created()).hasSize(1);
   }
 
   @Test
   void fetch_afterHostRestartPastRenewalTime_issuesANewCertificate() throws Exception {
     Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
     Material first = fetch(attributes);
-    clock.set(first.refreshAt().orElseThrow());
+    onFake.clock.set(first.refreshAt().orElseThrow());
 
     Material renewed = fetch(attributes, Material.of(first.files()), FetchRequest.Reason.RECOVERED);
 
-    assertThat(certManager.created()).hasSize(2);
+    assertThat(onFake.certManager.created()).hasSize(2);
     assertThat(renewed.version()).isNotEqualTo(first.version());
   }
 
@@ -503,11 +478,11 @@ class CertManagerBackendTest {
   void republish_dueByTheHostsJitteredSchedule_renewsEvenBeforeRefreshAt() throws Exception {
     Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
     Material first = fetch(attributes);
-    clock.set(first.refreshAt().orElseThrow().minus(Duration.ofDays(2)));
+    onFake.clock.set(first.refreshAt().orElseThrow().minus(Duration.ofDays(2)));
 
     fetch(attributes, Optional.of(first));
 
-    assertThat(certManager.created()).hasSize(2);
+    assertThat(onFake.certManager.created()).hasSize(2);
   }
 
   @Test
@@ -515,7 +490,7 @@ class CertManagerBackendTest {
     Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com", DURATION, "24h");
     Material first = fetch(attributes);
     assertThat(first.refreshAt()).contains(START.plus(Duration.ofHours(16)));
-    clock.set(first.refreshAt().orElseThrow());
+    onFake.clock.set(first.refreshAt().orElseThrow());
 
     Material renewed = fetch(attributes, Optional.of(first));
 
@@ -525,7 +500,7 @@ class CertManagerBackendTest {
     assertThat(newLeaf.getPublicKey()).isEqualTo(key(renewed, "tls.key").getPublic());
     assertThat(newLeaf.getNotBefore().toInstant()).isEqualTo(first.refreshAt().orElseThrow());
     assertThat(renewed.refreshAt()).contains(START.plus(Duration.ofHours(32)));
-    assertThat(certManager.existing("team-a")).containsExactly(renewed.version().orElseThrow());
+    assertThat(onFake.certManager.existing("team-a")).containsExactly(renewed.version().orElseThrow());
   }
 
   @Test
@@ -552,7 +527,7 @@ class CertManagerBackendTest {
     Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com",
         KEY_ALGORITHM, algorithm, KEY_ENCODING, encoding, REUSE_PRIVATE_KEY, "true");
     Material first = fetch(attributes);
-    clock.set(first.refreshAt().orElseThrow());
+    onFake.clock.set(first.refreshAt().orElseThrow());
 
     Material renewed = fetch(attributes, Optional.of(Material.of(first.files())));
 
@@ -564,7 +539,7 @@ class CertManagerBackendTest {
   @Test
   void reusePrivateKey_previousKeyOfAnotherAlgorithm_generatesANewKey() throws Exception {
     Material first = fetch(attributes(DNS_NAMES, "web.example.com", KEY_ALGORITHM, "RSA"));
-    clock.set(first.refreshAt().orElseThrow());
+    onFake.clock.set(first.refreshAt().orElseThrow());
     Map<String, String> ecdsa = attributes(DNS_NAMES, "web.example.com", REUSE_PRIVATE_KEY, "true",
         KEY_ALGORITHM, "ECDSA");
 
@@ -586,8 +561,7 @@ class CertManagerBackendTest {
   @Test
   void fetch_operatorDefaultKeyAlgorithmEcdsa_volumeWithoutKeyAlgorithm_getsP256() throws Exception {
     backend.close();
-    backend = new CertManagerBackendFactory().create(Map.of("apiServer", certManager.url(),
-        "timeout", "10s", "defaultKeyAlgorithm", "ECDSA"), context);
+    backend = onFake.newBackend(Map.of("timeout", "10s", "defaultKeyAlgorithm", "ECDSA"));
 
     Material material = fetch(attributes(DNS_NAMES, "web.example.com"));
 
@@ -603,7 +577,7 @@ class CertManagerBackendTest {
 
     fetch(attributes(DNS_NAMES, "web.example.com"));
     backend.close();
-    certManager.close();
+    onFake.certManager.close();
 
     // The fake API server starts non-daemon threads of its own; once it is closed too, every
     // non-daemon thread that appeared during the test must end.
@@ -623,7 +597,7 @@ class CertManagerBackendTest {
 
   @Test
   void failures_neverCarryThePodToken() {
-    certManager.mode(FakeCertManager.Mode.DENY, "denied");
+    onFake.certManager.mode(FakeCertManager.Mode.DENY, "denied");
 
     Throwable thrown = org.junit.jupiter.api.Assertions.assertThrows(BackendException.class,
         () -> fetch(attributes(DNS_NAMES, "web.example.com")));

@@ -8,11 +8,7 @@ import dev.passport.api.Pod;
 import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
-import dev.passport.host.PassportHost;
-import dev.passport.host.volume.MountMode;
-import dev.passport.testkit.FakeClock;
 import dev.passport.testkit.Pods;
-import dev.passport.testkit.ServiceAccountTokens;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.io.ByteArrayInputStream;
 import java.io.StringReader;
@@ -22,15 +18,11 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.bouncycastle.asn1.ASN1String;
 import org.bouncycastle.asn1.DERPrintableString;
 import org.bouncycastle.asn1.DERUTF8String;
@@ -59,41 +51,25 @@ import org.junit.jupiter.api.io.TempDir;
 class CertManagerCsiDriverParityHostTest {
 
   @TempDir Path dir;
-  private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
-  private final FakeClock clock = FakeClock.at(Instant.now().truncatedTo(ChronoUnit.SECONDS));
   private final Pod pod = Pods.pod("team-a", "web-0", "web");
+  private CertManagerOnHost onHost;
   private FakeCertManager certManager;
-  private PassportHost host;
   private FakeKubelet kubelet;
 
   @BeforeEach
   void start() throws Exception {
-    certManager = new FakeCertManager(clock);
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(dir.resolve("kubelet"))
-        .backendFactory(new CertManagerBackendFactory(),
-            Map.of("apiServer", certManager.url(), "timeout", "20s"))
-        .clock(clock)
-        .fetchTimeout(Duration.ofSeconds(30))
-        .nodeId("node-1")
-        .start();
-    kubelet = FakeKubelet.connect(host.socket(), tokens, clock);
+    onHost = CertManagerOnHost.start(dir);
+    certManager = onHost.certManager;
+    kubelet = onHost.kubelet;
   }
 
   @AfterEach
   void stop() {
-    kubelet.close();
-    host.close();
-    certManager.close();
+    onHost.close();
   }
 
   private PodVolume volume(String name, Map<String, String> csiDriverAttributes) {
-    Map<String, String> attributes = new HashMap<>(csiDriverAttributes);
-    attributes.put("backend", CertManagerBackendFactory.NAME);
-    return PodVolume.of(pod, name, dir.resolve("kubelet"), attributes, Set.of(CertManagerBackend.AUDIENCE));
+    return onHost.volume(pod, name, csiDriverAttributes);
   }
 
   /** Every csi-driver attribute but fs-group and literal-subject, with documented example values. */

@@ -7,22 +7,14 @@ import dev.passport.api.Pod;
 import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
-import dev.passport.host.PassportHost;
-import dev.passport.host.volume.MountMode;
-import dev.passport.testkit.FakeClock;
 import dev.passport.testkit.Pods;
-import dev.passport.testkit.ServiceAccountTokens;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,49 +32,27 @@ class CertManagerFsGroupHostTest {
   private static final int GROUP = 2000;
 
   @TempDir Path dir;
-  private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
-  private final FakeClock clock = FakeClock.at(Instant.now().truncatedTo(ChronoUnit.SECONDS));
-  private FakeCertManager certManager;
-  private PassportHost host;
+  private CertManagerOnHost onHost;
   private FakeKubelet kubelet;
 
   @BeforeEach
   void start() throws Exception {
     // The reader must traverse to the target: JUnit makes the temp dir 0700.
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    certManager = new FakeCertManager(clock);
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(Files.createDirectories(dir.resolve("kubelet")))
-        .backendFactory(new CertManagerBackendFactory(),
-            Map.of("apiServer", certManager.url(), "timeout", "20s"))
-        .clock(clock)
-        .fetchTimeout(Duration.ofSeconds(30))
-        .nodeId("node-1")
-        .start();
-    kubelet = FakeKubelet.connect(host.socket(), tokens, clock);
+    onHost = CertManagerOnHost.start(dir);
+    kubelet = onHost.kubelet;
   }
 
   @AfterEach
   void stop() {
-    if (kubelet != null) {
-      kubelet.close();
-    }
-    if (host != null) {
-      host.close();
-    }
-    certManager.close();
+    onHost.close();
   }
 
   private PodVolume volume(Pod pod, Map<String, String> csi) {
     Map<String, String> attributes = new java.util.HashMap<>(csi);
-    attributes.put("backend", CertManagerBackendFactory.NAME);
     attributes.put(CertificateAttributes.ISSUER_NAME, "ca-issuer");
     attributes.put(CertificateAttributes.DNS_NAMES, "web.example.com");
-    return PodVolume.of(pod, "tls", dir.resolve("kubelet"), attributes,
-        Set.of(CertManagerBackend.AUDIENCE));
+    return onHost.volume(pod, "tls", attributes);
   }
 
   @Test

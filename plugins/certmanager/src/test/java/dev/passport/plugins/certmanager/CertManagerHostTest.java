@@ -7,19 +7,11 @@ import dev.passport.api.Pod;
 import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
-import dev.passport.host.PassportHost;
 import dev.passport.host.volume.MaterialLimits;
-import dev.passport.host.volume.MountMode;
-import dev.passport.testkit.FakeClock;
 import dev.passport.testkit.LogHygiene;
 import dev.passport.testkit.Pods;
-import dev.passport.testkit.ServiceAccountTokens;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,42 +28,26 @@ class CertManagerHostTest {
   private static final long VOLUME_LIMIT = 64 * 1024;
 
   @TempDir Path dir;
-  private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
-  private final FakeClock clock = FakeClock.at(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+  private CertManagerOnHost onHost;
   private FakeCertManager certManager;
-  private PassportHost host;
   private FakeKubelet kubelet;
 
   @BeforeEach
   void start() throws Exception {
-    certManager = new FakeCertManager(clock);
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(dir.resolve("kubelet"))
-        .limits(new MaterialLimits(100, VOLUME_LIMIT, VOLUME_LIMIT))
-        .backendFactory(new CertManagerBackendFactory(),
-            Map.of("apiServer", certManager.url(), "timeout", "20s"))
-        .clock(clock)
-        .fetchTimeout(Duration.ofSeconds(30))
-        .nodeId("node-1")
-        .start();
-    kubelet = FakeKubelet.connect(host.socket(), tokens, clock);
+    onHost = CertManagerOnHost.start(dir, new MaterialLimits(100, VOLUME_LIMIT, VOLUME_LIMIT));
+    certManager = onHost.certManager;
+    kubelet = onHost.kubelet;
   }
 
   @AfterEach
   void stop() {
-    kubelet.close();
-    host.close();
-    certManager.close();
+    onHost.close();
   }
 
   private PodVolume volume(Pod pod) {
-    return PodVolume.of(pod, "tls", dir.resolve("kubelet"), Map.of(
-        "backend", CertManagerBackendFactory.NAME,
+    return onHost.volume(pod, "tls", Map.of(
         CertificateAttributes.ISSUER_NAME, "ca-issuer",
-        CertificateAttributes.DNS_NAMES, "web.example.com"), Set.of(CertManagerBackend.AUDIENCE));
+        CertificateAttributes.DNS_NAMES, "web.example.com"));
   }
 
   @Test
@@ -84,7 +60,7 @@ class CertManagerHostTest {
 
     assertThat(refused).hasMessageStartingWith("RESOURCE_EXHAUSTED: ")
         .hasMessageContaining("limit of " + VOLUME_LIMIT + " bytes");
-    LogHygiene.assertNoSecrets(tokens.minted(), refused);
+    LogHygiene.assertNoSecrets(onHost.tokens.minted(), refused);
     assertThat(oversized.targetPath()).satisfiesAnyOf(
         target -> assertThat(target).doesNotExist(),
         target -> assertThat(target).isEmptyDirectory());

@@ -12,19 +12,16 @@ import dev.passport.api.FetchRequest;
 import dev.passport.api.Material;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
-import dev.passport.testkit.FakeClock;
 import dev.passport.testkit.LogCapture;
 import dev.passport.testkit.LogHygiene;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
-import dev.passport.testkit.TestBackendContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,52 +33,35 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class CertManagerReadBoundsTest {
 
-  /**
-   * The plugin's timeout in tests whose issuer stalls through it: short, and long enough for a
-   * working API call on a loaded CI machine (200 and 300 ms were missed there).
-   */
-  private static final String STALL_TIMEOUT = "2s";
-
   private static final String VOLUME_ID =
       "csi-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-  private static final Instant START = Instant.parse("2026-11-26T12:00:00Z");
+  private static final Instant START = BackendOnFakeCertManager.START;
   private static final int LIMIT = 64 * 1024;
   private static final Map<String, String> ATTRIBUTES =
       Map.of(ISSUER_NAME, "ca-issuer", DNS_NAMES, "web.example.com");
 
   private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
   @RegisterExtension final LogCapture logs = LogCapture.checkingFor(tokens::minted);
+  @RegisterExtension final BackendOnFakeCertManager onFake =
+      BackendOnFakeCertManager.withTimeout("20s");
 
-  private final FakeClock clock = FakeClock.at(START);
   private final Pod pod = Pods.pod("team-a", "web-0", "web");
   private ServiceAccountToken token;
-  private FakeCertManager certManager;
-  private TestBackendContext context;
   private Backend<CertificateAttributes> backend;
 
   @BeforeEach
-  void start() throws Exception {
-    certManager = new FakeCertManager(clock);
-    context = TestBackendContext.builder().clock(clock).nodeId("node-1").build();
+  void start() {
     token = tokens.token(pod, "", START, Duration.ofHours(1));
-    backend = newBackend("20s");
-  }
-
-  @AfterEach
-  void stop() {
-    backend.close();
-    context.close();
-    certManager.close();
-  }
-
-  private Backend<CertificateAttributes> newBackend(String timeout) throws BackendException {
-    return new CertManagerBackendFactory().create(
-        Map.of("apiServer", certManager.url(), "timeout", timeout), context);
+    backend = onFake.backend();
   }
 
   private Material fetch(ByteBudget budget) throws BackendException {
+    return fetch(budget, Duration.ofMinutes(2));
+  }
+
+  private Material fetch(ByteBudget budget, Duration within) throws BackendException {
     FetchRequest request = FetchRequest.builder().volumeId(VOLUME_ID).pod(pod)
-        .tokens(Map.of("", token)).deadline(clock.instant().plus(Duration.ofMinutes(2)))
+        .tokens(Map.of("", token)).deadline(onFake.clock.instant().plus(within))
         .budget(budget).build();
     return backend.fetch(backend.prepare(ATTRIBUTES), request);
   }
@@ -99,8 +79,12 @@ class CertManagerReadBoundsTest {
   }
 
   private BackendException failure(ByteBudget budget) {
+    return failure(budget, Duration.ofMinutes(2));
+  }
+
+  private BackendException failure(ByteBudget budget, Duration within) {
     try {
-      fetch(budget);
+      fetch(budget, within);
     } catch (BackendException e) {
       return e;
     }
@@ -120,8 +104,8 @@ class CertManagerReadBoundsTest {
   @Test
   void fetch_issuerWritesAChainLargerThanTheBudgetWhileWatched_isResourceExhaustedNamingTheLimit()
       throws Exception {
-    certManager.mode(FakeCertManager.Mode.STALL);
-    certManager.chainAtLeast(4 * LIMIT);
+    onFake.certManager.mode(FakeCertManager.Mode.STALL);
+    onFake.certManager.chainAtLeast(4 * LIMIT);
     CompletableFuture<Material> fetch = CompletableFuture.supplyAsync(() -> {
       try {
         return fetch(ByteBudget.limitedTo(LIMIT));
@@ -129,9 +113,9 @@ class CertManagerReadBoundsTest {
         throw new java.util.concurrent.CompletionException(e);
       }
     });
-    certManager.awaitWatch("team-a");
+    onFake.certManager.awaitWatch("team-a");
 
-    certManager.issueUndecided("team-a");
+    onFake.certManager.issueUndecided("team-a");
 
     assertTooLarge(failure(fetch), "watch");
   }
@@ -139,24 +123,23 @@ class CertManagerReadBoundsTest {
   @Test
   void fetch_resumedRequestHoldsAChainLargerThanTheBudget_isResourceExhausted_aLargerBudgetGetsIt()
       throws Exception {
-    backend.close();
-    backend = newBackend(STALL_TIMEOUT);
-    certManager.mode(FakeCertManager.Mode.STALL);
-    assertThat(failure(ByteBudget.limitedTo(LIMIT)).kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
-    certManager.chainAtLeast(4 * LIMIT);
-    certManager.issueUndecided("team-a");
+    onFake.certManager.mode(FakeCertManager.Mode.STALL);
+    assertThat(failure(ByteBudget.limitedTo(LIMIT), BackendOnFakeCertManager.STALL_WAIT).kind())
+        .isEqualTo(Kind.DEADLINE_EXCEEDED);
+    onFake.certManager.chainAtLeast(4 * LIMIT);
+    onFake.certManager.issueUndecided("team-a");
 
     assertTooLarge(failure(ByteBudget.limitedTo(LIMIT)), "get");
 
     // The request is kept: once the limit allows it, the same request's chain is the volume's.
     Material material = fetch(ByteBudget.limitedTo(16 * LIMIT));
     assertThat(material.file("tls.crt").orElseThrow().content().length).isGreaterThan(4 * LIMIT);
-    assertThat(certManager.created()).hasSize(1);
+    assertThat(onFake.certManager.created()).hasSize(1);
   }
 
   @Test
   void fetch_chainWithinTheBudget_isIssuedWhole() throws Exception {
-    certManager.chainAtLeast(LIMIT / 4);
+    onFake.certManager.chainAtLeast(LIMIT / 4);
 
     Material material = fetch(ByteBudget.limitedTo(LIMIT));
 

@@ -12,11 +12,9 @@ import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
-import dev.passport.testkit.FakeClock;
 import dev.passport.testkit.LogCapture;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
-import dev.passport.testkit.TestBackendContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,47 +34,29 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class CertManagerReasonsTest {
 
-  /**
-   * The plugin's timeout in tests whose issuer stalls through it: short, and long enough for a
-   * working API call on a loaded CI machine (200 and 300 ms were missed there).
-   */
-  private static final String STALL_TIMEOUT = "2s";
-
   private static final String VOLUME_ID = "csi-" + "ab".repeat(32);
-  private static final Instant START = Instant.parse("2026-11-26T12:00:00Z");
+  private static final Instant START = BackendOnFakeCertManager.START;
 
   private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
   @RegisterExtension final LogCapture logs = LogCapture.checkingFor(tokens::minted);
+  @RegisterExtension final BackendOnFakeCertManager onFake =
+      BackendOnFakeCertManager.withTimeout("10s");
 
-  private final FakeClock clock = FakeClock.at(START);
   private final Pod pod = Pods.pod("team-a", "web-0", "web");
-  private FakeCertManager certManager;
-  private TestBackendContext context;
   private CertManagerBackend backend;
 
   @BeforeEach
-  void start() throws Exception {
-    certManager = new FakeCertManager(clock);
-    context = TestBackendContext.builder().clock(clock).nodeId("node-1").build();
-    backend = newBackend("10s");
-  }
-
-  @AfterEach
-  void stop() {
-    backend.close();
-    context.close();
-    certManager.close();
-  }
-
-  private CertManagerBackend newBackend(String timeout) throws BackendException {
-    return (CertManagerBackend) new CertManagerBackendFactory().create(
-        Map.of("apiServer", certManager.url(), "timeout", timeout), context);
+  void start() {
+    backend = onFake.backend();
   }
 
   private static Map<String, String> attributes(String... keyValues) {
     Map<String, String> attributes = new HashMap<>();
     attributes.put(ISSUER_NAME, "ca-issuer");
     attributes.put(DNS_NAMES, "web.example.com");
+    // These tests are about when a request is made, not which key it certifies: a P-256 key takes
+    // a millisecond where csi-driver's default, RSA 2048, takes up to seconds on a loaded machine.
+    attributes.put(KEY_ALGORITHM, "ECDSA");
     for (int i = 0; i < keyValues.length; i += 2) {
       attributes.put(keyValues[i], keyValues[i + 1]);
     }
@@ -86,12 +65,12 @@ class CertManagerReasonsTest {
 
   /** A fresh token each call, as after a kubelet rotation. */
   private ServiceAccountToken token() {
-    return tokens.token(pod, "", clock.instant(), Duration.ofHours(1));
+    return tokens.token(pod, "", onFake.clock.instant(), Duration.ofHours(1));
   }
 
   private FetchRequest.Builder request(String volumeId) {
     return FetchRequest.builder().volumeId(volumeId).pod(pod).tokens(Map.of("", token()))
-        .deadline(clock.instant().plus(Duration.ofMinutes(2)));
+        .deadline(onFake.clock.instant().plus(Duration.ofMinutes(2)));
   }
 
   private Material fetch(Map<String, String> attributes, FetchRequest.Builder request)
@@ -101,6 +80,12 @@ class CertManagerReasonsTest {
 
   private Material first(Map<String, String> attributes) throws BackendException {
     return fetch(attributes, request(VOLUME_ID));
+  }
+
+  /** A first fetch that waits out a stalled issuer until its deadline, STALL_WAIT away. */
+  private Material stalled(Map<String, String> attributes) throws BackendException {
+    return fetch(attributes, request(VOLUME_ID)
+        .deadline(onFake.clock.instant().plus(BackendOnFakeCertManager.STALL_WAIT)));
   }
 
   private Material again(Map<String, String> attributes, Material previous, Reason reason)
@@ -120,21 +105,21 @@ class CertManagerReasonsTest {
   void tokensRotated_certificateNotDue_returnsPreviousUnchangedWithoutAnyApiCall() throws Exception {
     Map<String, String> attributes = attributes();
     Material first = first(attributes);
-    clock.advance(Duration.ofMinutes(48));
-    certManager.takeRequests();
+    onFake.clock.advance(Duration.ofMinutes(48));
+    onFake.certManager.takeRequests();
 
     Material rotated = again(attributes, first, Reason.TOKENS_ROTATED);
 
     assertThat(rotated).isSameAs(first);
-    assertThat(certManager.takeRequests()).isEmpty();
-    assertThat(certManager.created()).hasSize(1);
+    assertThat(onFake.certManager.takeRequests()).isEmpty();
+    assertThat(onFake.certManager.created()).hasSize(1);
   }
 
   @Test
   void tokensRotated_apiServerDown_stillReturnsPrevious() throws Exception {
     Map<String, String> attributes = attributes();
     Material first = first(attributes);
-    certManager.failApi(503);
+    onFake.certManager.failApi(503);
 
     assertThat(again(attributes, first, Reason.TOKENS_ROTATED)).isSameAs(first);
   }
@@ -146,7 +131,7 @@ class CertManagerReasonsTest {
 
     Material renewed = again(attributes, without(first, "tls.key"), Reason.TOKENS_ROTATED);
 
-    assertThat(certManager.created()).hasSize(2);
+    assertThat(onFake.certManager.created()).hasSize(2);
     assertThat(renewed.file("tls.key")).isPresent();
   }
 
@@ -157,7 +142,7 @@ class CertManagerReasonsTest {
 
     Material renewed = again(withKeystore, first, Reason.TOKENS_ROTATED);
 
-    assertThat(certManager.created()).hasSize(2);
+    assertThat(onFake.certManager.created()).hasSize(2);
     assertThat(renewed.file("keystore.p12")).isPresent();
   }
 
@@ -172,32 +157,32 @@ class CertManagerReasonsTest {
     again(attributes, Material.of(mixed).withRefreshAt(first.refreshAt().orElseThrow()),
         Reason.TOKENS_ROTATED);
 
-    assertThat(certManager.created()).hasSize(3);
+    assertThat(onFake.certManager.created()).hasSize(3);
   }
 
   @Test
   void recovered_notYetDue_keepsTheCertificateAndSetsItsRenewalTime() throws Exception {
     Map<String, String> attributes = attributes(DURATION, "24h", RENEW_BEFORE, "1h");
     Material first = first(attributes);
-    clock.set(START.plus(Duration.ofHours(22)));
+    onFake.clock.set(START.plus(Duration.ofHours(22)));
 
     Material recovered = again(attributes, Material.of(first.files()), Reason.RECOVERED);
 
     assertThat(recovered.files()).extracting(MaterialFile::content)
         .containsExactlyElementsOf(first.files().stream().map(MaterialFile::content).toList());
     assertThat(recovered.refreshAt()).contains(START.plus(Duration.ofHours(23)));
-    assertThat(certManager.created()).hasSize(1);
+    assertThat(onFake.certManager.created()).hasSize(1);
   }
 
   @Test
   void recovered_atExactlyNotAfterMinusRenewBefore_issues() throws Exception {
     Map<String, String> attributes = attributes(DURATION, "24h", RENEW_BEFORE, "1h");
     Material first = first(attributes);
-    clock.set(START.plus(Duration.ofHours(23)));
+    onFake.clock.set(START.plus(Duration.ofHours(23)));
 
     again(attributes, Material.of(first.files()), Reason.RECOVERED);
 
-    assertThat(certManager.created()).hasSize(2);
+    assertThat(onFake.certManager.created()).hasSize(2);
   }
 
   @Test
@@ -208,7 +193,7 @@ class CertManagerReasonsTest {
     again(attributes, first, Reason.DUE);
     again(attributes, first, Reason.CHANGED);
 
-    assertThat(certManager.created()).hasSize(3);
+    assertThat(onFake.certManager.created()).hasSize(3);
   }
 
   @Test
@@ -263,7 +248,7 @@ class CertManagerReasonsTest {
 
     Material recovered = again(attributes, Material.of(readBack), Reason.RECOVERED);
 
-    assertThat(certManager.created()).hasSize(1);
+    assertThat(onFake.certManager.created()).hasSize(1);
     assertThat(recovered.group()).isEqualTo(OptionalInt.of(2000));
     assertThat(recovered.files())
         .allSatisfy(file -> assertThat(file.chosenMode()).isEqualTo(OptionalInt.of(0440)));
@@ -274,7 +259,7 @@ class CertManagerReasonsTest {
   @Test
   void prepare_onlyIssuerName_isInvalidArgumentNamingTheIdentityAttributes_beforeAnyApiCall()
       throws Exception {
-    certManager.takeRequests();
+    onFake.certManager.takeRequests();
 
     assertThatThrownBy(() -> backend.prepare(Map.of(ISSUER_NAME, "ca-issuer")))
         .isInstanceOfSatisfying(BackendException.class, e -> {
@@ -282,7 +267,7 @@ class CertManagerReasonsTest {
           assertThat(e.getMessage()).contains("no identity").contains(COMMON_NAME)
               .contains(DNS_NAMES).contains(IP_SANS).contains(URI_SANS);
         });
-    assertThat(certManager.takeRequests()).isEmpty();
+    assertThat(onFake.certManager.takeRequests()).isEmpty();
   }
 
   @Test
@@ -298,7 +283,7 @@ class CertManagerReasonsTest {
 
   @Test
   void deniedVolume_isNotRemembered() {
-    certManager.mode(FakeCertManager.Mode.DENY, "no");
+    onFake.certManager.mode(FakeCertManager.Mode.DENY, "no");
 
     assertThatThrownBy(() -> first(attributes())).isInstanceOf(BackendException.class);
 
@@ -307,7 +292,7 @@ class CertManagerReasonsTest {
 
   @Test
   void webhookRefusal_isNotRemembered() {
-    certManager.failApi(406);
+    onFake.certManager.failApi(406);
 
     assertThatThrownBy(() -> first(attributes())).isInstanceOf(BackendException.class);
 
@@ -316,10 +301,8 @@ class CertManagerReasonsTest {
 
   @Test
   void stalledRequest_forgottenOnRelease() throws Exception {
-    backend.close();
-    backend = newBackend(STALL_TIMEOUT);
-    certManager.mode(FakeCertManager.Mode.STALL);
-    assertThatThrownBy(() -> first(attributes())).isInstanceOf(BackendException.class);
+    onFake.certManager.mode(FakeCertManager.Mode.STALL);
+    assertThatThrownBy(() -> stalled(attributes())).isInstanceOf(BackendException.class);
     assertThat(backend.remembered()).isEqualTo(1);
 
     backend.release(VOLUME_ID);
@@ -329,30 +312,26 @@ class CertManagerReasonsTest {
 
   @Test
   void stalledRequest_afterMaxWaits_isForgottenAndTheNextAttemptCreatesANewOne() throws Exception {
-    backend.close();
-    backend = newBackend(STALL_TIMEOUT);
-    certManager.mode(FakeCertManager.Mode.STALL);
+    onFake.certManager.mode(FakeCertManager.Mode.STALL);
     for (int i = 0; i < CertManagerBackend.MAX_WAITS; i++) {
-      assertThatThrownBy(() -> first(attributes()))
+      assertThatThrownBy(() -> stalled(attributes()))
           .extracting(e -> ((BackendException) e).kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
     }
-    assertThat(certManager.created()).hasSize(1);
+    assertThat(onFake.certManager.created()).hasSize(1);
     assertThat(backend.remembered()).isZero();
 
-    certManager.mode(FakeCertManager.Mode.ISSUE);
+    onFake.certManager.mode(FakeCertManager.Mode.ISSUE);
     first(attributes());
 
-    assertThat(certManager.created()).hasSize(2);
+    assertThat(onFake.certManager.created()).hasSize(2);
   }
 
   @Test
   void stalledRequest_noFetchAsksForItForHalfAnHour_isForgottenAtTheNextOtherFetch() throws Exception {
-    backend.close();
-    backend = newBackend(STALL_TIMEOUT);
-    certManager.mode(FakeCertManager.Mode.STALL);
-    assertThatThrownBy(() -> first(attributes())).isInstanceOf(BackendException.class);
-    certManager.mode(FakeCertManager.Mode.ISSUE);
-    clock.advance(CertManagerBackend.FORGET_AFTER.plusSeconds(1));
+    onFake.certManager.mode(FakeCertManager.Mode.STALL);
+    assertThatThrownBy(() -> stalled(attributes())).isInstanceOf(BackendException.class);
+    onFake.certManager.mode(FakeCertManager.Mode.ISSUE);
+    onFake.clock.advance(CertManagerBackend.FORGET_AFTER.plusSeconds(1));
 
     fetch(attributes(), request("csi-" + "ef".repeat(32)));
 

@@ -21,15 +21,22 @@ import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** How the API server's refusals reach the user: fabric8's mock in expectations mode. */
+/**
+ * How the API server's and its admission webhooks' refusals reach the user: fabric8's mock in
+ * expectations mode.
+ */
 class CertificateRequestsErrorTest {
 
   private static final String CREATE_PATH =
       "/apis/cert-manager.io/v1/namespaces/team-a/certificaterequests";
+  private static final String WEBHOOK_MESSAGE = "admission webhook \"webhook.cert-manager.io\""
+      + " denied the request: spec.request: Invalid value: []byte{...}: error decoding certificate"
+      + " request PEM block";
 
   private final ServiceAccountTokens tokens = ServiceAccountTokens.create();
   @RegisterExtension final LogCapture logs = LogCapture.checkingFor(tokens::minted);
@@ -55,6 +62,18 @@ class CertificateRequestsErrorTest {
     server.destroy();
   }
 
+  private CertificateAttributes volume() throws BackendException {
+    return backend.prepare(Map.of(
+        CertificateAttributes.ISSUER_NAME, "ca", CertificateAttributes.DNS_NAMES, "a.example.com"));
+  }
+
+  private FetchRequest request(ByteBudget budget) {
+    Instant now = context.clock().instant();
+    return FetchRequest.builder().volumeId("csi-1").pod(pod)
+        .tokens(Map.of("", tokens.token(pod, "", now, Duration.ofHours(1))))
+        .deadline(now.plusSeconds(60)).budget(budget).build();
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "401|UNAUTHENTICATED|did not accept the pod's service account token",
@@ -71,12 +90,8 @@ class CertificateRequestsErrorTest {
         .andReturn(code, Map.of("kind", "Status", "apiVersion", "v1", "status", "Failure",
             "code", code, "message", "refused by the test"))
         .always();
-    Instant now = context.clock().instant();
-    CertificateAttributes volume = backend.prepare(Map.of(
-        CertificateAttributes.ISSUER_NAME, "ca", CertificateAttributes.DNS_NAMES, "a.example.com"));
-    FetchRequest request = FetchRequest.builder().volumeId("csi-1").pod(pod)
-        .tokens(Map.of("", tokens.token(pod, "", now, Duration.ofHours(1))))
-        .deadline(now.plusSeconds(60)).build();
+    CertificateAttributes volume = volume();
+    FetchRequest request = request(ByteBudget.unlimited());
 
     assertThatThrownBy(() -> backend.fetch(volume, request))
         .isInstanceOfSatisfying(BackendException.class, e -> {
@@ -86,7 +101,7 @@ class CertificateRequestsErrorTest {
         });
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void fetch_createAnswerLargerThanTheBudget_isResourceExhaustedNamingTheLimit_andNotRetried() throws Exception {
     // A Content-Length past the limit: refused before the body is read.
     server.expect().post().withPath(CREATE_PATH)
@@ -94,12 +109,8 @@ class CertificateRequestsErrorTest {
             "metadata", Map.of("name", "x", "namespace", "team-a"),
             "padding", "x".repeat(256 * 1024)))
         .always();
-    Instant now = context.clock().instant();
-    CertificateAttributes volume = backend.prepare(Map.of(
-        CertificateAttributes.ISSUER_NAME, "ca", CertificateAttributes.DNS_NAMES, "a.example.com"));
-    FetchRequest request = FetchRequest.builder().volumeId("csi-1").pod(pod)
-        .tokens(Map.of("", tokens.token(pod, "", now, Duration.ofHours(1))))
-        .deadline(now.plusSeconds(60)).budget(ByteBudget.limitedTo(64 * 1024)).build();
+    CertificateAttributes volume = volume();
+    FetchRequest request = request(ByteBudget.limitedTo(64 * 1024));
 
     assertThatThrownBy(() -> backend.fetch(volume, request))
         .isInstanceOfSatisfying(BackendException.class, e -> {
@@ -108,6 +119,30 @@ class CertificateRequestsErrorTest {
           assertThat(e.getCause()).isNull();
         });
     // Not sent again: fabric8 retries a request that failed with an I/O error.
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  /**
+   * cert-manager's webhook refusing a CertificateRequest with 406 (issue 18 item 4): a permanent
+   * problem with the request, not an outage to retry.
+   */
+  @Test
+  void fetch_webhookAnswers406_isInvalidArgumentQuotingTheWebhook_andNotRetriedByThePlugin()
+      throws Exception {
+    server.expect().post().withPath(CREATE_PATH)
+        .andReturn(406, Map.of("kind", "Status", "apiVersion", "v1", "status", "Failure",
+            "code", 406, "message", WEBHOOK_MESSAGE))
+        .always();
+    CertificateAttributes volume = volume();
+    FetchRequest request = request(ByteBudget.unlimited());
+
+    assertThatThrownBy(() -> backend.fetch(volume, request))
+        .isInstanceOfSatisfying(BackendException.class, e -> {
+          assertThat(e.kind()).isEqualTo(Kind.INVALID_ARGUMENT);
+          assertThat(e.getMessage()).contains("webhook refused to create")
+              .contains(WEBHOOK_MESSAGE).doesNotContain("retr");
+          LogHygiene.assertNoSecrets(tokens.minted(), e);
+        });
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 }

@@ -432,8 +432,9 @@ final class FakeCertManager implements AutoCloseable {
       }
     }
     try {
-      if (!seen.await(10, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("the signer's watch did not see marker " + name);
+      // A bound for a broken watch only: on a loaded 2-core CI machine an event can take seconds.
+      if (!seen.await(60, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the signer's watch did not see marker " + name + " in 60 s");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
