@@ -14,6 +14,8 @@ import dev.passport.host.plugins.BackendRegistry;
 import dev.passport.host.plugins.RegisteredBackend;
 import dev.passport.host.publish.PublishException.Code;
 import dev.passport.host.publish.VolumeReconciler.Outcome;
+import dev.passport.host.template.TemplateAttributes;
+import dev.passport.host.template.TemplateException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -175,6 +177,10 @@ public final class Publisher {
             + " this node serves " + new TreeSet<>(backends.names())));
     Map<String, String> attributes = fromClass.map(SecretProviderClassResolver.Resolved::attributes)
         .orElseGet(() -> backendAttributes(request.volumeContext()));
+    // Templates (issue 23) are the host's: taken out here, after the drop-in merge, so neither an
+    // inline volume's nor a class's reach the backend; compiled before any backend call.
+    TemplateAttributes.Split templated = templates(attributes);
+    attributes = templated.backendAttributes();
     RegisteredBackend.Bound volume = prepared(backend, attributes);
     Set<String> needed = volume.audiences();
     Map<String, ServiceAccountToken> tokens = TokenParser.tokens(request);
@@ -191,8 +197,17 @@ public final class Publisher {
     declared.addAll(volume.optionalAudiences());
     VolumeSpec spec = new VolumeSpec(request.volumeId(), target, pod, backendName, attributes,
         tokens, declared, fsGroup(request.capability().volumeMountGroup()),
-        NodePublishSecrets.of(request.secrets()));
+        NodePublishSecrets.of(request.secrets()), templated.templates());
     return reconciler.publish(spec, volume);
+  }
+
+  private static TemplateAttributes.Split templates(Map<String, String> attributes)
+      throws PublishException {
+    try {
+      return TemplateAttributes.split(attributes);
+    } catch (TemplateException e) {
+      throw PublishException.invalid(e.getMessage());
+    }
   }
 
   /** Prepares once per backend and attributes: plugins parse their attributes once, not on every republish. */
