@@ -5,6 +5,7 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Parse;
 import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.schema.JsonSchema;
 
@@ -69,6 +70,10 @@ final class BoundedYaml {
         }
       }
       return new Load(settings).loadFromString(text);
+    } catch (MarkedYamlEngineException e) {
+      String where = e.getProblemMark().map(m -> " at line " + (m.getLine() + 1)).orElse("");
+      throw new TemplateException(what + " is not valid YAML or JSON" + where
+          + (secret ? "" : ": " + shortened(e.getProblem())));
     } catch (YamlEngineException e) {
       throw new TemplateException(what + " is not valid YAML or JSON"
           + (secret ? "" : ": " + firstLine(e.getMessage())));
@@ -89,6 +94,10 @@ final class BoundedYaml {
    * snakeyaml-engine's first line says what and where ("found duplicate key x", "expected ','")
    * without the snippet of input the following lines show.
    */
+  private static String shortened(String problem) {
+    return problem == null ? "unreadable" : firstLine(problem);
+  }
+
   private static String firstLine(String message) {
     if (message == null) {
       return "unreadable";
