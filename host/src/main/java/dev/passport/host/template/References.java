@@ -26,7 +26,8 @@ import java.util.TreeSet;
  *       list elements by index, {@code ~1} for a {@code /} and {@code ~0} for a {@code ~} in a key.
  *       No file path contains {@code //} (the volume's path rules refuse empty segments), so the
  *       split at the first {@code //} never mistakes a file name for a key, whatever dots or
- *       dashes either holds: {@code {{creds.json//data/db.user}}}.
+ *       dashes either holds: {@code {{creds.json//data/db.user}}}. {@code PATH//} alone is the
+ *       whole document (a top-level list to iterate); an empty key cannot be referenced.
  *   <li>{@code pod.namespace}, {@code pod.name}, {@code pod.serviceAccount}: from the request's
  *       pod info (kubelet's {@code csi.storage.k8s.io/*} keys).
  *   <li>{@code json}, {@code url}, {@code shell}, {@code base64}: the escaping {@link Helpers}.
@@ -103,6 +104,9 @@ final class References implements Mustache.CustomContext {
           + Quote.of(path) + ", which the backend did not return (its files: " + names() + ")");
     }
     Object value = document(file);
+    if (pointer.isEmpty()) {
+      return value; // PATH// is the whole document: a top-level list to iterate
+    }
     for (String token : pointer.split("/", -1)) {
       String key = token.replace("~1", "/").replace("~0", "~");
       if (value instanceof Values.Obj obj) {
