@@ -74,7 +74,7 @@ class TemplatesEndToEndTest {
   }
 
   @Test
-  void publish_templatesOnly_writesOnlyTheRenderedFiles_andAReadBackHasNoPreviousMaterial()
+  void publish_templatesOnly_writesOnlyTheRenderedFiles_withTheTemplatesMode()
       throws Exception {
     Path target = publish("vol-only", Map.of("templates", APP_ENV
         + "  mode: \"0400\"\n", "templatesOnly", "true"));
