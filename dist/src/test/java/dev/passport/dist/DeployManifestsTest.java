@@ -58,7 +58,8 @@ class DeployManifestsTest {
     Set<Path> listed = new HashSet<>();
     for (Path kustomization : List.of(DEPLOY.resolve("kustomization.yaml"),
         DEPLOY.resolve("base/kustomization.yaml"), DEPLOY.resolve("pre-1.35/kustomization.yaml"),
-        DEPLOY.resolve("dropin/kustomization.yaml"))) {
+        DEPLOY.resolve("dropin/kustomization.yaml"),
+        DEPLOY.resolve("dropin/sync-driver/kustomization.yaml"))) {
       Map<String, Object> parsed = yaml(kustomization);
       assertThat(parsed).containsEntry("kind", "Kustomization")
           .containsEntry("apiVersion", "kustomize.config.k8s.io/v1beta1");

@@ -14,6 +14,7 @@ import dev.passport.host.csi.IdentityService;
 import dev.passport.host.csi.NodeService;
 import dev.passport.host.csi.SocketInUseException;
 import dev.passport.host.k8s.SecretProviderClasses;
+import dev.passport.host.k8s.SecretSync;
 import dev.passport.host.memory.MaterialBudget;
 import dev.passport.host.metrics.CompositeMetrics;
 import dev.passport.host.metrics.CountingMetrics;
@@ -63,12 +64,14 @@ public final class PassportHost implements AutoCloseable {
   private final CountingMetrics counters;
   private final StateDirLock stateDirLock;
   private final SecretProviderClasses secretProviderClasses;
+  private final SecretSync secretSync;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private PassportHost(CsiServer server, BackendRegistry backends, VolumeStates volumes,
       CountingMetrics counters, StateDirLock stateDirLock,
-      SecretProviderClasses secretProviderClasses) {
+      SecretProviderClasses secretProviderClasses, SecretSync secretSync) {
     this.secretProviderClasses = secretProviderClasses;
+    this.secretSync = secretSync;
     this.server = server;
     this.backends = backends;
     this.volumes = volumes;
@@ -116,6 +119,9 @@ public final class PassportHost implements AutoCloseable {
     if (secretProviderClasses != null) {
       secretProviderClasses.close();
     }
+    if (secretSync != null) {
+      secretSync.close();
+    }
     // Last: a successor may take the state dir only once nothing here writes to it.
     stateDirLock.close();
     LOG.info("stopped");
@@ -157,8 +163,19 @@ public final class PassportHost implements AutoCloseable {
     // Drop-in mode (issue 19): off unless the CLI or a test hands in the cluster's classes.
     private SecretProviderClasses secretProviderClasses;
     private Map<String, String> providerBackends = Map.of();
+    private SecretSync secretSync;
 
     private Builder() {}
+
+    /**
+     * Drop-in mode's Secret sync (issue 19 item 4): the {@code spec.secretObjects} of a volume's
+     * SecretProviderClass are written with {@code sync} (which the host closes); without it such a
+     * volume is refused with FAILED_PRECONDITION.
+     */
+    public Builder secretSync(SecretSync sync) {
+      this.secretSync = requireNonNull(sync, "sync is null");
+      return this;
+    }
 
     /**
      * Drop-in mode: volumes naming a {@code secretProviderClass} are resolved from {@code classes}
@@ -402,14 +419,14 @@ public final class PassportHost implements AutoCloseable {
             .build();
         Publisher publisher = new Publisher(backends, reconciler, driverName, metrics, targets,
             new SecretProviderClassResolver(Optional.ofNullable(secretProviderClasses),
-                providerBackends, driverName));
+                providerBackends, driverName), Optional.ofNullable(secretSync));
         AtomicBoolean ready = new AtomicBoolean();
         CsiServer server = CsiServer.start(socket, List.of(
             new IdentityService(driverName, VERSION, ready::get),
             new NodeService(publisher, nodeId),
             new ControllerService()), csiThreads, metrics);
         PassportHost host = new PassportHost(server, backends, reconciler.volumes(), counters, lock,
-            secretProviderClasses);
+            secretProviderClasses, secretSync);
         ready.set(true);
         LOG.info("{} {} ready on node {} with backends {}", driverName, VERSION, nodeId,
             host.backendNames());
@@ -418,6 +435,9 @@ public final class PassportHost implements AutoCloseable {
         backends.close();
         if (secretProviderClasses != null) {
           secretProviderClasses.close();
+        }
+        if (secretSync != null) {
+          secretSync.close();
         }
         throw e;
       }

@@ -4,6 +4,7 @@ import dev.passport.host.HostStartException;
 import dev.passport.host.PassportHost;
 import dev.passport.host.k8s.KubernetesAccess;
 import dev.passport.host.k8s.SecretProviderClasses;
+import dev.passport.host.k8s.SecretSync;
 import dev.passport.host.publish.SecretProviderClassResolver;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,12 +47,31 @@ final class DropInOptions {
           + " default vault=vault, gcp=gcp, and any other provider the backend of its name.")
   Map<String, String> providerBackends = new LinkedHashMap<>();
 
+  @Option(names = "--sync-secret-identity", paramLabel = "pod|driver",
+      defaultValue = "${env:PASSPORT_SYNC_SECRET_IDENTITY:-pod}",
+      description = "Who writes the Secrets of a class's spec.secretObjects: pod (default: the pod's"
+          + " own token for the API server; its service account needs a Role with get, create and"
+          + " update on secrets) or driver (the driver's service account, as secrets-store-csi-driver"
+          + " does; needs a ClusterRole on secrets). Only with " + SecretProviderClassResolver.FLAG + ".")
+  String syncSecretIdentity;
+
+  @Option(names = "--sync-secret-audience", paramLabel = "AUDIENCE",
+      defaultValue = "${env:PASSPORT_SYNC_SECRET_AUDIENCE:-}",
+      description = "In pod mode, the tokenRequests audience of the pod token that writes the"
+          + " Secrets: \"\" (default) is kubelet's token for the API server's own audience.")
+  String syncSecretAudience = "";
+
   /** Hands the cluster's classes to the host when the flag is on. */
   void apply(PassportHost.Builder builder, Map<String, String> environment) throws HostStartException {
     if (!enabled) {
-      if (kubeconfig != null || !providerBackends.isEmpty()) {
-        throw new ParameterException(spec.commandLine(), "--kubeconfig and --provider-backend"
-            + " take effect only with " + SecretProviderClassResolver.FLAG);
+      // The sync flags have environment defaults, so only what the command line names is refused.
+      var parsed = spec.commandLine().getParseResult();
+      if (kubeconfig != null || !providerBackends.isEmpty()
+          || parsed.hasMatchedOption("--sync-secret-identity")
+          || parsed.hasMatchedOption("--sync-secret-audience")) {
+        throw new ParameterException(spec.commandLine(), "--kubeconfig, --provider-backend,"
+            + " --sync-secret-identity and --sync-secret-audience take effect only with "
+            + SecretProviderClassResolver.FLAG);
       }
       return;
     }
@@ -61,6 +81,13 @@ final class DropInOptions {
             + backend + ": give PROVIDER=BACKEND, both lowercase names");
       }
     });
+    SecretSync.Identity identity = switch (syncSecretIdentity.strip()) {
+      case "pod" -> SecretSync.Identity.POD;
+      case "driver" -> SecretSync.Identity.DRIVER;
+      default -> throw new ParameterException(spec.commandLine(), "--sync-secret-identity "
+          + syncSecretIdentity + ": give pod or driver");
+    };
+    String audience = syncSecretAudience == null ? "" : syncSecretAudience.strip();
     SecretProviderClasses classes;
     try {
       classes = KubernetesAccess.secretProviderClasses(Optional.ofNullable(kubeconfig),
@@ -69,5 +96,12 @@ final class DropInOptions {
       throw new HostStartException(e.getMessage(), e);
     }
     builder.secretProviderClasses(classes, providerBackends);
+    try {
+      builder.secretSync(KubernetesAccess.secretSync(Optional.ofNullable(kubeconfig), environment,
+          identity, audience));
+    } catch (IllegalArgumentException e) {
+      classes.close();
+      throw new HostStartException(e.getMessage(), e);
+    }
   }
 }

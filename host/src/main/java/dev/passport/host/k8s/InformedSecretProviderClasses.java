@@ -2,6 +2,7 @@ package dev.passport.host.k8s;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.passport.host.logging.LogRedaction;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -27,6 +29,8 @@ import org.slf4j.LoggerFactory;
  * {@value #MAX_PARAMETERS} parameters, keys of at most {@value #MAX_KEY_CHARS} characters, and
  * {@value #MAX_PARAMETER_BYTES} bytes of keys and values in all; {@code spec.provider} at most
  * {@value #MAX_PROVIDER_CHARS} characters. A class past a bound is refused by name, not truncated.
+ * The informer holds each class as {@link ClassStore} keeps it: identity and spec, at most
+ * {@value ClassStore#MAX_SPEC_CHARS} characters of spec.
  */
 public final class InformedSecretProviderClasses implements SecretProviderClasses {
 
@@ -55,6 +59,8 @@ public final class InformedSecretProviderClasses implements SecretProviderClasse
     this.client = client;
     this.source = source;
     this.informer = client.genericKubernetesResources(CRD).inAnyNamespace().runnableInformer(0);
+    // every class of the cluster is held on every node: only what Passport reads, within a bound
+    informer.itemStore(new ClassStore());
     // Keep listing and watching whatever fails (no CRD yet, a 403 until the ClusterRole exists,
     // an API server restart): each failure is logged once, lookups answer "not synced" meanwhile.
     informer.exceptionHandler((started, failure) -> {
@@ -99,7 +105,17 @@ public final class InformedSecretProviderClasses implements SecretProviderClasse
           true);
     }
     GenericKubernetesResource resource = informer.getStore().getByKey(namespace + "/" + name);
+    if (resource instanceof ClassStore.Refused) {
+      throw invalid("SecretProviderClass " + namespace + "/" + name + " has a spec of more than "
+          + ClassStore.MAX_SPEC_CHARS + " characters, which the driver does not hold; split it"
+          + " into several classes");
+    }
     return resource == null ? Optional.empty() : Optional.of(parse(namespace, name, resource));
+  }
+
+  /** What the informer holds of one class (see {@link ClassStore}), for diagnostics and tests. */
+  Optional<GenericKubernetesResource> held(String namespace, String name) {
+    return Optional.ofNullable(informer.getStore().getByKey(namespace + "/" + name));
   }
 
   /** The informer's items as Passport reads them, for the demo and diagnostics. */
@@ -154,7 +170,7 @@ public final class InformedSecretProviderClasses implements SecretProviderClasse
             + " characters");
       }
       if (!(e.getValue() instanceof String value)) {
-        throw invalid(what + ": spec.parameters." + key + " is not a string (the CRD's"
+        throw invalid(what + ": spec.parameters." + LogRedaction.quote(key) + " is not a string (the CRD's"
             + " parameters are map[string]string; quote the value)");
       }
       bytes += key.getBytes(StandardCharsets.UTF_8).length + value.getBytes(StandardCharsets.UTF_8).length;
@@ -164,9 +180,9 @@ public final class InformedSecretProviderClasses implements SecretProviderClasse
       }
       out.put(key, value);
     }
-    Object secretObjects = specMap.get("secretObjects");
-    int syncs = secretObjects instanceof java.util.List<?> list ? list.size() : 0;
-    return new SecretProviderClass(namespace, name, providerName, out, syncs);
+    // issue 19 item 4: the Secrets to sync, bounded as Kubernetes would validate them
+    List<SecretObject> secretObjects = SecretObjects.parse(specMap.get("secretObjects"), what);
+    return new SecretProviderClass(namespace, name, providerName, out, secretObjects);
   }
 
   private static SecretProviderClassException invalid(String message) {

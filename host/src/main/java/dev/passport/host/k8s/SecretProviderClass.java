@@ -2,6 +2,7 @@ package dev.passport.host.k8s;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,22 +14,23 @@ import java.util.Map;
  * @param name the name
  * @param provider {@code spec.provider}
  * @param parameters {@code spec.parameters}, values as written
- * @param secretObjects how many {@code spec.secretObjects} (Secrets to sync) the class lists
+ * @param secretObjects {@code spec.secretObjects}: the Secrets to keep in step with the volume
  */
 public record SecretProviderClass(String namespace, String name, String provider,
-    Map<String, String> parameters, int secretObjects) {
+    Map<String, String> parameters, List<SecretObject> secretObjects) {
 
   public SecretProviderClass {
     requireNonNull(namespace, "namespace is null");
     requireNonNull(name, "name is null");
     requireNonNull(provider, "provider is null");
     parameters = Map.copyOf(parameters);
+    secretObjects = List.copyOf(secretObjects);
   }
 
   /** Names and the provider only: parameter values may hold anything the namespace wrote. */
   @Override
   public String toString() {
     return "SecretProviderClass[" + namespace + "/" + name + ", provider=" + provider
-        + ", parameters=" + parameters.keySet() + ", secretObjects=" + secretObjects + "]";
+        + ", parameters=" + parameters.keySet() + ", secretObjects=" + secretObjects.stream().map(SecretObject::secretName).toList() + "]";
   }
 }

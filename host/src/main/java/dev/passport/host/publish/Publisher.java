@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.passport.api.BackendException;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
+import dev.passport.host.k8s.SecretSync;
 import dev.passport.host.logging.LogRedaction;
 import dev.passport.host.logging.RpcLogContext;
 import dev.passport.host.metrics.HostMetrics;
@@ -24,6 +25,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +46,7 @@ public final class Publisher {
   private final KubeletTargets targets;
   private final VolumeLocks locks = new VolumeLocks();
   private final SecretProviderClassResolver dropIn;
+  private final SecretSyncStep secretSync;
   /** Prepared volumes by backend + attributes. */
   private final Cache<PreparedKey, RegisteredBackend.Bound> prepared =
       Caffeine.newBuilder().maximumSize(10_000).build();
@@ -60,6 +63,14 @@ public final class Publisher {
   /** @param dropIn resolves volumes that name a SecretProviderClass (issue 19) */
   public Publisher(BackendRegistry backends, VolumeReconciler reconciler, String driverName,
       HostMetrics metrics, KubeletTargets targets, SecretProviderClassResolver dropIn) {
+    this(backends, reconciler, driverName, metrics, targets, dropIn, Optional.empty());
+  }
+
+  /** @param secretSync syncs a class's spec.secretObjects to Secrets (issue 19 item 4) */
+  public Publisher(BackendRegistry backends, VolumeReconciler reconciler, String driverName,
+      HostMetrics metrics, KubeletTargets targets, SecretProviderClassResolver dropIn,
+      Optional<SecretSync> secretSync) {
+    this.secretSync = new SecretSyncStep(secretSync, driverName);
     this.dropIn = requireNonNull(dropIn, "dropIn is null");
     this.backends = requireNonNull(backends, "backends is null");
     this.reconciler = requireNonNull(reconciler, "reconciler is null");
@@ -71,7 +82,10 @@ public final class Publisher {
   /** Publishes or republishes a volume. */
   public Outcome publish(PublishRequest request) throws PublishException {
     long started = System.nanoTime();
-    String backendName = request.volumeContext().getOrDefault(KubeletKeys.BACKEND, "");
+    // the volume's "backend" attribute; publishLocked replaces it with the backend a
+    // SecretProviderClass resolved to, so a drop-in volume's metrics and log name that backend
+    AtomicReference<String> backendName =
+        new AtomicReference<>(request.volumeContext().getOrDefault(KubeletKeys.BACKEND, ""));
     boolean republish = reconciler.volumes().state(request.volumeId()).isPresent();
     try (RpcLogContext rpc = RpcLogContext.start("NodePublishVolume", request.volumeId())
         .volumeContext(request.volumeContext())) {
@@ -84,7 +98,7 @@ public final class Publisher {
         if (request.capability() == null) {
           throw PublishException.invalid("volume_capability is required");
         }
-        outcome = locks.withLock(request.volumeId(), () -> publishLocked(request));
+        outcome = locks.withLock(request.volumeId(), () -> publishLocked(request, backendName));
         code = "OK";
         return outcome;
       } catch (PublishException e) {
@@ -92,14 +106,16 @@ public final class Publisher {
         code = e.code().name();
         throw e;
       } finally {
-        // The closing line of the call carries its code and duration (rpc.end before logging).
+        // The closing line of the call carries its code, duration and backend (the resolved one for
+        // a drop-in volume; rpc.end before logging).
+        rpc.backend(backendName.get());
         rpc.end(code);
-        metrics.rpc("NodePublishVolume", backendLabel(backendName), code, republish,
+        metrics.rpc("NodePublishVolume", backendLabel(backendName.get()), code, republish,
             Duration.ofNanos(System.nanoTime() - started));
         if (failure != null) {
           LOG.warn("publish of volume {} failed: {} {}", request.volumeId(), code, failure.getMessage());
         } else if (outcome != null) {
-          log(request, backendName, outcome);
+          log(request, backendName.get(), outcome);
         }
       }
     }
@@ -127,6 +143,7 @@ public final class Publisher {
         } else {
           locks.withLock(volumeId, () -> {
             reconciler.unpublish(volumeId, target.get(), backends::backend);
+            secretSync.forget(volumeId);
             return null;
           });
         }
@@ -148,7 +165,8 @@ public final class Publisher {
     }
   }
 
-  private Outcome publishLocked(PublishRequest request) throws PublishException {
+  private Outcome publishLocked(PublishRequest request, AtomicReference<String> resolvedBackend)
+      throws PublishException {
     if (request.capability().block()) {
       throw PublishException.invalid("volume_capability requests a block volume; " + driverName
           + " only serves mounted (filesystem) volumes");
@@ -175,6 +193,7 @@ public final class Publisher {
     RegisteredBackend backend = backends.backend(backendName).orElseThrow(() -> PublishException.invalid(
         "unknown backend " + LogRedaction.quote(backendName) + " in volume attribute \"backend\";"
             + " this node serves " + new TreeSet<>(backends.names())));
+    resolvedBackend.set(backendName);
     Map<String, String> attributes = fromClass.map(SecretProviderClassResolver.Resolved::attributes)
         .orElseGet(() -> backendAttributes(request.volumeContext()));
     // Templates (issue 23) are the host's: taken out here, after the drop-in merge, so neither an
@@ -195,10 +214,30 @@ public final class Publisher {
     // sent): the plugin never sees the others
     Set<String> declared = new java.util.HashSet<>(needed);
     declared.addAll(volume.optionalAudiences());
+    // issue 19 item 4: a class's secretObjects are checked (sync available, the pod's API-server
+    // token present) before anything is fetched, and synced once the volume is written
+    boolean firstPublish = reconciler.volumes().state(request.volumeId()).isEmpty();
+    Optional<SecretSyncStep.Plan> sync = fromClass.isEmpty() ? Optional.empty()
+        : secretSync.plan(fromClass.get().spc(), pod, request.volumeId(), tokens, firstPublish);
     VolumeSpec spec = new VolumeSpec(request.volumeId(), target, pod, backendName, attributes,
         tokens, declared, fsGroup(request.capability().volumeMountGroup()),
         NodePublishSecrets.of(request.secrets()), templated.templates());
-    return reconciler.publish(spec, volume);
+    Outcome outcome = reconciler.publish(spec, volume);
+    if (sync.isPresent()) {
+      secretSync.afterPublish(sync.get(), spec, outcome, firstPublish, reconciler, () -> undo(spec));
+    }
+    return outcome;
+  }
+
+  /** Removes a volume whose first publish failed after its write (the Secret sync's failure). */
+  private void undo(VolumeSpec spec) {
+    try {
+      reconciler.unpublish(spec.volumeId(), spec.target(), backends::backend);
+    } catch (PublishException | RuntimeException e) {
+      LOG.error("cannot clean up volume {} at {} after its Secret sync failed: {}", spec.volumeId(),
+          spec.target(), e.getMessage());
+    }
+    secretSync.forget(spec.volumeId());
   }
 
   private static TemplateAttributes.Split templates(Map<String, String> attributes)

@@ -95,14 +95,7 @@ public final class SecretProviderClassResolver {
           + " \"backend\" attribute with inline attributes");
     }
     SecretProviderClass spc = find(classes.get(), namespace, name);
-    if (spc.secretObjects() > 0) {
-      // Refused rather than ignored: a pod reading the synced Secret (env valueFrom) would start
-      // with a stale or missing Secret and no word why.
-      throw new PublishException(Code.FAILED_PRECONDITION, "SecretProviderClass " + namespace + "/"
-          + name + " lists spec.secretObjects (Secrets to sync), which this version of " + driverName
-          + " does not sync yet; read the mounted files instead and remove spec.secretObjects, or"
-          + " keep secrets-store-csi-driver for this class (docs/migrating-from-secrets-store-csi-driver.md)");
-    }
+    // spec.secretObjects are synced after the write (SecretSyncStep), or refused there.
     String backend = providers.getOrDefault(spc.provider(), spc.provider());
     if (!served.contains(backend)) {
       throw PublishException.invalid("SecretProviderClass " + namespace + "/" + name
@@ -111,7 +104,7 @@ public final class SecretProviderClassResolver {
           + ", which this node does not serve; its backends are " + new TreeSet<>(served)
           + " (map a provider to a backend with --provider-backend PROVIDER=BACKEND)");
     }
-    return Optional.of(new Resolved(backend, merge(spc.parameters(), context)));
+    return Optional.of(new Resolved(backend, merge(spc.parameters(), context), spc));
   }
 
   private static SecretProviderClass find(SecretProviderClasses classes, String namespace,
@@ -144,6 +137,6 @@ public final class SecretProviderClassResolver {
     return Map.copyOf(merged);
   }
 
-  /** The backend a volume's class chose and the attributes it is prepared with. */
-  record Resolved(String backend, Map<String, String> attributes) {}
+  /** The backend a volume's class chose, the attributes it is prepared with, and the class. */
+  record Resolved(String backend, Map<String, String> attributes, SecretProviderClass spc) {}
 }

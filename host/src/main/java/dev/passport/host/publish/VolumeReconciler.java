@@ -193,6 +193,38 @@ public final class VolumeReconciler {
     }));
   }
 
+  /** What {@link #withCurrentFiles} hands the volume's files to. */
+  interface FilesUse {
+    void accept(List<MaterialFile> files) throws PublishException;
+  }
+
+  /**
+   * Hands {@code use} the files the volume holds after a successful publish (the Secret sync of
+   * issue 19 reads them): the cached material, else the volume read back, charged to the host's
+   * budget until {@code use} returns.
+   */
+  void withCurrentFiles(VolumeSpec spec, FilesUse use) throws PublishException {
+    Optional<CachedMaterial> cached = cache.get(spec.cacheKey());
+    if (cached.isPresent()) {
+      use.accept(cached.get().material().files());
+      return;
+    }
+    try (FetchBudget readBack = budget.open(readLimit)) {
+      Optional<List<MaterialFile>> files = new AtomicWriter(spec.target(), readLimit).read(readBack);
+      if (files.isEmpty()) {
+        throw new PublishException(Code.UNAVAILABLE, "volume " + spec.volumeId()
+            + " holds no content to sync Secrets from; kubelet retries");
+      }
+      use.accept(files.get());
+    } catch (IOException e) {
+      throw new PublishException(Code.UNAVAILABLE, "cannot read volume " + spec.volumeId()
+          + " to sync its Secrets: " + e.getMessage(), e);
+    } catch (BackendException e) {
+      throw new PublishException(PublishException.codeOf(e.kind()), "cannot read volume "
+          + spec.volumeId() + " to sync its Secrets: " + e.getMessage(), e);
+    }
+  }
+
   /** A volume not due was lost or modified, and nothing is cached to rewrite it from. */
   private void warnIfLost(VolumeSpec spec, VolumeState state, CacheKey key, Instant now) {
     if (rule.notDue(state, key, now)) {

@@ -28,12 +28,39 @@ class DropInOptionsTest {
   }
 
   @Test
+  void syncFlagsWithoutTheFlag_areAUsageErrorNamingTheFlag() {
+    for (String[] args : new String[][] {{"--sync-secret-identity", "driver"},
+        {"--sync-secret-audience", "api"}}) {
+      DropInOptions options = parse(args).dropIn;
+
+      assertThatThrownBy(() -> options.apply(PassportHost.builder(), Map.of()))
+          .isInstanceOf(CommandLine.ParameterException.class)
+          .hasMessageContaining("take effect only with --secret-provider-classes");
+    }
+  }
+
+  @Test
   void flagOutsideAPodWithoutKubeconfig_stopsTheStartNamingKubeconfig() {
     DropInOptions options = parse("--secret-provider-classes").dropIn;
     assertThatThrownBy(() -> options.apply(PassportHost.builder(), Map.of()))
         .isInstanceOf(HostStartException.class)
         .hasMessageContaining("KUBERNETES_SERVICE_HOST is unset")
         .hasMessageContaining("--kubeconfig");
+  }
+
+  @Test
+  void syncSecretIdentityNeitherPodNorDriver_isAUsageError_beforeAnyApiAccess() {
+    DropInOptions options = parse("--secret-provider-classes", "--sync-secret-identity", "root").dropIn;
+    assertThatThrownBy(() -> options.apply(PassportHost.builder(), Map.of()))
+        .isInstanceOf(picocli.CommandLine.ParameterException.class)
+        .hasMessageContaining("--sync-secret-identity root: give pod or driver");
+  }
+
+  @Test
+  void syncSecretIdentity_defaultsToPod_andTheAudienceToTheApiServers() {
+    DropInOptions options = parse("--secret-provider-classes").dropIn;
+    assertThat(options.syncSecretIdentity).isEqualTo("pod");
+    assertThat(options.syncSecretAudience).isEmpty();
   }
 
   @Test

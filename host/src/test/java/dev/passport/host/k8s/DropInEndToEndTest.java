@@ -7,11 +7,9 @@ import csi.v1.Csi;
 import dev.passport.host.PassportHost;
 import dev.passport.host.testing.CsiClient;
 import dev.passport.host.testing.Requests;
-import dev.passport.host.volume.MountMode;
 import dev.passport.testkit.FakeClock;
 import dev.passport.testkit.LogCapture;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DropInEndToEndTest {
 
-  private static final Instant START = Instant.parse("2026-12-01T10:00:00Z");
-  private static final String NAMESPACE = "shop";
+  private static final Instant START = DropInFixture.START;
+  private static final String NAMESPACE = DropInFixture.NAMESPACE;
   /** vault-csi-provider's documentation (developer.hashicorp.com, "Vault CSI provider"). */
   private static final Map<String, String> VAULT_DOCS = Map.of(
       "vaultAddress", "http://vault.vault:8200",
@@ -62,6 +59,7 @@ class DropInEndToEndTest {
   private final FakeClock clock = FakeClock.at(START);
   private final AttributeEchoBackend vault = new AttributeEchoBackend("vault", "vault");
   private final AttributeEchoBackend gcp = new AttributeEchoBackend("gcp", "//iam.googleapis.com/test");
+  private DropInFixture.Node node;
   private PassportHost host;
   private CsiClient client;
   private Path kubelet;
@@ -85,31 +83,21 @@ class DropInEndToEndTest {
 
   @AfterEach
   void stop() {
-    if (client != null) {
-      client.close();
-    }
-    if (host != null) {
-      host.close();
+    if (node != null) {
+      node.close();
     }
   }
 
   private void start(Optional<SecretProviderClasses> dropIn, Map<String, String> providers)
       throws Exception {
-    kubelet = Files.createDirectories(dir.resolve("kubelet"));
-    PassportHost.Builder builder = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(kubelet)
-        .clock(clock)
-        // long enough that no republish below is due: the counts are the cache's and the informer's
-        .refreshInterval(Duration.ofHours(1))
+    PassportHost.Builder builder = DropInFixture.builder(dir, clock)
         .backendFactory(vault, Map.of())
         .backendFactory(gcp, Map.of());
-    // The test shares one informer across hosts: the host closes what it is given, so wrap it.
-    dropIn.ifPresent(c -> builder.secretProviderClasses(unclosed(c), providers));
-    host = builder.start();
-    client = new CsiClient(host.socket());
+    dropIn.ifPresent(c -> builder.secretProviderClasses(DropInFixture.unclosed(c), providers));
+    node = new DropInFixture.Node(builder, dir.resolve("kubelet"));
+    host = node.host;
+    client = node.client;
+    kubelet = node.kubelet;
   }
 
   private void start() throws Exception {
@@ -293,8 +281,10 @@ class DropInEndToEndTest {
   }
 
   @Test
-  void classWithSecretObjects_isFailedPrecondition_namingThem_notSilentlyUnsynced() throws Exception {
-    // secrets-store-csi-driver's documentation ("Sync as Kubernetes Secret")
+  void classWithSecretObjects_onAHostWithoutSecretSync_isFailedPrecondition_notSilentlyUnsynced()
+      throws Exception {
+    // secrets-store-csi-driver's documentation ("Sync as Kubernetes Secret"); this host has no
+    // SecretSync (the CLI always wires one in drop-in mode: SecretSyncEndToEndTest covers the sync)
     api.applySpec(NAMESPACE, "synced", Map.of("provider", "vault",
         "parameters", VAULT_DOCS,
         "secretObjects", List.of(Map.of("secretName", "foosecret", "type", "Opaque",
@@ -303,7 +293,8 @@ class DropInEndToEndTest {
     start();
 
     assertThatThrownBy(() -> publish("vol-sync", Map.of("secretProviderClass", "synced"), "vault"))
-        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION, "spec.secretObjects"));
+        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION, "spec.secretObjects"))
+        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION, "without Secret sync"));
     assertThat(vault.fetches).isEmpty();
   }
 
@@ -322,88 +313,23 @@ class DropInEndToEndTest {
   }
 
   private Path publish(String volumeId, Map<String, String> attributes, String audience) {
-    Path target = Requests.target(kubelet, volumeId);
-    String tokens = Requests.tokensJson(Map.of(audience, "pod-token"), START.plus(Duration.ofHours(1)));
-    Csi.NodePublishVolumeRequest.Builder request = Requests.publish(volumeId, target, attributes, tokens);
-    request.putVolumeContext("csi.storage.k8s.io/pod.namespace", NAMESPACE);
-    client.node().withDeadlineAfter(30, TimeUnit.SECONDS).nodePublishVolume(request.build());
-    return target;
+    return node.publish(volumeId, attributes, audience);
   }
 
-  /** The files a container sees (name → content), without the writer's timestamped directory. */
   private static Map<String, String> visibleFiles(Path target) throws java.io.IOException {
-    Map<String, String> files = new java.util.TreeMap<>();
-    try (var entries = Files.list(target)) {
-      for (Path entry : entries.toList()) {
-        String name = entry.getFileName().toString();
-        if (!name.startsWith("..")) {
-          files.put(name, Files.readString(entry));
-        }
-      }
-    }
-    return files;
+    return DropInFixture.visibleFiles(target);
   }
 
   private static void assertStatus(Throwable e, Status.Code code, String inMessage) {
-    assertThat(e).isInstanceOf(StatusRuntimeException.class);
-    Status status = ((StatusRuntimeException) e).getStatus();
-    assertThat(status.getCode()).isEqualTo(code);
-    assertThat(status.getDescription()).contains(inMessage);
+    DropInFixture.assertStatus(e, code, inMessage);
   }
 
-  /** Waits until the informer delivered the class (the watch is asynchronous). */
   private static void awaitClass(String namespace, String name) throws Exception {
-    awaitUntil(() -> present(namespace, name));
+    DropInFixture.awaitClass(classes, namespace, name);
   }
 
   private static void awaitParameter(String namespace, String name, String key, String value)
       throws Exception {
-    awaitUntil(() -> classes.find(namespace, name).map(c -> value.equals(c.parameters().get(key)))
-        .orElse(false));
-  }
-
-  private static boolean present(String namespace, String name) throws SecretProviderClassException {
-    try {
-      return classes.find(namespace, name).isPresent();
-    } catch (SecretProviderClassException e) {
-      // a class the informer delivered but Passport refuses: present all the same
-      if (e.retryable()) {
-        return false;
-      }
-      return true;
-    }
-  }
-
-  private interface Condition {
-    boolean holds() throws Exception;
-  }
-
-  private static void awaitUntil(Condition condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.holds()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the informer did not deliver the change within 30 s");
-      }
-      Thread.onSpinWait();
-      Thread.sleep(5);
-    }
-  }
-
-  private static SecretProviderClasses unclosed(SecretProviderClasses delegate) {
-    return new SecretProviderClasses() {
-      @Override
-      public Optional<SecretProviderClass> find(String namespace, String name)
-          throws SecretProviderClassException {
-        return delegate.find(namespace, name);
-      }
-
-      @Override
-      public String describe() {
-        return delegate.describe();
-      }
-
-      @Override
-      public void close() {}
-    };
+    DropInFixture.awaitParameter(classes, namespace, name, key, value);
   }
 }

@@ -34,6 +34,9 @@ public final class FakeApiServer implements AutoCloseable {
   private final KubernetesMockServer server;
   private final KubernetesClient admin;
   private final AtomicInteger driverCalls = new AtomicInteger();
+  private final AtomicInteger refusedLists = new AtomicInteger();
+  /** While set, the driver's lists are answered 503, as an API server that is not ready yet. */
+  private volatile boolean refuseDriverLists;
 
   public FakeApiServer() throws Exception {
     CustomResourceDefinitionContext spcs = new CustomResourceDefinitionContext.Builder()
@@ -49,6 +52,12 @@ public final class FakeApiServer implements AutoCloseable {
           public MockResponse dispatch(RecordedRequest request) {
             if (("Bearer " + DRIVER_TOKEN).equals(request.getHeader("Authorization"))) {
               driverCalls.incrementAndGet();
+              if (refuseDriverLists && isList(request)) {
+                refusedLists.incrementAndGet();
+                return new MockResponse().setResponseCode(503).setBody("{\"kind\":\"Status\","
+                    + "\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"the server"
+                    + " is not ready\",\"reason\":\"ServiceUnavailable\",\"code\":503}");
+              }
             }
             return super.dispatch(request);
           }
@@ -68,12 +77,46 @@ public final class FakeApiServer implements AutoCloseable {
         java.time.Duration.ofSeconds(20));
   }
 
-  private KubernetesClient client(String token) {
-    return new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(url()).withOauthToken(token)
-            .withNamespace("default").build())
+  /**
+   * An informer as {@link #informer()}, that waits at most {@code syncWait} for its first list and
+   * retries a failed list after 50 ms (fabric8's default, 1 s doubling, would only slow the test).
+   */
+  public InformedSecretProviderClasses informer(java.time.Duration syncWait) {
+    KubernetesClient driver = new KubernetesClientBuilder()
+        .withConfig(config(DRIVER_TOKEN).withWatchReconnectInterval(50)
+            .withRequestRetryBackoffLimit(0).build())
         .withHttpClientFactory(new JdkHttpClientFactory())
         .build();
+    return InformedSecretProviderClasses.start(driver, "the fake API server", syncWait);
+  }
+
+  private KubernetesClient client(String token) {
+    return new KubernetesClientBuilder()
+        .withConfig(config(token).build())
+        .withHttpClientFactory(new JdkHttpClientFactory())
+        .build();
+  }
+
+  private ConfigBuilder config(String token) {
+    return new ConfigBuilder(Config.empty()).withMasterUrl(url()).withOauthToken(token)
+        .withNamespace("default");
+  }
+
+  /** A GET of a collection without {@code watch=true}: the informer's list. */
+  private static boolean isList(RecordedRequest request) {
+    String path = request.getPath();
+    return "GET".equals(request.getMethod()) && path.startsWith("/apis/")
+        && path.contains("/secretproviderclasses") && !path.contains("watch=true");
+  }
+
+  /** While {@code refuse}, the driver's list requests are answered 503 (its watches too never start). */
+  public void refuseDriverLists(boolean refuse) {
+    refuseDriverLists = refuse;
+  }
+
+  /** The driver's list requests answered 503 so far. */
+  public int refusedLists() {
+    return refusedLists.get();
   }
 
   public String url() {
@@ -93,14 +136,22 @@ public final class FakeApiServer implements AutoCloseable {
     applySpec(namespace, name, spec);
   }
 
-  /** Creates or replaces a SecretProviderClass with this spec, whatever its shape. */
+  /** Creates or replaces a SecretProviderClass with this spec, whatever its shape (none: null). */
   public void applySpec(String namespace, String name, Map<String, Object> spec) {
     GenericKubernetesResource resource = new GenericKubernetesResourceBuilder()
         .withApiVersion("secrets-store.csi.x-k8s.io/v1")
         .withKind("SecretProviderClass")
         .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
-        .addToAdditionalProperties("spec", spec)
         .build();
+    if (spec != null) {
+      resource.setAdditionalProperty("spec", spec);
+    }
+    applyResource(resource);
+  }
+
+  /** Creates or replaces a SecretProviderClass as given (metadata and all). */
+  public void applyResource(GenericKubernetesResource resource) {
+    String namespace = resource.getMetadata().getNamespace();
     admin.genericKubernetesResources(InformedSecretProviderClasses.CRD).inNamespace(namespace)
         .resource(resource).createOr(existing -> existing.update());
   }

@@ -41,7 +41,7 @@ class DropInTemplatesTest {
   void start() throws Exception {
     kubelet = Files.createDirectories(dir.resolve("kubelet"));
     SecretProviderClass spc = new SecretProviderClass("shop", "db", "templated",
-        Map.of("objects", "- objectName: username", "templates", TEMPLATES), 0);
+        Map.of("objects", "- objectName: username", "templates", TEMPLATES), java.util.List.of());
     host = PassportHost.builder()
         .socket(dir.resolve("csi.sock"))
         .stateDir(dir.resolve("state"))

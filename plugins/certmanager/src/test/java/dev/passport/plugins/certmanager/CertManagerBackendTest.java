@@ -56,6 +56,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class CertManagerBackendTest {
 
+  /**
+   * The plugin's timeout in tests whose issuer stalls through it: short, and long enough for a
+   * working API call on a loaded CI machine (200 and 300 ms were missed there).
+   */
+  private static final String STALL_TIMEOUT = "2s";
+
   private static final String VOLUME_ID =
       "csi-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
   private static final Instant START = Instant.parse("2026-11-26T12:00:00Z");
@@ -414,7 +420,7 @@ class CertManagerBackendTest {
   @Test
   void fetch_stalledIssuer_timesOutThenResumesTheSameRequestAndKey() throws Exception {
     backend.close();
-    backend = newBackend("300ms");
+    backend = newBackend(STALL_TIMEOUT);
     certManager.mode(FakeCertManager.Mode.STALL);
     Map<String, String> attributes = attributes(DNS_NAMES, "web.example.com");
 

@@ -39,8 +39,10 @@ class CertManagerConformanceTest extends BackendConformance {
 
   @Override
   protected Map<String, String> config() {
-    // Short, so that a stalled issuer (DEADLINE_EXCEEDED) costs the suite seconds, not a minute.
-    return Map.of("apiServer", certManager.url(), "timeout", "3s");
+    // Short enough that a stalled issuer costs the suite seconds, not a minute (the deadline check
+    // stalls past the host's 2 s fetch timeout anyway); long enough for an RSA key and an issuance
+    // on a loaded CI machine (a 5 s timeout failed a CI run there).
+    return Map.of("apiServer", certManager.url(), "timeout", "10s");
   }
 
   @Override

@@ -36,6 +36,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class CertManagerReadBoundsTest {
 
+  /**
+   * The plugin's timeout in tests whose issuer stalls through it: short, and long enough for a
+   * working API call on a loaded CI machine (200 and 300 ms were missed there).
+   */
+  private static final String STALL_TIMEOUT = "2s";
+
   private static final String VOLUME_ID =
       "csi-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
   private static final Instant START = Instant.parse("2026-11-26T12:00:00Z");
@@ -134,7 +140,7 @@ class CertManagerReadBoundsTest {
   void fetch_resumedRequestHoldsAChainLargerThanTheBudget_isResourceExhausted_aLargerBudgetGetsIt()
       throws Exception {
     backend.close();
-    backend = newBackend("300ms");
+    backend = newBackend(STALL_TIMEOUT);
     certManager.mode(FakeCertManager.Mode.STALL);
     assertThat(failure(ByteBudget.limitedTo(LIMIT)).kind()).isEqualTo(Kind.DEADLINE_EXCEEDED);
     certManager.chainAtLeast(4 * LIMIT);

@@ -37,6 +37,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class CertManagerReasonsTest {
 
+  /**
+   * The plugin's timeout in tests whose issuer stalls through it: short, and long enough for a
+   * working API call on a loaded CI machine (200 and 300 ms were missed there).
+   */
+  private static final String STALL_TIMEOUT = "2s";
+
   private static final String VOLUME_ID = "csi-" + "ab".repeat(32);
   private static final Instant START = Instant.parse("2026-11-26T12:00:00Z");
 
@@ -311,7 +317,7 @@ class CertManagerReasonsTest {
   @Test
   void stalledRequest_forgottenOnRelease() throws Exception {
     backend.close();
-    backend = newBackend("200ms");
+    backend = newBackend(STALL_TIMEOUT);
     certManager.mode(FakeCertManager.Mode.STALL);
     assertThatThrownBy(() -> first(attributes())).isInstanceOf(BackendException.class);
     assertThat(backend.remembered()).isEqualTo(1);
@@ -324,7 +330,7 @@ class CertManagerReasonsTest {
   @Test
   void stalledRequest_afterMaxWaits_isForgottenAndTheNextAttemptCreatesANewOne() throws Exception {
     backend.close();
-    backend = newBackend("200ms");
+    backend = newBackend(STALL_TIMEOUT);
     certManager.mode(FakeCertManager.Mode.STALL);
     for (int i = 0; i < CertManagerBackend.MAX_WAITS; i++) {
       assertThatThrownBy(() -> first(attributes()))
@@ -342,7 +348,7 @@ class CertManagerReasonsTest {
   @Test
   void stalledRequest_noFetchAsksForItForHalfAnHour_isForgottenAtTheNextOtherFetch() throws Exception {
     backend.close();
-    backend = newBackend("200ms");
+    backend = newBackend(STALL_TIMEOUT);
     certManager.mode(FakeCertManager.Mode.STALL);
     assertThatThrownBy(() -> first(attributes())).isInstanceOf(BackendException.class);
     certManager.mode(FakeCertManager.Mode.ISSUE);

@@ -45,7 +45,7 @@ class CertificateRequestsErrorTest {
     server.init(InetAddress.getByName("127.0.0.1"), 0);
     context = TestBackendContext.create();
     backend = new CertManagerBackendFactory().create(
-        Map.of("apiServer", "http://127.0.0.1:" + server.getPort(), "timeout", "5s"), context);
+        Map.of("apiServer", "http://127.0.0.1:" + server.getPort(), "timeout", "30s"), context);
   }
 
   @AfterEach
