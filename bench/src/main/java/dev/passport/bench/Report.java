@@ -52,6 +52,11 @@ public final class Report {
         times(ratio50), "—", null));
   }
 
+  void p1Templated(double ratio50) {
+    rows.add(new Row("P1 (diagnostic) warm republish of the 10-file volume with a template ÷ without,"
+        + " p50 (issue 23: nothing due renders nothing)", "—", "—", times(ratio50), "≈ 1×", null));
+  }
+
   void p3(double ratio, double publish, double probe, double diskRatio, double diskPublish,
       double diskProbe, boolean tmpfs) {
     rows.add(new Row("P3 cold publish (10 files) ÷ Probe, p50, target on " + (tmpfs ? "tmpfs" : "disk")

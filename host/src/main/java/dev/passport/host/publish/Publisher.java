@@ -15,6 +15,8 @@ import dev.passport.host.plugins.BackendRegistry;
 import dev.passport.host.plugins.RegisteredBackend;
 import dev.passport.host.publish.PublishException.Code;
 import dev.passport.host.publish.VolumeReconciler.Outcome;
+import dev.passport.host.template.TemplateAttributes;
+import dev.passport.host.template.TemplateException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -194,6 +196,10 @@ public final class Publisher {
     resolvedBackend.set(backendName);
     Map<String, String> attributes = fromClass.map(SecretProviderClassResolver.Resolved::attributes)
         .orElseGet(() -> backendAttributes(request.volumeContext()));
+    // Templates (issue 23) are the host's: taken out here, after the drop-in merge, so neither an
+    // inline volume's nor a class's reach the backend; compiled before any backend call.
+    TemplateAttributes.Split templated = templates(attributes);
+    attributes = templated.backendAttributes();
     RegisteredBackend.Bound volume = prepared(backend, attributes);
     Set<String> needed = volume.audiences();
     Map<String, ServiceAccountToken> tokens = TokenParser.tokens(request);
@@ -215,7 +221,7 @@ public final class Publisher {
         : secretSync.plan(fromClass.get().spc(), pod, request.volumeId(), tokens, firstPublish);
     VolumeSpec spec = new VolumeSpec(request.volumeId(), target, pod, backendName, attributes,
         tokens, declared, fsGroup(request.capability().volumeMountGroup()),
-        NodePublishSecrets.of(request.secrets()));
+        NodePublishSecrets.of(request.secrets()), templated.templates());
     Outcome outcome = reconciler.publish(spec, volume);
     if (sync.isPresent()) {
       secretSync.afterPublish(sync.get(), spec, outcome, firstPublish, reconciler, () -> undo(spec));
@@ -232,6 +238,15 @@ public final class Publisher {
           spec.target(), e.getMessage());
     }
     secretSync.forget(spec.volumeId());
+  }
+
+  private static TemplateAttributes.Split templates(Map<String, String> attributes)
+      throws PublishException {
+    try {
+      return TemplateAttributes.split(attributes);
+    } catch (TemplateException e) {
+      throw PublishException.invalid(e.getMessage());
+    }
   }
 
   /** Prepares once per backend and attributes: plugins parse their attributes once, not on every republish. */

@@ -22,6 +22,8 @@ import dev.passport.host.plugins.FetchInterruptedException;
 import dev.passport.host.plugins.RegisteredBackend;
 import dev.passport.host.plugins.UnusableMaterialException;
 import dev.passport.host.publish.PublishException.Code;
+import dev.passport.host.template.TemplateException;
+import dev.passport.host.template.VolumeTemplates;
 import dev.passport.host.volume.AtomicWriter;
 import dev.passport.host.volume.ContentHash;
 import dev.passport.host.volume.FileModes;
@@ -87,6 +89,8 @@ public final class VolumeReconciler {
   private final ProvenContent proven = new ProvenContent();
   private final MaterialBudget budget;
   private final FileModes fileModes;
+  /** What rendered files count against together with the backend's (issue 23). */
+  private final VolumeTemplates.Limits templateLimits;
 
   private VolumeReconciler(Builder b) throws IOException {
     this.clock = requireNonNull(b.clock, "clock is null");
@@ -101,6 +105,8 @@ public final class VolumeReconciler {
     this.states = VolumeStates.load(requireNonNull(b.store, "store is null"), metrics);
     this.budget = b.budget != null ? b.budget : MaterialBudget.of(2 * limits.maxTotalBytes());
     this.fileModes = requireNonNull(b.fileModes, "fileModes is null");
+    this.templateLimits = new VolumeTemplates.Limits(limits.maxFiles(), limits.maxFileBytes(),
+        limits.maxTotalBytes());
   }
 
   public static Builder builder() {
@@ -243,11 +249,18 @@ public final class VolumeReconciler {
         spec.volumeId(), state.pod());
     try {
       mounter.mount(spec.target(), tmpfsSize);
-      WriteResult written = write(spec, writer, cached.material());
+      WriteResult written;
+      try (FetchBudget rendering = budget.open(readLimit)) {
+        written = write(spec, writer, rendered(spec, cached.material(), rendering));
+      }
       states.restored(state, written.dataDirName());
       proven.written(spec.volumeId(), writer);
     } catch (IOException e) {
       throw cannotVerify(spec, e);
+    } catch (PublishException e) {
+      // A volume with state is a republish: never a final code (the templates rendered before).
+      throw new PublishException(Code.UNAVAILABLE, "cannot restore volume " + spec.volumeId()
+          + " from the cache: " + e.getMessage(), e);
     }
   }
 
@@ -271,15 +284,19 @@ public final class VolumeReconciler {
       FetchRequest.Reason reason = rule.reason(state, key, now, previous.isPresent());
       cache.invalidate(key);
       CachedMaterial fetched = fetchOnce(key, spec, volume, previous, reason, now, fetching);
+      // Rendered after the fetch and before the write: raw and rendered files change together in
+      // one ..data swap. The cache keeps the backend's material (the previous material a backend
+      // is shown); an unchanged render hashes the same and is not written.
+      Material files = rendered(spec, fetched.material(), fetching);
       mounter.mount(spec.target(), tmpfsSize);
-      WriteResult written = write(spec, writer, fetched.material());
+      WriteResult written = write(spec, writer, files);
       if (!written.written()) {
         metrics.writeSkipped(spec.backend());
       }
       if (state != null && !state.cacheKey().equals(key)) {
         cache.invalidate(state.cacheKey());
       }
-      states.fetched(stateOf(spec, key, fetched, written.dataDirName()));
+      states.fetched(stateOf(spec, key, fetched, written));
       proven.written(spec.volumeId(), writer);
       return written.written() ? Outcome.FETCHED_AND_WRITTEN : Outcome.FETCHED_UNCHANGED;
     } catch (PublishException | IOException | RuntimeException e) {
@@ -312,7 +329,12 @@ public final class VolumeReconciler {
       if (files.isEmpty()) {
         return Optional.empty();
       }
-      Material material = Material.of(files.get());
+      // What the backend returned, not what was rendered from it (none of it with templatesOnly).
+      Optional<List<MaterialFile>> backendFiles = spec.templates().backendFiles(files.get());
+      if (backendFiles.isEmpty() || backendFiles.get().isEmpty()) {
+        return Optional.empty();
+      }
+      Material material = Material.of(backendFiles.get());
       if (state != null) {
         material = material.withRefreshAt(state.refreshAt());
         if (state.expiresAt() != null) {
@@ -495,13 +517,34 @@ public final class VolumeReconciler {
         : "no group (the pod sets no fsGroup)";
   }
 
+  /**
+   * The volume's files from the backend's material: the material itself, or with its templates
+   * rendered (issue 23). Rendering calls no backend; a template's fault is INVALID_ARGUMENT, which
+   * the caller turns into UNAVAILABLE with the content kept on a republish.
+   */
+  private Material rendered(VolumeSpec spec, Material material, FetchBudget rendering)
+      throws PublishException {
+    if (spec.templates().isEmpty()) {
+      return material;
+    }
+    try {
+      return fileModes.resolve(
+          spec.templates().render(material, spec.pod(), templateLimits, rendering));
+    } catch (TemplateException e) {
+      throw new PublishException(e.retryable() ? Code.RESOURCE_EXHAUSTED : Code.INVALID_ARGUMENT,
+          "volume " + spec.volumeId() + ": " + e.getMessage());
+    }
+  }
+
   private static VolumeState stateOf(VolumeSpec spec, CacheKey key, CachedMaterial fetched,
-      String dataDir) {
+      WriteResult written) {
+    String dataDir = written.dataDirName();
     Material material = fetched.material();
     OptionalInt group = groupOf(material, spec);
     return new VolumeState(spec.volumeId(), spec.target().toString(), spec.backend(),
         spec.pod().namespace(), spec.pod().name(), spec.pod().uid(), key.attributesHash(),
-        key.tokenExpiries(), group.isPresent() ? group.getAsInt() : null, fetched.contentHash(),
+        // The hash of what the volume holds (rendered files included), which VERIFY proves.
+        key.tokenExpiries(), group.isPresent() ? group.getAsInt() : null, written.contentHash(),
         dataDir, material.version().orElse(null), fetched.fetchedAt(), fetched.refreshAt(),
         material.expiresAt().orElse(null), 0, null, null);
   }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
 import dev.passport.host.cache.CacheKey;
+import dev.passport.host.template.VolumeTemplates;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import java.util.TreeMap;
  * @param audiences the audiences the backend needs for these attributes
  * @param fsGroup the pod's fsGroup, if any
  * @param nodePublishSecrets the volume's nodePublishSecretRef secrets for the backend (issue 19)
+ * @param templates the files the host renders from the backend's (issue 23); part of the cache key
  */
 record VolumeSpec(
     String volumeId,
@@ -38,7 +40,8 @@ record VolumeSpec(
     Map<String, ServiceAccountToken> tokens,
     Set<String> audiences,
     OptionalInt fsGroup,
-    NodePublishSecrets nodePublishSecrets) {
+    NodePublishSecrets nodePublishSecrets,
+    VolumeTemplates templates) {
 
   VolumeSpec {
     requireNonNull(volumeId, "volumeId is null");
@@ -50,6 +53,7 @@ record VolumeSpec(
     tokens = declaredOnly(tokens, audiences);
     requireNonNull(fsGroup, "fsGroup is null");
     requireNonNull(nodePublishSecrets, "nodePublishSecrets is null");
+    requireNonNull(templates, "templates is null");
   }
 
   /**
@@ -74,7 +78,7 @@ record VolumeSpec(
    * so the next republish authenticates again.
    */
   CacheKey cacheKey() {
-    return new CacheKey(volumeId, pod.uid(), backend, attributesHash(attributes), tokenExpiries());
+    return new CacheKey(volumeId, pod.uid(), backend, keyedAttributesHash(), tokenExpiries());
   }
 
   /** {@code aud=expiry} of the tokens the backend uses, sorted by audience. */
@@ -98,6 +102,21 @@ record VolumeSpec(
       }
     }
     return used;
+  }
+
+  /**
+   * The attributes' hash, with the templates' fingerprint when there are templates: a changed
+   * template (a SecretProviderClass edited) is a changed volume, rendered anew; an untemplated
+   * volume keeps the key it always had, so its recorded state still matches after an upgrade.
+   */
+  private String keyedAttributesHash() {
+    if (templates.isEmpty()) {
+      return attributesHash(attributes);
+    }
+    Map<String, String> keyed = new TreeMap<>(attributes);
+    // NUL never occurs in a key kubelet or a class sends, so this cannot collide with an attribute
+    keyed.put("\0templates", templates.fingerprint());
+    return attributesHash(keyed);
   }
 
   /** A stable SHA-256 over the sorted attributes; attribute values never leave the process. */
