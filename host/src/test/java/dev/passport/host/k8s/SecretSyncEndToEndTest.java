@@ -50,6 +50,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -84,6 +85,10 @@ class SecretSyncEndToEndTest {
   /** Secret requests made by anyone but the test's admin: method, path, bearer. */
   private static final List<Recorded> secretRequests = new CopyOnWriteArrayList<>();
   private static volatile boolean forbidSecrets;
+  /** How many of the next Secret PUTs are answered 409 Conflict. */
+  private static final AtomicInteger conflictingPuts = new AtomicInteger();
+  /** Whether a Secret GET's body is held back (an API server that never answers, to the client). */
+  private static volatile boolean stallSecretGets;
 
   /** Every token a test hands out: none may appear in any log line, at any level. */
   private static final Set<String> TOKENS = ConcurrentHashMap.newKeySet();
@@ -114,6 +119,16 @@ class SecretSyncEndToEndTest {
                     + "\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\","
                     + "\"message\":\"secrets is forbidden\",\"code\":403}");
               }
+              if (request.getMethod().equals("PUT")
+                  && conflictingPuts.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+                return new MockResponse().setResponseCode(409).setBody("{\"kind\":\"Status\","
+                    + "\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Conflict\","
+                    + "\"message\":\"the object has been modified\",\"code\":409}");
+              }
+              if (stallSecretGets && request.getMethod().equals("GET")) {
+                // headers now, the body long after the sync's per-call bound (10 s)
+                return super.dispatch(request).setBodyDelay(2, TimeUnit.MINUTES);
+              }
             }
             return super.dispatch(request);
           }
@@ -134,6 +149,8 @@ class SecretSyncEndToEndTest {
   @BeforeEach
   void clean() {
     forbidSecrets = false;
+    conflictingPuts.set(0);
+    stallSecretGets = false;
     admin.secrets().inNamespace(NS).delete();
     secretRequests.clear();
   }
@@ -405,6 +422,122 @@ class SecretSyncEndToEndTest {
         .extracting(OwnerReference::getUid).containsExactly("uid-99");
     assertThat(secretRequests).extracting(Recorded::bearer).doesNotContain(DRIVER_TOKEN)
         .contains(apiToken("web-0"), apiToken("web-99"));
+  }
+
+  @Test
+  void existingSecretWithoutTheManagedLabel_isNeverOverwritten_failedPreconditionSaysWhatToChange()
+      throws Exception {
+    Secret theirs = admin.secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+        .withNewMetadata().withNamespace(NS).withName("theirs").endMetadata()
+        .withType("Opaque").addToData("role", encode("someone else's")).build()).create();
+    applyClass("unmanaged", Map.of("roleName", "database"), secretObject("theirs", "Opaque",
+        Map.of(), Map.of("roleName", "role")));
+    startPodMode();
+
+    assertThatThrownBy(() -> publish("vol-u", "web-u", "unmanaged", true))
+        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION,
+            "Secret shop/theirs, which exists and is not managed"))
+        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION,
+            "delete it, label it, or change secretName"));
+
+    Secret after = secret("theirs");
+    assertThat(decoded(after)).containsExactly(Map.entry("role", "someone else's"));
+    assertThat(after.getMetadata().getResourceVersion())
+        .isEqualTo(theirs.getMetadata().getResourceVersion());
+    assertThat(after.getMetadata().getOwnerReferences()).isNullOrEmpty();
+    assertThat(secretRequests).extracting(Recorded::method).containsOnly("GET");
+    assertThat(host.volumes().state("vol-u")).isEmpty();
+  }
+
+  @Test
+  void existingManagedSecretOfAnotherType_isFailedPrecondition_sayingToDeleteIt_andUnchanged()
+      throws Exception {
+    Secret basic = admin.secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+        .withNewMetadata().withNamespace(NS).withName("typed")
+        .addToLabels("secrets-store.csi.k8s.io/managed", "true").endMetadata()
+        .withType("kubernetes.io/basic-auth").addToData("username", encode("u"))
+        .addToData("password", encode("p")).build()).create();
+    applyClass("retyped", Map.of("roleName", "database"), secretObject("typed", "Opaque",
+        Map.of(), Map.of("roleName", "role")));
+    startPodMode();
+
+    assertThatThrownBy(() -> publish("vol-t", "web-t", "retyped", true))
+        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION,
+            "has type kubernetes.io/basic-auth but SecretProviderClass shop/retyped asks for Opaque"))
+        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION,
+            "delete the Secret so it is created again"));
+
+    Secret after = secret("typed");
+    assertThat(after.getType()).isEqualTo("kubernetes.io/basic-auth");
+    assertThat(decoded(after)).containsExactlyInAnyOrderEntriesOf(Map.of("username", "u", "password", "p"));
+    assertThat(after.getMetadata().getResourceVersion())
+        .isEqualTo(basic.getMetadata().getResourceVersion());
+    assertThat(secretRequests).extracting(Recorded::method).containsOnly("GET");
+  }
+
+  @Test
+  void conflictOnUpdate_isReadAgainAndRetried_andTheSecondPodBecomesAnOwner() throws Exception {
+    applyClass("race", Map.of("roleName", "database"), secretObject("race-creds", "Opaque",
+        Map.of(), Map.of("roleName", "role")));
+    startPodMode();
+    publish("vol-c1", "web-c1", "race", true);
+    secretRequests.clear();
+    conflictingPuts.set(1);
+
+    publish("vol-c2", "web-c2", "race", true);
+
+    // GET, PUT (409), GET again, PUT with the fresh resourceVersion
+    assertThat(secretRequests).extracting(Recorded::method).containsExactly("GET", "PUT", "GET", "PUT");
+    assertThat(secret("race-creds").getMetadata().getOwnerReferences())
+        .extracting(OwnerReference::getUid)
+        .containsExactlyInAnyOrder(Requests.podUid("vol-c1"), Requests.podUid("vol-c2"));
+  }
+
+  @Test
+  void conflictOnEveryUpdate_givesUpAfterFourAttempts_unavailable_andTheSecretIsUnchanged()
+      throws Exception {
+    applyClass("busy", Map.of("roleName", "database"), secretObject("busy-creds", "Opaque",
+        Map.of(), Map.of("roleName", "role")));
+    startPodMode();
+    publish("vol-b1", "web-b1", "busy", true);
+    String version = secret("busy-creds").getMetadata().getResourceVersion();
+    secretRequests.clear();
+    conflictingPuts.set(Integer.MAX_VALUE);
+
+    assertThatThrownBy(() -> publish("vol-b2", "web-b2", "busy", true))
+        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE,
+            "Secret shop/busy-creds kept changing while it was being updated (4 conflicts)"))
+        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "the next republish retries"));
+
+    // 409 is never retried by the HTTP client itself: each PUT is one attempt of the sync's
+    assertThat(secretRequests.stream().filter(r -> r.method().equals("PUT"))).hasSize(4);
+    assertThat(secret("busy-creds").getMetadata().getResourceVersion()).isEqualTo(version);
+    assertThat(host.volumes().state("vol-b2")).isEmpty();
+  }
+
+  @Test
+  void apiServerThatNeverAnswersAGet_onARepublish_givesUpWithinTheCallBound_contentKept()
+      throws Exception {
+    applyClass("stall", Map.of("roleName", "v1"), secretObject("stall-creds", "Opaque", Map.of(),
+        Map.of("roleName", "role")));
+    startPodMode();
+    publish("vol-s", "web-s", "stall", true);
+    applyClass("stall", Map.of("roleName", "v2"), secretObject("stall-creds", "Opaque", Map.of(),
+        Map.of("roleName", "role")));
+    awaitParameter("stall", "roleName", "v2");
+    stallSecretGets = true;
+    clock.advance(Duration.ofSeconds(10));
+
+    // the gRPC deadline (60 s) is far beyond the sync's bound: only the sync can end this call
+    assertThatThrownBy(() -> publish("vol-s", "web-s", "stall", true))
+        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "keeps its content"))
+        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "Secret shop/stall-creds"));
+    assertThat(Files.readString(Requests.target(kubelet, "vol-s").resolve("roleName"))).isEqualTo("v2");
+    assertThat(decoded(secret("stall-creds"))).containsEntry("role", "v1");
+  }
+
+  private static String encode(String value) {
+    return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
   }
 
   private static int threads(String nameContains) {
