@@ -137,9 +137,10 @@ final class SecretSyncStep {
         throw e;
       }
       // Never a final code on a republish: kubelet could remove a running pod's mount.
+      String retries = "the next republish retries";
+      String reason = e.getMessage().endsWith(retries) ? e.getMessage() : e.getMessage() + "; " + retries;
       throw new PublishException(Code.UNAVAILABLE, "volume " + spec.volumeId() + " keeps its"
-          + " content, but its Secrets are not synced (" + e.code() + "): " + e.getMessage()
-          + "; the next republish retries", e);
+          + " content, but its Secrets are not synced (" + e.code() + "): " + reason, e);
     }
     synced.put(spec.volumeId(), digest);
   }

@@ -531,7 +531,9 @@ class SecretSyncEndToEndTest {
     // the gRPC deadline (60 s) is far beyond the sync's bound: only the sync can end this call
     assertThatThrownBy(() -> publish("vol-s", "web-s", "stall", true))
         .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "keeps its content"))
-        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "Secret shop/stall-creds"));
+        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "Secret shop/stall-creds"))
+        .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription())
+            .containsOnlyOnce("the next republish retries"));
     assertThat(Files.readString(Requests.target(kubelet, "vol-s").resolve("roleName"))).isEqualTo("v2");
     assertThat(decoded(secret("stall-creds"))).containsEntry("role", "v1");
   }
