@@ -31,8 +31,9 @@ class BenchSmokeTest {
         .anySatisfy(f -> assertThat(f).startsWith("P4"))
         .anySatisfy(f -> assertThat(f).startsWith("P5"))
         .anySatisfy(f -> assertThat(f).startsWith("P6"))
-        .anySatisfy(f -> assertThat(f).startsWith("P7"));
-    assertThat(report.rows()).hasSize(19);
+        .anySatisfy(f -> assertThat(f).startsWith("P7"))
+        .anySatisfy(f -> assertThat(f).contains("with a template ÷ without"));
+    assertThat(report.rows()).hasSize(20);
     assertThat(markdown).startsWith("## Passport benchmark (smoke)").doesNotContain("NaN")
         .doesNotContain("Infinity");
   }
