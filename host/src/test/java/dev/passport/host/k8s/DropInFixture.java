@@ -99,7 +99,7 @@ final class DropInFixture {
   static void assertStatus(Throwable e, Status.Code code, String inMessage) {
     assertThat(e).isInstanceOf(StatusRuntimeException.class);
     Status status = ((StatusRuntimeException) e).getStatus();
-    assertThat(status.getCode()).isEqualTo(code);
+    assertThat(status.getCode()).as(status.getDescription()).isEqualTo(code);
     assertThat(status.getDescription()).contains(inMessage);
   }
 

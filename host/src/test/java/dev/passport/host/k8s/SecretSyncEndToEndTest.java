@@ -248,9 +248,9 @@ class SecretSyncEndToEndTest {
     forbidSecrets = true;
 
     assertThatThrownBy(() -> publish("vol-d", "web-d", "denied", true))
-        .satisfies(e -> assertStatus(e, Status.Code.PERMISSION_DENIED,
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.PERMISSION_DENIED,
             "system:serviceaccount:shop:web may not get Secret shop/denied-creds"))
-        .satisfies(e -> assertStatus(e, Status.Code.PERMISSION_DENIED,
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.PERMISSION_DENIED,
             "get, create and update on secrets"));
     assertThat(visibleFiles(Requests.target(kubelet, "vol-d"))).isEmpty();
     assertThat(host.volumes().state("vol-d")).isEmpty();
@@ -270,8 +270,8 @@ class SecretSyncEndToEndTest {
     clock.advance(Duration.ofSeconds(10));
 
     assertThatThrownBy(() -> publish("vol-f", "web-f", "flaky", true))
-        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "keeps its content"))
-        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "PERMISSION_DENIED"));
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.UNAVAILABLE, "keeps its content"))
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.UNAVAILABLE, "PERMISSION_DENIED"));
     assertThat(Files.readString(Requests.target(kubelet, "vol-f").resolve("roleName"))).isEqualTo("v2");
     assertThat(decoded(secret("flaky-creds"))).containsEntry("role", "v1");
 
@@ -289,7 +289,7 @@ class SecretSyncEndToEndTest {
     startPodMode();
 
     assertThatThrownBy(() -> publish("vol-nt", "web-nt", "notoken", false))
-        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION,
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.FAILED_PRECONDITION,
             "add {audience: \"\"} to spec.tokenRequests of CSIDriver"));
     assertThat(vault.fetches).isEmpty();
     assertThat(secretRequests).isEmpty();
@@ -308,13 +308,13 @@ class SecretSyncEndToEndTest {
 
     applyClass("gains", Map.of("roleName", "database"), secretObject("gains-creds", "Opaque",
         Map.of(), Map.of("roleName", "role")));
-    awaitUntil(() -> classes.find(NS, "gains").map(c -> !c.secretObjects().isEmpty()).orElse(false));
+    DropInFixture.awaitUntil(() -> classes.find(NS, "gains").map(c -> !c.secretObjects().isEmpty()).orElse(false));
     clock.advance(Duration.ofSeconds(10));
 
     // never a final code on a republish: kubelet could remove the running pod's mount
     assertThatThrownBy(() -> publish("vol-g", "web-g", "gains", false))
-        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "keeps its content"))
-        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "add {audience: \"\"}"));
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.UNAVAILABLE, "keeps its content"))
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.UNAVAILABLE, "add {audience: \"\"}"));
     assertThat(Files.readString(Requests.target(kubelet, "vol-g").resolve("roleName"))).isEqualTo("database");
     assertThat(secretRequests).isEmpty();
   }
@@ -354,7 +354,7 @@ class SecretSyncEndToEndTest {
     startPodMode();
 
     assertThatThrownBy(() -> publish("vol-h", "web-h", spc, true))
-        .satisfies(e -> assertStatus(e, Status.Code.INVALID_ARGUMENT, message));
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.INVALID_ARGUMENT, message));
     assertThat(secretRequests).isEmpty();
     assertThat(visibleFiles(Requests.target(kubelet, "vol-h"))).isEmpty();
   }
@@ -435,9 +435,9 @@ class SecretSyncEndToEndTest {
     startPodMode();
 
     assertThatThrownBy(() -> publish("vol-u", "web-u", "unmanaged", true))
-        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION,
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.FAILED_PRECONDITION,
             "Secret shop/theirs, which exists and is not managed"))
-        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION,
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.FAILED_PRECONDITION,
             "delete it, label it, or change secretName"));
 
     Secret after = secret("theirs");
@@ -462,9 +462,9 @@ class SecretSyncEndToEndTest {
     startPodMode();
 
     assertThatThrownBy(() -> publish("vol-t", "web-t", "retyped", true))
-        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION,
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.FAILED_PRECONDITION,
             "has type kubernetes.io/basic-auth but SecretProviderClass shop/retyped asks for Opaque"))
-        .satisfies(e -> assertStatus(e, Status.Code.FAILED_PRECONDITION,
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.FAILED_PRECONDITION,
             "delete the Secret so it is created again"));
 
     Secret after = secret("typed");
@@ -505,9 +505,9 @@ class SecretSyncEndToEndTest {
     conflictingPuts.set(Integer.MAX_VALUE);
 
     assertThatThrownBy(() -> publish("vol-b2", "web-b2", "busy", true))
-        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE,
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.UNAVAILABLE,
             "Secret shop/busy-creds kept changing while it was being updated (4 conflicts)"))
-        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "the next republish retries"));
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.UNAVAILABLE, "the next republish retries"));
 
     // 409 is never retried by the HTTP client itself: each PUT is one attempt of the sync's
     assertThat(secretRequests.stream().filter(r -> r.method().equals("PUT"))).hasSize(4);
@@ -530,8 +530,8 @@ class SecretSyncEndToEndTest {
 
     // the gRPC deadline (60 s) is far beyond the sync's bound: only the sync can end this call
     assertThatThrownBy(() -> publish("vol-s", "web-s", "stall", true))
-        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "keeps its content"))
-        .satisfies(e -> assertStatus(e, Status.Code.UNAVAILABLE, "Secret shop/stall-creds"))
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.UNAVAILABLE, "keeps its content"))
+        .satisfies(e -> DropInFixture.assertStatus(e, Status.Code.UNAVAILABLE, "Secret shop/stall-creds"))
         .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription())
             .containsOnlyOnce("the next republish retries"));
     assertThat(Files.readString(Requests.target(kubelet, "vol-s").resolve("roleName"))).isEqualTo("v2");
@@ -575,7 +575,7 @@ class SecretSyncEndToEndTest {
         .clock(clock)
         .refreshInterval(Duration.ofHours(1))
         .backendFactory(vault, Map.of())
-        .secretProviderClasses(unclosed(classes), Map.of())
+        .secretProviderClasses(DropInFixture.unclosed(classes), Map.of())
         .secretSync(sync)
         .start();
     client = new CsiClient(host.socket());
@@ -702,57 +702,11 @@ class SecretSyncEndToEndTest {
     }
   }
 
-  private static void assertStatus(Throwable e, Status.Code code, String inMessage) {
-    assertThat(e).isInstanceOf(StatusRuntimeException.class);
-    Status status = ((StatusRuntimeException) e).getStatus();
-    assertThat(status.getCode()).as(status.getDescription()).isEqualTo(code);
-    assertThat(status.getDescription()).contains(inMessage);
-  }
-
   private static void awaitClass(String name) throws Exception {
-    awaitUntil(() -> {
-      try {
-        return classes.find(NS, name).isPresent();
-      } catch (SecretProviderClassException e) {
-        return !e.retryable();
-      }
-    });
+    DropInFixture.awaitClass(classes, NS, name);
   }
 
   private static void awaitParameter(String name, String key, String value) throws Exception {
-    awaitUntil(() -> classes.find(NS, name).map(c -> value.equals(c.parameters().get(key)))
-        .orElse(false));
-  }
-
-  private interface Condition {
-    boolean holds() throws Exception;
-  }
-
-  private static void awaitUntil(Condition condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.holds()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the informer did not deliver the change within 30 s");
-      }
-      Thread.sleep(5);
-    }
-  }
-
-  private static SecretProviderClasses unclosed(SecretProviderClasses delegate) {
-    return new SecretProviderClasses() {
-      @Override
-      public Optional<SecretProviderClass> find(String namespace, String name)
-          throws SecretProviderClassException {
-        return delegate.find(namespace, name);
-      }
-
-      @Override
-      public String describe() {
-        return delegate.describe();
-      }
-
-      @Override
-      public void close() {}
-    };
+    DropInFixture.awaitParameter(classes, NS, name, key, value);
   }
 }
