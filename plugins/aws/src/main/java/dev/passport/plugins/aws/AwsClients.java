@@ -76,6 +76,8 @@ final class AwsClients implements AutoCloseable {
     if (jdkHttp == null) {
       jdkHttp = HttpClient.newBuilder()
           .connectTimeout(Duration.ofSeconds(10))
+          // the agent and the API server speak HTTP/1.1; no h2c upgrade dance
+          .version(HttpClient.Version.HTTP_1_1)
           .followRedirects(HttpClient.Redirect.NEVER)
           .sslContext(trust.sslContext())
           .build();
