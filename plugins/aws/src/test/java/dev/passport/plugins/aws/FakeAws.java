@@ -107,6 +107,18 @@ final class FakeAws implements AutoCloseable {
     return config;
   }
 
+  /** {@link #config()} plus the service account annotation read against this fake. */
+  Map<String, String> configWithAnnotations(java.nio.file.Path dir) throws IOException {
+    java.nio.file.Path token = dir.resolve("driver-token");
+    java.nio.file.Files.writeString(token, DRIVER_TOKEN + "\n");
+    Map<String, String> config = config();
+    config.put(AwsConfig.SERVICE_ACCOUNT_ANNOTATIONS, "true");
+    config.put(AwsConfig.KUBERNETES_API, base());
+    config.put(AwsConfig.KUBERNETES_TOKEN_FILE, token.toString());
+    config.put(AwsConfig.KUBERNETES_CA_FILE, dir.resolve("no-ca.crt").toString());
+    return config;
+  }
+
   // ---- set up -------------------------------------------------------------------------------
 
   void trust(String roleArn, String subject) {
@@ -236,6 +248,10 @@ final class FakeAws implements AutoCloseable {
         return;
       }
       String path = exchange.getRequestURI().getRawPath();
+      if (path.startsWith("/api/v1/namespaces/")) {
+        serviceAccount(exchange, path);
+        return;
+      }
       if (path.equals("/v1/credentials")) {
         podIdentity(exchange);
         return;
@@ -340,6 +356,37 @@ final class FakeAws implements AutoCloseable {
         + "    <Code>" + code + "</Code>\n    <Message>" + message + "</Message>\n  </Error>\n"
         + "  <RequestId>" + java.util.UUID.randomUUID() + "</RequestId>\n</ErrorResponse>\n";
     send(exchange, status, "text/xml", xml.getBytes(UTF_8));
+  }
+
+  static final String DRIVER_TOKEN = "driver-token-for-the-api-server";
+  /** namespace/name → the service account's eks.amazonaws.com/role-arn annotation */
+  private final Map<String, String> annotations = new ConcurrentHashMap<>();
+
+  void annotate(String namespace, String serviceAccount, String roleArn) {
+    annotations.put(namespace + "/" + serviceAccount, roleArn);
+  }
+
+  // the Kubernetes API's GET /api/v1/namespaces/{ns}/serviceaccounts/{name}, for the annotation
+  private void serviceAccount(HttpExchange exchange, String path) throws IOException {
+    count("GetServiceAccount");
+    String[] parts = path.split("/");
+    if (!("Bearer " + DRIVER_TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+      sendJson(exchange, 401, JSON.createObjectNode().put("kind", "Status").put("code", 401)
+          .put("reason", "Unauthorized"));
+      return;
+    }
+    if (parts.length != 7 || !parts[5].equals("serviceaccounts")) {
+      sendJson(exchange, 404, JSON.createObjectNode().put("kind", "Status").put("code", 404));
+      return;
+    }
+    ObjectNode sa = JSON.createObjectNode().put("apiVersion", "v1").put("kind", "ServiceAccount");
+    ObjectNode metadata = sa.putObject("metadata").put("name", parts[6])
+        .put("namespace", parts[4]);
+    String role = annotations.get(parts[4] + "/" + parts[6]);
+    if (role != null) {
+      metadata.putObject("annotations").put("eks.amazonaws.com/role-arn", role);
+    }
+    sendJson(exchange, 200, sa);
   }
 
   private void podIdentity(HttpExchange exchange) throws IOException {
