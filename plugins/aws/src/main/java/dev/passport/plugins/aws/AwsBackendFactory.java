@@ -35,6 +35,7 @@ public final class AwsBackendFactory implements BackendFactory {
     requireNonNull(context, "context is null");
     AwsConfig parsed = AwsConfig.parse(config);
     TlsTrust trust = TlsTrust.of(parsed.caBundle());
+    LibraryLogs.quiet();
     Logger log = LoggerFactory.getLogger(context.loggerName());
     log.info("aws backend: STS {}, Secrets Manager {}, SSM {}, Pod Identity agent {} / {}",
         parsed.stsEndpoint(), parsed.secretsManagerEndpoint(), parsed.ssmEndpoint(),

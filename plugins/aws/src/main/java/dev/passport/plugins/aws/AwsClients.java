@@ -54,6 +54,7 @@ final class AwsClients implements AutoCloseable {
     return get(secretsManager, region, r -> SecretsManagerClient.builder()
         .region(Region.of(r))
         .endpointOverride(AwsConfig.resolve(config.secretsManagerEndpoint(), r))
+        .putAuthScheme(QuietSigV4.scheme())
         // every request carries the pod's credentials; the client has none of its own
         .credentialsProvider(AnonymousCredentialsProvider.create())
         .httpClient(http())
@@ -65,6 +66,7 @@ final class AwsClients implements AutoCloseable {
     return get(ssm, region, r -> SsmClient.builder()
         .region(Region.of(r))
         .endpointOverride(AwsConfig.resolve(config.ssmEndpoint(), r))
+        .putAuthScheme(QuietSigV4.scheme())
         .credentialsProvider(AnonymousCredentialsProvider.create())
         .httpClient(http())
         .overrideConfiguration(overrides())

@@ -83,6 +83,8 @@ final class AwsErrors {
             new BackendException(PERMISSION_DENIED, message
                 + "; the pod's role needs kms:Decrypt on the key that encrypts it");
         case "InvalidRequestException" -> new BackendException(FAILED_PRECONDITION, message);
+        case "RequestTimeout", "RequestTimeoutException" ->
+            new BackendException(DEADLINE_EXCEEDED, message);
         case "InvalidParameterException", "ValidationException", "InvalidParameters" ->
             new BackendException(INVALID_ARGUMENT, message);
         default -> generic(s, message);
