@@ -61,7 +61,7 @@ final class BoundedHttpClient implements SdkHttpClient {
           return response;
         }
         AbortableInputStream original = body.get();
-        InputStream limited = BoundedReads.budgeted(original, ByteBudget.limitedTo(maxResponseBytes));
+        InputStream limited = BoundedReads.budgeted(original, perAnswer());
         if (budget != null) {
           limited = BoundedReads.budgeted(limited, budget);
         }
@@ -74,6 +74,28 @@ final class BoundedHttpClient implements SdkHttpClient {
       @Override
       public void abort() {
         inner.abort();
+      }
+    };
+  }
+
+  /** The cap of one answer, with a message naming the key that sets it. */
+  private ByteBudget perAnswer() {
+    long[] charged = {0};
+    return new ByteBudget() {
+      @Override
+      public long limit() {
+        return maxResponseBytes;
+      }
+
+      @Override
+      public void charge(long bytes) throws dev.passport.api.BackendException {
+        charged[0] += bytes;
+        if (charged[0] > maxResponseBytes) {
+          throw new dev.passport.api.BackendException(
+              dev.passport.api.BackendException.Kind.RESOURCE_EXHAUSTED,
+              "an AWS answer is larger than maxResponseBytes (" + maxResponseBytes
+                  + " bytes, aws.properties); raise it or store less in one object");
+        }
       }
     };
   }

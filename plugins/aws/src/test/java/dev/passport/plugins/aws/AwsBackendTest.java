@@ -371,6 +371,24 @@ class AwsBackendTest {
   }
 
   @Test
+  void fetch_answerLargerThanMaxResponseBytes_failsResourceExhaustedNamingTheLimit()
+      throws Exception {
+    aws.putSecret(REGION, "huge", "x".repeat(200_000));
+    Map<String, String> config = new HashMap<>(aws.config());
+    config.put(AwsConfig.MAX_RESPONSE_BYTES, "65536");
+    try (Backend<AwsVolume> small = new AwsBackendFactory().create(config,
+        TestBackendContext.builder().clock(clock).build())) {
+      BackendException e = catchThrowableOfType(() -> small.fetch(small.prepare(attributes("""
+          - objectName: "huge"
+            objectType: "secretsmanager"
+          """)), request(AwsVolume.IRSA_AUDIENCE).build()), BackendException.class);
+
+      assertThat(e.kind()).isEqualTo(BackendException.Kind.RESOURCE_EXHAUSTED);
+      assertThat(e.getMessage()).contains("65536");
+    }
+  }
+
+  @Test
   void fakeSecretsManager_wrongSecretKey_answersInvalidSignature() throws Exception {
     aws.putSecret(REGION, "S", "x");
     aws.putSecret(REGION, "MySecret", "s");
