@@ -249,7 +249,7 @@ class DeployManifestsTest {
       byBackend.put(attributes.get("backend"), attributes);
     }
 
-    assertThat(byBackend).containsOnlyKeys("vault", "gcp", "certmanager", "http");
+    assertThat(byBackend).containsOnlyKeys("vault", "gcp", "certmanager", "http", "aws");
     assertThat(audiences).contains(byBackend.get("vault").getOrDefault("audience", "vault"),
         byBackend.get("gcp").get("audience"), "");
     assertThat(byBackend.get("certmanager")).containsKey("csi.cert-manager.io/issuer-name");
