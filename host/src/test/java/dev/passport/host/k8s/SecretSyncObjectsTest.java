@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -94,6 +97,36 @@ class SecretSyncObjectsTest {
 
     assertThat(new String(TlsParts.part(bytes(input), "tls.key"), StandardCharsets.US_ASCII))
         .isEqualTo("-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n");
+  }
+
+  @Test
+  void tls_pkcs8RsaKey_becomesItsPkcs1Body_asGoMarshalsIt() throws Exception {
+    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(1024); // the shape is what is tested, not the strength
+    byte[] pkcs8 = rsa.generateKeyPair().getPrivate().getEncoded();
+    String input = new String(TlsParts.encode("PRIVATE KEY", pkcs8), StandardCharsets.US_ASCII);
+
+    String key = new String(TlsParts.part(bytes(input), "tls.key"), StandardCharsets.US_ASCII);
+
+    assertThat(key).startsWith("-----BEGIN RSA PRIVATE KEY-----\n");
+    byte[] pkcs1 = Base64.getMimeDecoder().decode(key.replaceAll("-----[A-Z ]+-----", ""));
+    // the JDK writes PKCS #8 as version, algorithm, OCTET STRING(PKCS #1): the body is its tail
+    assertThat(Arrays.copyOfRange(pkcs8, pkcs8.length - pkcs1.length, pkcs8.length)).isEqualTo(pkcs1);
+    assertThat(pkcs1[0]).isEqualTo((byte) 0x30);
+  }
+
+  @Test
+  void tls_pkcs8EcKeyWithoutItsPublicKey_asTheJdkWritesIt_isRefusedNamingTheFormatToUse()
+      throws Exception {
+    KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
+    ec.initialize(new ECGenParameterSpec("secp256r1"));
+    String input = new String(TlsParts.encode("PRIVATE KEY",
+        ec.generateKeyPair().getPrivate().getEncoded()), StandardCharsets.US_ASCII);
+
+    assertThatThrownBy(() -> TlsParts.part(bytes(input), "tls.key"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the PKCS #8 EC key carries no public key; write it as an EC PRIVATE KEY"
+            + " (SEC 1) block");
   }
 
   private static void assertInvalid(Map<String, Object> object, String message) {
