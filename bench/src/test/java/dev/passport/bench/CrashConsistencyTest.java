@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * directories, {@code name -> ..data/name} links), and the first complete publish after the kills
  * removes every leftover of the cut-short writes.
  *
- * <p>{@code bench.r1.kills} kills (20 in CI, 200 with -Plong); the seed is printed for replays.
+ * <p>{@code bench.r1.kills} kills (10 in CI, 200 with -Plong); the seed is printed for replays.
  */
 class CrashConsistencyTest {
 
@@ -57,7 +57,7 @@ class CrashConsistencyTest {
 
   @Test
   void sigkillDuringPublishAndRepublish_leavesEveryTargetWhole_andUnpublishCleansUp() throws Exception {
-    int kills = TestEnvironment.intProperty("bench.r1.kills", 20);
+    int kills = TestEnvironment.intProperty("bench.r1.kills", 10);
     long seed = Long.getLong("bench.seed", System.nanoTime());
     Random random = new Random(seed);
     System.out.printf("R1: %d kills, seed %d (replay with -Dbench.seed=%d)%n", kills, seed, seed);

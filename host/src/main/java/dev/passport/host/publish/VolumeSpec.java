@@ -6,12 +6,8 @@ import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
 import dev.passport.host.cache.CacheKey;
 import dev.passport.host.template.VolumeTemplates;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import dev.passport.host.volume.FieldHash;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -121,21 +117,8 @@ record VolumeSpec(
 
   /** A stable SHA-256 over the sorted attributes; attribute values never leave the process. */
   static String attributesHash(Map<String, String> attributes) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      for (Map.Entry<String, String> e : new TreeMap<>(attributes).entrySet()) {
-        update(digest, e.getKey());
-        update(digest, e.getValue());
-      }
-      return HexFormat.of().formatHex(digest.digest(), 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
-  }
-
-  private static void update(MessageDigest digest, String s) {
-    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-    digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
-    digest.update(bytes);
+    FieldHash hash = FieldHash.sha256();
+    new TreeMap<>(attributes).forEach((key, value) -> hash.field(key).field(value));
+    return hash.hex16();
   }
 }

@@ -8,12 +8,8 @@ import dev.passport.api.ByteBudget;
 import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
 import dev.passport.api.Pod;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.passport.host.volume.FieldHash;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -169,24 +165,13 @@ public final class VolumeTemplates {
   }
 
   private static String fingerprintOf(List<Compiled> templates, boolean templatesOnly) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      digest.update((byte) (templatesOnly ? 1 : 0));
-      for (Compiled t : templates) {
-        update(digest, t.fileName());
-        update(digest, t.mode().isPresent() ? Integer.toOctalString(t.mode().getAsInt()) : "");
-        update(digest, t.source());
-      }
-      return HexFormat.of().formatHex(digest.digest(), 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    FieldHash hash = FieldHash.sha256().flag(templatesOnly);
+    for (Compiled t : templates) {
+      hash.field(t.fileName())
+          .field(t.mode().isPresent() ? Integer.toOctalString(t.mode().getAsInt()) : "")
+          .field(t.source());
     }
-  }
-
-  private static void update(MessageDigest digest, String s) {
-    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-    digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
-    digest.update(bytes);
+    return hash.hex16();
   }
 
   /**

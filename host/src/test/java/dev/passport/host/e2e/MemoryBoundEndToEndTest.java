@@ -8,10 +8,10 @@ import dev.passport.host.PassportHost;
 import dev.passport.host.memory.FetchBudget;
 import dev.passport.host.memory.MaterialBudget;
 import dev.passport.host.testing.CsiClient;
+import dev.passport.host.testing.TestHosts;
 import dev.passport.host.testing.Requests;
 import dev.passport.host.testing.SizedBackend;
 import dev.passport.host.volume.MaterialLimits;
-import dev.passport.host.volume.MountMode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -55,13 +55,9 @@ class MemoryBoundEndToEndTest {
 
   @BeforeEach
   void start() throws Exception {
-    kubelet = Files.createDirectories(dir.resolve("kubelet"));
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
+    kubelet = dir.resolve("kubelet");
+    host = TestHosts.builder(dir, kubelet)
         .backendFactory(backend, Map.of())
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(kubelet)
         .limits(new MaterialLimits(100, FILE_LIMIT, VOLUME_LIMIT))
         .materialBudget(budget)
         .fetchTimeout(Duration.ofSeconds(60))

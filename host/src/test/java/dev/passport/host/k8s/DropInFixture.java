@@ -6,18 +6,16 @@ import csi.v1.Csi;
 import dev.passport.host.PassportHost;
 import dev.passport.host.testing.CsiClient;
 import dev.passport.host.testing.Requests;
-import dev.passport.host.volume.MountMode;
+import dev.passport.host.testing.TestHosts;
 import dev.passport.testkit.FakeClock;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,11 +35,7 @@ final class DropInFixture {
    * republish in a test is due, so counts are the cache's and the informer's.
    */
   static PassportHost.Builder builder(Path dir, FakeClock clock) throws IOException {
-    return PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(Files.createDirectories(dir.resolve("kubelet")))
+    return TestHosts.builder(dir, dir.resolve("kubelet"))
         .clock(clock)
         .refreshInterval(Duration.ofHours(1));
   }
@@ -84,16 +78,7 @@ final class DropInFixture {
 
   /** The files a container sees (name → content), without the writer's timestamped directory. */
   static Map<String, String> visibleFiles(Path target) throws IOException {
-    Map<String, String> files = new TreeMap<>();
-    try (var entries = Files.list(target)) {
-      for (Path entry : entries.toList()) {
-        String name = entry.getFileName().toString();
-        if (!name.startsWith("..")) {
-          files.put(name, Files.readString(entry));
-        }
-      }
-    }
-    return files;
+    return TestHosts.visibleFiles(target);
   }
 
   static void assertStatus(Throwable e, Status.Code code, String inMessage) {

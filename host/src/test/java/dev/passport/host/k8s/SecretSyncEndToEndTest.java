@@ -7,7 +7,6 @@ import csi.v1.Csi;
 import dev.passport.host.PassportHost;
 import dev.passport.host.testing.CsiClient;
 import dev.passport.host.testing.Requests;
-import dev.passport.host.volume.MountMode;
 import dev.passport.api.MaterialFile;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
@@ -566,14 +565,8 @@ class SecretSyncEndToEndTest {
   }
 
   private void start(SecretSync sync) throws Exception {
-    kubelet = Files.createDirectories(dir.resolve("kubelet"));
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(kubelet)
-        .clock(clock)
-        .refreshInterval(Duration.ofHours(1))
+    kubelet = dir.resolve("kubelet");
+    host = DropInFixture.builder(dir, clock)
         .backendFactory(vault, Map.of())
         .secretProviderClasses(DropInFixture.unclosed(classes), Map.of())
         .secretSync(sync)

@@ -11,7 +11,7 @@ import dev.passport.host.PassportHost;
 import dev.passport.host.testing.CountingBackend;
 import dev.passport.host.testing.CsiClient;
 import dev.passport.host.testing.Requests;
-import dev.passport.host.volume.MountMode;
+import dev.passport.host.testing.TestHosts;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -45,11 +45,7 @@ class FailedFetchLogTest {
         .build();
     List<JsonNode> lines = new ArrayList<>();
     try (EncodedLogCapture log = new EncodedLogCapture(LogFormat.JSON, "INFO")) {
-      try (PassportHost host = PassportHost.builder()
-              .socket(dir.resolve("csi.sock"))
-              .stateDir(dir.resolve("state"))
-              .mountMode(MountMode.DIRECTORY)
-              .kubeletDir(dir.resolve("kubelet"))
+      try (PassportHost host = TestHosts.builder(dir, dir.resolve("kubelet"))
               .backendFactory(backend, Map.of())
               .start();
           CsiClient client = new CsiClient(host.socket())) {

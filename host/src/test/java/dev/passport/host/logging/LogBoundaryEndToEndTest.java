@@ -16,7 +16,7 @@ import dev.passport.api.PreparedVolume;
 import dev.passport.host.PassportHost;
 import dev.passport.host.testing.CsiClient;
 import dev.passport.host.testing.Requests;
-import dev.passport.host.volume.MountMode;
+import dev.passport.host.testing.TestHosts;
 import dev.passport.testkit.LogHygiene;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -56,11 +56,7 @@ class LogBoundaryEndToEndTest {
 
   @BeforeEach
   void startHost() throws Exception {
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(dir.resolve("kubelet"))
+    host = TestHosts.builder(dir, dir.resolve("kubelet"))
         .backendFactory(backend, Map.of())
         .start();
     client = new CsiClient(host.socket());

@@ -6,8 +6,8 @@ import dev.passport.host.PassportHost;
 import dev.passport.host.k8s.SecretProviderClass;
 import dev.passport.host.k8s.SecretProviderClasses;
 import dev.passport.host.testing.CsiClient;
+import dev.passport.host.testing.TestHosts;
 import dev.passport.host.testing.Requests;
-import dev.passport.host.volume.MountMode;
 import dev.passport.testkit.FakeClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,14 +39,10 @@ class DropInTemplatesTest {
 
   @BeforeEach
   void start() throws Exception {
-    kubelet = Files.createDirectories(dir.resolve("kubelet"));
+    kubelet = dir.resolve("kubelet");
     SecretProviderClass spc = new SecretProviderClass("shop", "db", "templated",
         Map.of("objects", "- objectName: username", "templates", TEMPLATES), java.util.List.of());
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(kubelet)
+    host = TestHosts.builder(dir, kubelet)
         .clock(FakeClock.at(START))
         .backendFactory(backend, Map.of())
         .secretProviderClasses(new SecretProviderClasses() {

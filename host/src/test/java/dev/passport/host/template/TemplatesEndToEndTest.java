@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.passport.host.PassportHost;
 import dev.passport.host.testing.CsiClient;
+import dev.passport.host.testing.TestHosts;
 import dev.passport.host.testing.Requests;
-import dev.passport.host.volume.MountMode;
 import dev.passport.testkit.FakeClock;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -44,12 +44,8 @@ class TemplatesEndToEndTest {
 
   @BeforeEach
   void start() throws Exception {
-    kubelet = Files.createDirectories(dir.resolve("kubelet"));
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(kubelet)
+    kubelet = dir.resolve("kubelet");
+    host = TestHosts.builder(dir, kubelet)
         .clock(clock)
         .refreshInterval(Duration.ofMinutes(10))
         .backendFactory(backend, Map.of())
@@ -200,16 +196,7 @@ class TemplatesEndToEndTest {
   }
 
   private static Map<String, String> visible(Path target) throws IOException {
-    Map<String, String> files = new TreeMap<>();
-    try (var entries = Files.list(target)) {
-      for (Path entry : entries.toList()) {
-        String name = entry.getFileName().toString();
-        if (!name.startsWith("..")) {
-          files.put(name, Files.readString(entry));
-        }
-      }
-    }
-    return files;
+    return TestHosts.visibleFiles(target);
   }
 
   private static void assertStatus(Runnable call, Status.Code code, String inMessage) {

@@ -208,6 +208,15 @@ class VolumeTemplatesTest {
     assertThat(compile(one("a", "x"), "true").fingerprint()).isNotEqualTo(a);
   }
 
+  @Test
+  void fingerprint_isTheValueRecordedBefore_soVolumeStatesAndCacheKeysSurviveAnUpgrade() throws Exception {
+    String yaml = "- fileName: conf/app.env\n  mode: \"0440\"\n  template: \"U={{username}}\"\n"
+        + "- fileName: b\n  template: 'x'\n";
+    // Recorded from the release before FieldHash: the fingerprint is part of the attributes hash.
+    assertThat(compile(yaml, "").fingerprint()).isEqualTo("09418a29093d9d0f7b48db5968b1dbd4");
+    assertThat(compile(yaml, "true").fingerprint()).isEqualTo("2c1de073b47ea0d38d4ee21720169316");
+  }
+
   private static String one(String fileName, String template) {
     return "- fileName: " + fileName + "\n  template: '" + template.replace("'", "''") + "'\n";
   }

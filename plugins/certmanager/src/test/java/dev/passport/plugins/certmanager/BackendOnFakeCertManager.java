@@ -29,25 +29,30 @@ final class BackendOnFakeCertManager implements BeforeEachCallback, AfterEachCal
   static final Duration STALL_WAIT = Duration.ofSeconds(2);
 
   final FakeClock clock = FakeClock.at(START);
-  private final String timeout;
+  private final Map<String, String> config;
   FakeCertManager certManager;
   TestBackendContext context;
   private CertManagerBackend backend;
 
-  private BackendOnFakeCertManager(String timeout) {
-    this.timeout = timeout;
+  private BackendOnFakeCertManager(Map<String, String> config) {
+    this.config = Map.copyOf(config);
   }
 
   /** Each test's backend gets the plugin's {@code timeout} setting. */
   static BackendOnFakeCertManager withTimeout(String timeout) {
-    return new BackendOnFakeCertManager(timeout);
+    return withConfig(Map.of("timeout", timeout));
+  }
+
+  /** Each test's backend gets {@code config} (besides {@code apiServer}). */
+  static BackendOnFakeCertManager withConfig(Map<String, String> config) {
+    return new BackendOnFakeCertManager(config);
   }
 
   @Override
   public void beforeEach(ExtensionContext extension) throws Exception {
     certManager = new FakeCertManager(clock);
     context = TestBackendContext.builder().clock(clock).nodeId("node-1").build();
-    newBackend(Map.of("timeout", timeout));
+    newBackend(config);
   }
 
   /** The backend made last. */

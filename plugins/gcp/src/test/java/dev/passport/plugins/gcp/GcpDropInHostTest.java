@@ -11,7 +11,6 @@ import dev.passport.host.PassportHost;
 import dev.passport.host.k8s.KubernetesAccess;
 import dev.passport.host.k8s.SecretProviderClassException;
 import dev.passport.host.k8s.SecretProviderClasses;
-import dev.passport.host.volume.MountMode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -174,16 +173,8 @@ class GcpDropInHostTest {
         Duration.ofSeconds(30));
     awaitParameter("gcp-test-secrets-nested", "my/nested/path");
 
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(dir.resolve("kubelet"))
-        .backendFactory(new GcpBackendFactory(), bed.config())
+    host = bed.host(dir)
         .secretProviderClasses(classes, Map.of())
-        .clock(bed.clock)
-        .fetchTimeout(Duration.ofSeconds(20))
-        .nodeId("node-1")
         .start();
     kubelet = FakeKubelet.connect(host.socket(), bed.tokens, bed.clock);
   }

@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.passport.api.Pod;
 import dev.passport.host.PassportHost;
-import dev.passport.host.volume.MountMode;
 import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
@@ -49,16 +48,8 @@ class GcpHostTest {
     bed.global.put(PINNED, "s3cret-db".getBytes(UTF_8));
     bed.global.put(LATEST, "projects/123/secrets/api-key/versions/7", "key-7".getBytes(UTF_8));
     bed.regional.put(REGIONAL_PINNED, "eu-value".getBytes(UTF_8));
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(dir.resolve("kubelet"))
-        .backendFactory(new GcpBackendFactory(), bed.config())
-        .clock(bed.clock)
+    host = bed.host(dir)
         .refreshInterval(HOST_REFRESH)
-        .fetchTimeout(Duration.ofSeconds(20))
-        .nodeId("node-1")
         .start();
     kubelet = FakeKubelet.connect(host.socket(), bed.tokens, bed.clock);
   }

@@ -10,13 +10,11 @@ import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
 import dev.passport.host.PassportHost;
-import dev.passport.host.volume.MountMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -67,16 +65,7 @@ class GcpProviderExamplesHostTest {
         + "versions/1", "{\"user\":\"regional-alice\"}".getBytes(UTF_8));
     bed.global.put(EXTRACT, "projects/123/secrets/csi-test-extract/versions/1",
         "{\"user\":\"e2e-user\",\"other\":1}".getBytes(UTF_8));
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(dir.resolve("kubelet"))
-        .backendFactory(new GcpBackendFactory(), bed.config())
-        .clock(bed.clock)
-        .fetchTimeout(Duration.ofSeconds(20))
-        .nodeId("node-1")
-        .start();
+    host = bed.host(dir).start();
     kubelet = FakeKubelet.connect(host.socket(), bed.tokens, bed.clock);
   }
 

@@ -5,6 +5,8 @@ import dev.passport.api.ByteBudget;
 import dev.passport.api.FetchRequest;
 import dev.passport.api.Pod;
 import dev.passport.api.ServiceAccountToken;
+import dev.passport.host.PassportHost;
+import dev.passport.host.volume.MountMode;
 import dev.passport.testkit.FakeClock;
 import dev.passport.testkit.Pods;
 import dev.passport.testkit.ServiceAccountTokens;
@@ -87,6 +89,23 @@ final class GcpTestbed implements AutoCloseable {
     Map<String, String> config = config();
     config.put(key, value);
     return config;
+  }
+
+  /**
+   * The host tests' host: socket, state and kubelet's directory in {@code dir}, volumes written as
+   * plain directories, this plugin with {@link #config()}, this testbed's clock, a fetch timeout a
+   * loaded machine meets, node {@code node-1}.
+   */
+  PassportHost.Builder host(Path dir) {
+    return PassportHost.builder()
+        .socket(dir.resolve("csi.sock"))
+        .stateDir(dir.resolve("state"))
+        .mountMode(MountMode.DIRECTORY)
+        .kubeletDir(dir.resolve("kubelet"))
+        .backendFactory(new GcpBackendFactory(), config())
+        .clock(clock)
+        .fetchTimeout(Duration.ofSeconds(20))
+        .nodeId("node-1");
   }
 
   GcpBackend backend() throws BackendException {
