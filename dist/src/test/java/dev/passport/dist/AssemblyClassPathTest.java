@@ -52,7 +52,8 @@ class AssemblyClassPathTest {
         Matcher parts = JAR.matcher(jar);
         assertThat(parts.matches()).as("artifactId-version.jar: %s in %s", jar, directory).isTrue();
         String classifier = parts.group(3) == null ? "" : parts.group(3);
-        byArtifact.computeIfAbsent(parts.group(1) + classifier, k -> new ArrayList<>()).add(jar);
+        String artifact = groupOf(directory.resolve(jar), parts.group(1)) + ":" + parts.group(1);
+        byArtifact.computeIfAbsent(artifact + classifier, k -> new ArrayList<>()).add(jar);
       }
       byArtifact.values().removeIf(jars -> jars.size() < 2);
       byArtifact.forEach((artifact, jars) ->
@@ -85,6 +86,15 @@ class AssemblyClassPathTest {
     assertThat(extra).as("jars in lib/ the host module does not resolve (a plugin's dependency or "
         + "another version of the host's): see dist/pom.xml's plugin dependencies").isEmpty();
     assertThat(missing).as("the host's runtime dependencies missing from lib/").isEmpty();
+  }
+
+  /** The groupId in the jar's own Maven metadata (jackson 2 and 3 share artifactIds), or "?". */
+  private static String groupOf(Path jar, String artifactId) throws IOException {
+    try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+      return file.stream().map(java.util.zip.ZipEntry::getName)
+          .filter(n -> n.startsWith("META-INF/maven/") && n.endsWith("/" + artifactId + "/pom.properties"))
+          .map(n -> n.split("/")[2]).findFirst().orElse("?");
+    }
   }
 
   private static List<String> jarNames(Path directory) throws IOException {
