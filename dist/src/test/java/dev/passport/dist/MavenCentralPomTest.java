@@ -50,6 +50,29 @@ class MavenCentralPomTest {
     assertThat(at(parent, "licenses", "license", "name")).contains("Apache-2.0");
   }
 
+  /**
+   * Central validates every POM a deployment uploads, and resolving plugin-api from Central fetches
+   * its whole parent chain: passport-parent and passport-build-parent each carry the metadata
+   * themselves (build-parent has no parent to inherit it from).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"pom.xml", "build-parent/pom.xml"})
+  void parentPom_ofThePublishedLibraries_carriesCentralsRequiredMetadataItself(String file)
+      throws Exception {
+    Element pom = read(ROOT.resolve(file));
+    List<String> missing = new ArrayList<>();
+    for (String[] path : new String[][] {{"name"}, {"description"}, {"url"},
+        {"licenses", "license", "name"}, {"licenses", "license", "url"},
+        {"developers", "developer", "name"}, {"scm", "connection"},
+        {"scm", "developerConnection"}, {"scm", "url"}}) {
+      if (at(pom, path).filter(v -> !v.isBlank()).isEmpty()) {
+        missing.add(String.join("/", path));
+      }
+    }
+    assertThat(missing).as("%s: metadata Central requires", file).isEmpty();
+    assertThat(at(pom, "licenses", "license", "name")).contains("Apache-2.0");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"plugin-api", "plugin-testkit"})
   void publishedLibrary_buildsSourcesAndJavadocJarsBesideItsJar(String module) throws Exception {
