@@ -76,6 +76,12 @@ public final class Bench {
           hostClasspath);
     }
 
+    /** The same counts with {@code n} repeats (bench/run's {@code -Dbench.repeats}). */
+    public Config withRepeats(int n) {
+      return new Config(name, n, p1Iterations, p3Publishes, p4Volumes, p5Starts, p6Volumes,
+          p6Sweeps, p2Pods, workDir, dist, launcherScript, hostClasspath);
+    }
+
     /** P7: concurrent kubelets publishing volumes at the per-volume limit (the worst allowed load). */
     public int p7Kubelets() {
       return name.equals("full") ? 32 : 4;
@@ -100,7 +106,8 @@ public final class Bench {
         config.workDir().resolve("lib/passport-bench-minimal.jar")).toString();
     if (config.dist() != null) {
       Path bin = config.dist().resolve("bin/passport");
-      host = Launcher.script(bin, "");
+      // bench.javaOpts: JVM flags to try on the host (JAVA_OPTS, after bin/passport's defaults).
+      host = Launcher.script(bin, System.getProperty("bench.javaOpts", ""));
       minimal = Launcher.java(HostProcess.launcherJvmOptions(bin),
           config.dist().resolve("lib") + "/*:" + benchClasses, MinimalProbeServer.class.getName());
     } else {
@@ -118,6 +125,16 @@ public final class Bench {
   public static Report run(Config config) throws Exception {
     Bench bench = new Bench(config);
     try {
+      if ("footprint".equals(System.getProperty("bench.only"))) {
+        // bench/run --only footprint: where the bytes and microseconds go (issue 22).
+        bench.diagnose(Path.of(System.getProperty("bench.diagnostics", "bench/target/footprint")));
+        return bench.report;
+      }
+      if ("p1p6".equals(System.getProperty("bench.only"))) {
+        // bench/run --only p1p6: P1, P3, P4, P6 alone (a minute a repeat when trying JVM flags).
+        bench.processFigures();
+        return bench.report;
+      }
       if ("p7".equals(System.getProperty("bench.only"))) {
         // bench/run --only p7: the worst-load figure alone (minutes less when tuning the heap).
         bench.worstLoad();
@@ -151,6 +168,10 @@ public final class Bench {
     Config config = "smoke".equals(System.getProperty("bench.mode", "full"))
         ? Config.smoke(work, dist, script, classpath)
         : Config.full(work, dist, script, classpath);
+    String repeats = System.getProperty("bench.repeats", "");
+    if (!repeats.isEmpty()) {
+      config = config.withRepeats(Integer.parseInt(repeats));
+    }
     String markdown = run(config).markdown();
     String out = System.getProperty("bench.out", "");
     if (!out.isEmpty()) {
@@ -407,6 +428,68 @@ public final class Bench {
         Thread.sleep(20);
       }
     }
+  }
+
+  // --- issue 22: where the bytes and microseconds go -------------------------------------------
+
+  /**
+   * One host with every plugin and native memory tracking: after warm-up, and again with
+   * {@link Config#p4Volumes()} volumes published and republished, writes the heap histogram, the
+   * NMT summary, the class loaders' statistics and the RSS to {@code out}; then records the warm
+   * republish path with JFR (sampling every 1 ms) while P1's loop runs, to {@code republish.jfr}.
+   */
+  private void diagnose(Path out) throws Exception {
+    Files.createDirectories(out);
+    try (Session s = new Session(host, List.of("-XX:NativeMemoryTracking=summary"), false)) {
+      s.warmUp();
+      long pid = s.process.pid();
+      jcmdTo(pid, out.resolve("idle-histogram.txt"), "GC.class_histogram");
+      jcmdTo(pid, out.resolve("idle-nmt.txt"), "VM.native_memory", "summary");
+      jcmdTo(pid, out.resolve("idle-classloaders.txt"), "VM.classloader_stats");
+      jcmdTo(pid, out.resolve("idle-metaspace.txt"), "VM.metaspace");
+      Files.writeString(out.resolve("idle-status.txt"), Files.readString(Path.of("/proc/" + pid + "/status")));
+      Files.writeString(out.resolve("idle-smaps.txt"), Files.readString(Path.of("/proc/" + pid + "/smaps")));
+      List<Csi.NodePublishVolumeRequest> volumes = new ArrayList<>();
+      for (int i = 0; i < config.p4Volumes(); i++) {
+        volumes.add(s.request("vol-" + i, "1", 10));
+      }
+      for (int sweep = 0; sweep < 4; sweep++) {
+        volumes.forEach(v -> s.client.node().nodePublishVolume(v));
+      }
+      jcmdTo(pid, out.resolve("loaded-histogram.txt"), "GC.class_histogram");
+      jcmdTo(pid, out.resolve("loaded-nmt.txt"), "VM.native_memory", "summary");
+      Files.writeString(out.resolve("loaded-status.txt"), Files.readString(Path.of("/proc/" + pid + "/status")));
+      Files.writeString(out.resolve("loaded-smaps.txt"), Files.readString(Path.of("/proc/" + pid + "/smaps")));
+
+      Csi.NodePublishVolumeRequest warm = s.request("p1-warm", "1", 10);
+      s.client.node().nodePublishVolume(warm);
+      Path jfrSettings = out.resolve("sampling.jfc");
+      Files.writeString(jfrSettings, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+          + "<configuration version=\"2.0\">\n"
+          + "  <event name=\"jdk.ExecutionSample\"><setting name=\"enabled\">true</setting>"
+          + "<setting name=\"period\">1 ms</setting></event>\n"
+          + "  <event name=\"jdk.ObjectAllocationSample\"><setting name=\"enabled\">true</setting>"
+          + "<setting name=\"throttle\">5000/s</setting><setting name=\"stackTrace\">true</setting></event>\n"
+          + "</configuration>\n");
+      jcmdTo(pid, out.resolve("jfr-start.txt"), "JFR.start", "name=republish",
+          "settings=" + jfrSettings.toAbsolutePath());
+      for (int i = 0; i < config.p1Iterations() * 5; i++) {
+        s.client.probe();
+        s.client.node().nodePublishVolume(warm);
+      }
+      jcmdTo(pid, out.resolve("jfr-dump.txt"), "JFR.dump", "name=republish",
+          "filename=" + out.resolve("republish.jfr").toAbsolutePath());
+    }
+  }
+
+  private static void jcmdTo(long pid, Path file, String... command)
+      throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+        "jcmd").toString(), Long.toString(pid)));
+    args.addAll(List.of(command));
+    Process jcmd = new ProcessBuilder(args).redirectErrorStream(true)
+        .redirectOutput(file.toFile()).start();
+    jcmd.waitFor();
   }
 
   /** A full collection now ({@code jcmd GC.run}): the GC log then shows the live heap. */

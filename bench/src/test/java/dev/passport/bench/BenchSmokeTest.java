@@ -36,5 +36,9 @@ class BenchSmokeTest {
     assertThat(report.rows()).hasSize(20);
     assertThat(markdown).startsWith("## Passport benchmark (smoke)").doesNotContain("NaN")
         .doesNotContain("Infinity");
+    // Issue 22's table: its goal rows again, under their own heading.
+    assertThat(Report.footprintRows(report.rows())).extracting(Report.Row::figure)
+        .hasSize(8).anySatisfy(f -> assertThat(f).startsWith("P7 peak"));
+    assertThat(markdown).contains("### Issue 22: footprint");
   }
 }

@@ -66,6 +66,11 @@ public final class SeenTokens {
     }
   }
 
+  /** Whether {@code token} is remembered now (a republish that skipped parsing checks this). */
+  public boolean remembers(String token) {
+    return token != null && expiries.containsKey(token);
+  }
+
   /** How many strings are remembered now. */
   int size() {
     return expiries.size();

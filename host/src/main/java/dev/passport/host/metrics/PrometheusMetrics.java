@@ -71,6 +71,8 @@ public final class PrometheusMetrics implements HostMetrics {
 
   private final PrometheusMeterRegistry registry;
   private final Set<String> backends = ConcurrentHashMap.newKeySet();
+  private final Map<RpcKey, Timer> rpcTimers = new ConcurrentHashMap<>();
+  private final Map<CounterKey, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> volumes = new ConcurrentHashMap<>();
   private final Map<String, AtomicReference<Instant>> expiries = new ConcurrentHashMap<>();
 
@@ -137,16 +139,28 @@ public final class PrometheusMetrics implements HostMetrics {
 
   @Override
   public void rpc(String method, String backend, String code, boolean republish, Duration duration) {
-    Timer.builder("passport.rpc")
-        .description("CSI NodePublishVolume/NodeUnpublishVolume calls by backend, gRPC code and republish")
-        .tag("method", requireNonNull(method, "method is null"))
-        .tag("backend", backend(backend))
-        .tag("code", requireNonNull(code, "code is null"))
-        .tag("republish", Boolean.toString(republish))
-        .serviceLevelObjectives(BUCKETS)
-        .register(registry)
-        .record(duration);
+    requireNonNull(method, "method is null");
+    requireNonNull(code, "code is null");
+    // Registered once per label set (issue 22): a builder and a registry lookup on every call
+    // were a tenth of a warm republish. The label sets are bounded (methods, codes, MAX_BACKENDS).
+    RpcKey key = new RpcKey(method, backend(backend), code, republish);
+    Timer timer = rpcTimers.get(key);
+    if (timer == null) {
+      timer = rpcTimers.computeIfAbsent(key, k -> Timer.builder("passport.rpc")
+          .description("CSI NodePublishVolume/NodeUnpublishVolume calls by backend, gRPC code and republish")
+          .tag("method", k.method())
+          .tag("backend", k.backend())
+          .tag("code", k.code())
+          .tag("republish", Boolean.toString(k.republish()))
+          .serviceLevelObjectives(BUCKETS)
+          .register(registry));
+    }
+    timer.record(duration);
   }
+
+  private record RpcKey(String method, String backend, String code, boolean republish) {}
+
+  private record CounterKey(String name, String backend) {}
 
   @Override
   public void fetch(String backend, String result, Duration duration) {
@@ -221,8 +235,13 @@ public final class PrometheusMetrics implements HostMetrics {
   }
 
   private Counter counter(String name, String backend) {
-    return Counter.builder(name).description(DESCRIPTIONS.get(name)).tag("backend", backend(backend))
-        .register(registry);
+    CounterKey key = new CounterKey(name, backend(backend));
+    Counter counter = counters.get(key);
+    if (counter == null) {
+      counter = counters.computeIfAbsent(key, k -> Counter.builder(k.name())
+          .description(DESCRIPTIONS.get(k.name())).tag("backend", k.backend()).register(registry));
+    }
+    return counter;
   }
 
   private String backend(String name) {

@@ -31,6 +31,8 @@ public final class KubeletTargets {
   private static final int DEPTH = 6;
 
   private final Path kubeletDir;
+  /** The shape a target must have, for messages; built once, not on every publish. */
+  private final String expected;
 
   /**
    * @param kubeletDir kubelet's {@code --root-dir}, {@code /var/lib/kubelet} by default; absolute
@@ -41,6 +43,9 @@ public final class KubeletTargets {
       throw new IllegalArgumentException("kubelet dir must be an absolute path, got " + kubeletDir);
     }
     this.kubeletDir = kubeletDir.normalize();
+    this.expected = "must be " + this.kubeletDir + "/pods/<pod-uid>/volumes/" + CSI_PLUGIN_DIR
+        + "/<volume-name>/mount (kubelet's target for an inline CSI volume; --kubelet-dir "
+        + this.kubeletDir + ")";
   }
 
   public Path kubeletDir() {
@@ -123,9 +128,6 @@ public final class KubeletTargets {
 
   /** Why {@code target} is not kubelet's shape below the kubelet dir, if it is not. */
   private Optional<String> shapeProblem(Path target) {
-    String expected = "must be " + kubeletDir + "/pods/<pod-uid>/volumes/" + CSI_PLUGIN_DIR
-        + "/<volume-name>/mount (kubelet's target for an inline CSI volume; --kubelet-dir "
-        + kubeletDir + ")";
     if (!target.startsWith(kubeletDir) || target.equals(kubeletDir)) {
       return Optional.of("is outside the kubelet dir: " + expected);
     }

@@ -45,6 +45,8 @@ public final class Publisher {
   private final HostMetrics metrics;
   private final KubeletTargets targets;
   private final VolumeLocks locks = new VolumeLocks();
+  /** Each published volume's parsed tokens by their raw field: a republish parses nothing. */
+  private final TokenMemo tokenMemo = new TokenMemo();
   private final SecretProviderClassResolver dropIn;
   private final SecretSyncStep secretSync;
   /** Prepared volumes by backend + attributes. */
@@ -144,6 +146,7 @@ public final class Publisher {
           locks.withLock(volumeId, () -> {
             reconciler.unpublish(volumeId, target.get(), backends::backend);
             secretSync.forget(volumeId);
+            tokenMemo.forget(volumeId);
             return null;
           });
         }
@@ -202,7 +205,8 @@ public final class Publisher {
     attributes = templated.backendAttributes();
     RegisteredBackend.Bound volume = prepared(backend, attributes);
     Set<String> needed = volume.audiences();
-    Map<String, ServiceAccountToken> tokens = TokenParser.tokens(request);
+    TokenMemo.Lookup parsedTokens = tokenMemo.lookup(request.volumeId(), request);
+    Map<String, ServiceAccountToken> tokens = parsedTokens.tokens();
     for (String audience : new TreeSet<>(needed)) {
       if (!tokens.containsKey(audience)) {
         throw new PublishException(Code.UNAUTHENTICATED, "no service account token for audience \""
@@ -226,6 +230,7 @@ public final class Publisher {
     if (sync.isPresent()) {
       secretSync.afterPublish(sync.get(), spec, outcome, firstPublish, reconciler, () -> undo(spec));
     }
+    tokenMemo.keep(request.volumeId(), parsedTokens);
     return outcome;
   }
 
@@ -238,6 +243,7 @@ public final class Publisher {
           spec.target(), e.getMessage());
     }
     secretSync.forget(spec.volumeId());
+    tokenMemo.forget(spec.volumeId());
   }
 
   private static TemplateAttributes.Split templates(Map<String, String> attributes)

@@ -44,8 +44,17 @@ final class TokenParser {
 
   private TokenParser() {}
 
+  /** The raw tokens field and where it was found ({@code secrets} or {@code volume_context}). */
+  record Raw(String json, String source) {}
+
   /** The tokens from {@code secrets} first, then {@code volume_context}; empty when neither has the key. */
   static Map<String, ServiceAccountToken> tokens(PublishRequest request) throws PublishException {
+    Raw raw = raw(request);
+    return raw == null ? Map.of() : parse(raw.json(), raw.source());
+  }
+
+  /** The field {@link #tokens} parses, or null when neither map has it (or it is blank). */
+  static Raw raw(PublishRequest request) {
     String json = request.secrets().get(KubeletKeys.TOKENS);
     String source = "secrets";
     if (json == null) {
@@ -53,9 +62,9 @@ final class TokenParser {
       source = "volume_context";
     }
     if (json == null || json.isBlank()) {
-      return Map.of();
+      return null;
     }
-    return parse(json, source);
+    return new Raw(json, source);
   }
 
   /**

@@ -115,8 +115,39 @@ record VolumeSpec(
     return attributesHash(keyed);
   }
 
+  /**
+   * Hashes of attributes seen lately (issue 22): every republish of a volume sends the same
+   * attributes, and a SHA-256 over them (with its sorted copy and byte arrays) was a tenth of a
+   * warm republish. A pure function's memo, bounded: attributes of at most MAX_MEMO_CHARS
+   * characters (longer ones are hashed every time), emptied when it holds MAX_MEMO (≤ 4 MiB).
+   */
+  private static final int MAX_MEMO = 1024;
+  private static final int MAX_MEMO_CHARS = 4096;
+  private static final Map<Map<String, String>, String> HASHES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** A stable SHA-256 over the sorted attributes; attribute values never leave the process. */
   static String attributesHash(Map<String, String> attributes) {
+    String known = HASHES.get(attributes);
+    if (known != null) {
+      return known;
+    }
+    String hash = sha256(attributes);
+    int chars = 0;
+    for (Map.Entry<String, String> e : attributes.entrySet()) {
+      chars += e.getKey().length() + e.getValue().length();
+    }
+    if (chars > MAX_MEMO_CHARS) {
+      return hash;
+    }
+    if (HASHES.size() >= MAX_MEMO) {
+      HASHES.clear();
+    }
+    HASHES.put(Map.copyOf(attributes), hash);
+    return hash;
+  }
+
+  private static String sha256(Map<String, String> attributes) {
     FieldHash hash = FieldHash.sha256();
     new TreeMap<>(attributes).forEach((key, value) -> hash.field(key).field(value));
     return hash.hex16();

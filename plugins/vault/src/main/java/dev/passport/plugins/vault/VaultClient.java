@@ -33,7 +33,13 @@ import javax.net.ssl.SSLContext;
  */
 final class VaultClient {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Created on first use (issue 22): a node that loads the plugin but mounts no Vault volume pays
+   * no ObjectMapper (~400 classes of Jackson databind in this plugin's loader).
+   */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
 
   /**
    * The driver announces every namespaced client at INFO through java.util.logging; one client is
@@ -149,7 +155,7 @@ final class VaultClient {
       throw new BackendException(failure.kind(), VaultErrors.scrub(failure.getMessage(), List.of(token)));
     }
     try {
-      JsonNode json = status == 204 || body.length == 0 ? JSON.createObjectNode() : GoJson.read(body);
+      JsonNode json = status == 204 || body.length == 0 ? Json.MAPPER.createObjectNode() : GoJson.read(body);
       return new Answer(json, json.path("lease_id").asText(""), json.path("lease_duration").asLong(0),
           json.path("renewable").asBoolean(false));
     } catch (IOException e) {
@@ -162,13 +168,13 @@ final class VaultClient {
       ByteBudget budget) throws BackendException {
     String what = "renewing a lease of " + leasePath(leaseId) + " at " + endpoint.address()
         + namespaceSuffix(endpoint);
-    ObjectNode body = JSON.createObjectNode().put("lease_id", leaseId).put("increment", increment);
+    ObjectNode body = Json.MAPPER.createObjectNode().put("lease_id", leaseId).put("increment", increment);
     RestResponse response = leaseCall(endpoint, token, "renew", body, deadline, budget, what);
     if (response.getStatus() != 200) {
       throw failed(response, what, token);
     }
     try {
-      return JSON.readTree(response.getBody()).path("lease_duration").asLong(0);
+      return Json.MAPPER.readTree(response.getBody()).path("lease_duration").asLong(0);
     } catch (IOException e) {
       throw new BackendException(INTERNAL, "Vault's answer to " + what + " is not JSON");
     }
@@ -181,13 +187,13 @@ final class VaultClient {
   Login renewSelf(Endpoint endpoint, String token, Duration increment, Instant deadline,
       ByteBudget budget) throws BackendException {
     String what = "renewing the pod's Vault token at " + endpoint.address() + namespaceSuffix(endpoint);
-    ObjectNode body = JSON.createObjectNode().put("increment", increment.toSeconds() + "s");
+    ObjectNode body = Json.MAPPER.createObjectNode().put("increment", increment.toSeconds() + "s");
     RestResponse response = put(endpoint, token, "auth/token/renew-self", body, deadline, budget, what);
     if (response.getStatus() != 200) {
       throw failed(response, what, token);
     }
     try {
-      JsonNode auth = JSON.readTree(response.getBody()).path("auth");
+      JsonNode auth = Json.MAPPER.readTree(response.getBody()).path("auth");
       return new Login(token, Duration.ofSeconds(Math.max(0, auth.path("lease_duration").asLong(0))),
           auth.path("renewable").asBoolean(false));
     } catch (IOException e) {
@@ -198,7 +204,7 @@ final class VaultClient {
   /** {@code auth/token/revoke-self}: a replaced or released Vault token ends now, not at its TTL. */
   void revokeSelf(Endpoint endpoint, String token, Instant deadline) throws BackendException {
     String what = "revoking a replaced Vault token at " + endpoint.address() + namespaceSuffix(endpoint);
-    RestResponse response = put(endpoint, token, "auth/token/revoke-self", JSON.createObjectNode(),
+    RestResponse response = put(endpoint, token, "auth/token/revoke-self", Json.MAPPER.createObjectNode(),
         deadline, ByteBudget.limitedTo(REVOKE_ANSWER_LIMIT), what);
     if (response.getStatus() != 204 && response.getStatus() != 200) {
       throw failed(response, what, token);
@@ -209,7 +215,7 @@ final class VaultClient {
   void revoke(Endpoint endpoint, String token, String leaseId, Instant deadline) throws BackendException {
     String what = "revoking a lease of " + leasePath(leaseId) + " at " + endpoint.address()
         + namespaceSuffix(endpoint);
-    ObjectNode body = JSON.createObjectNode().put("lease_id", leaseId);
+    ObjectNode body = Json.MAPPER.createObjectNode().put("lease_id", leaseId);
     RestResponse response = leaseCall(endpoint, token, "revoke", body, deadline,
         ByteBudget.limitedTo(REVOKE_ANSWER_LIMIT), what);
     if (response.getStatus() != 204 && response.getStatus() != 200) {
@@ -237,7 +243,7 @@ final class VaultClient {
           .header("X-Vault-Namespace", endpoint.namespace().orElse(null))
           .header("X-Vault-Request", "true")
           .header("Content-Type", "application/json")
-          .body(JSON.writeValueAsBytes(body))
+          .body(Json.MAPPER.writeValueAsBytes(body))
           .readTimeoutSeconds(remainingSeconds(deadline));
       return transport.httpClient.within(budget, rest::put);
     } catch (RestException e) {

@@ -32,7 +32,10 @@ import javax.net.ssl.SSLException;
  */
 final class VaultErrors {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Created on first use (issue 22): only an error answer needs it. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
   private static final String BODY_MARKER = "Response body: ";
 
   private VaultErrors() {}
@@ -44,7 +47,7 @@ final class VaultErrors {
       return errors;
     }
     try {
-      JsonNode node = JSON.readTree(body);
+      JsonNode node = Json.MAPPER.readTree(body);
       for (JsonNode error : node.path("errors")) {
         String text = error.asText().replaceAll("\\s+", " ").trim();
         // Vault's multierror form: "1 error occurred: * permission denied"
