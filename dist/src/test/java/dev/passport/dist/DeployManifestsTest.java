@@ -106,7 +106,8 @@ class DeployManifestsTest {
     assertThat(spec.getRequiresRepublish()).isTrue();
     assertThat(spec.getFsGroupPolicy()).isEqualTo("File");
     assertThat(spec.getTokenRequests()).extracting(TokenRequest::getAudience)
-        .containsExactly("vault", "", GCP_AUDIENCE);
+        .containsExactly("vault", "", GCP_AUDIENCE, "sts.amazonaws.com", "pods.eks.amazonaws.com",
+            "api://AzureADTokenExchange");
     // kubelet refuses expirationSeconds under 10 minutes.
     assertThat(spec.getTokenRequests()).extracting(TokenRequest::getExpirationSeconds)
         .containsOnly(3600L);
