@@ -110,12 +110,14 @@ final class VaultClients {
   private Entry newEntry(Identity identity) {
     AtomicReference<String> token = new AtomicReference<>();
     ClientAssertionCredentialBuilder builder = new ClientAssertionCredentialBuilder()
+        // first: setting a configuration resets the authority host to its AZURE_AUTHORITY_HOST
+        // (login.microsoftonline.com when unset); NONE keeps the driver's environment out
+        .configuration(Configuration.NONE)
         .tenantId(identity.tenantId())
         .clientId(identity.clientId())
         .authorityHost(identity.authorityHost())
         .clientAssertion(token::get)
         .httpClient(http)
-        .configuration(Configuration.NONE)
         .maxRetry(1);
     if (config.authorityHost().isPresent()) {
       // the operator's authority: without this MSAL first asks login.microsoftonline.com
