@@ -1,6 +1,7 @@
 package dev.passport.plugins.azure;
 
 import static dev.passport.api.BackendException.Kind.DEADLINE_EXCEEDED;
+import static dev.passport.api.BackendException.Kind.FAILED_PRECONDITION;
 import static dev.passport.api.BackendException.Kind.INTERNAL;
 import static dev.passport.api.BackendException.Kind.INVALID_ARGUMENT;
 import static dev.passport.api.BackendException.Kind.NOT_FOUND;
@@ -113,6 +114,10 @@ final class AzureErrors {
           + " Key Vault Crypto User, or an access policy with get" + " (and list for"
           + " objectVersionHistory))", http);
       case 404 -> new BackendException(NOT_FOUND, prefix + detail, http);
+      // e.g. "Secret x is currently in a deleted but recoverable state": recover or purge it
+      case 409 -> new BackendException(FAILED_PRECONDITION, prefix + detail, http);
+      case 504 -> new BackendException(DEADLINE_EXCEEDED, prefix + "Key Vault timed out: "
+          + detail, http);
       case 429 -> new BackendException(RESOURCE_EXHAUSTED, prefix + "Key Vault throttled the"
           + " read: " + detail, http);
       default -> status >= 500
@@ -163,7 +168,7 @@ final class AzureErrors {
   /** The worst kind of several failures: the one an operator must act on first. */
   static BackendException.Kind worst(List<BackendException> failures) {
     for (BackendException.Kind kind : List.of(INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED,
-        NOT_FOUND, INTERNAL, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED)) {
+        NOT_FOUND, FAILED_PRECONDITION, INTERNAL, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED)) {
       if (failures.stream().anyMatch(f -> f.kind() == kind)) {
         return kind;
       }

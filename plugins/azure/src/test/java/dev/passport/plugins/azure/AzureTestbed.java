@@ -37,11 +37,19 @@ final class AzureTestbed implements AutoCloseable {
   final Path caBundle;
   final FakeEntra entra;
   final FakeKeyVault vault;
-  final Pod pod = Pods.pod("shop", "web-0", "web");
+  final Pod pod;
 
   AzureTestbed(Path tempDir) throws IOException, GeneralSecurityException {
-    this.tokens = ServiceAccountTokens.create();
-    this.clock = FakeClock.at(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    this(tempDir, ServiceAccountTokens.create(),
+        FakeClock.at(Instant.now().truncatedTo(ChronoUnit.SECONDS)), Pods.pod("shop", "web-0", "web"));
+  }
+
+  /** A testbed whose fakes verify tokens of {@code tokens} at {@code clock}'s time; pod federated. */
+  AzureTestbed(Path tempDir, ServiceAccountTokens tokens, FakeClock clock, Pod pod)
+      throws IOException, GeneralSecurityException {
+    this.tokens = tokens;
+    this.clock = clock;
+    this.pod = pod;
     this.context = TestBackendContext.builder().clock(clock)
         .loggerName("dev.passport.plugins.azure").build();
     TestPki pki = TestPki.create("Passport test CA");

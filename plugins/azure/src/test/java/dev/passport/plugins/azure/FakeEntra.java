@@ -60,6 +60,7 @@ final class FakeEntra implements AutoCloseable {
   private final java.util.List<String> scopes = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final AtomicInteger exchanges = new AtomicInteger();
   private final AtomicInteger otherRequests = new AtomicInteger();
+  private volatile boolean refusing;
 
   FakeEntra(SSLContext tls, ServiceAccountTokens tokens, Clock clock) throws IOException {
     this.tokens = tokens;
@@ -84,6 +85,20 @@ final class FakeEntra implements AutoCloseable {
   void federate(String tenant, String clientId, String namespace, String serviceAccount) {
     federations.add(new Federation(tenant, clientId,
         "system:serviceaccount:" + namespace + ":" + serviceAccount));
+  }
+
+  /** Refuses every assertion as unfederated (AADSTS700213), until recover(). */
+  void refuse() {
+    refusing = true;
+  }
+
+  void recover() {
+    refusing = false;
+  }
+
+  /** The access tokens issued: secrets that must never reach a log. */
+  Set<String> issuedTokens() {
+    return Set.copyOf(issued.keySet());
   }
 
   Issued issued(String accessToken) {
@@ -154,7 +169,8 @@ final class FakeEntra implements AutoCloseable {
         }
         return;
       }
-      if (!federations.contains(new Federation(tenant, clientId, claims.subject()))) {
+      if (refusing
+          || !federations.contains(new Federation(tenant, clientId, claims.subject()))) {
         respond(exchange, 400, error("invalid_client", 700213, "No matching federated identity"
             + " record found for presented assertion subject '" + claims.subject() + "'."));
         return;

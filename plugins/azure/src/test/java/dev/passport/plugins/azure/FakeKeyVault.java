@@ -59,6 +59,11 @@ final class FakeKeyVault implements AutoCloseable {
   private final AtomicInteger throttleNext = new AtomicInteger();
   private final List<String> tokensSeen = new CopyOnWriteArrayList<>();
   private volatile long clock = 1_700_000_000L;
+  // a failure every authorized request answers, until recover(): status, code, message
+  private volatile String[] failure;
+  private final java.util.concurrent.CountDownLatch stalled =
+      new java.util.concurrent.CountDownLatch(1);
+  private volatile boolean stalling;
 
   FakeKeyVault(SSLContext tls, FakeEntra entra, String tenant) throws IOException {
     this.entra = entra;
@@ -114,6 +119,21 @@ final class FakeKeyVault implements AutoCloseable {
     denied.add(clientId);
   }
 
+  /** Every authorized request answers {@code status} with Key Vault's error JSON. */
+  void fail(int status, String code, String message) {
+    failure = new String[] {String.valueOf(status), code, message};
+  }
+
+  /** Every request is held until the fake closes. */
+  void stall() {
+    stalling = true;
+  }
+
+  void recover() {
+    failure = null;
+    stalling = false;
+  }
+
   /** The next {@code n} authorized requests answer 429. */
   void throttle(int n) {
     throttleNext.set(n);
@@ -161,6 +181,14 @@ final class FakeKeyVault implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       requests.incrementAndGet();
+      if (stalling) {
+        try {
+          stalled.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return;
+      }
       String auth = exchange.getRequestHeaders().getFirst("Authorization");
       if (auth == null || !auth.startsWith("Bearer ")) {
         challenges.incrementAndGet();
@@ -201,6 +229,14 @@ final class FakeKeyVault implements AutoCloseable {
       String version = m.group(4) == null || m.group(4).isEmpty() ? null : m.group(4);
       if (denied.contains(issued.clientId())) {
         FakeEntra.respond(exchange, 403, forbidden(issued.clientId(), kind, vault));
+        return;
+      }
+      String[] failing = failure;
+      if (failing != null) {
+        if (failing[0].equals("429")) {
+          exchange.getResponseHeaders().set("Retry-After", "0");
+        }
+        FakeEntra.respond(exchange, Integer.parseInt(failing[0]), error(failing[1], failing[2]));
         return;
       }
       if (throttleNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -307,6 +343,7 @@ final class FakeKeyVault implements AutoCloseable {
 
   @Override
   public void close() {
+    stalled.countDown();
     server.stop(0);
     executor.shutdownNow();
   }
