@@ -98,6 +98,51 @@ class AzureBackendTest {
   }
 
   @Test
+  void versionHistory_writesNewestFirstDirectory() throws Exception {
+    bed.vault.putSecret(AzureTestbed.VAULT, "rotating", "v1");
+    bed.vault.putSecret(AzureTestbed.VAULT, "rotating", "v2");
+    bed.vault.putSecret(AzureTestbed.VAULT, "rotating", "v3");
+    AzureVolume volume = volume("objectName: rotating\nobjectType: secret\n"
+        + "objectVersionHistory: 2");
+
+    Material material = backend.fetch(volume, bed.initial());
+
+    assertThat(material.files()).extracting(MaterialFile::path)
+        .containsExactly("rotating/0", "rotating/1");
+    assertThat(text(material, "rotating/0")).isEqualTo("v3");
+    assertThat(text(material, "rotating/1")).isEqualTo("v2");
+    assertThat(material.refreshAt()).isEmpty();
+  }
+
+  @Test
+  void keyObject_isThePublicKeyPem() throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
+    generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    java.security.interfaces.ECPublicKey key =
+        (java.security.interfaces.ECPublicKey) generator.generateKeyPair().getPublic();
+    com.fasterxml.jackson.databind.node.ObjectNode jwk =
+        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+            .put("kty", "EC").put("crv", "P-256")
+            .put("x", FakeKeyVault.b64url(fixed(key.getW().getAffineX())))
+            .put("y", FakeKeyVault.b64url(fixed(key.getW().getAffineY())));
+    bed.vault.putKey(AzureTestbed.VAULT, "signing", jwk);
+    AzureVolume volume = volume("objectName: signing\nobjectType: key\nfilePermission: \"0440\"");
+
+    Material material = backend.fetch(volume, bed.initial());
+
+    assertThat(text(material, "signing")).isEqualTo(Formats.pem("PUBLIC KEY", key.getEncoded()));
+    assertThat(material.files().get(0).mode()).isEqualTo(0440);
+  }
+
+  private static byte[] fixed(java.math.BigInteger n) {
+    byte[] raw = n.toByteArray();
+    byte[] out = new byte[32];
+    int copy = Math.min(raw.length, 32);
+    System.arraycopy(raw, raw.length - copy, out, 32 - copy, copy);
+    return out;
+  }
+
+  @Test
   void missingSecret_isNotFoundNamingTheObject() throws Exception {
     AzureVolume volume = volume("objectName: nope\nobjectType: secret");
 
