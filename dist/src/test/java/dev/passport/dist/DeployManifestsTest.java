@@ -250,7 +250,8 @@ class DeployManifestsTest {
       byBackend.put(attributes.get("backend"), attributes);
     }
 
-    assertThat(byBackend).containsOnlyKeys("vault", "gcp", "certmanager", "http", "aws");
+    assertThat(byBackend).containsOnlyKeys("vault", "gcp", "certmanager", "http", "aws", "azure");
+    assertThat(audiences).contains("sts.amazonaws.com", "api://AzureADTokenExchange");
     assertThat(audiences).contains(byBackend.get("vault").getOrDefault("audience", "vault"),
         byBackend.get("gcp").get("audience"), "");
     assertThat(byBackend.get("certmanager")).containsKey("csi.cert-manager.io/issuer-name");

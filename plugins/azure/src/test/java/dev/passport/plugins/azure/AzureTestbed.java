@@ -1,0 +1,119 @@
+package dev.passport.plugins.azure;
+
+import dev.passport.api.Backend;
+import dev.passport.api.BackendException;
+import dev.passport.api.FetchRequest;
+import dev.passport.api.Material;
+import dev.passport.api.Pod;
+import dev.passport.testkit.FakeClock;
+import dev.passport.testkit.FetchRequests;
+import dev.passport.testkit.Pods;
+import dev.passport.testkit.ServiceAccountTokens;
+import dev.passport.testkit.TestBackendContext;
+import dev.passport.testkit.TestPki;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Everything an azure backend test talks to, on loopback: a test PKI, the fake Entra token
+ * endpoint and the fake Key Vault, a pod federated with a client id, pod tokens and a fake clock.
+ */
+final class AzureTestbed implements AutoCloseable {
+
+  static final String TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  static final String CLIENT_ID = "a7f3c1e2-1b2c-4d5e-8f90-123456789abc";
+  static final String VAULT = "kv-test";
+  static final Duration TOKEN_TTL = Duration.ofHours(1);
+
+  final ServiceAccountTokens tokens;
+  final FakeClock clock;
+  final TestBackendContext context;
+  final Path caBundle;
+  final FakeEntra entra;
+  final FakeKeyVault vault;
+  final Pod pod;
+
+  AzureTestbed(Path tempDir) throws IOException, GeneralSecurityException {
+    this(tempDir, ServiceAccountTokens.create(),
+        FakeClock.at(Instant.now().truncatedTo(ChronoUnit.SECONDS)), Pods.pod("shop", "web-0", "web"));
+  }
+
+  /** A testbed whose fakes verify tokens of {@code tokens} at {@code clock}'s time; pod federated. */
+  AzureTestbed(Path tempDir, ServiceAccountTokens tokens, FakeClock clock, Pod pod)
+      throws IOException, GeneralSecurityException {
+    this.tokens = tokens;
+    this.clock = clock;
+    this.pod = pod;
+    this.context = TestBackendContext.builder().clock(clock)
+        .loggerName("dev.passport.plugins.azure").build();
+    TestPki pki = TestPki.create("Passport test CA");
+    // the SDK sends bearer tokens over https only: the fakes serve this certificate and the
+    // plugin trusts the CA through caBundle
+    TestPki.Leaf leaf = pki.issue("localhost", "localhost", "127.0.0.1");
+    this.caBundle = pki.writeCa(tempDir.resolve("test-ca.pem"));
+    this.entra = new FakeEntra(pki.serverContext(leaf), tokens, clock);
+    this.vault = new FakeKeyVault(pki.serverContext(leaf), entra, TENANT);
+    entra.federate(TENANT, CLIENT_ID, pod.namespace(), pod.serviceAccount());
+  }
+
+  /** azure.properties pointing at the fakes. */
+  Map<String, String> config() {
+    Map<String, String> config = new HashMap<>();
+    config.put(AzureConfig.AUTHORITY_HOST, entra.authorityHost());
+    config.put(AzureConfig.KEY_VAULT_ENDPOINT, vault.endpointTemplate());
+    config.put(AzureConfig.CA_BUNDLE, caBundle.toString());
+    return config;
+  }
+
+  Backend<AzureVolume> backend() throws BackendException {
+    @SuppressWarnings("unchecked")
+    Backend<AzureVolume> backend =
+        (Backend<AzureVolume>) new AzureBackendFactory().create(config(), context);
+    return backend;
+  }
+
+  /** provider-azure's parameters for {@code objects}, in the vault, as the federated client. */
+  static Map<String, String> attributes(String objects) {
+    Map<String, String> attributes = new HashMap<>();
+    attributes.put("keyvaultName", VAULT);
+    attributes.put("tenantId", TENANT);
+    attributes.put("clientID", CLIENT_ID);
+    attributes.put("objects", objects);
+    return attributes;
+  }
+
+  /** An objects parameter of these object YAML strings. */
+  static String objects(String... items) {
+    StringBuilder yaml = new StringBuilder("array:\n");
+    for (String item : items) {
+      yaml.append("  - |\n");
+      item.lines().forEach(line -> yaml.append("    ").append(line).append('\n'));
+    }
+    return yaml.toString();
+  }
+
+  FetchRequests.Builder request() {
+    return FetchRequests.forPod(pod).clock(clock)
+        .mintedToken(tokens, AzureVolume.AUDIENCE, TOKEN_TTL);
+  }
+
+  FetchRequest initial() {
+    return request().build();
+  }
+
+  FetchRequest due(Material previous) {
+    return request().previous(previous).reason(FetchRequest.Reason.DUE).build();
+  }
+
+  @Override
+  public void close() {
+    vault.close();
+    entra.close();
+  }
+}
