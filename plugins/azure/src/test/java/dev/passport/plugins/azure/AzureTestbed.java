@@ -1,5 +1,7 @@
 package dev.passport.plugins.azure;
 
+import dev.passport.tools.azure.FakeEntra;
+import dev.passport.tools.azure.FakeKeyVault;
 import dev.passport.api.Backend;
 import dev.passport.api.BackendException;
 import dev.passport.api.FetchRequest;

@@ -1,4 +1,4 @@
-package dev.passport.plugins.aws;
+package dev.passport.tools.aws;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -18,10 +18,10 @@ import javax.crypto.spec.SecretKeySpec;
  * arrived, the string to sign, the key derived from the secret key, date, region and service.
  * Written from AWS's published algorithm, independent of the SDK that signs.
  */
-final class SigV4 {
+public final class SigV4 {
 
   /** The parts of {@code Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…}. */
-  record Authorization(String accessKeyId, String date, String region, String service,
+  public record Authorization(String accessKeyId, String date, String region, String service,
       List<String> signedHeaders, String signature) {
 
     String scope() {
@@ -31,7 +31,7 @@ final class SigV4 {
 
   private SigV4() {}
 
-  static Authorization parse(String header) {
+  public static Authorization parse(String header) {
     if (header == null || !header.startsWith("AWS4-HMAC-SHA256 ")) {
       return null;
     }
@@ -60,7 +60,7 @@ final class SigV4 {
    *
    * @param headers the request's headers, names in any case
    */
-  static String expected(Authorization auth, String secretAccessKey, String method, String path,
+  public static String expected(Authorization auth, String secretAccessKey, String method, String path,
       String query, Map<String, List<String>> headers, byte[] body) {
     Map<String, List<String>> lower = new LinkedHashMap<>();
     headers.forEach((k, v) -> lower.computeIfAbsent(k.toLowerCase(Locale.ROOT),
@@ -89,7 +89,7 @@ final class SigV4 {
     return hex(hmac(key, stringToSign));
   }
 
-  static byte[] sha256(byte[] data) {
+  public static byte[] sha256(byte[] data) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(data);
     } catch (GeneralSecurityException e) {
@@ -97,7 +97,7 @@ final class SigV4 {
     }
   }
 
-  static String hex(byte[] bytes) {
+  public static String hex(byte[] bytes) {
     return HexFormat.of().formatHex(bytes);
   }
 

@@ -1,4 +1,4 @@
-package dev.passport.plugins.aws;
+package dev.passport.tools.aws;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -44,18 +44,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code http://127.0.0.1:<port>/<region>}: the region in the path must match the signature's.
  * Every call is counted, retries included.
  */
-final class FakeAws implements AutoCloseable {
+public final class FakeAws implements AutoCloseable {
 
-  static final String ACCOUNT = "111122223333";
-  static final ObjectMapper JSON = new ObjectMapper();
+  public static final String ACCOUNT = "111122223333";
+  /** The audiences STS and the EKS Pod Identity agent accept (AWS facts, not the plugin's). */
+  public static final String IRSA_AUDIENCE = "sts.amazonaws.com";
+  public static final String POD_IDENTITY_AUDIENCE = "pods.eks.amazonaws.com";
+  public static final ObjectMapper JSON = new ObjectMapper();
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  record Issued(String accessKeyId, String secretAccessKey, String sessionToken,
+  public record Issued(String accessKeyId, String secretAccessKey, String sessionToken,
       Instant expiration, String role) {}
 
-  record Version(String id, byte[] binary, String string, List<String> stages) {}
+  public record Version(String id, byte[] binary, String string, List<String> stages) {}
 
-  record Failure(int status, String code, String message) {}
+  public record Failure(int status, String code, String message) {}
 
   private final HttpServer server;
   private final ServiceAccountTokens tokens;
@@ -78,7 +81,7 @@ final class FakeAws implements AutoCloseable {
   private volatile boolean stalled;
   private final CountDownLatch released = new CountDownLatch(1);
 
-  FakeAws(ServiceAccountTokens tokens, Clock clock) throws IOException {
+  public FakeAws(ServiceAccountTokens tokens, Clock clock) throws IOException {
     this.tokens = tokens;
     this.clock = clock;
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -91,54 +94,54 @@ final class FakeAws implements AutoCloseable {
     server.start();
   }
 
-  String base() {
+  public String base() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
-  /** aws.properties pointing every endpoint here. */
-  Map<String, String> config() {
+  /** aws.properties pointing every endpoint here (the keys as operators write them). */
+  public Map<String, String> config() {
     Map<String, String> config = new LinkedHashMap<>();
-    config.put(AwsConfig.STS_ENDPOINT, base() + "/{region}");
-    config.put(AwsConfig.SECRETS_MANAGER_ENDPOINT, base() + "/{region}");
-    config.put(AwsConfig.SSM_ENDPOINT, base() + "/{region}");
-    config.put(AwsConfig.POD_IDENTITY_ENDPOINT, base() + "/v1/credentials");
-    config.put(AwsConfig.POD_IDENTITY_ENDPOINT_IPV6, base() + "/v1/credentials");
-    config.put(AwsConfig.REQUEST_TIMEOUT, "20s");
+    config.put("stsEndpoint", base() + "/{region}");
+    config.put("secretsManagerEndpoint", base() + "/{region}");
+    config.put("ssmEndpoint", base() + "/{region}");
+    config.put("podIdentityEndpoint", base() + "/v1/credentials");
+    config.put("podIdentityEndpointIpv6", base() + "/v1/credentials");
+    config.put("requestTimeout", "20s");
     return config;
   }
 
   /** {@link #config()} plus the service account annotation read against this fake. */
-  Map<String, String> configWithAnnotations(java.nio.file.Path dir) throws IOException {
+  public Map<String, String> configWithAnnotations(java.nio.file.Path dir) throws IOException {
     java.nio.file.Path token = dir.resolve("driver-token");
     java.nio.file.Files.writeString(token, DRIVER_TOKEN + "\n");
     Map<String, String> config = config();
-    config.put(AwsConfig.SERVICE_ACCOUNT_ANNOTATIONS, "true");
-    config.put(AwsConfig.KUBERNETES_API, base());
-    config.put(AwsConfig.KUBERNETES_TOKEN_FILE, token.toString());
-    config.put(AwsConfig.KUBERNETES_CA_FILE, dir.resolve("no-ca.crt").toString());
+    config.put("serviceAccountAnnotations", "true");
+    config.put("kubernetesApiServer", base());
+    config.put("kubernetesTokenFile", token.toString());
+    config.put("kubernetesCaFile", dir.resolve("no-ca.crt").toString());
     return config;
   }
 
   // ---- set up -------------------------------------------------------------------------------
 
-  void trust(String roleArn, String subject) {
+  public void trust(String roleArn, String subject) {
     roleTrust.put(roleArn, subject);
   }
 
-  void associate(String subject, String roleArn) {
+  public void associate(String subject, String roleArn) {
     associations.put(subject, roleArn);
   }
 
-  void credentialLifetime(Duration lifetime) {
+  public void credentialLifetime(Duration lifetime) {
     credentialLifetime = lifetime;
   }
 
   /** A new AWSCURRENT version of a secret string (the previous one becomes AWSPREVIOUS). */
-  String putSecret(String region, String name, String value) {
+  public String putSecret(String region, String name, String value) {
     return putSecretVersion(region, name, value, null);
   }
 
-  String putSecretBinary(String region, String name, byte[] value) {
+  public String putSecretBinary(String region, String name, byte[] value) {
     return putSecretVersion(region, name, null, value);
   }
 
@@ -165,7 +168,7 @@ final class FakeAws implements AutoCloseable {
     return id;
   }
 
-  synchronized void labelSecret(String region, String name, String versionId, String stage) {
+  public synchronized void labelSecret(String region, String name, String versionId, String stage) {
     List<Version> versions = secrets.get(region).get(name);
     for (int i = 0; i < versions.size(); i++) {
       Version v = versions.get(i);
@@ -178,7 +181,7 @@ final class FakeAws implements AutoCloseable {
   }
 
   /** A new version of a parameter; returns its number. */
-  synchronized int putParameter(String region, String name, String value) {
+  public synchronized int putParameter(String region, String name, String value) {
     List<String> values = parameters.computeIfAbsent(region, r -> new ConcurrentHashMap<>())
         .computeIfAbsent(name, n -> new ArrayList<>());
     values.add(value);
@@ -186,38 +189,38 @@ final class FakeAws implements AutoCloseable {
     return values.size();
   }
 
-  void labelParameter(String region, String name, int version, String label) {
+  public void labelParameter(String region, String name, int version, String label) {
     labels.computeIfAbsent(region + "/" + name, k -> new ConcurrentHashMap<>())
         .put(label, String.valueOf(version));
   }
 
   /** Every later call of {@code operationOrObject} answers this AWS error, until recover(). */
-  void fail(String operationOrObject, int status, String code, String message) {
+  public void fail(String operationOrObject, int status, String code, String message) {
     failures.put(operationOrObject, new Failure(status, code, message));
   }
 
-  void recover() {
+  public void recover() {
     failures.clear();
     stalled = false;
   }
 
   /** Holds every call until close(). */
-  void stall() {
+  public void stall() {
     stalled = true;
   }
 
-  int calls(String operation) {
+  public int calls(String operation) {
     AtomicInteger n = calls.get(operation);
     return n == null ? 0 : n.get();
   }
 
   /** The reads of one object (any operation, by the name or selector asked). */
-  int reads(String object) {
+  public int reads(String object) {
     return calls("read:" + object);
   }
 
   /** Credentials and secret values handed out: none may appear in a log. */
-  Set<String> secretsHandedOut() {
+  public Set<String> secretsHandedOut() {
     Set<String> all = new java.util.HashSet<>(secretsSeen);
     for (Issued i : issued.values()) {
       all.add(i.secretAccessKey());
@@ -303,7 +306,7 @@ final class FakeAws implements AutoCloseable {
     }
     TokenClaims claims;
     try {
-      claims = tokens.verify(form.get("WebIdentityToken"), AwsVolume.IRSA_AUDIENCE,
+      claims = tokens.verify(form.get("WebIdentityToken"), IRSA_AUDIENCE,
           clock.instant());
     } catch (InvalidTokenException e) {
       if (e.getMessage().startsWith("token expired")) {
@@ -326,7 +329,7 @@ final class FakeAws implements AutoCloseable {
     String xml = "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/"
         + "2011-06-15/\">\n  <AssumeRoleWithWebIdentityResult>\n"
         + "    <SubjectFromWebIdentityToken>" + claims.subject() + "</SubjectFromWebIdentityToken>\n"
-        + "    <Audience>" + AwsVolume.IRSA_AUDIENCE + "</Audience>\n"
+        + "    <Audience>" + IRSA_AUDIENCE + "</Audience>\n"
         + "    <AssumedRoleUser>\n      <Arn>arn:aws:sts::" + ACCOUNT + ":assumed-role/"
         + role.substring(role.indexOf('/') + 1) + "/" + session + "</Arn>\n"
         + "      <AssumedRoleId>AROA" + random(8) + ":" + session + "</AssumedRoleId>\n"
@@ -358,11 +361,11 @@ final class FakeAws implements AutoCloseable {
     send(exchange, status, "text/xml", xml.getBytes(UTF_8));
   }
 
-  static final String DRIVER_TOKEN = "driver-token-for-the-api-server";
+  public static final String DRIVER_TOKEN = "driver-token-for-the-api-server";
   /** namespace/name → the service account's eks.amazonaws.com/role-arn annotation */
   private final Map<String, String> annotations = new ConcurrentHashMap<>();
 
-  void annotate(String namespace, String serviceAccount, String roleArn) {
+  public void annotate(String namespace, String serviceAccount, String roleArn) {
     annotations.put(namespace + "/" + serviceAccount, roleArn);
   }
 
@@ -400,7 +403,7 @@ final class FakeAws implements AutoCloseable {
     String token = exchange.getRequestHeaders().getFirst("Authorization");
     TokenClaims claims;
     try {
-      claims = tokens.verify(token, AwsVolume.POD_IDENTITY_AUDIENCE, clock.instant());
+      claims = tokens.verify(token, POD_IDENTITY_AUDIENCE, clock.instant());
     } catch (InvalidTokenException e) {
       sendJson(exchange, 400, JSON.createObjectNode().put("code", "InvalidTokenException")
           .put("message", "Service account token cannot be empty or is invalid"));
@@ -542,7 +545,7 @@ final class FakeAws implements AutoCloseable {
     sendJson(exchange, 200, answer);
   }
 
-  static String arn(String region, String name) {
+  public static String arn(String region, String name) {
     return "arn:aws:secretsmanager:" + region + ":" + ACCOUNT + ":secret:" + name + "-a1B2c3";
   }
 
@@ -609,7 +612,7 @@ final class FakeAws implements AutoCloseable {
   }
 
   /** An SSM answer that leaves this selector out without naming it invalid (corrupt). */
-  void corruptParameter(String selector) {
+  public void corruptParameter(String selector) {
     failures.put("corrupt:" + selector, new Failure(200, "", ""));
   }
 

@@ -1,4 +1,4 @@
-package dev.passport.plugins.azure;
+package dev.passport.tools.azure;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -35,15 +35,15 @@ import javax.net.ssl.SSLContext;
  * {@code KeyNotFound}, {@code Forbidden}, {@code Throttled}). A certificate's secret is what the
  * vault answers on the secrets endpoint: its PFX or PEM, {@code contentType} and {@code kid}.
  */
-final class FakeKeyVault implements AutoCloseable {
+public final class FakeKeyVault implements AutoCloseable {
 
-  static final String RESOURCE = "https://vault.azure.net";
+  public static final String RESOURCE = "https://vault.azure.net";
   private static final Pattern PATH = Pattern.compile(
       "/([-A-Za-z0-9]+)/(secrets|keys)/([-A-Za-z0-9]+)(?:/([A-Za-z0-9]*))?");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One version of a secret (or of a key: its JSON web key in {@code jwk}). */
-  record Version(String id, String value, String contentType, String kid, boolean enabled,
+  public record Version(String id, String value, String contentType, String kid, boolean enabled,
       long created, ObjectNode jwk) {}
 
   private final HttpsServer server;
@@ -65,7 +65,7 @@ final class FakeKeyVault implements AutoCloseable {
       new java.util.concurrent.CountDownLatch(1);
   private volatile boolean stalling;
 
-  FakeKeyVault(SSLContext tls, FakeEntra entra, String tenant) throws IOException {
+  public FakeKeyVault(SSLContext tls, FakeEntra entra, String tenant) throws IOException {
     this.entra = entra;
     this.tenant = tenant;
     this.server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -81,7 +81,7 @@ final class FakeKeyVault implements AutoCloseable {
   }
 
   /** The keyVaultEndpoint template reaching this fake. */
-  String endpointTemplate() {
+  public String endpointTemplate() {
     return base() + "/{vault}";
   }
 
@@ -90,12 +90,12 @@ final class FakeKeyVault implements AutoCloseable {
   }
 
   /** Adds a secret version; returns its version id. */
-  String putSecret(String vault, String name, String value) {
+  public String putSecret(String vault, String name, String value) {
     return put(vault, "secrets", name, value, null, null, null);
   }
 
   /** Adds a certificate's secret version (contentType application/x-pkcs12 or -pem-file). */
-  String putCertificateSecret(String vault, String name, String value, String contentType) {
+  public String putCertificateSecret(String vault, String name, String value, String contentType) {
     String version = newVersion();
     String kid = base() + "/keys/" + name + "/" + version;
     add(vault, "secrets", name, new Version(version, value, contentType, kid, true, tick(), null));
@@ -103,11 +103,11 @@ final class FakeKeyVault implements AutoCloseable {
   }
 
   /** Adds a key version with this JSON web key (kty, n/e or crv/x/y). */
-  String putKey(String vault, String name, ObjectNode jwk) {
+  public String putKey(String vault, String name, ObjectNode jwk) {
     return put(vault, "keys", name, null, null, null, jwk);
   }
 
-  void disable(String vault, String kind, String name, String version) {
+  public void disable(String vault, String kind, String name, String version) {
     List<Version> list = objects.get(vault + "/" + kind + "/" + name);
     list.replaceAll(v -> v.id().equals(version)
         ? new Version(v.id(), v.value(), v.contentType(), v.kid(), false, v.created(), v.jwk())
@@ -115,45 +115,45 @@ final class FakeKeyVault implements AutoCloseable {
   }
 
   /** Denies {@code clientId} everything in the vault (no role assignment). */
-  void deny(String clientId) {
+  public void deny(String clientId) {
     denied.add(clientId);
   }
 
   /** Every authorized request answers {@code status} with Key Vault's error JSON. */
-  void fail(int status, String code, String message) {
+  public void fail(int status, String code, String message) {
     failure = new String[] {String.valueOf(status), code, message};
   }
 
   /** Every request is held until the fake closes. */
-  void stall() {
+  public void stall() {
     stalling = true;
   }
 
-  void recover() {
+  public void recover() {
     failure = null;
     stalling = false;
   }
 
   /** The next {@code n} authorized requests answer 429. */
-  void throttle(int n) {
+  public void throttle(int n) {
     throttleNext.set(n);
   }
 
   /** Authorized GETs of one object (item reads and versions lists), by "kind/name". */
-  int reads(String kind, String name) {
+  public int reads(String kind, String name) {
     AtomicInteger count = reads.get(kind + "/" + name);
     return count == null ? 0 : count.get();
   }
 
-  int totalReads() {
+  public int totalReads() {
     return reads.values().stream().mapToInt(AtomicInteger::get).sum();
   }
 
-  int challenges() {
+  public int challenges() {
     return challenges.get();
   }
 
-  int requests() {
+  public int requests() {
     return requests.get();
   }
 
@@ -337,7 +337,7 @@ final class FakeKeyVault implements AutoCloseable {
   }
 
   /** Base64url without padding, as JSON web keys carry numbers. */
-  static String b64url(byte[] bytes) {
+  public static String b64url(byte[] bytes) {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 

@@ -1,4 +1,4 @@
-package dev.passport.plugins.azure;
+package dev.passport.tools.azure;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -37,18 +37,18 @@ import javax.net.ssl.SSLContext;
  * {@code system:serviceaccount:<ns>:<sa>} registered for the client id. Failures answer Entra's
  * AADSTS error JSON. Counts every request, so tests see the identity library's retries.
  */
-final class FakeEntra implements AutoCloseable {
+public final class FakeEntra implements AutoCloseable {
 
-  static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-  static final String AUDIENCE = "api://AzureADTokenExchange";
+  public static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+  public static final String AUDIENCE = "api://AzureADTokenExchange";
   private static final Pattern TOKEN_PATH = Pattern.compile("/([^/]+)/oauth2/v2\\.0/token");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A federated credential: client id of tenant trusts subject. */
-  record Federation(String tenant, String clientId, String subject) {}
+  public record Federation(String tenant, String clientId, String subject) {}
 
   /** An access token Entra issued, for the fake vault to check. */
-  record Issued(String tenant, String clientId, String scope, String subject) {}
+  public record Issued(String tenant, String clientId, String scope, String subject) {}
 
   private final HttpsServer server;
   private final ExecutorService executor;
@@ -62,7 +62,7 @@ final class FakeEntra implements AutoCloseable {
   private final AtomicInteger otherRequests = new AtomicInteger();
   private volatile boolean refusing;
 
-  FakeEntra(SSLContext tls, ServiceAccountTokens tokens, Clock clock) throws IOException {
+  public FakeEntra(SSLContext tls, ServiceAccountTokens tokens, Clock clock) throws IOException {
     this.tokens = tokens;
     this.clock = clock;
     this.server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -78,49 +78,49 @@ final class FakeEntra implements AutoCloseable {
   }
 
   /** {@code https://127.0.0.1:<port>/}: the authority host. */
-  String authorityHost() {
+  public String authorityHost() {
     return "https://127.0.0.1:" + server.getAddress().getPort() + "/";
   }
 
-  void federate(String tenant, String clientId, String namespace, String serviceAccount) {
+  public void federate(String tenant, String clientId, String namespace, String serviceAccount) {
     federations.add(new Federation(tenant, clientId,
         "system:serviceaccount:" + namespace + ":" + serviceAccount));
   }
 
   /** Refuses every assertion as unfederated (AADSTS700213), until recover(). */
-  void refuse() {
+  public void refuse() {
     refusing = true;
   }
 
-  void recover() {
+  public void recover() {
     refusing = false;
   }
 
   /** The access tokens issued: secrets that must never reach a log. */
-  Set<String> issuedTokens() {
+  public Set<String> issuedTokens() {
     return Set.copyOf(issued.keySet());
   }
 
-  Issued issued(String accessToken) {
+  public Issued issued(String accessToken) {
     return issued.get(accessToken);
   }
 
   /** Every token request, refused ones and the library's retries included. */
-  int tokenRequests() {
+  public int tokenRequests() {
     return requests.get();
   }
 
-  java.util.List<String> scopes() {
+  public java.util.List<String> scopes() {
     return java.util.List.copyOf(scopes);
   }
 
   /** Access tokens issued. */
-  int exchanges() {
+  public int exchanges() {
     return exchanges.get();
   }
 
   /** Requests to any other path (instance discovery, OpenID metadata): none expected. */
-  int otherRequests() {
+  public int otherRequests() {
     return otherRequests.get();
   }
 
@@ -219,7 +219,7 @@ final class FakeEntra implements AutoCloseable {
     return form;
   }
 
-  static void respond(HttpExchange exchange, int status, String body) throws IOException {
+  public static void respond(HttpExchange exchange, int status, String body) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
     exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
