@@ -1,7 +1,6 @@
 package dev.passport.plugins.aws;
 
 import dev.passport.tools.aws.FakeAws;
-import dev.passport.tools.aws.SigV4;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
 import dev.passport.conformance.BackendConformance;

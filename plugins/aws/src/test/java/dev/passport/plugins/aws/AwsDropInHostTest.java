@@ -1,7 +1,6 @@
 package dev.passport.plugins.aws;
 
 import dev.passport.tools.aws.FakeAws;
-import dev.passport.tools.aws.SigV4;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,5 @@
 package dev.passport.plugins.azure;
 
-import dev.passport.tools.azure.FakeEntra;
 import dev.passport.tools.azure.FakeKeyVault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
