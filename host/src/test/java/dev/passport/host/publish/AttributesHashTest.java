@@ -2,6 +2,7 @@ package dev.passport.host.publish;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,5 +29,38 @@ class AttributesHashTest {
   void attributesHash_fieldsAreLengthPrefixed_soShiftedBoundariesDiffer() {
     assertThat(VolumeSpec.attributesHash(Map.of("ab", "c")))
         .isNotEqualTo(VolumeSpec.attributesHash(Map.of("a", "bc")));
+  }
+
+  @Test
+  void memo_neverHoldsMoreThan1024Hashes_whateverAttributesPodsSend() {
+    for (int i = 0; i < 5_000; i++) {
+      VolumeSpec.attributesHash(Map.of("objects", "pod-" + i));
+      assertThat(VolumeSpec.memoSize()).isLessThanOrEqualTo(1024);
+    }
+  }
+
+  @Test
+  void memo_keepsNoAttributesLongerThan4096Chars_andHashesThemTheSame() {
+    String large = "x".repeat(4097);
+    String expected = VolumeSpec.attributesHash(Map.of("objects", large));
+    for (int i = 0; i < 100; i++) {
+      int before = VolumeSpec.memoSize();
+      // a distinct large value each time: kept, each would cost the memo 8 KiB or more
+      assertThat(VolumeSpec.attributesHash(Map.of("objects", large, "n", Integer.toString(i))))
+          .hasSize(32);
+      assertThat(VolumeSpec.memoSize()).isEqualTo(before);
+    }
+    assertThat(VolumeSpec.attributesHash(Map.of("objects", large))).isEqualTo(expected);
+    assertThat(VolumeSpec.memoSize()).isLessThanOrEqualTo(1024);
+  }
+
+  @Test
+  void memo_isACopy_soAMapChangedAfterHashingGetsItsOwnHash() {
+    Map<String, String> attributes = new HashMap<>(Map.of("objects", "before"));
+    String before = VolumeSpec.attributesHash(attributes);
+    attributes.put("objects", "after");
+    assertThat(VolumeSpec.attributesHash(attributes)).isNotEqualTo(before)
+        .isEqualTo(VolumeSpec.attributesHash(Map.of("objects", "after")));
+    assertThat(VolumeSpec.attributesHash(Map.of("objects", "before"))).isEqualTo(before);
   }
 }
