@@ -1,0 +1,114 @@
+package dev.passport.tools.demo;
+
+import dev.passport.api.Pod;
+import dev.passport.conformance.FakeKubelet;
+import dev.passport.conformance.MountedVolume;
+import dev.passport.conformance.PodVolume;
+import dev.passport.host.metrics.CountingMetrics;
+import dev.passport.testkit.FakeClock;
+import dev.passport.tools.dropin.EmbeddedApiServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The story every backend tells, over the host's CSI socket: publish, republish from the cache,
+ * a rotation picked up when due, unpublish; then the same secret through a drop-in volume that
+ * names only its SecretProviderClass.
+ */
+public final class DemoStory {
+
+  /** kubelet's pod sync: a republish about every minute. */
+  static final Duration KUBELET_CADENCE = Duration.ofSeconds(75);
+  /** Past the host's default 5 minute refresh interval. */
+  static final Duration PAST_REFRESH = Duration.ofMinutes(6);
+
+  private final FakeKubelet kubelet;
+  private final CountingMetrics counters;
+  private final FakeClock clock;
+  private final Path kubeletDir;
+  private final Transcript out;
+
+  public DemoStory(FakeKubelet kubelet, CountingMetrics counters, FakeClock clock, Path kubeletDir,
+      Transcript out) {
+    this.kubelet = kubelet;
+    this.counters = counters;
+    this.clock = clock;
+    this.kubeletDir = kubeletDir;
+    this.out = out;
+  }
+
+  /** The SecretProviderClass {@link #dropIn} mounts, for the API server to serve. */
+  public static String className(BackendDemo backend) {
+    return "app-" + backend.backend();
+  }
+
+  /** Publish, republish, rotate, republish, unpublish, with the files and the counts after each. */
+  public void lifecycle(BackendDemo backend) {
+    Pod pod = pod("web-0");
+    Map<String, String> attributes = new HashMap<>(backend.parameters());
+    attributes.put("backend", backend.backend());
+    MountedVolume volume = kubelet.mount(volume(pod, attributes, backend));
+    out.step("Published volume %s for pod %s/%s: kubelet sent the pod's own token for audience"
+        + " \"%s\"", volume.volumeId(), pod.namespace(), pod.name(), backend.audience());
+    out.files(volume);
+    counts(backend);
+
+    clock.advance(KUBELET_CADENCE);
+    kubelet.republish(volume);
+    out.step("Republished %d s later (kubelet's cadence): answered from the cache",
+        KUBELET_CADENCE.toSeconds());
+    counts(backend);
+
+    out.step("%s; advancing the clock %d minutes past the 5 minute refresh interval",
+        backend.rotate(), PAST_REFRESH.toMinutes());
+    clock.advance(PAST_REFRESH);
+    kubelet.republish(volume);
+    out.step("Republished: the material was due, so the host fetched it and swapped it in"
+        + " atomically");
+    out.files(volume);
+    counts(backend);
+
+    kubelet.unmount(volume);
+    out.step("Unpublished: %s exists: %s", volume.targetPath(), Files.exists(volume.targetPath()));
+  }
+
+  /** Drop-in for secrets-store-csi-driver (issue 19): a volume that names only its SecretProviderClass. */
+  public void dropIn(BackendDemo backend, EmbeddedApiServer api) {
+    Pod pod = pod("web-1");
+    int before = api.requests();
+    MountedVolume volume = kubelet.mount(volume(pod,
+        Map.of("secretProviderClass", className(backend)), backend));
+    out.step("Drop-in for secrets-store-csi-driver: published a volume of pod %s/%s whose only"
+        + " attribute is secretProviderClass: %s; the host read SecretProviderClass %s/%s"
+        + " (provider: %s) from an embedded API server", pod.namespace(), pod.name(),
+        className(backend), pod.namespace(), className(backend), backend.backend());
+    out.files(volume);
+    kubelet.republish(volume);
+    out.step("Republished: Kubernetes API requests during both calls: %d (the informer answers"
+        + " from memory); another pod, so its own token and its own exchange",
+        api.requests() - before);
+    counts(backend);
+    kubelet.unmount(volume);
+  }
+
+  private PodVolume volume(Pod pod, Map<String, String> attributes, BackendDemo backend) {
+    return PodVolume.of(pod, "secrets", kubeletDir, attributes, Set.of(backend.audience()));
+  }
+
+  private static Pod pod(String name) {
+    return Pod.of(BackendDemo.NAMESPACE, name, UUID.randomUUID().toString(),
+        BackendDemo.SERVICE_ACCOUNT);
+  }
+
+  private void counts(BackendDemo backend) {
+    String label = "{backend=" + backend.backend() + "}";
+    out.detail("cache hits %d, misses %d, unchanged writes skipped %d | %s",
+        counters.count("cache_hit" + label), counters.count("cache_miss" + label),
+        counters.count("write_skipped" + label), backend.counts());
+  }
+}
