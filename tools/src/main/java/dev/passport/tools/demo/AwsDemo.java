@@ -37,7 +37,7 @@ public final class AwsDemo implements BackendDemo {
   public String start(DemoSetting setting) throws Exception {
     aws = new FakeAws(setting.tokens(), setting.clock());
     aws.trust(ROLE, "system:serviceaccount:" + NAMESPACE + ":" + SERVICE_ACCOUNT);
-    aws.putSecret(REGION, SECRET, secret("first-password"));
+    aws.putSecret(REGION, SECRET, secret(DemoStory.FIRST_PASSWORD));
     aws.putParameter(REGION, PARAMETER, "log-level=info");
     setting.writeConfig(backend(), aws.config());
     return "local AWS endpoints at " + aws.base() + " (STS, Secrets Manager and SSM checking"
@@ -60,7 +60,7 @@ public final class AwsDemo implements BackendDemo {
 
   @Override
   public String rotate() {
-    aws.putSecret(REGION, SECRET, secret("rotated-password"));
+    aws.putSecret(REGION, SECRET, secret(DemoStory.ROTATED_PASSWORD));
     return "Rotated the password in Secrets Manager (a new AWSCURRENT version of " + SECRET + ")";
   }
 

@@ -48,7 +48,7 @@ public final class AzureDemo implements BackendDemo {
     keyVault = new FakeKeyVault(pki.serverContext(leaf), entra, TENANT);
     entra.federate(TENANT, CLIENT_ID, NAMESPACE, SERVICE_ACCOUNT);
     keyVault.putSecret(VAULT, USERNAME, "app");
-    keyVault.putSecret(VAULT, PASSWORD, "first-password");
+    keyVault.putSecret(VAULT, PASSWORD, DemoStory.FIRST_PASSWORD);
     Map<String, String> config = new LinkedHashMap<>();
     config.put("authorityHost", entra.authorityHost());
     config.put("keyVaultEndpoint", keyVault.endpointTemplate());
@@ -72,7 +72,7 @@ public final class AzureDemo implements BackendDemo {
 
   @Override
   public String rotate() {
-    keyVault.putSecret(VAULT, PASSWORD, "rotated-password");
+    keyVault.putSecret(VAULT, PASSWORD, DemoStory.ROTATED_PASSWORD);
     return "Rotated the password in Key Vault (a new version of " + PASSWORD + ")";
   }
 

@@ -28,6 +28,11 @@ public interface BackendDemo extends AutoCloseable {
   /** The volume's parameters: the inline volume's attributes and the SecretProviderClass's alike. */
   Map<String, String> parameters();
 
+  /** The volume's file of the password, {@link DemoStory#FIRST_PASSWORD} until {@link #rotate()}. */
+  default String passwordFile() {
+    return "db-password";
+  }
+
   /** The audience of the pod token the backend exchanges (the CSIDriver's tokenRequests). */
   String audience();
 

@@ -26,6 +26,9 @@ public final class DemoStory {
   static final Duration KUBELET_CADENCE = Duration.ofSeconds(75);
   /** Past the host's default 5 minute refresh interval. */
   static final Duration PAST_REFRESH = Duration.ofMinutes(6);
+  /** The password every backend's volume holds, before and after the rotation. */
+  public static final String FIRST_PASSWORD = "first-password";
+  public static final String ROTATED_PASSWORD = "rotated-password";
 
   private final FakeKubelet kubelet;
   private final CountingMetrics counters;
@@ -56,13 +59,14 @@ public final class DemoStory {
     out.step("Published volume %s for pod %s/%s: kubelet sent the pod's own token for audience"
         + " \"%s\"", volume.volumeId(), pod.namespace(), pod.name(), backend.audience());
     out.files(volume);
-    counts(backend);
+    String afterPublish = counts(backend);
+    holds(FIRST_PASSWORD.equals(password(volume, backend)), "the volume holds the first password");
 
     clock.advance(KUBELET_CADENCE);
     kubelet.republish(volume);
     out.step("Republished %d s later (kubelet's cadence): answered from the cache",
         KUBELET_CADENCE.toSeconds());
-    counts(backend);
+    holds(counts(backend).equals(afterPublish), "the republish cost the backend nothing");
 
     out.step("%s; advancing the clock %d minutes past the 5 minute refresh interval",
         backend.rotate(), PAST_REFRESH.toMinutes());
@@ -72,9 +76,12 @@ public final class DemoStory {
         + " atomically");
     out.files(volume);
     counts(backend);
+    holds(ROTATED_PASSWORD.equals(password(volume, backend)),
+        "the volume holds the rotated password");
 
     kubelet.unmount(volume);
     out.step("Unpublished: %s exists: %s", volume.targetPath(), Files.exists(volume.targetPath()));
+    holds(!Files.exists(volume.targetPath()), "the unpublished volume is gone");
   }
 
   /** Drop-in for secrets-store-csi-driver (issue 19): a volume that names only its SecretProviderClass. */
@@ -88,10 +95,13 @@ public final class DemoStory {
         + " (provider: %s) from an embedded API server", pod.namespace(), pod.name(),
         className(backend), pod.namespace(), className(backend), backend.backend());
     out.files(volume);
+    holds(ROTATED_PASSWORD.equals(password(volume, backend)),
+        "the drop-in volume holds the rotated password");
     kubelet.republish(volume);
+    int requests = api.requests() - before;
     out.step("Republished: Kubernetes API requests during both calls: %d (the informer answers"
-        + " from memory); another pod, so its own token and its own exchange",
-        api.requests() - before);
+        + " from memory); another pod, so its own token and its own exchange", requests);
+    holds(requests == 0, "the SecretProviderClass came from the informer's memory");
     counts(backend);
     kubelet.unmount(volume);
   }
@@ -105,10 +115,27 @@ public final class DemoStory {
         BackendDemo.SERVICE_ACCOUNT);
   }
 
-  private void counts(BackendDemo backend) {
+  private static String password(MountedVolume volume, BackendDemo backend) {
+    return volume.readAll().get(backend.passwordFile());
+  }
+
+  /**
+   * The transcript's claims are checked as it prints them, so that dist's demo-smoke, which
+   * sees only the exit code, fails on a demo that would show something untrue.
+   */
+  private static void holds(boolean claim, String what) {
+    if (!claim) {
+      throw new IllegalStateException("passport demo: the transcript says " + what
+          + ", but it does not hold (see the lines above)");
+    }
+  }
+
+  /** Prints the host's and the backend's counts; returns the backend's. */
+  private String counts(BackendDemo backend) {
     String label = "{backend=" + backend.backend() + "}";
     out.detail("cache hits %d, misses %d, unchanged writes skipped %d | %s",
         counters.count("cache_hit" + label), counters.count("cache_miss" + label),
         counters.count("write_skipped" + label), backend.counts());
+    return backend.counts();
   }
 }
