@@ -47,6 +47,18 @@ class DemoCommandTest {
   }
 
   @Test
+  void demo_pluginsDirWithoutPlugins_exitsTwoNamingTheDirectoryWithoutAStackTrace()
+      throws IOException {
+    Path empty = Files.createDirectories(dir.resolve("no-plugins"));
+
+    int exit = run("--backend", "aws", "--plugins-dir", empty.toString());
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString()).contains("plugins directory " + empty + " holds no plugin")
+        .doesNotContain("Exception");
+  }
+
+  @Test
   void vault_oneLoginAndOneReadUntilTheRotationIsDue() throws IOException {
     assertStory("vault", "\"vault\"", "db/password",
         "cache hits 0, misses 1, unchanged writes skipped 0 | Vault logins 1, reads 1",
