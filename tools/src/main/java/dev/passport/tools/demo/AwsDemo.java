@@ -66,9 +66,14 @@ public final class AwsDemo implements BackendDemo {
 
   @Override
   public String counts() {
-    return "STS AssumeRoleWithWebIdentity " + aws.calls("AssumeRoleWithWebIdentity")
+    return "STS AssumeRoleWithWebIdentity " + exchanges()
         + ", Secrets Manager reads of " + SECRET + " " + aws.reads(SECRET)
         + ", SSM reads of " + PARAMETER + " " + aws.reads(PARAMETER);
+  }
+
+  @Override
+  public long exchanges() {
+    return aws.calls("AssumeRoleWithWebIdentity");
   }
 
   @Override

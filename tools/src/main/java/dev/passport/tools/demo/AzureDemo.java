@@ -78,9 +78,14 @@ public final class AzureDemo implements BackendDemo {
 
   @Override
   public String counts() {
-    return "Entra token exchanges " + entra.exchanges() + ", Key Vault reads of " + USERNAME + " "
+    return "Entra token exchanges " + exchanges() + ", Key Vault reads of " + USERNAME + " "
         + keyVault.reads("secrets", USERNAME) + ", of " + PASSWORD + " "
         + keyVault.reads("secrets", PASSWORD);
+  }
+
+  @Override
+  public long exchanges() {
+    return entra.exchanges();
   }
 
   @Override

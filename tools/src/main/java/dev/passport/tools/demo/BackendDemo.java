@@ -14,7 +14,7 @@ public interface BackendDemo extends AutoCloseable {
   String NAMESPACE = "demo";
   String SERVICE_ACCOUNT = "web";
 
-  /** The backend's id: the volume's {@code backend} attribute and the SecretProviderClass's provider. */
+  /** The backend's id: the volume's {@code backend} attribute, the SecretProviderClass's provider. */
   String backend();
 
   /**
@@ -25,10 +25,10 @@ public interface BackendDemo extends AutoCloseable {
    */
   String start(DemoSetting setting) throws Exception;
 
-  /** The volume's parameters: the inline volume's attributes and the SecretProviderClass's alike. */
+  /** The volume's parameters: the inline volume's attributes, the SecretProviderClass's alike. */
   Map<String, String> parameters();
 
-  /** The volume's file of the password, {@link DemoStory#FIRST_PASSWORD} until {@link #rotate()}. */
+  /** The volume's file of the password: {@link DemoStory#FIRST_PASSWORD}, then the rotated one. */
   default String passwordFile() {
     return "db-password";
   }
@@ -45,6 +45,9 @@ public interface BackendDemo extends AutoCloseable {
 
   /** The servers' own counters: token exchanges and reads per object. */
   String counts();
+
+  /** The pod tokens the servers exchanged for credentials (logins, STS or Entra exchanges). */
+  long exchanges();
 
   @Override
   void close();

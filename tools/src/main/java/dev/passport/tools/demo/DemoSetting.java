@@ -18,7 +18,7 @@ public record DemoSetting(ServiceAccountTokens tokens, FakeClock clock, Path con
    * as an operator writes it (no escaping: the demo's values are URLs and paths).
    */
   public Path writeConfig(String backend, Map<String, String> config) throws IOException {
-    StringBuilder text = new StringBuilder("# written by passport demo: the local stand-in servers\n");
+    StringBuilder text = new StringBuilder("# written by passport demo: its stand-in servers\n");
     config.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
     return Files.writeString(conf.resolve(backend + ".properties"), text);
   }

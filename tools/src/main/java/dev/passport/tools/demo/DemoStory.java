@@ -60,7 +60,9 @@ public final class DemoStory {
         + " \"%s\"", volume.volumeId(), pod.namespace(), pod.name(), backend.audience());
     out.files(volume);
     String afterPublish = counts(backend);
-    holds(FIRST_PASSWORD.equals(password(volume, backend)), "the volume holds the first password");
+    holds(FIRST_PASSWORD.equals(password(volume, backend)),
+        "the volume holds the first password");
+    holds(backend.exchanges() == 1, "the pod's token was exchanged once");
 
     clock.advance(KUBELET_CADENCE);
     kubelet.republish(volume);
@@ -78,13 +80,15 @@ public final class DemoStory {
     counts(backend);
     holds(ROTATED_PASSWORD.equals(password(volume, backend)),
         "the volume holds the rotated password");
+    holds(backend.exchanges() == 1,
+        "the rotation was read with the credentials of the one exchange");
 
     kubelet.unmount(volume);
     out.step("Unpublished: %s exists: %s", volume.targetPath(), Files.exists(volume.targetPath()));
     holds(!Files.exists(volume.targetPath()), "the unpublished volume is gone");
   }
 
-  /** Drop-in for secrets-store-csi-driver (issue 19): a volume that names only its SecretProviderClass. */
+  /** Drop-in for secrets-store-csi-driver (issue 19): a volume naming only its SecretProviderClass. */
   public void dropIn(BackendDemo backend, EmbeddedApiServer api) {
     Pod pod = pod("web-1");
     int before = api.requests();

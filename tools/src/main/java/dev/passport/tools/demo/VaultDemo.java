@@ -29,7 +29,8 @@ public final class VaultDemo implements BackendDemo {
     vault = VaultDevServer.start(setting.tokens(), setting.clock());
     vault.addRole("kubernetes", VaultRole.of(ROLE, NAMESPACE, SERVICE_ACCOUNT));
     vault.mountKv("", "secret", 2);
-    vault.kvPut("secret", "app/db", Map.of("username", "app", "password", DemoStory.FIRST_PASSWORD));
+    vault.kvPut("secret", "app/db",
+        Map.of("username", "app", "password", DemoStory.FIRST_PASSWORD));
     setting.writeConfig(backend(), Map.of("vaultAddress", vault.address()));
     return "a Vault-API dev server at " + vault.address()
         + " (in memory, for demos and tests; it is not Vault)";
@@ -52,13 +53,19 @@ public final class VaultDemo implements BackendDemo {
 
   @Override
   public String rotate() {
-    vault.kvPut("secret", "app/db", Map.of("username", "app", "password", DemoStory.ROTATED_PASSWORD));
+    vault.kvPut("secret", "app/db",
+        Map.of("username", "app", "password", DemoStory.ROTATED_PASSWORD));
     return "Rotated the password in Vault";
   }
 
   @Override
   public String counts() {
     return "Vault logins " + vault.logins() + ", reads " + vault.reads();
+  }
+
+  @Override
+  public long exchanges() {
+    return vault.logins();
   }
 
   @Override

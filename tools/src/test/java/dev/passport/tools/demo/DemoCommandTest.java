@@ -108,8 +108,9 @@ class DemoCommandTest {
 
   /**
    * Runs the demo of one backend and checks its transcript: the first password in file
-   * {@code passwordFile} with {@code published}'s counts, the republish answered from the cache, the rotation fetched when
-   * due, the volume gone, and the drop-in volume with the rotated password and no API request.
+   * {@code passwordFile} with {@code published}'s counts, the republish answered from the cache,
+   * the rotation fetched when due, the volume gone, and the drop-in volume with the rotated
+   * password and no API request.
    */
   private void assertStory(String backend, String audience, String passwordFile,
       String published, String republished, String rotated, String dropIn) throws IOException {
