@@ -97,27 +97,18 @@ public final class DemoCommand implements CliExtension, Callable<Integer> {
     Path work = Files.createTempDirectory("passport-demo");
     FakeClock clock = FakeClock.at(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     ServiceAccountTokens tokens = ServiceAccountTokens.create();
-    DemoSetting setting = new DemoSetting(tokens, clock, Files.createDirectories(work.resolve("conf")));
+    DemoSetting setting = new DemoSetting(tokens, clock,
+        Files.createDirectories(work.resolve("conf")));
     try (EmbeddedApiServer api = EmbeddedApiServer.start()) {
       for (BackendDemo demo : backends) {
         out.step("Started %s", demo.start(setting));
-        // the drop-in step's SecretProviderClass: the inline volume's parameters, in the pod's namespace
-        api.add(BackendDemo.NAMESPACE, DemoStory.className(demo), demo.backend(), demo.parameters());
+        // the drop-in step's SecretProviderClass: the inline volume's parameters, in the pod's
+        // namespace (before the host's informer lists them: this API server sends no events)
+        api.add(BackendDemo.NAMESPACE, DemoStory.className(demo), demo.backend(),
+            demo.parameters());
       }
       PrometheusMetrics prometheus = PrometheusMetrics.create();
-      PassportHost.Builder builder = PassportHost.builder()
-          .socket(work.resolve("csi.sock"))
-          .stateDir(work.resolve("state"))
-          .pluginsDir(plugins)
-          .configDir(setting.conf())
-          .mountMode(MountMode.DIRECTORY)
-          // made first: the host warns of a kubelet dir that is not there
-          .kubeletDir(Files.createDirectories(work.resolve("kubelet")))
-          .nodeId("demo-node")
-          .clock(clock)
-          .metrics(prometheus)
-          .secretProviderClasses(DropInDemo.classes(api), Map.of());
-      try (PassportHost host = builder.start();
+      try (PassportHost host = host(work, plugins, setting, prometheus, api).start();
           MetricsServer metrics = startMetrics(prometheus, host);
           FakeKubelet kubelet = FakeKubelet.connect(host.socket(), tokens, clock)) {
         out.step("Started the host on unix://%s (directory mode) with backends %s", host.socket(),
@@ -125,20 +116,13 @@ public final class DemoCommand implements CliExtension, Callable<Integer> {
         if (metrics != null) {
           out.step("Metrics: curl http://%s/metrics", hostPort(metrics.address()));
         }
-        DemoStory story = new DemoStory(kubelet, host.counters(), clock, work.resolve("kubelet"), out);
+        DemoStory story = new DemoStory(kubelet, host.counters(), clock, work.resolve("kubelet"),
+            out);
         for (BackendDemo demo : backends) {
           story.lifecycle(demo);
           story.dropIn(demo, api);
         }
-        out.step("A few of the metrics /metrics serves:");
-        String scrape = prometheus.scrape();
-        for (BackendDemo demo : backends) {
-          scrape.lines()
-              .filter(line -> line.startsWith("passport_") && !line.contains("_bucket"))
-              .filter(line -> line.contains("backend=\"" + demo.backend() + "\""))
-              .limit(12)
-              .forEach(line -> out.detail("%s", line));
-        }
+        printMetrics(prometheus, backends, out);
         if (keepRunning) {
           out.step("--keep-running: press Ctrl-C to stop");
           Thread.currentThread().join();
@@ -149,6 +133,36 @@ public final class DemoCommand implements CliExtension, Callable<Integer> {
       deleteTree(work);
     }
     return 0;
+  }
+
+  /** A host in directory mode under {@code work}, reading conf/ and the API server's classes. */
+  private static PassportHost.Builder host(Path work, Path plugins, DemoSetting setting,
+      PrometheusMetrics prometheus, EmbeddedApiServer api) throws IOException {
+    return PassportHost.builder()
+        .socket(work.resolve("csi.sock"))
+        .stateDir(work.resolve("state"))
+        .pluginsDir(plugins)
+        .configDir(setting.conf())
+        .mountMode(MountMode.DIRECTORY)
+        // made first: the host warns of a kubelet dir that is not there
+        .kubeletDir(Files.createDirectories(work.resolve("kubelet")))
+        .nodeId("demo-node")
+        .clock(setting.clock())
+        .metrics(prometheus)
+        .secretProviderClasses(DropInDemo.classes(api), Map.of());
+  }
+
+  private static void printMetrics(PrometheusMetrics prometheus, List<BackendDemo> backends,
+      Transcript out) {
+    out.step("A few of the metrics /metrics serves:");
+    String scrape = prometheus.scrape();
+    for (BackendDemo demo : backends) {
+      scrape.lines()
+          .filter(line -> line.startsWith("passport_") && !line.contains("_bucket"))
+          .filter(line -> line.contains("backend=\"" + demo.backend() + "\""))
+          .limit(12)
+          .forEach(line -> out.detail("%s", line));
+    }
   }
 
   private List<BackendDemo> chosenBackends() {
