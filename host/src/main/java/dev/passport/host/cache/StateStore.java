@@ -37,9 +37,10 @@ public final class StateStore {
 
   private final Path dir;
   /**
-   * Jackson 3 with Jackson 2's defaults, so that files stay as the Jackson 2 store wrote them
-   * (component order, not Jackson 3's alphabetical one) and read as it read them (trailing content
-   * ignored); instants as ISO-8601 strings, which java.time support built into Jackson 3 writes.
+   * Jackson 3 with Jackson 2's defaults where Jackson 3 changed them (FAIL_ON_TRAILING_TOKENS,
+   * FAIL_ON_NULL_FOR_PRIMITIVES, alphabetical property order...), so that files written by the
+   * Jackson 2 store read as they did; instants as ISO-8601 strings, as the jsr310 module wrote them
+   * (java.time support is built into Jackson 3). StateStoreTest pins the bytes.
    */
   private static final ObjectMapper JSON = JsonMapper.builderWithJackson2Defaults()
       .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
