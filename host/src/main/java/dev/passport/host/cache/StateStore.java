@@ -1,8 +1,5 @@
 package dev.passport.host.cache;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +17,10 @@ import java.util.HexFormat;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.cfg.DateTimeFeature;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One small JSON file per volume in {@code --state-dir}, written atomically (temp file, rename)
@@ -35,9 +36,15 @@ public final class StateStore {
   private static final String SUFFIX = ".json";
 
   private final Path dir;
-  private final ObjectMapper json = new ObjectMapper()
-      .registerModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+  /**
+   * Jackson 3 with Jackson 2's defaults where Jackson 3 changed them (FAIL_ON_TRAILING_TOKENS,
+   * FAIL_ON_NULL_FOR_PRIMITIVES, alphabetical property order...), so that files written by the
+   * Jackson 2 store read as they did; instants as ISO-8601 strings, as the jsr310 module wrote them
+   * (java.time support is built into Jackson 3). StateStoreTest pins the bytes.
+   */
+  private static final ObjectMapper JSON = JsonMapper.builderWithJackson2Defaults()
+      .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .build();
 
   public StateStore(Path dir) throws IOException {
     this.dir = dir;
@@ -61,8 +68,8 @@ public final class StateStore {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
       for (Path file : files) {
         try {
-          states.add(json.readValue(file.toFile(), VolumeState.class));
-        } catch (IOException e) {
+          states.add(JSON.readValue(file, VolumeState.class));
+        } catch (JacksonException e) {
           LOG.warn("ignoring unreadable volume state {}: {}", file, e.getMessage());
         }
       }
@@ -74,7 +81,7 @@ public final class StateStore {
     Path file = fileOf(state.volumeId());
     Path temp = dir.resolve("." + file.getFileName() + ".tmp");
     try {
-      byte[] bytes = json.writeValueAsString(state).getBytes(StandardCharsets.UTF_8);
+      byte[] bytes = JSON.writeValueAsBytes(state);
       Files.deleteIfExists(temp);
       Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.write(temp, bytes, StandardOpenOption.WRITE);

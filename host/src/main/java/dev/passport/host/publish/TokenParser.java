@@ -1,21 +1,20 @@
 package dev.passport.host.publish;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import dev.passport.api.ServiceAccountToken;
 import dev.passport.host.logging.LogRedaction;
 import dev.passport.host.logging.SeenTokens;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.core.json.JsonFactory;
 
 /**
  * Reads kubelet's {@code csi.storage.k8s.io/serviceAccount.tokens} value:
@@ -84,7 +83,7 @@ final class TokenParser {
         throw PublishException.invalid(where
             + " must be a JSON object from audience to {token, expirationTimestamp}");
       }
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
         String audience = parser.currentName();
         if (parser.nextToken() != JsonToken.START_OBJECT) {
           throw PublishException.invalid(where + ", audience " + quoted(audience)
@@ -92,13 +91,13 @@ final class TokenParser {
         }
         String token = null;
         String expiry = null;
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
           String field = parser.currentName();
           JsonToken value = parser.nextToken();
           if (field.equals("token") && value == JsonToken.VALUE_STRING) {
-            token = parser.getText();
+            token = parser.getString();
           } else if (field.equals("expirationTimestamp") && value == JsonToken.VALUE_STRING) {
-            expiry = parser.getText();
+            expiry = parser.getString();
           } else {
             parser.skipChildren();
           }
@@ -116,13 +115,12 @@ final class TokenParser {
           ? " nests deeper than " + MAX_DEPTH + " levels; kubelet's tokens JSON nests two"
           : " is longer than " + MAX_CHARS + " characters")
           + " (check spec.tokenRequests of the CSIDriver)");
-    } catch (JsonProcessingException e) {
-      // Jackson's message quotes the input; the input is tokens. Keep only the location.
-      JsonLocation location = e.getLocation();
+    } catch (JacksonException e) {
+      // Jackson's message quotes the input; the input is tokens. Keep only the location. (A
+      // String has no I/O to fail, so every other JacksonException is a syntax error.)
+      TokenStreamLocation location = e.getLocation();
       throw PublishException.invalid(where + " is not valid JSON" + (location == null ? ""
           : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")"));
-    } catch (IOException e) {
-      throw PublishException.invalid(where + " cannot be read: " + e.getClass().getSimpleName());
     }
     return Map.copyOf(tokens);
   }

@@ -63,6 +63,48 @@ class StateStoreTest {
     assertThat(store.loadAll()).containsExactly(grouped);
   }
 
+  /**
+   * The bytes of a state file as the Jackson 2 store (before issue 21) wrote it: component order,
+   * nulls left out, instants as ISO-8601 strings. A driver upgraded in place reads its node's state
+   * files, and a rollback reads what the new one wrote, so the format does not move.
+   */
+  private static final String JACKSON2_STATE = "{\"volumeId\":\"csi-7\",\"target\":\"/pods/x/mount\","
+      + "\"backend\":\"vault\",\"podNamespace\":\"ns\",\"podName\":\"pod\",\"podUid\":\"uid\","
+      + "\"attributesHash\":\"attrs\",\"tokenExpiries\":\"vault=2026-11-26T10:00:00Z\","
+      + "\"group\":2000,\"contentHash\":\"hash\",\"dataDir\":\"..2026_11_26\",\"version\":\"v1\","
+      + "\"fetchedAt\":\"2026-11-26T10:00:00.123456789Z\",\"refreshAt\":\"2026-11-26T10:05:00Z\","
+      + "\"expiresAt\":\"2026-11-26T11:00:00.500Z\",\"failures\":3,"
+      + "\"nextAttemptAt\":\"2026-11-26T10:01:00Z\",\"lastError\":\"vault: permission \\\"denied\\\"\"}";
+
+  private static VolumeState everyFieldSet() {
+    Instant now = Instant.parse("2026-11-26T10:00:00Z");
+    return new VolumeState("csi-7", "/pods/x/mount", "vault", "ns", "pod", "uid", "attrs",
+        "vault=" + now, 2000, "hash", "..2026_11_26", "v1", now.plusNanos(123456789),
+        now.plusSeconds(300), Instant.parse("2026-11-26T11:00:00.5Z"), 3, now.plusSeconds(60),
+        "vault: permission \"denied\"");
+  }
+
+  @Test
+  void save_writesTheFormatTheJackson2StoreWrote_byteForByte() throws Exception {
+    StateStore store = new StateStore(dir);
+    store.save(everyFieldSet());
+
+    assertThat(Files.readString(store.fileOf("csi-7"))).isEqualTo(JACKSON2_STATE);
+  }
+
+  @Test
+  void loadAll_readsAStateFileTheJackson2StoreWrote() throws Exception {
+    StateStore store = new StateStore(dir);
+    Files.writeString(store.fileOf("csi-7"), JACKSON2_STATE);
+    // an unknown field (a newer release's) and a trailing newline (an operator's editor) are read past
+    Files.writeString(dir.resolve("other.json"), "{\"volumeId\":\"csi-8\",\"backend\":\"http\","
+        + "\"failures\":0,\"addedLater\":{\"x\":[1]}}\n");
+
+    assertThat(store.loadAll()).containsExactlyInAnyOrder(everyFieldSet(),
+        new VolumeState("csi-8", null, "http", null, null, null, null, null, null, null, null, null,
+            null, null, null, 0, null, null));
+  }
+
   @Test
   void fileOf_volumeIdWithPathCharacters_staysInsideTheStateDir() throws Exception {
     StateStore store = new StateStore(dir);
