@@ -13,6 +13,8 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class FormatsTest {
 
@@ -50,8 +52,9 @@ class FormatsTest {
 
     String pem = Formats.pfxToPem(pfx, true);
 
-    assertThat(pem).isEqualTo(Formats.pem("PRIVATE KEY", leaf.privateKey().getEncoded())
-        + Formats.pem("CERTIFICATE", leaf.certificate().getEncoded())
+    // the key block's bytes are ecPfx_*'s subject; here the order of the blocks
+    assertThat(pem).startsWith("-----BEGIN PRIVATE KEY-----\n").endsWith(
+        "-----END PRIVATE KEY-----\n" + Formats.pem("CERTIFICATE", leaf.certificate().getEncoded())
         + Formats.pem("CERTIFICATE", ca.getEncoded()));
     assertThat(Formats.leafCertificate(pfx, Formats.PFX_CONTENT_TYPE))
         .isEqualTo(leaf.certificate().getEncoded());
@@ -115,11 +118,49 @@ class FormatsTest {
         .hasMessageContaining("authenticates as the pod").hasMessageContaining("usePodIdentity");
   }
 
+  /**
+   * OpenSSL's PKCS#8 of the same key (test resources ec-pfx/, see its README) is Go's layout:
+   * ECPrivateKey with the public key [1], without the curve [0], the scalar padded.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"p256", "p384", "p256short", "rsa"})
+  void pfxKey_isWhatGoWrites_byteForByte(String fixture) throws Exception {
+    String pfx = Base64.getEncoder().encodeToString(AzureTestbed.fixture(fixture + ".pfx"));
+
+    String pem = Formats.pfxToPem(pfx, true);
+
+    assertThat(pem).isEqualTo(
+        AzureTestbed.pemBlock("PRIVATE KEY", AzureTestbed.fixture(fixture + ".p8.der"))
+        + AzureTestbed.pemBlock("CERTIFICATE", Formats.leafCertificate(pfx,
+            Formats.PFX_CONTENT_TYPE)));
+  }
+
+  @Test
+  void pfxKey_ofAnotherCertificate_isRefusedNamingTheCertificate() throws Exception {
+    TestPki pki = TestPki.create("Test Root");
+    TestPki.Leaf leaf = pki.issue("web.example.com", "web.example.com");
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
+    generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    store.setKeyEntry("1", generator.generateKeyPair().getPrivate(), new char[0],
+        new java.security.cert.Certificate[] {leaf.certificate()});
+
+    assertThatThrownBy(() -> Formats.pfxToPem(base64(store), true))
+        .isInstanceOf(java.security.GeneralSecurityException.class)
+        .hasMessageContaining("does not belong to its certificate")
+        .hasMessageContaining("CN=web.example.com");
+  }
+
   private static String pfx(TestPki.Leaf leaf, X509Certificate ca) throws Exception {
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
     store.setKeyEntry("1", leaf.privateKey(), new char[0],
         new java.security.cert.Certificate[] {leaf.certificate(), ca});
+    return base64(store);
+  }
+
+  private static String base64(KeyStore store) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     store.store(out, new char[0]);
     return Base64.getEncoder().encodeToString(out.toByteArray());
