@@ -165,13 +165,14 @@ record AzureVolume(
       throw BackendException.invalid("failed to yaml unmarshal objects: array must be a list of"
           + " YAML strings");
     }
-    if (list.getValue().size() > MAX_OBJECTS) {
-      throw BackendException.invalid("objects lists " + list.getValue().size() + " objects; at most "
+    List<Node> items = list.getValue();
+    if (items.size() > MAX_OBJECTS) {
+      throw BackendException.invalid("objects lists " + items.size() + " objects; at most "
           + MAX_OBJECTS + " per volume");
     }
     List<KeyVaultObject> parsed = new ArrayList<>();
-    for (int i = 0; i < list.getValue().size(); i++) {
-      if (!(list.getValue().get(i) instanceof ScalarNode item) || isNull(item)) {
+    for (int i = 0; i < items.size(); i++) {
+      if (!(items.get(i) instanceof ScalarNode item) || isNull(item)) {
         throw BackendException.invalid("unmarshal failed for keyVaultObjects at index " + i
             + ": each item of array is a YAML string (write - | and the object's fields)");
       }
