@@ -124,7 +124,9 @@ final class VaultClients {
         .authorityHost(identity.authorityHost())
         .clientAssertion(token::get)
         .httpClient(http)
-        .maxRetry(1);
+        // the token requests' HTTP pipeline: maxRetry is not used by it (azure-identity then
+        // takes azure-core's default, three retries); Key Vault's bounded retries instead
+        .retryOptions(retries());
     if (config.authorityHost().isPresent()) {
       // the operator's authority: without this MSAL first asks login.microsoftonline.com
       // whether the authority is a known cloud, which an air-gapped node cannot reach
