@@ -15,7 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * AWS throttling as the services answer it, against {@link FakeAws}: Secrets Manager and SSM
@@ -49,35 +50,22 @@ class AwsThrottlingTest {
     }
   }
 
-  @Test
-  void secretsManagerThrottles_isResourceExhausted_afterTheSdksRetries() throws Exception {
-    BackendException e = throttled("GetSecretValue", "ThrottlingException",
-        "- objectName: db\n  objectType: secretsmanager");
+  @ParameterizedTest(name = "{0} answers {1}")
+  @CsvSource(delimiter = '|', value = {
+      "GetSecretValue            | ThrottlingException | secretsmanager | db",
+      "GetParameters             | ThrottlingException | ssmparameter   | /app/db",
+      "AssumeRoleWithWebIdentity | Throttling          | secretsmanager | db"})
+  void throttled_isResourceExhausted_afterTheSdksAttempts(String operation, String code,
+      String type, String name) throws Exception {
+    BackendException e = throttled(operation, code,
+        "- objectName: " + name + "\n  objectType: " + type);
 
     assertThat(e.kind()).isEqualTo(BackendException.Kind.RESOURCE_EXHAUSTED);
-    assertThat(e.getMessage()).contains("ThrottlingException").contains("Rate exceeded");
-    assertThat(aws.calls("GetSecretValue")).isEqualTo(ATTEMPTS);
-  }
-
-  @Test
-  void ssmThrottles_isResourceExhausted_afterTheSdksRetries() throws Exception {
-    BackendException e = throttled("GetParameters", "ThrottlingException",
-        "- objectName: /app/db\n  objectType: ssmparameter");
-
-    assertThat(e.kind()).isEqualTo(BackendException.Kind.RESOURCE_EXHAUSTED);
-    assertThat(e.getMessage()).contains("ThrottlingException").contains("Rate exceeded");
-    assertThat(aws.calls("GetParameters")).isEqualTo(ATTEMPTS);
-  }
-
-  @Test
-  void stsThrottles_isResourceExhausted_afterTheSdksRetries() throws Exception {
-    BackendException e = throttled("AssumeRoleWithWebIdentity", "Throttling",
-        "- objectName: db\n  objectType: secretsmanager");
-
-    assertThat(e.kind()).isEqualTo(BackendException.Kind.RESOURCE_EXHAUSTED);
-    assertThat(e.getMessage()).contains("Throttling").contains("Rate exceeded");
-    assertThat(aws.calls("AssumeRoleWithWebIdentity")).isEqualTo(ATTEMPTS);
-    assertThat(aws.calls("GetSecretValue")).isZero();
+    assertThat(e.getMessage()).contains(code + ": Rate exceeded");
+    assertThat(aws.calls(operation)).isEqualTo(ATTEMPTS);
+    if (operation.equals("AssumeRoleWithWebIdentity")) {
+      assertThat(aws.calls("GetSecretValue")).as("nothing read without credentials").isZero();
+    }
   }
 
   /** The fetch of {@code objects} while {@code operation} answers AWS's throttling error. */
