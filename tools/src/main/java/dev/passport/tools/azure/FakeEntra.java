@@ -61,6 +61,7 @@ public final class FakeEntra implements AutoCloseable {
   private final AtomicInteger exchanges = new AtomicInteger();
   private final AtomicInteger otherRequests = new AtomicInteger();
   private volatile boolean refusing;
+  private final AtomicInteger throttleNext = new AtomicInteger();
 
   public FakeEntra(SSLContext tls, ServiceAccountTokens tokens, Clock clock) throws IOException {
     this.tokens = tokens;
@@ -94,6 +95,15 @@ public final class FakeEntra implements AutoCloseable {
 
   public void recover() {
     refusing = false;
+    throttleNext.set(0);
+  }
+
+  /**
+   * The next {@code n} token requests answer as a throttled tenant: HTTP 429 with
+   * {@code Retry-After} and AADSTS90055 (TenantThrottlingError).
+   */
+  public void throttle(int n) {
+    throttleNext.set(n);
   }
 
   /** The access tokens issued: secrets that must never reach a log. */
@@ -133,6 +143,12 @@ public final class FakeEntra implements AutoCloseable {
         return;
       }
       requests.incrementAndGet();
+      if (throttleNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        exchange.getResponseHeaders().set("Retry-After", "1");
+        respond(exchange, 429, error("temporarily_unavailable", 90055, "There are too many"
+            + " incoming requests. This exception is thrown for blocked tenants."));
+        return;
+      }
       String tenant = path.group(1);
       Map<String, String> form = form(new String(exchange.getRequestBody().readAllBytes(),
           StandardCharsets.UTF_8));

@@ -41,6 +41,11 @@ public final class FakeKeyVault implements AutoCloseable {
   private static final Pattern PATH = Pattern.compile(
       "/([-A-Za-z0-9]+)/(secrets|keys)/([-A-Za-z0-9]+)(?:/([A-Za-z0-9]*))?");
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The REST versions Key Vault serves (its data plane, as of the SDK's 2025-07-01). */
+  public static final Set<String> API_VERSIONS =
+      Set.of("7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-01");
+  private static final String LATEST_API_VERSION = "2025-07-01";
+  private static final int PAGE = 25;
 
   /** One version of a secret (or of a key: its JSON web key in {@code jwk}). */
   public record Version(String id, String value, String contentType, String kid, boolean enabled,
@@ -57,6 +62,7 @@ public final class FakeKeyVault implements AutoCloseable {
   private final AtomicInteger challenges = new AtomicInteger();
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger throttleNext = new AtomicInteger();
+  private final AtomicInteger throttled = new AtomicInteger();
   private final List<String> tokensSeen = new CopyOnWriteArrayList<>();
   private volatile long clock = 1_700_000_000L;
   // a failure every authorized request answers, until recover(): status, code, message
@@ -134,9 +140,18 @@ public final class FakeKeyVault implements AutoCloseable {
     stalling = false;
   }
 
-  /** The next {@code n} authorized requests answer 429. */
+  /**
+   * The next {@code n} authorized requests answer 429 {@code Throttled} with {@code Retry-After:
+   * 0} (Key Vault names seconds; zero keeps tests from sleeping, and the client's retry count is
+   * what they assert).
+   */
   public void throttle(int n) {
     throttleNext.set(n);
+  }
+
+  /** Requests answered 429 by {@link #throttle}. */
+  public int throttled() {
+    return throttled.get();
   }
 
   /** Authorized GETs of one object (item reads and versions lists), by "kind/name". */
@@ -208,10 +223,16 @@ public final class FakeKeyVault implements AutoCloseable {
             "AKV10032: Invalid issuer. Expected one of https://sts.windows.net/" + tenant + "/."));
         return;
       }
-      String query = String.valueOf(exchange.getRequestURI().getRawQuery());
-      if (!query.contains("api-version=")) {
+      String apiVersion = apiVersion(exchange.getRequestURI().getRawQuery());
+      if (apiVersion == null) {
         FakeEntra.respond(exchange, 400, error("BadParameter",
             "The request URI contains an invalid or missing api-version."));
+        return;
+      }
+      if (!API_VERSIONS.contains(apiVersion)) {
+        FakeEntra.respond(exchange, 400, error("BadParameter", "The specified version ("
+            + apiVersion + ") is not recognized. Consider using the latest supported version ("
+            + LATEST_API_VERSION + ")."));
         return;
       }
       String path = exchange.getRequestURI().getPath();
@@ -240,6 +261,7 @@ public final class FakeKeyVault implements AutoCloseable {
         return;
       }
       if (throttleNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        throttled.incrementAndGet();
         exchange.getResponseHeaders().set("Retry-After", "0");
         FakeEntra.respond(exchange, 429, error("Throttled", "Request was not processed because"
             + " too many requests were received. Reason: A1"));
@@ -252,8 +274,11 @@ public final class FakeKeyVault implements AutoCloseable {
           FakeEntra.respond(exchange, 404, notFound(kind, name));
           return;
         }
+        // Key Vault pages versions 25 at a time, the next page at nextLink
+        int from = skipToken(exchange.getRequestURI().getRawQuery());
+        int to = Math.min(list.size(), from + PAGE);
         ArrayNode value = JSON.createArrayNode();
-        for (Version v : list) {
+        for (Version v : list.subList(Math.min(from, to), to)) {
           ObjectNode item = value.addObject().put(kind.equals("keys") ? "kid" : "id",
               base() + "/" + kind + "/" + name + "/" + v.id());
           item.set("attributes", attributes(v));
@@ -263,7 +288,12 @@ public final class FakeKeyVault implements AutoCloseable {
         }
         ObjectNode page = JSON.createObjectNode();
         page.set("value", value);
-        page.putNull("nextLink");
+        if (to < list.size()) {
+          page.put("nextLink", base() + path + "?api-version=" + apiVersion + "&maxresults="
+              + PAGE + "&$skiptoken=" + to);
+        } else {
+          page.putNull("nextLink");
+        }
         FakeEntra.respond(exchange, 200, page.toString());
         return;
       }
@@ -297,6 +327,36 @@ public final class FakeKeyVault implements AutoCloseable {
       body.set("tags", JSON.createObjectNode());
       FakeEntra.respond(exchange, 200, body.toString());
     }
+  }
+
+  /** This fake's {@code $skiptoken}: the offset of the page (Key Vault's is opaque). */
+  private static int skipToken(String rawQuery) {
+    if (rawQuery != null) {
+      for (String pair : rawQuery.split("&")) {
+        if (pair.startsWith("$skiptoken=") || pair.startsWith("%24skiptoken=")) {
+          try {
+            return Math.max(0, Integer.parseInt(pair.substring(pair.indexOf('=') + 1)));
+          } catch (NumberFormatException e) {
+            return 0;
+          }
+        }
+      }
+    }
+    return 0;
+  }
+
+  /** The api-version query parameter, or null when the query has none. */
+  private static String apiVersion(String rawQuery) {
+    if (rawQuery == null) {
+      return null;
+    }
+    for (String pair : rawQuery.split("&")) {
+      if (pair.startsWith("api-version=")) {
+        return java.net.URLDecoder.decode(pair.substring("api-version=".length()),
+            java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+    return null;
   }
 
   private static ObjectNode attributes(Version v) {

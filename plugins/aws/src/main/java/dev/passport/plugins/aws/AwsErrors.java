@@ -50,6 +50,9 @@ final class AwsErrors {
         case "MalformedPolicyDocument", "PackedPolicyTooLarge", "ValidationError" ->
             new BackendException(INVALID_ARGUMENT, message);
         case "RegionDisabledException" -> new BackendException(FAILED_PRECONDITION, message);
+        // STS answers a rate limit with HTTP 400 and code Throttling
+        case "Throttling", "ThrottlingException" -> new BackendException(RESOURCE_EXHAUSTED,
+            message);
         default -> generic(s, message);
       };
     }

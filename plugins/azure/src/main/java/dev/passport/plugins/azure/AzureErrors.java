@@ -86,8 +86,15 @@ final class AzureErrors {
       return new BackendException(UNAVAILABLE, prefix + "cannot reach Entra ID at "
           + who.authorityHost() + ": " + rootMessage(failure), failure);
     }
-    // AADSTS50196/AADSTS90055/429: Entra throttles
-    if (detail.startsWith("AADSTS50196") || detail.startsWith("AADSTS90055")) {
+    // AADSTS50196/AADSTS90055/429: Entra throttles (msal4j then answers from its throttling
+    // cache, MsalThrottlingException, until the Retry-After passed); 5xx: Entra is down
+    Integer status = entraStatus(failure);
+    if (status != null && status >= 500) {
+      return new BackendException(UNAVAILABLE, prefix + "Entra ID answered " + status + ": "
+          + clip(detail), failure);
+    }
+    if (detail.startsWith("AADSTS50196") || detail.startsWith("AADSTS90055")
+        || Integer.valueOf(429).equals(status)) {
       return new BackendException(RESOURCE_EXHAUSTED, prefix + "Entra ID throttled the token"
           + " exchange: " + clip(detail), failure);
     }
@@ -98,6 +105,20 @@ final class AzureErrors {
         + " cluster's issuer, subject system:serviceaccount:<namespace>:<service account> and"
         + " audience " + AzureVolume.AUDIENCE + ", and that " + AzureVolume.AUDIENCE
         + " is in the CSIDriver's spec.tokenRequests", failure);
+  }
+
+  /** The HTTP status of Entra's answer, 429 for msal4j's own throttling; null if none. */
+  private static Integer entraStatus(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof com.microsoft.aad.msal4j.MsalThrottlingException) {
+        return 429;
+      }
+      if (t instanceof com.microsoft.aad.msal4j.MsalServiceException msal
+          && msal.statusCode() != null && msal.statusCode() > 0) {
+        return msal.statusCode();
+      }
+    }
+    return null;
   }
 
   private static BackendException vault(HttpResponseException http, String prefix,

@@ -3,18 +3,27 @@ package dev.passport.plugins.azure;
 import dev.passport.api.BackendException;
 import dev.passport.api.PreparedVolume;
 import dev.passport.support.Settings;
+import java.io.StringReader;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * A volume's provider-azure parameters, parsed once. Pods control all of them: each is bounded
@@ -143,45 +152,45 @@ record AzureVolume(
       throw BackendException.invalid("objects is " + objects.length() + " characters; at most "
           + MAX_OBJECTS_BYTES);
     }
-    Object root = load(objects, "objects");
-    if (!(root instanceof Map<?, ?> map)) {
+    Map<String, Node> root = mapping(compose(objects, "objects"));
+    if (root == null) {
       throw BackendException.invalid("failed to yaml unmarshal objects: write array: followed by"
           + " a list of YAML strings, as provider-azure reads it");
     }
-    Object array = map.get("array");
-    if (array == null) {
+    Node array = root.get("array");
+    if (array == null || isNull(array)) {
       return List.of();
     }
-    if (!(array instanceof List<?> list)) {
+    if (!(array instanceof SequenceNode list)) {
       throw BackendException.invalid("failed to yaml unmarshal objects: array must be a list of"
           + " YAML strings");
     }
-    if (list.size() > MAX_OBJECTS) {
-      throw BackendException.invalid("objects lists " + list.size() + " objects; at most "
+    List<Node> items = list.getValue();
+    if (items.size() > MAX_OBJECTS) {
+      throw BackendException.invalid("objects lists " + items.size() + " objects; at most "
           + MAX_OBJECTS + " per volume");
     }
     List<KeyVaultObject> parsed = new ArrayList<>();
-    for (int i = 0; i < list.size(); i++) {
-      Object item = list.get(i);
-      if (!(item instanceof String text)) {
+    for (int i = 0; i < items.size(); i++) {
+      if (!(items.get(i) instanceof ScalarNode item) || isNull(item)) {
         throw BackendException.invalid("unmarshal failed for keyVaultObjects at index " + i
             + ": each item of array is a YAML string (write - | and the object's fields)");
       }
-      parsed.add(parseObject(text, i, ignored));
+      parsed.add(parseObject(item.getValue(), i, ignored));
     }
     return parsed;
   }
 
   private static KeyVaultObject parseObject(String text, int index, Set<String> ignored)
       throws BackendException {
-    Object loaded = load(text, "keyVaultObjects at index " + index);
-    Map<?, ?> fields = loaded == null ? Map.of() : loaded instanceof Map<?, ?> m ? m : null;
+    Node loaded = compose(text, "keyVaultObjects at index " + index);
+    Map<String, Node> fields = loaded == null || isNull(loaded) ? Map.of() : mapping(loaded);
     if (fields == null) {
       throw BackendException.invalid("unmarshal failed for keyVaultObjects at index " + index
           + ": write the object's fields (objectName: ..., objectType: ...)");
     }
-    for (Object key : fields.keySet()) {
-      if (!OBJECT_KEYS.contains(String.valueOf(key))) {
+    for (String key : fields.keySet()) {
+      if (!OBJECT_KEYS.contains(key)) {
         ignored.add("objects[" + index + "]." + key);
       }
     }
@@ -261,29 +270,36 @@ record AzureVolume(
     }
   }
 
-  private static String field(Map<?, ?> fields, String key, int index) throws BackendException {
-    Object value = fields.get(key);
-    if (value == null) {
+  /**
+   * A string field as Go's yaml.v3 fills one: the scalar's text as written ({@code 0755} stays
+   * {@code "0755"}, where a YAML 1.1 reader would make it the number 493), null as empty.
+   */
+  private static String field(Map<String, Node> fields, String key, int index)
+      throws BackendException {
+    Node value = fields.get(key);
+    if (value == null || isNull(value)) {
       return "";
     }
-    if (value instanceof Map || value instanceof List) {
+    if (!(value instanceof ScalarNode scalar)) {
       throw BackendException.invalid("unmarshal failed for keyVaultObjects at index " + index
           + ": " + key + " must be a string");
     }
-    return String.valueOf(value).strip();
+    return scalar.getValue().strip();
   }
 
-  private static int history(Object value, int index) throws BackendException {
-    if (value == null) {
+  /** objectVersionHistory, an int32 to Go: a plain integer scalar (a quoted one is refused). */
+  private static int history(Node value, int index) throws BackendException {
+    if (value == null || isNull(value)) {
       return 0;
     }
-    long history;
-    if (value instanceof Number number && !(value instanceof Double)) {
-      history = number.longValue();
-    } else {
+    OptionalLong parsed = value instanceof ScalarNode scalar && scalar.getTag().equals(Tag.INT)
+        && scalar.getScalarStyle() == DumperOptions.ScalarStyle.PLAIN
+        ? goInt(scalar.getValue()) : OptionalLong.empty();
+    if (parsed.isEmpty()) {
       throw BackendException.invalid("unmarshal failed for keyVaultObjects at index " + index
           + ": objectVersionHistory must be an integer");
     }
+    long history = parsed.getAsLong();
     if (history > MAX_VERSION_HISTORY) {
       throw BackendException.invalid("objects[" + index + "]: objectVersionHistory is " + history
           + "; at most " + MAX_VERSION_HISTORY);
@@ -291,14 +307,66 @@ record AzureVolume(
     return (int) Math.max(history, 0);
   }
 
-  private static Object load(String text, String what) throws BackendException {
+  /** Go's {@code strconv.ParseInt(s, 0, 32)}, which yaml.v3 uses: sign, 0x/0o/0b/0 prefixes, _. */
+  static OptionalLong goInt(String text) {
+    String s = text.replace("_", "");
+    boolean negative = s.startsWith("-");
+    if (negative || s.startsWith("+")) {
+      s = s.substring(1);
+    }
+    int radix = 10;
+    String lower = s.toLowerCase(java.util.Locale.ROOT);
+    if (lower.startsWith("0x") || lower.startsWith("0o") || lower.startsWith("0b")) {
+      radix = lower.charAt(1) == 'x' ? 16 : lower.charAt(1) == 'o' ? 8 : 2;
+      s = s.substring(2);
+    } else if (s.length() > 1 && s.startsWith("0")) {
+      radix = 8;
+      s = s.substring(1);
+    }
+    String digits = s;
+    int base = radix;
+    if (digits.isEmpty() || digits.length() > 40
+        || !digits.chars().allMatch(c -> Character.digit(c, base) >= 0)) {
+      return OptionalLong.empty();
+    }
+    java.math.BigInteger value = new java.math.BigInteger(digits, base);
+    if (negative) {
+      value = value.negate();
+    }
+    if (value.bitLength() > 31) {
+      return OptionalLong.empty(); // out of int32's range
+    }
+    return OptionalLong.of(value.longValue());
+  }
+
+  private static boolean isNull(Node node) {
+    return node instanceof ScalarNode && node.getTag().equals(Tag.NULL);
+  }
+
+  /** A mapping's entries by key text; null for any other node. Duplicate keys are refused. */
+  private static Map<String, Node> mapping(Node node) throws BackendException {
+    if (!(node instanceof MappingNode mapping)) {
+      return null;
+    }
+    Map<String, Node> entries = new LinkedHashMap<>();
+    for (NodeTuple tuple : mapping.getValue()) {
+      String key = tuple.getKeyNode() instanceof ScalarNode k ? k.getValue() : "";
+      if (entries.put(key, tuple.getValueNode()) != null) {
+        // yaml.v3 refuses it too ("mapping key already defined")
+        throw BackendException.invalid("failed to yaml unmarshal objects: mapping key \"" + key
+            + "\" already defined");
+      }
+    }
+    return entries;
+  }
+
+  private static Node compose(String text, String what) throws BackendException {
     LoaderOptions options = new LoaderOptions();
-    options.setAllowDuplicateKeys(false);
     options.setMaxAliasesForCollections(0);
     options.setNestingDepthLimit(10);
     options.setCodePointLimit(MAX_OBJECTS_BYTES);
     try {
-      return new Yaml(new SafeConstructor(options)).load(text);
+      return new Yaml(options).compose(new StringReader(text));
     } catch (YAMLException e) {
       String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
       throw BackendException.invalid("failed to yaml unmarshal " + what + ": " + message);

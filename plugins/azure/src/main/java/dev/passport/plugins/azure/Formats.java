@@ -57,8 +57,8 @@ final class Formats {
 
   /**
    * A certificate secret's PFX as provider-azure's {@code decodePKCS12} writes it: the private key
-   * as PKCS#8 {@code PRIVATE KEY}, then the certificates, leaf first when they form a chain
-   * ({@code constructPemChain}).
+   * as Go's PKCS#8 {@code PRIVATE KEY} ({@link GoPkcs8}), then the certificates, leaf first when
+   * they form a chain ({@code constructPemChain}).
    */
   static String pfxToPem(String base64Pfx, boolean constructPemChain)
       throws GeneralSecurityException {
@@ -69,10 +69,12 @@ final class Formats {
       for (String alias : Collections.list(store.aliases())) {
         if (store.isKeyEntry(alias)) {
           Key key = store.getKey(alias, new char[0]);
-          if (key instanceof PrivateKey privateKey) {
-            keys.append(pem("PRIVATE KEY", privateKey.getEncoded()));
-          }
           Certificate[] chain = store.getCertificateChain(alias);
+          if (key instanceof PrivateKey privateKey) {
+            X509Certificate own = chain != null && chain.length > 0
+                && chain[0] instanceof X509Certificate c ? c : null;
+            keys.append(pem("PRIVATE KEY", GoPkcs8.encode(privateKey, own)));
+          }
           if (chain != null) {
             for (Certificate c : chain) {
               certificates.add((X509Certificate) c);

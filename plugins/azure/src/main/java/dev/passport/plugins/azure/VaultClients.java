@@ -1,7 +1,9 @@
 package dev.passport.plugins.azure;
 
 import com.azure.core.credential.TokenCredential;
+import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.http.policy.ExponentialBackoffOptions;
+import com.azure.core.http.policy.RequestRetryCondition;
 import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.util.Configuration;
 import com.azure.identity.ClientAssertionCredentialBuilder;
@@ -9,12 +11,16 @@ import com.azure.security.keyvault.keys.KeyClient;
 import com.azure.security.keyvault.keys.KeyClientBuilder;
 import com.azure.security.keyvault.secrets.SecretClient;
 import com.azure.security.keyvault.secrets.SecretClientBuilder;
+import com.microsoft.aad.msal4j.MsalServiceException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -118,7 +124,9 @@ final class VaultClients {
         .authorityHost(identity.authorityHost())
         .clientAssertion(token::get)
         .httpClient(http)
-        .maxRetry(1);
+        // the token requests' HTTP pipeline: maxRetry is not used by it (azure-identity then
+        // takes azure-core's default, three retries); Key Vault's bounded retries instead
+        .retryOptions(retries());
     if (config.authorityHost().isPresent()) {
       // the operator's authority: without this MSAL first asks login.microsoftonline.com
       // whether the authority is a known cloud, which an air-gapped node cannot reach
@@ -155,11 +163,35 @@ final class VaultClients {
     return builder.buildClient();
   }
 
-  /** Two retries of throttled or failed reads, within the fetch's deadline. */
+  /**
+   * Two retries of throttled or failed reads, within the fetch's deadline. Not of a failed token
+   * exchange: azure-core retries any exception by default, and the credential (under the
+   * bearer-token policy, below this retry policy) has retried Entra itself already; retrying it
+   * here would multiply Entra's requests by three (AzureBackendTest pins the counts).
+   */
   private static RetryOptions retries() {
     return new RetryOptions(new ExponentialBackoffOptions()
         .setMaxRetries(2)
         .setBaseDelay(Duration.ofMillis(200))
-        .setMaxDelay(Duration.ofSeconds(2)));
+        .setMaxDelay(Duration.ofSeconds(2)))
+        .setShouldRetryCondition(VaultClients::retryable);
+  }
+
+  /** azure-core's statuses (408, 429, 5xx but 501 and 505); of exceptions, I/O ones only. */
+  static boolean retryable(RequestRetryCondition condition) {
+    if (condition.getResponse() != null) {
+      int status = condition.getResponse().getStatusCode();
+      return status == 408 || status == 429 || (status >= 500 && status != 501 && status != 505);
+    }
+    for (Throwable t = condition.getThrowable(); t != null; t = t.getCause()) {
+      if (t instanceof ClientAuthenticationException || t instanceof MsalServiceException) {
+        return false;
+      }
+      if (t instanceof IOException || t instanceof UncheckedIOException
+          || t instanceof TimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -186,6 +186,60 @@ class AzureBackendTest {
               .contains("AADSTS700213")
               .doesNotContain(token);
         });
-    System.out.println("token requests for a refused assertion: " + bed.entra.tokenRequests());
+    // one: Entra's 400 is retried by no layer, and Key Vault's retry policy does not re-run a
+    // failed token exchange (VaultClients.retryable; azure-core's default retried it twice, 3)
+    assertThat(bed.entra.tokenRequests()).isEqualTo(1);
+    assertThat(bed.vault.challenges()).isEqualTo(1);
+  }
+
+  @Test
+  void keyVaultThrottlesTwice_theThirdAttemptReads() throws Exception {
+    bed.vault.putSecret(AzureTestbed.VAULT, "db-password", "s3cr3t");
+    AzureVolume volume = volume("objectName: db-password\nobjectType: secret");
+    bed.vault.throttle(2);
+
+    Material material = backend.fetch(volume, bed.initial());
+
+    assertThat(text(material, "db-password")).isEqualTo("s3cr3t");
+    assertThat(bed.vault.throttled()).isEqualTo(2);
+    assertThat(bed.vault.reads("secrets", "db-password")).isEqualTo(1);
+  }
+
+  @Test
+  void keyVaultKeepsThrottling_isResourceExhaustedAfterTwoRetries() throws Exception {
+    bed.vault.putSecret(AzureTestbed.VAULT, "db-password", "s3cr3t");
+    AzureVolume volume = volume("objectName: db-password\nobjectType: secret");
+    bed.vault.throttle(1000);
+
+    assertThatThrownBy(() -> backend.fetch(volume, bed.initial()))
+        .isInstanceOfSatisfying(BackendException.class, e -> {
+          assertThat(e.kind()).isEqualTo(BackendException.Kind.RESOURCE_EXHAUSTED);
+          assertThat(e.getMessage()).contains("objectName:db-password")
+              .contains("Key Vault throttled the read").contains("Throttled");
+        });
+    // the first attempt and VaultClients' two retries (ExponentialBackoffOptions.setMaxRetries)
+    assertThat(bed.vault.throttled()).isEqualTo(3);
+    assertThat(bed.entra.exchanges()).isEqualTo(1);
+  }
+
+  @Test
+  void entraThrottles_isResourceExhaustedNamingEntra() throws Exception {
+    bed.vault.putSecret(AzureTestbed.VAULT, "db-password", "s3cr3t");
+    AzureVolume volume = volume("objectName: db-password\nobjectType: secret");
+    bed.entra.throttle(1000);
+
+    assertThatThrownBy(() -> backend.fetch(volume, bed.initial()))
+        .isInstanceOfSatisfying(BackendException.class, e -> {
+          assertThat(e.kind()).isEqualTo(BackendException.Kind.RESOURCE_EXHAUSTED);
+          assertThat(e.getMessage()).contains("objectName:db-password")
+              .contains("Entra ID throttled the token exchange");
+        });
+    // the credential's pipeline retries a 429 twice after its Retry-After (VaultClients.retries,
+    // as Key Vault's); Key Vault's pipeline does not re-run the failed exchange: 3 requests.
+    // Before: azure-identity's default pipeline retry (3; maxRetry is not used for it) times
+    // Key Vault's re-runs (3) was 12.
+    assertThat(bed.entra.tokenRequests()).isEqualTo(3);
+    assertThat(bed.vault.challenges()).isEqualTo(1);
+    assertThat(bed.vault.reads("secrets", "db-password")).isZero();
   }
 }

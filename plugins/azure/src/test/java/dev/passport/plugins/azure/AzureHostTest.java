@@ -7,12 +7,8 @@ import dev.passport.conformance.FakeKubelet;
 import dev.passport.conformance.MountedVolume;
 import dev.passport.conformance.PodVolume;
 import dev.passport.host.PassportHost;
-import dev.passport.host.volume.MountMode;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,17 +32,7 @@ class AzureHostTest {
   void start() throws Exception {
     bed = new AzureTestbed(dir);
     pinned = bed.vault.putSecret(AzureTestbed.VAULT, "db-password", "s3cret-db");
-    host = PassportHost.builder()
-        .socket(dir.resolve("csi.sock"))
-        .stateDir(dir.resolve("state"))
-        .mountMode(MountMode.DIRECTORY)
-        .kubeletDir(dir.resolve("kubelet"))
-        .backendFactory(new AzureBackendFactory(), bed.config())
-        .clock(bed.clock)
-        .refreshInterval(HOST_REFRESH)
-        .fetchTimeout(Duration.ofSeconds(20))
-        .nodeId("node-1")
-        .start();
+    host = bed.host(dir).refreshInterval(HOST_REFRESH).start();
     kubelet = FakeKubelet.connect(host.socket(), bed.tokens, bed.clock);
   }
 
@@ -82,9 +68,6 @@ class AzureHostTest {
   }
 
   private PodVolume volume(String objects) {
-    Map<String, String> attributes = new HashMap<>(AzureTestbed.attributes(objects));
-    attributes.put("backend", "azure");
-    return PodVolume.of(bed.pod, "secrets", dir.resolve("kubelet"), attributes,
-        Set.of(AzureVolume.AUDIENCE));
+    return bed.volume(dir, "secrets", AzureTestbed.attributes(objects));
   }
 }

@@ -100,6 +100,82 @@ final class AzureTestbed implements AutoCloseable {
     return yaml.toString();
   }
 
+  /** A file of the test resources' ec-pfx/ (made with OpenSSL; see its README). */
+  static byte[] fixture(String name) {
+    try (java.io.InputStream in = AzureTestbed.class.getResourceAsStream("/ec-pfx/" + name)) {
+      if (in == null) {
+        throw new AssertionError("no test resource ec-pfx/" + name);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** A PEM block as Go writes one, made with the JDK's MIME encoder (not the plugin's). */
+  static String pemBlock(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n"
+        + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
+  }
+
+  /**
+   * What a container sees: "mode hex-bytes" for each file of the volume by its path, the atomic
+   * writer's ".." entries left out.
+   */
+  static Map<String, String> files(dev.passport.conformance.MountedVolume volume) {
+    Path root = volume.targetPath();
+    Map<String, String> files = new java.util.TreeMap<>();
+    try (var walk = java.nio.file.Files.walk(root, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+      for (Path file : walk.filter(java.nio.file.Files::isRegularFile).toList()) {
+        Path relative = root.relativize(file);
+        if (!relative.getName(0).toString().startsWith("..")) {
+          files.put(relative.toString(), java.nio.file.attribute.PosixFilePermissions.toString(
+              java.nio.file.Files.getPosixFilePermissions(file)) + " "
+              + java.util.HexFormat.of().formatHex(java.nio.file.Files.readAllBytes(file)));
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return files;
+  }
+
+  /** {@link #files}' form of one file. */
+  static String file(String mode, byte[] content) {
+    return mode + " " + java.util.HexFormat.of().formatHex(content);
+  }
+
+  static String file(String mode, String content) {
+    return file(mode, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The real host around the azure backend of this testbed, in directory mode, its socket and
+   * state in {@code dir}: the caller adds what it needs and starts it.
+   */
+  dev.passport.host.PassportHost.Builder host(Path dir) {
+    return dev.passport.host.PassportHost.builder()
+        .socket(dir.resolve("csi.sock"))
+        .stateDir(dir.resolve("state"))
+        .mountMode(dev.passport.host.volume.MountMode.DIRECTORY)
+        .kubeletDir(dir.resolve("kubelet"))
+        .backendFactory(new AzureBackendFactory(), config())
+        .clock(clock)
+        .fetchTimeout(Duration.ofSeconds(20))
+        .nodeId("node-1");
+  }
+
+  /** A volume of this testbed's pod with these attributes, backend azure unless they name one. */
+  dev.passport.conformance.PodVolume volume(Path dir, String name, Map<String, String> attributes) {
+    Map<String, String> all = new HashMap<>(attributes);
+    if (!all.containsKey("secretProviderClass")) {
+      all.putIfAbsent("backend", AzureBackendFactory.NAME);
+    }
+    return dev.passport.conformance.PodVolume.of(pod, name, dir.resolve("kubelet"), all,
+        java.util.Set.of(AzureVolume.AUDIENCE));
+  }
+
   FetchRequests.Builder request() {
     return FetchRequests.forPod(pod).clock(clock)
         .mintedToken(tokens, AzureVolume.AUDIENCE, TOKEN_TTL);
