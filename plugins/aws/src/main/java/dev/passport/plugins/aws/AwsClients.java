@@ -8,6 +8,7 @@ import java.util.function.Function;
 import javax.net.ssl.TrustManager;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -88,8 +89,11 @@ final class AwsClients implements AutoCloseable {
   }
 
   private ClientOverrideConfiguration overrides() {
+    // The retry mode pinned: the SDK would otherwise take AWS_RETRY_MODE or ~/.aws/config from the
+    // node, and the attempts per read (4, AwsThrottlingTest) are part of the plugin's bounds.
     return ClientOverrideConfiguration.builder()
         .apiCallTimeout(config.requestTimeout())
+        .retryStrategy(RetryMode.LEGACY)
         .build();
   }
 
