@@ -7,12 +7,10 @@ import com.google.auth.http.HttpTransportFactory;
 import dev.passport.api.BackendException;
 import dev.passport.support.TlsTrust;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.okhttp.OkHttpChannelBuilder;
 import java.nio.file.Path;
 import java.util.Optional;
-import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * The plugin's two transports, trusting the JVM's CAs, or only those of the configured CA bundle
@@ -23,12 +21,12 @@ import javax.net.ssl.SSLException;
 final class GoogleTransports {
 
   private final HttpTransport httpTransport;
-  private final Optional<SslContext> grpcSslContext;
+  private final Optional<SSLSocketFactory> grpcSockets;
 
-  private GoogleTransports(HttpTransport httpTransport, Optional<SslContext> grpcSslContext) {
+  private GoogleTransports(HttpTransport httpTransport, Optional<SSLSocketFactory> grpcSockets) {
     this.httpTransport =
         new BoundedHttpTransport(httpTransport, BoundedHttpTransport.RESPONSE_LIMIT);
-    this.grpcSslContext = grpcSslContext;
+    this.grpcSockets = grpcSockets;
   }
 
   /** Transports trusting only {@code caBundle}, or the JVM defaults when empty. */
@@ -37,14 +35,9 @@ final class GoogleTransports {
       return new GoogleTransports(new NetHttpTransport(), Optional.empty());
     }
     TlsTrust trust = TlsTrust.only(caBundle.get(), GcpConfig.FILE + " key " + GcpConfig.CA_BUNDLE);
-    HttpTransport transport = new NetHttpTransport.Builder()
-        .setSslSocketFactory(trust.sslContext().getSocketFactory()).build();
-    try {
-      return new GoogleTransports(transport, Optional.of(
-          GrpcSslContexts.forClient().trustManager(trust.trustManager()).build()));
-    } catch (SSLException e) {
-      throw new IllegalStateException("netty cannot build a TLS client context", e);
-    }
+    SSLSocketFactory sockets = trust.sslContext().getSocketFactory();
+    return new GoogleTransports(new NetHttpTransport.Builder().setSslSocketFactory(sockets).build(),
+        Optional.of(sockets));
   }
 
   /**
@@ -59,14 +52,15 @@ final class GoogleTransports {
   @SuppressWarnings("rawtypes") // gax's setChannelConfigurator takes the raw builder type
   ApiFunction<ManagedChannelBuilder, ManagedChannelBuilder> grpcChannelConfigurator() {
     return builder -> {
-      if (grpcSslContext.isEmpty()) {
+      if (grpcSockets.isEmpty()) {
         return builder;
       }
-      if (!(builder instanceof NettyChannelBuilder netty)) {
+      // the plugin ships grpc-okhttp as its only transport (issue 21), so gax builds its channel
+      if (!(builder instanceof OkHttpChannelBuilder okHttp)) {
         throw new IllegalStateException(
-            "expected gax to build a grpc-netty-shaded channel, got " + builder.getClass().getName());
+            "expected gax to build a grpc-okhttp channel, got " + builder.getClass().getName());
       }
-      return netty.sslContext(grpcSslContext.get());
+      return okHttp.sslSocketFactory(grpcSockets.get());
     };
   }
 }
