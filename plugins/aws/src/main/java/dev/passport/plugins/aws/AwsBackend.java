@@ -15,6 +15,7 @@ import dev.passport.api.Material;
 import dev.passport.api.MaterialFile;
 import dev.passport.plugins.aws.ObjectSpec.Descriptor;
 import dev.passport.plugins.aws.ObjectSpec.JmesEntry;
+import dev.passport.support.TlsTrust;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

@@ -6,6 +6,7 @@ import dev.passport.api.Backend;
 import dev.passport.api.BackendContext;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
+import dev.passport.support.TlsTrust;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,8 @@ public final class AwsBackendFactory implements BackendFactory {
     requireNonNull(config, "config is null");
     requireNonNull(context, "context is null");
     AwsConfig parsed = AwsConfig.parse(config);
-    TlsTrust trust = TlsTrust.of(parsed.caBundle());
+    TlsTrust trust =
+        TlsTrust.jdkAnd(parsed.caBundle(), AwsConfig.FILE + " key " + AwsConfig.CA_BUNDLE);
     LibraryLogs.quiet();
     Logger log = LoggerFactory.getLogger(context.loggerName());
     log.info("aws backend: STS {}, Secrets Manager {}, SSM {}, Pod Identity agent {} / {}",

@@ -1,5 +1,6 @@
 package dev.passport.plugins.aws;
 
+import dev.passport.support.TlsTrust;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -74,12 +75,12 @@ final class AwsClients implements AutoCloseable {
         .build());
   }
 
-  /** The JDK client for the Pod Identity agent and the Kubernetes API. */
+  /** The JDK client for the Pod Identity agent. */
   synchronized HttpClient jdkHttp() {
     if (jdkHttp == null) {
       jdkHttp = HttpClient.newBuilder()
           .connectTimeout(Duration.ofSeconds(10))
-          // the agent and the API server speak HTTP/1.1; no h2c upgrade dance
+          // the agent speaks HTTP/1.1; no h2c upgrade dance
           .version(HttpClient.Version.HTTP_1_1)
           .followRedirects(HttpClient.Redirect.NEVER)
           .sslContext(trust.sslContext())

@@ -1,7 +1,9 @@
 package dev.passport.plugins.aws;
 
 import dev.passport.api.BackendException;
+import dev.passport.support.KubernetesAccess;
 import dev.passport.support.Settings;
+import dev.passport.support.TlsTrust;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,11 +31,9 @@ import java.util.regex.Pattern;
  * @param maxObjects the most objects (plus jmesPath entries) one volume may list
  * @param maxResponseBytes the most bytes one AWS answer may have
  * @param requestTimeout how long one AWS call may take (also bounded by the fetch's deadline)
- * @param serviceAccountAnnotations whether the IRSA role may come from the service account's
- *     {@code eks.amazonaws.com/role-arn} annotation (needs {@code get serviceaccounts})
- * @param kubernetesApi the API server, for the annotation
- * @param kubernetesTokenFile the driver's own service account token, for that read
- * @param kubernetesCaFile the API server's CA
+ * @param kubernetes how the IRSA role is read from the service account's
+ *     {@code eks.amazonaws.com/role-arn} annotation (needs {@code get serviceaccounts}), when
+ *     {@code serviceAccountAnnotations=true}
  */
 record AwsConfig(
     Optional<String> defaultRegion,
@@ -47,10 +47,7 @@ record AwsConfig(
     int maxObjects,
     int maxResponseBytes,
     Duration requestTimeout,
-    boolean serviceAccountAnnotations,
-    String kubernetesApi,
-    Path kubernetesTokenFile,
-    Path kubernetesCaFile) {
+    Optional<KubernetesAccess> kubernetes) {
 
   static final String FILE = "aws.properties";
   static final String REGION = "region";
@@ -64,11 +61,13 @@ record AwsConfig(
   static final String MAX_OBJECTS = "maxObjects";
   static final String MAX_RESPONSE_BYTES = "maxResponseBytes";
   static final String REQUEST_TIMEOUT = "requestTimeout";
-  static final String SERVICE_ACCOUNT_ANNOTATIONS = "serviceAccountAnnotations";
-  static final String KUBERNETES_API = "kubernetesApiServer";
-  static final String KUBERNETES_TOKEN_FILE = "kubernetesTokenFile";
-  static final String KUBERNETES_CA_FILE = "kubernetesCaFile";
-  static final String IN_CLUSTER = "/var/run/secrets/kubernetes.io/serviceaccount/";
+  static final String SERVICE_ACCOUNT_ANNOTATIONS = KubernetesAccess.SERVICE_ACCOUNT_ANNOTATIONS;
+  static final String KUBERNETES_API = KubernetesAccess.KUBERNETES_API_SERVER;
+  static final String KUBERNETES_TOKEN_FILE = KubernetesAccess.KUBERNETES_TOKEN_FILE;
+  static final String KUBERNETES_CA_FILE = KubernetesAccess.KUBERNETES_CA_FILE;
+  // aws.properties documents the key, with provider-aws's one minute
+  static final String ANNOTATION_CACHE_TTL = KubernetesAccess.ANNOTATION_CACHE_TTL;
+  static final Duration DEFAULT_ANNOTATION_CACHE_TTL = Duration.ofMinutes(1);
 
   static final String REGION_PLACEHOLDER = "{region}";
   static final String DEFAULT_STS = "https://sts.{region}.amazonaws.com";
@@ -104,7 +103,7 @@ record AwsConfig(
     settings.known(REGION, ALLOWED_REGIONS, STS_ENDPOINT, SECRETS_MANAGER_ENDPOINT, SSM_ENDPOINT,
         POD_IDENTITY_ENDPOINT, POD_IDENTITY_ENDPOINT_IPV6, CA_BUNDLE, MAX_OBJECTS,
         MAX_RESPONSE_BYTES, REQUEST_TIMEOUT, SERVICE_ACCOUNT_ANNOTATIONS, KUBERNETES_API,
-        KUBERNETES_TOKEN_FILE, KUBERNETES_CA_FILE)
+        KUBERNETES_TOKEN_FILE, KUBERNETES_CA_FILE, ANNOTATION_CACHE_TTL)
         .rejectUnknown();
     Optional<String> region = settings.optional(REGION).map(String::strip);
     if (region.isPresent() && !REGION_ID.matcher(region.get()).matches()) {
@@ -122,10 +121,33 @@ record AwsConfig(
         settings.integer(MAX_OBJECTS, DEFAULT_MAX_OBJECTS, 1, 1000),
         settings.integer(MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_BYTES, 64 * 1024, 64 << 20),
         settings.positiveDuration(REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT),
-        settings.bool(SERVICE_ACCOUNT_ANNOTATIONS, false),
-        endpoint(settings, KUBERNETES_API, DEFAULT_KUBERNETES_API, false),
-        Path.of(settings.string(KUBERNETES_TOKEN_FILE, IN_CLUSTER + "token").strip()),
-        Path.of(settings.string(KUBERNETES_CA_FILE, IN_CLUSTER + "ca.crt").strip()));
+        kubernetes(settings));
+  }
+
+  /** Whether the IRSA role may come from the service account's annotation. */
+  boolean serviceAccountAnnotations() {
+    return kubernetes.isPresent();
+  }
+
+  /**
+   * aws.properties' Kubernetes keys, as documented there: read (and the API server checked) even
+   * with the switch off; the API server defaults to {@code kubernetes.default.svc}; the CA file,
+   * when readable, is the only CA the API server is checked against, else the JDK's.
+   */
+  private static Optional<KubernetesAccess> kubernetes(Settings settings)
+      throws BackendException {
+    URI apiServer = URI.create(endpoint(settings, KUBERNETES_API, DEFAULT_KUBERNETES_API, false));
+    Path tokenFile = Path.of(settings.string(KUBERNETES_TOKEN_FILE,
+        KubernetesAccess.IN_CLUSTER.resolve("token").toString()).strip());
+    Path caFile = Path.of(settings.string(KUBERNETES_CA_FILE,
+        KubernetesAccess.IN_CLUSTER.resolve("ca.crt").toString()).strip());
+    Duration ttl = settings.positiveDuration(ANNOTATION_CACHE_TTL, DEFAULT_ANNOTATION_CACHE_TTL);
+    if (!settings.bool(SERVICE_ACCOUNT_ANNOTATIONS, false)) {
+      return Optional.empty();
+    }
+    TlsTrust trust = Files.isReadable(caFile)
+        ? TlsTrust.only(caFile, FILE + " key " + KUBERNETES_CA_FILE) : TlsTrust.jdk();
+    return Optional.of(new KubernetesAccess(apiServer, trust, tokenFile, ttl));
   }
 
   /** Whether volumes may use {@code region}. */

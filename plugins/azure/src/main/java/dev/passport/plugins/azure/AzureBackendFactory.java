@@ -6,6 +6,7 @@ import dev.passport.api.Backend;
 import dev.passport.api.BackendContext;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendFactory;
+import dev.passport.support.TlsTrust;
 import java.util.Map;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +37,8 @@ public final class AzureBackendFactory implements BackendFactory {
     requireNonNull(context, "context is null");
     AzureConfig parsed = AzureConfig.parse(config);
     AzureBackend backend = new AzureBackend(parsed, context,
-        TlsTrust.of(parsed.caBundle(), AzureConfig.FILE, AzureConfig.CA_BUNDLE));
+        TlsTrust.jdkAnd(parsed.caBundle(), AzureConfig.FILE + " key " + AzureConfig.CA_BUNDLE)
+            .sslContext());
     LoggerFactory.getLogger(context.loggerName()).info("azure backend: {}", backend);
     return backend;
   }

@@ -1,6 +1,7 @@
 package dev.passport.plugins.azure;
 
 import dev.passport.api.BackendException;
+import dev.passport.support.KubernetesAccess;
 import dev.passport.support.Settings;
 import java.net.URI;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ record AzureConfig(
     Settings settings = Settings.config(FILE, config);
     settings.known(TENANT_ID, CLOUD_NAME, AUTHORITY_HOST, KEY_VAULT_ENDPOINT, CA_BUNDLE,
             PINNED_REFRESH_INTERVAL, CONSTRUCT_PEM_CHAIN)
-        .known(KubernetesAccess.KEYS)
+        .known(KubernetesAccess.keys())
         .rejectUnknown();
     Optional<String> tenant = stripped(settings, TENANT_ID);
     if (tenant.isPresent()) {

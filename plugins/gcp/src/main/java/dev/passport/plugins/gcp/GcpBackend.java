@@ -67,7 +67,7 @@ final class GcpBackend implements Backend<GcpVolume> {
   private final GcpConfig config;
   private final BackendContext context;
   private final Logger log;
-  private final TlsTrust trust;
+  private final GoogleTransports trust;
   private final PodCredentials podCredentials;
   private final SecretManagerClients clients;
   // token exchanges are blocking HTTP calls; they run here so a fetch can give up at its deadline
@@ -76,7 +76,7 @@ final class GcpBackend implements Backend<GcpVolume> {
   // provider-gcp's iam.gke.io/gcp-service-account annotation, when gcp.properties enables it
   private final Optional<ServiceAccountAnnotations> annotations;
 
-  GcpBackend(GcpConfig config, BackendContext context, TlsTrust trust) {
+  GcpBackend(GcpConfig config, BackendContext context, GoogleTransports trust) {
     this.config = config;
     this.context = context;
     this.log = LoggerFactory.getLogger(context.loggerName());
@@ -447,7 +447,6 @@ final class GcpBackend implements Backend<GcpVolume> {
     // not awaited: an exchange blocked in a socket read ignores the interrupt until its HTTP
     // timeout, and the pool's threads are daemons that hold nothing the host needs back
     authExecutor.shutdownNow();
-    annotations.ifPresent(ServiceAccountAnnotations::close);
     clients.close();
     podCredentials.clear();
   }

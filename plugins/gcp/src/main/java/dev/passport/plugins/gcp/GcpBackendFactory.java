@@ -48,6 +48,6 @@ public final class GcpBackendFactory implements BackendFactory {
         "gcp backend: STS {}, Secret Manager {} (regional {}), libraries: {}",
         parsed.stsTokenUrl(), parsed.secretManagerEndpoint(), parsed.regionalEndpointTemplate(),
         LibraryVersions.describe());
-    return new GcpBackend(parsed, context, TlsTrust.of(parsed.caBundle()));
+    return new GcpBackend(parsed, context, GoogleTransports.of(parsed.caBundle()));
   }
 }

@@ -1,6 +1,7 @@
 package dev.passport.plugins.gcp;
 
 import dev.passport.api.BackendException;
+import dev.passport.support.KubernetesAccess;
 import dev.passport.support.Settings;
 import java.net.URI;
 import java.nio.file.Files;
@@ -161,7 +162,7 @@ record GcpConfig(
         ALLOW_PROVIDER_ADC, STS_TOKEN_URL, IAM_CREDENTIALS_URL, SECRET_MANAGER_ENDPOINT,
         REGIONAL_ENDPOINT_TEMPLATE, ALLOWED_LOCATIONS, CA_BUNDLE, PINNED_REFRESH_INTERVAL,
         IMPERSONATION_LIFETIME)
-        .known(KubernetesAccess.KEYS)
+        .known(KubernetesAccess.keys())
         .rejectUnknown();
     VolumeDefaults defaults =
         new VolumeDefaults(

@@ -18,9 +18,9 @@ import java.util.logging.Logger;
  *       answers, and, at ALL, the IAM call's {@code Authorization} header in a curl line;
  *   <li>the JDK's {@code HttpURLConnection} (under google-http-client's {@code NetHttpTransport})
  *       logs request headers at FINE, the IAM call's {@code Authorization: Bearer} among them;
- *   <li>grpc-netty's HTTP/2 frame loggers print each Secret Manager call's bearer header and the
- *       payloads at DEBUG ({@link FrameLogGuard} for SLF4J; pinned here too for netty's
- *       java.util.logging fallback);
+ *   <li>grpc-okhttp's HTTP/2 frame logger ({@code OkHttpFrameLogger}, java.util.logging under its
+ *       transports' class names) prints each Secret Manager call's headers, the pod's Google
+ *       bearer token among them, and the payloads at FINE;
  *   <li>with {@code GOOGLE_SDK_JAVA_LOGGING=true} in the driver's environment, google-auth-library
  *       and gax log request and response payloads at DEBUG, hashing some token fields but not the
  *       STS {@code subject_token} nor IAM's {@code accessToken}.
@@ -37,8 +37,8 @@ final class LibraryLogs {
   static final List<String> PINNED_LOGGERS = List.of(
       "com.google.api.client.http.HttpTransport",
       "sun.net.www.protocol.http.HttpURLConnection",
-      "io.grpc.netty.shaded.io.grpc.netty.NettyClientHandler",
-      "io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
+      "io.grpc.okhttp.OkHttpClientTransport",
+      "io.grpc.okhttp.OkHttpServerTransport");
 
   /** The libraries' switches that {@code GOOGLE_SDK_JAVA_LOGGING} turns on, read once at class load. */
   static final List<String> SDK_LOGGING_SWITCHES = List.of(
@@ -60,7 +60,6 @@ final class LibraryLogs {
    * @return the SDK switches that could not be turned off (a library changed), for a warning
    */
   static synchronized List<String> quiet() {
-    FrameLogGuard.install();
     if (PINNED.isEmpty()) {
       for (String name : PINNED_LOGGERS) {
         PINNED.add(Logger.getLogger(name));

@@ -19,12 +19,12 @@ import org.slf4j.Logger;
  */
 final class SecretManagerClients implements AutoCloseable {
 
-  private final TlsTrust trust;
+  private final GoogleTransports trust;
   private final Logger log;
   private final Map<String, SecretManagerServiceClient> clients = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  SecretManagerClients(TlsTrust trust, Logger log) {
+  SecretManagerClients(GoogleTransports trust, Logger log) {
     this.trust = trust;
     this.log = log;
   }

@@ -14,17 +14,20 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.TlsServerCredentials;
+import io.grpc.okhttp.OkHttpServerBuilder;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.zip.CRC32C;
+import javax.net.ssl.KeyManagerFactory;
 
 /**
  * Secret Manager's {@code AccessSecretVersion} on a loopback TLS gRPC server, built from the
@@ -77,13 +81,29 @@ final class FakeSecretManager implements AutoCloseable {
     ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
         .addMethod(ACCESS, ServerCalls.asyncUnaryCall(this::access))
         .build();
-    this.server = NettyServerBuilder
-        .forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .sslContext(GrpcSslContexts.configure(
-            SslContextBuilder.forServer(certificate.privateKey(), certificate.certificate())).build())
+    // grpc-okhttp's server, as the plugin ships grpc-okhttp's client: no netty on the test path
+    this.server = OkHttpServerBuilder
+        .forPort(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tls(certificate))
         .addService(ServerInterceptors.intercept(service, new BearerCheck()))
         .build()
         .start();
+  }
+
+  private static ServerCredentials tls(TestPki.Leaf certificate) throws IOException {
+    try {
+      KeyStore keys = KeyStore.getInstance("PKCS12");
+      keys.load(null, null);
+      char[] password = "fake".toCharArray();
+      keys.setKeyEntry("server", certificate.privateKey(), password,
+          new X509Certificate[] {certificate.certificate()});
+      KeyManagerFactory factory =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      factory.init(keys, password);
+      return TlsServerCredentials.newBuilder()
+          .keyManager(factory.getKeyManagers()).build();
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot serve TLS with the test certificate", e);
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import static dev.passport.plugins.gcp.GcpTestbed.secretsAttribute;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.passport.support.KubernetesAccess;
 import dev.passport.host.PassportHost;
 import dev.passport.host.volume.MountMode;
 import dev.passport.conformance.FakeKubelet;

@@ -11,6 +11,7 @@ import dev.passport.testkit.LogCapture;
 import dev.passport.testkit.LogHygiene;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -72,6 +73,20 @@ class GcpProductionLoggingTest {
     // the check is not vacuous: what java.util.logging logs at its finest reaches the capture
     java.util.logging.Logger.getLogger("dev.passport.test.jul").finest("bridged");
     assertThat(logs.lines()).anyMatch(line -> line.contains("bridged"));
+  }
+
+  @Test
+  void fetchWithAShortName_atAllLevels_logsNoHexDumpOfThePayload() throws Exception {
+    // grpc-okhttp's frame logger hex-dumps a DATA frame's first 64 bytes at FINE: with a short
+    // resource name the payload is among them (LibraryLogs pins that logger)
+    String shortName = "projects/test-project/secrets/s/versions/1";
+    byte[] payload = "hex-me".getBytes(UTF_8);
+    bed.global.put(shortName, payload);
+
+    backend.fetch(backend.prepare(secretsAttribute(shortName, "s")), bed.request());
+
+    String hex = HexFormat.of().formatHex(payload);
+    assertThat(logs.lines()).isNotEmpty().noneMatch(line -> line.contains(hex));
   }
 
   @Test

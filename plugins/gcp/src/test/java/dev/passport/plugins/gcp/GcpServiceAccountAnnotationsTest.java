@@ -8,6 +8,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.passport.support.KubernetesAccess;
 import dev.passport.api.BackendException;
 import dev.passport.api.BackendException.Kind;
 import dev.passport.api.Pod;
