@@ -1,5 +1,6 @@
 package dev.passport.host.k8s;
 
+import dev.passport.support.Der;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -67,9 +68,9 @@ final class TlsParts {
           + " supported; mount the key as PEM)");
     }
     try {
-      Der top = Der.read(der, 0);
+      Tlv top = Tlv.read(der, 0);
       if (top.tag == 0x30 && top.end == der.length) {
-        List<Der> fields = top.children(der);
+        List<Tlv> fields = top.children(der);
         if (fields.size() >= 9 && fields.get(0).tag == 0x02 && fields.get(1).tag == 0x02) {
           return encode("RSA PRIVATE KEY", der);
         }
@@ -87,8 +88,8 @@ final class TlsParts {
     return encode("PRIVATE KEY", new byte[0]);
   }
 
-  private static byte[] pkcs8(byte[] der, List<Der> fields) {
-    List<Der> algorithm = fields.get(1).children(der);
+  private static byte[] pkcs8(byte[] der, List<Tlv> fields) {
+    List<Tlv> algorithm = fields.get(1).children(der);
     byte[] oid = algorithm.get(0).value(der);
     byte[] inner = fields.get(2).value(der);
     if (Arrays.equals(oid, RSA_OID)) {
@@ -96,10 +97,10 @@ final class TlsParts {
     }
     if (Arrays.equals(oid, EC_OID) && algorithm.size() > 1) {
       // SEC 1 as Go's MarshalECPrivateKey writes it: version, key, [0] curve, [1] public key
-      Der curve = algorithm.get(1);
-      List<Der> sec1 = Der.read(inner, 0).children(inner);
-      Der publicKey = null;
-      for (Der field : sec1) {
+      Tlv curve = algorithm.get(1);
+      List<Tlv> sec1 = Tlv.read(inner, 0).children(inner);
+      Tlv publicKey = null;
+      for (Tlv field : sec1) {
         if (field.tag == 0xa1) {
           publicKey = field;
         }
@@ -111,9 +112,9 @@ final class TlsParts {
       ByteArrayOutputStream body = new ByteArrayOutputStream();
       body.writeBytes(new byte[] {0x02, 0x01, 0x01});
       body.writeBytes(Arrays.copyOfRange(inner, sec1.get(1).start, sec1.get(1).end));
-      body.writeBytes(Der.wrap(0xa0, Arrays.copyOfRange(der, curve.start, curve.end)));
+      body.writeBytes(Der.tagged(0xa0, Arrays.copyOfRange(der, curve.start, curve.end)));
       body.writeBytes(Arrays.copyOfRange(inner, publicKey.start, publicKey.end));
-      return encode("EC PRIVATE KEY", Der.wrap(0x30, body.toByteArray()));
+      return encode("EC PRIVATE KEY", Der.tagged(0x30, body.toByteArray()));
     }
     // secrets-store-csi-driver: "unknown private key type found while getting key"
     throw new IllegalArgumentException("unknown private key type found while getting key. Only rsa"
@@ -153,9 +154,9 @@ final class TlsParts {
   }
 
   /** One DER element: its tag, where it starts, where its value starts and where it ends. */
-  private record Der(int tag, int start, int valueStart, int end) {
+  private record Tlv(int tag, int start, int valueStart, int end) {
 
-    static Der read(byte[] der, int at) {
+    static Tlv read(byte[] der, int at) {
       int tag = der[at] & 0xff;
       int len = der[at + 1] & 0xff;
       int value = at + 2;
@@ -173,13 +174,13 @@ final class TlsParts {
       if (value + len > der.length) {
         throw new IndexOutOfBoundsException("truncated DER");
       }
-      return new Der(tag, at, value, value + len);
+      return new Tlv(tag, at, value, value + len);
     }
 
-    List<Der> children(byte[] der) {
-      List<Der> children = new ArrayList<>();
+    List<Tlv> children(byte[] der) {
+      List<Tlv> children = new ArrayList<>();
       for (int at = valueStart; at < end; ) {
-        Der child = read(der, at);
+        Tlv child = read(der, at);
         children.add(child);
         at = child.end;
       }
@@ -188,24 +189,6 @@ final class TlsParts {
 
     byte[] value(byte[] der) {
       return Arrays.copyOfRange(der, valueStart, end);
-    }
-
-    static byte[] wrap(int tag, byte[] body) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      out.write(tag);
-      int len = body.length;
-      if (len < 0x80) {
-        out.write(len);
-      } else if (len < 0x100) {
-        out.write(0x81);
-        out.write(len);
-      } else {
-        out.write(0x82);
-        out.write(len >> 8);
-        out.write(len & 0xff);
-      }
-      out.writeBytes(body);
-      return out.toByteArray();
     }
   }
 }

@@ -1,6 +1,6 @@
 package dev.passport.plugins.azure;
 
-import java.io.ByteArrayOutputStream;
+import dev.passport.support.Der;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -40,16 +40,16 @@ final class GoPkcs8 {
     requirePair(ec, pub, certificate);
     int scalarBytes = (ec.getParams().getOrder().bitLength() + 7) / 8;
     int fieldBytes = (ec.getParams().getCurve().getField().getFieldSize() + 7) / 8;
-    byte[] point = concat(new byte[] {0x04}, fixed(pub.getW().getAffineX(), fieldBytes),
+    byte[] point = Der.concat(new byte[] {0x04}, fixed(pub.getW().getAffineX(), fieldBytes),
         fixed(pub.getW().getAffineY(), fieldBytes));
-    byte[] ecPrivateKey = der(0x30, concat(
-        der(0x02, new byte[] {1}),
-        der(0x04, fixed(ec.getS(), scalarBytes)),
-        der(0xa1, der(0x03, concat(new byte[] {0}, point)))));
-    return der(0x30, concat(
-        der(0x02, new byte[] {0}),
+    byte[] ecPrivateKey = Der.tagged(0x30, Der.concat(
+        Der.tagged(0x02, new byte[] {1}),
+        Der.tagged(0x04, fixed(ec.getS(), scalarBytes)),
+        Der.tagged(0xa1, Der.tagged(0x03, Der.concat(new byte[] {0}, point)))));
+    return Der.tagged(0x30, Der.concat(
+        Der.tagged(0x02, new byte[] {0}),
         algorithmIdentifier(pub),
-        der(0x04, ecPrivateKey)));
+        Der.tagged(0x04, ecPrivateKey)));
   }
 
   /** Signs with the key and verifies with the certificate: refuses a key of another certificate. */
@@ -112,31 +112,5 @@ final class GoPkcs8 {
     byte[] out = new byte[size];
     System.arraycopy(raw, skip, out, size - (raw.length - skip), raw.length - skip);
     return out;
-  }
-
-  private static byte[] der(int tag, byte[] content) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(content.length + 4);
-    out.write(tag);
-    int n = content.length;
-    if (n < 0x80) {
-      out.write(n);
-    } else if (n < 0x100) {
-      out.write(0x81);
-      out.write(n);
-    } else {
-      out.write(0x82);
-      out.write(n >> 8);
-      out.write(n & 0xff);
-    }
-    out.writeBytes(content);
-    return out.toByteArray();
-  }
-
-  private static byte[] concat(byte[]... parts) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] part : parts) {
-      out.writeBytes(part);
-    }
-    return out.toByteArray();
   }
 }

@@ -1,9 +1,9 @@
 package dev.passport.plugins.vault;
 
+import dev.passport.support.Der;
 import static dev.passport.api.BackendException.invalid;
 
 import dev.passport.api.BackendException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,7 +47,8 @@ final class PemKeys {
       byte[] der = block(pem, type, file);
       if (der != null) {
         byte[] pkcs8 = switch (type) {
-          case "RSA PRIVATE KEY" -> sequence(concat(hex("020100"), RSA_ALGORITHM, octetString(der)));
+          case "RSA PRIVATE KEY" ->
+              sequence(Der.concat(hex("020100"), RSA_ALGORITHM, octetString(der)));
           case "EC PRIVATE KEY" -> sec1ToPkcs8(der, file);
           default -> der;
         };
@@ -89,16 +90,16 @@ final class PemKeys {
    */
   private static byte[] sec1ToPkcs8(byte[] sec1, Path file) throws BackendException {
     try {
-      Der outer = new Der(sec1, 0);
+      Tlv outer = new Tlv(sec1, 0);
       if (outer.tag != 0x30) {
         throw new IllegalArgumentException("not a sequence");
       }
       int at = outer.contentStart;
       byte[] curve = null;
       while (at < outer.end) {
-        Der field = new Der(sec1, at);
+        Tlv field = new Tlv(sec1, at);
         if (field.tag == 0xa0) {
-          Der oid = new Der(sec1, field.contentStart);
+          Tlv oid = new Tlv(sec1, field.contentStart);
           curve = Arrays.copyOfRange(sec1, oid.start, oid.end);
         }
         at = field.end;
@@ -107,7 +108,7 @@ final class PemKeys {
         throw invalid(WHAT + " " + file + " is an EC key without its curve; write it with the"
             + " curve named (openssl ec -in key.pem -param_enc named_curve) or as PKCS#8");
       }
-      return sequence(concat(hex("020100"), sequence(concat(EC_PUBLIC_KEY_OID, curve)),
+      return sequence(Der.concat(hex("020100"), sequence(Der.concat(EC_PUBLIC_KEY_OID, curve)),
           octetString(sec1)));
     } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
       throw invalid(WHAT + " " + file + " is not a valid EC private key");
@@ -115,13 +116,13 @@ final class PemKeys {
   }
 
   /** One DER element at {@code start}: its tag, where its content starts, and where it ends. */
-  private static final class Der {
+  private static final class Tlv {
     final int start;
     final int tag;
     final int contentStart;
     final int end;
 
-    Der(byte[] der, int start) {
+    Tlv(byte[] der, int start) {
       this.start = start;
       this.tag = der[start] & 0xff;
       int lengthByte = der[start + 1] & 0xff;
@@ -148,42 +149,11 @@ final class PemKeys {
   }
 
   private static byte[] sequence(byte[] content) {
-    return tagged(0x30, content);
+    return Der.tagged(0x30, content);
   }
 
   private static byte[] octetString(byte[] content) {
-    return tagged(0x04, content);
-  }
-
-  private static byte[] tagged(int tag, byte[] content) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(content.length + 6);
-    out.write(tag);
-    int length = content.length;
-    if (length < 0x80) {
-      out.write(length);
-    } else if (length < 0x100) {
-      out.write(0x81);
-      out.write(length);
-    } else if (length < 0x10000) {
-      out.write(0x82);
-      out.write(length >> 8);
-      out.write(length);
-    } else {
-      out.write(0x83);
-      out.write(length >> 16);
-      out.write(length >> 8);
-      out.write(length);
-    }
-    out.writeBytes(content);
-    return out.toByteArray();
-  }
-
-  private static byte[] concat(byte[]... parts) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] part : parts) {
-      out.writeBytes(part);
-    }
-    return out.toByteArray();
+    return Der.tagged(0x04, content);
   }
 
   private static byte[] hex(String hex) {
